@@ -1,0 +1,55 @@
+# The two commands every newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PACKAGES := contracts services/common services/ingestion services/dedup services/tiering \
+            services/assignment services/notification cli
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+
+.PHONY: help venv up down status run test test-unit test-integration test-faults bench bench-dedup export-contracts clean
+
+help:
+	@echo "make run    - set up, start the local stack, import the sample list, print the report"
+	@echo "make test   - set up and run the whole test suite against a real broker and database"
+	@echo "make up / make down / make status - the local stack (data under .local/)"
+	@echo "make bench-dedup - dedup quality and cost benchmark"
+
+$(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check 'setuptools<82' wheel
+	$(BIN)/pip install -q --disable-pip-version-check --no-build-isolation -c constraints.txt \
+	    -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+up: venv
+	$(BIN)/python -m tools.stack up
+
+down:
+	@$(PYTHON) -m tools.stack down
+
+status:
+	@$(PYTHON) -m tools.stack status
+
+run: up
+	$(BIN)/python -m tools.demo
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-unit: venv
+	$(BIN)/python -m pytest -m "not integration"
+
+test-faults: venv
+	$(BIN)/python -m pytest -m faults -s
+
+bench-dedup: venv
+	cd services/dedup && ../../$(BIN)/python -m bench.quality --persons 5000 --dup-rate 0.3 --seed 7 --scale
+
+export-contracts: venv
+	cd contracts && ../$(BIN)/python -m contracts.export
+
+clean: down
+	rm -rf .local $(VENV)

@@ -1,0 +1,59 @@
+"""`crm`: one command family to operate the pipeline. Every listing has `--json` (JSON lines)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from . import commands, imports, roster
+from .output import emit
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    drain = sub.add_parser("drain", help="wait until every pipeline queue is empty and stays so")
+    drain.add_argument("--timeout", type=float, default=300)
+    drain.add_argument("--quiet-seconds", type=float, default=3)
+    drain.set_defaults(func=commands.drain)
+
+    status = sub.add_parser("status", help="services, consumers and queue depths")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=commands.status)
+
+    export = sub.add_parser("export", help="export clusters, tiers or assignments as JSON lines")
+    export.add_argument("what", choices=["clusters", "tiers", "assignments"])
+    export.set_defaults(func=commands.export)
+
+    rejects = sub.add_parser("rejects", help="records kept for repair")
+    rsub = rejects.add_subparsers(dest="action", required=True)
+    rl = rsub.add_parser("list")
+    rl.add_argument("--json", action="store_true")
+    rl.set_defaults(func=commands.rejects_list)
+    rr = rsub.add_parser("replay")
+    rr.add_argument("id", nargs="?")
+    rr.add_argument("--all", action="store_true")
+    rr.set_defaults(func=commands.rejects_replay)
+
+    imports.add_parsers(sub)
+    roster.add_parsers(sub)
+    commands.add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # show the service's own error text, not a traceback
+        print(f"crm: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""Root test configuration: eventlet must patch before anything imports sockets."""
+import eventlet
+
+eventlet.monkey_patch()

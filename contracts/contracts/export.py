@@ -1,0 +1,110 @@
+"""Export the contracts as JSON Schema files and an AsyncAPI document.
+
+Run `python -m contracts.export` after changing a schema; a test fails while the
+committed files differ from what this produces, so they cannot go stale.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from marshmallow import Schema, fields
+
+from . import names
+from .schemas import EVENTS, IntakeRecord
+
+ROOT = Path(__file__).resolve().parent.parent
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+_SIMPLE = {fields.String: "string", fields.Integer: "integer", fields.Float: "number",
+           fields.Boolean: "boolean", fields.Dict: "object"}
+
+
+def field_schema(field: fields.Field) -> dict:
+    """JSON Schema of one marshmallow field (the subset the contracts use)."""
+    if "type" in field.metadata:
+        return {"type": field.metadata["type"]}
+    if isinstance(field, fields.Nested):
+        out = schema_object(field.nested if isinstance(field.nested, type) else type(field.nested))
+    elif isinstance(field, fields.List):
+        out = {"type": "array", "items": field_schema(field.inner)}
+    else:
+        kind = next((v for k, v in _SIMPLE.items() if isinstance(field, k)), None)
+        out = {"type": kind} if kind else {}
+    choices = getattr(field.validate, "choices", None) if field.validate else None
+    if choices:
+        out["enum"] = list(choices) + ([None] if field.allow_none else [])
+    if field.allow_none and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+def schema_object(schema_cls: type[Schema]) -> dict:
+    declared = schema_cls._declared_fields
+    return {
+        "type": "object",
+        "properties": {name: field_schema(f) for name, f in declared.items()},
+        "required": sorted(name for name, f in declared.items() if f.required),
+    }
+
+
+def document(schema_cls: type[Schema], title: str) -> dict:
+    return {"$schema": DRAFT, "$id": f"{title}.json", "title": title,
+            "description": (schema_cls.__doc__ or "").strip(), **schema_object(schema_cls)}
+
+
+def json_schemas() -> dict[str, dict]:
+    docs = {"intake.customer.created": document(IntakeRecord, "intake.customer.created")}
+    for event_type, (_, schema_cls) in EVENTS.items():
+        docs[event_type] = document(schema_cls, event_type)
+    return docs
+
+
+def asyncapi() -> dict:
+    channels = {names.INTAKE_EXCHANGE + "/" + names.INTAKE_ROUTING_KEY: _channel(
+        names.INTAKE_EXCHANGE, names.INTAKE_ROUTING_KEY, "intake.customer.created",
+        "Upstream systems publish new or changed customers (persistent, application/json).",
+        "publish")}
+    for event_type, (exchange, schema_cls) in EVENTS.items():
+        channels[f"{exchange}/{event_type}"] = _channel(
+            exchange, event_type, event_type, (schema_cls.__doc__ or event_type).strip(),
+            "subscribe")
+    return {
+        "asyncapi": "2.6.0",
+        "info": {"title": "Customer-pool pipeline", "version": names.SCHEMA_VERSION,
+                 "description": "Events of the five services. Every exchange is a durable "
+                 "topic exchange; messages are persistent JSON. Payload schemas are the files "
+                 "in contracts/jsonschema/. A tier.changed with direction 'removed' and "
+                 "merged_into set tells subscribers an absorbed customer id was merged."},
+        "defaultContentType": "application/json",
+        "channels": channels,
+    }
+
+
+def _channel(exchange: str, key: str, schema_name: str, text: str, op: str) -> dict:
+    return {
+        "description": text,
+        "bindings": {"amqp": {"is": "routingKey",
+                              "exchange": {"name": exchange, "type": "topic", "durable": True}}},
+        op: {"message": {"name": key, "payload": {"$ref": f"jsonschema/{schema_name}.json"}}},
+    }
+
+
+def rendered() -> dict[Path, str]:
+    """Every exported file and its exact content."""
+    files = {ROOT / "jsonschema" / f"{name}.json": json.dumps(doc, indent=2, ensure_ascii=False)
+             + "\n" for name, doc in json_schemas().items()}
+    files[ROOT / "asyncapi.json"] = json.dumps(asyncapi(), indent=2) + "\n"
+    return files
+
+
+def main() -> None:
+    for path, text in rendered().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    print(f"exported {len(rendered())} files", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

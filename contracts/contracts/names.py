@@ -1,0 +1,30 @@
+"""Exchange and routing-key names: public interfaces other teams code against.
+
+nameko's EventDispatcher publishes a service's events to the topic exchange
+"<service>.events" with the event type as routing key, so these names are what
+nameko produces and what outside subscribers bind to.
+"""
+
+# The upstream contract: upstream systems publish here.
+INTAKE_EXCHANGE = "crm.intake"
+INTAKE_ROUTING_KEY = "customer.created"
+INTAKE_ERASE_ROUTING_KEY = "customer.erase"
+INTAKE_QUEUE = "crm.intake.ingestion"
+
+INGESTION_EVENTS = "ingestion.events"
+DEDUP_EVENTS = "dedup.events"
+TIERING_EVENTS = "tiering.events"
+ASSIGNMENT_EVENTS = "assignment.events"
+NOTIFICATION_EVENTS = "notification.events"
+
+CUSTOMER_INGESTED = "customer.ingested"
+CUSTOMER_REGISTERED = "customer.registered"
+CUSTOMER_UPDATED = "customer.updated"
+CUSTOMER_MERGED = "customer.merged"
+CUSTOMER_REVIEW_NEEDED = "customer.review_needed"
+TIER_CHANGED = "tier.changed"
+CUSTOMER_ASSIGNED = "customer.assigned"
+NOTIFICATION_SENT = "notification.sent"
+NOTIFICATION_FAILED = "notification.failed"
+
+SCHEMA_VERSION = "1"

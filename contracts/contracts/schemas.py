@@ -1,0 +1,272 @@
+"""Marshmallow schemas of the intake record and of every event on the bus.
+
+Producers dump through these schemas before dispatching and consumers load through
+them on receipt, so both sides validate the same contract. Only masked personal
+data and keyed blind indexes travel in events; never a raw national ID.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from . import names
+
+CARD_LEVELS = ("standard", "gold", "platinum", "diamond", "black")
+
+
+class Flexible(fields.Raw):
+    """A value whose type the normalizers settle (e.g. "1,234.50" or 1234.5)."""
+
+
+class Address(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    line1 = fields.String(allow_none=True)
+    line2 = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    province = fields.String(allow_none=True)
+    postcode = Flexible(allow_none=True, metadata={"type": ["string", "integer", "null"]})
+    country = fields.String(allow_none=True)
+
+
+class Financials(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    avg_daily_assets = Flexible(allow_none=True, metadata={"type": ["number", "string", "null"]})
+    has_relationship = Flexible(allow_none=True, metadata={"type": ["boolean", "string", "null"]})
+    card_spend_12m = Flexible(allow_none=True, metadata={"type": ["number", "string", "null"]})
+    loan_balance = Flexible(allow_none=True, metadata={"type": ["number", "string", "null"]})
+    custody_margin = Flexible(allow_none=True, metadata={"type": ["number", "string", "null"]})
+    card_level = fields.String(allow_none=True)
+    as_of = fields.String(allow_none=True)
+
+
+class Intent(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    willingness = Flexible(allow_none=True, metadata={"type": ["string", "number", "null"]})
+    potential = Flexible(allow_none=True, metadata={"type": ["string", "number", "null"]})
+
+
+class Consent(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    marketing = fields.Boolean(allow_none=True)
+
+
+class IntakeRecord(Schema):
+    """The upstream contract on crm.intake / customer.created (fixed)."""
+    class Meta:
+        unknown = EXCLUDE
+    source = fields.String(required=True)
+    external_id = fields.String(required=True)
+    registered_by = fields.String(allow_none=True)
+    registered_at = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True, validate=validate.OneOf(["person", "organization"]))
+    name = fields.String(allow_none=True)
+    given_name = fields.String(allow_none=True)
+    family_name = fields.String(allow_none=True)
+    birth_date = fields.String(allow_none=True)
+    gender = fields.String(allow_none=True)
+    national_id = fields.String(allow_none=True)
+    national_id_type = fields.String(
+        allow_none=True, validate=validate.OneOf(["cn_resident", "passport", "other"]))
+    phones = fields.List(fields.String(), allow_none=True)
+    emails = fields.List(fields.String(), allow_none=True)
+    address = fields.Nested(Address, allow_none=True)
+    branch = fields.String(allow_none=True)
+    financials = fields.Nested(Financials, allow_none=True)
+    intent = fields.Nested(Intent, allow_none=True)
+    consent = fields.Nested(Consent, allow_none=True)
+
+
+class Event(Schema):
+    """Fields every event carries: identity, time, contract version, correlation."""
+    class Meta:
+        unknown = EXCLUDE
+    event_id = fields.String(required=True)
+    occurred_at = fields.String(required=True)
+    schema_version = fields.String(required=True)
+    correlation_id = fields.String(required=True)
+
+
+class Money(Schema):
+    """Normalized financial figures (numbers) as used by tiering."""
+    class Meta:
+        unknown = EXCLUDE
+    avg_daily_assets = fields.Float(allow_none=True)
+    has_relationship = fields.Boolean(allow_none=True)
+    card_spend_12m = fields.Float(allow_none=True)
+    loan_balance = fields.Float(allow_none=True)
+    custody_margin = fields.Float(allow_none=True)
+    card_level = fields.String(allow_none=True)
+    as_of = fields.String(allow_none=True)
+
+
+class IntentOut(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    willingness = fields.String(allow_none=True)
+    potential = fields.String(allow_none=True)
+
+
+class Display(Schema):
+    """Masked personal data, safe for notifications and logs (张*, 138****8000)."""
+    class Meta:
+        unknown = EXCLUDE
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class Registration(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    registered_by = fields.String(allow_none=True)
+    registered_at = fields.String(allow_none=True)
+    source = fields.String(required=True)
+    external_id = fields.String(required=True)
+
+
+class CustomerIngested(Event):
+    """A validated, normalized, protected record: what dedup needs, no raw identifiers."""
+    record_id = fields.String(required=True)
+    source = fields.String(required=True)
+    external_id = fields.String(required=True)
+    kind = fields.String(load_default="person")
+    name = fields.String(allow_none=True)
+    birth_date = fields.String(allow_none=True)
+    gender = fields.String(allow_none=True)
+    national_id_bi = fields.String(allow_none=True)
+    phone_bis = fields.List(fields.String(), load_default=list)
+    email_bis = fields.List(fields.String(), load_default=list)
+    address_bi = fields.String(allow_none=True)
+    postcode = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    province = fields.String(allow_none=True)
+    branch = fields.String(allow_none=True)
+    registered_by = fields.String(allow_none=True)
+    registered_at = fields.String(allow_none=True)
+    financials = fields.Nested(Money, load_default=dict)
+    intent = fields.Nested(IntentOut, load_default=dict)
+    has_contact = fields.Boolean(required=True)
+    display = fields.Nested(Display, load_default=dict)
+    quality = fields.List(fields.Dict(), load_default=list)
+
+
+class GoldenCustomer(Schema):
+    """The golden customer as dedup publishes it (survivorship applied)."""
+    class Meta:
+        unknown = EXCLUDE
+    customer_id = fields.String(required=True)
+    kind = fields.String(load_default="person")
+    branch = fields.String(allow_none=True)
+    birth_date = fields.String(allow_none=True)
+    financials = fields.Nested(Money, load_default=dict)
+    intent = fields.Nested(IntentOut, load_default=dict)
+    owner = fields.Nested(Registration, allow_none=True)
+    has_contact = fields.Boolean(load_default=True)
+    display = fields.Nested(Display, load_default=dict)
+    member_count = fields.Integer(load_default=1)
+    revision = fields.Integer(load_default=0)
+
+
+class CustomerRegistered(Event):
+    customer = fields.Nested(GoldenCustomer, required=True)
+    record_id = fields.String(required=True)
+
+
+class CustomerUpdated(CustomerRegistered):
+    """A golden customer whose data changed without a merge (e.g. new financials)."""
+
+
+class CustomerMerged(Event):
+    """Records or golden customers joined: the survivor and the ids it absorbed."""
+    customer = fields.Nested(GoldenCustomer, required=True)
+    record_id = fields.String(allow_none=True)
+    survivor_id = fields.String(required=True)
+    absorbed_ids = fields.List(fields.String(), load_default=list)
+
+
+class CustomerReviewNeeded(Event):
+    review_id = fields.String(required=True)
+    record_id = fields.String(required=True)
+    candidate_id = fields.String(required=True)
+    score = fields.Float(required=True)
+    branch = fields.String(allow_none=True)
+
+
+class TierChanged(Event):
+    """Public contract on tiering.events / tier.changed."""
+    customer_id = fields.String(required=True)
+    scheme = fields.String(required=True)
+    previous = fields.String(required=True, allow_none=True)
+    current = fields.String(required=True, allow_none=True)
+    direction = fields.String(
+        required=True, validate=validate.OneOf(["new", "up", "down", "removed"]))
+    reason = fields.String(required=True)
+    rules_version = fields.String(required=True)
+    branch = fields.String(required=True, allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    registered_by = fields.String(allow_none=True)
+    display = fields.Nested(Display, load_default=dict)
+
+
+class CustomerAssigned(Event):
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(required=True, allow_none=True)
+    role = fields.String(required=True, allow_none=True)
+    previous_manager_id = fields.String(allow_none=True)
+    reason = fields.String(required=True)
+    branch = fields.String(allow_none=True)
+    band = fields.String(allow_none=True)
+    display = fields.Nested(Display, load_default=dict)
+
+
+class NotificationOutcome(Event):
+    notification_id = fields.String(required=True)
+    source_event_id = fields.String(required=True)
+    recipient = fields.String(required=True)
+    channel = fields.String(required=True)
+    status = fields.String(required=True)
+    error = fields.String(allow_none=True)
+
+
+EVENTS: dict[str, tuple[str, type[Schema]]] = {
+    names.CUSTOMER_INGESTED: (names.INGESTION_EVENTS, CustomerIngested),
+    names.CUSTOMER_REGISTERED: (names.DEDUP_EVENTS, CustomerRegistered),
+    names.CUSTOMER_UPDATED: (names.DEDUP_EVENTS, CustomerUpdated),
+    names.CUSTOMER_MERGED: (names.DEDUP_EVENTS, CustomerMerged),
+    names.CUSTOMER_REVIEW_NEEDED: (names.DEDUP_EVENTS, CustomerReviewNeeded),
+    names.TIER_CHANGED: (names.TIERING_EVENTS, TierChanged),
+    names.CUSTOMER_ASSIGNED: (names.ASSIGNMENT_EVENTS, CustomerAssigned),
+    names.NOTIFICATION_SENT: (names.NOTIFICATION_EVENTS, NotificationOutcome),
+    names.NOTIFICATION_FAILED: (names.NOTIFICATION_EVENTS, NotificationOutcome),
+}
+
+
+def envelope(correlation_id: str | None = None) -> dict:
+    """The common fields of a new event."""
+    event_id = str(uuid.uuid4())
+    return {
+        "event_id": event_id,
+        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "schema_version": names.SCHEMA_VERSION,
+        "correlation_id": correlation_id or event_id,
+    }
+
+
+def build_event(event_type: str, payload: dict, correlation_id: str | None = None) -> dict:
+    """Validate a payload against its contract and return the JSON-ready event body."""
+    schema = EVENTS[event_type][1]()
+    body = {**envelope(correlation_id), **payload}
+    return schema.dump(schema.load(body))
+
+
+def load_event(event_type: str, body: dict) -> dict:
+    """Validate an incoming event; raises marshmallow.ValidationError when it breaks contract."""
+    return EVENTS[event_type][1]().load(body)

@@ -1,0 +1,183 @@
+"""Assignment: every eligible customer gets the right maintainer, within capacity."""
+from __future__ import annotations
+
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from common.base import ServiceBase
+from common.mongo import MongoStore
+from common.reliability import reliable
+from contracts import names
+from contracts.schemas import load_event
+
+from . import metrics
+from .dependencies import Policy
+from .domain.plan import ASSIGN, KEEP, RELEASE, plan, survivor_manager
+from .domain.roles import eligible
+from .storage import AssignmentStore
+
+
+class AssignmentService(ServiceBase):
+    name = "assignment"
+    store = MongoStore(AssignmentStore)
+    policy = Policy()
+
+    @event_handler("tiering", names.TIER_CHANGED)
+    @reliable
+    def on_tier_changed(self, payload: dict) -> None:
+        event = load_event(names.TIER_CHANGED, payload)
+        if event["scheme"] != self.policy.scheme:
+            return
+        if event["direction"] == "removed":
+            self._merged_away(event)
+            return
+        context = {k: event.get(k) for k in ("customer_id", "branch", "registered_by", "display")}
+        context["tier"] = event["current"]
+        current = self.store.current(event["customer_id"])
+        decision = plan(event["current"], event["direction"], current, self.policy.roles)
+        if decision.action == KEEP:
+            self.store.note_tier(event["customer_id"], event["current"])
+        elif decision.action == RELEASE:
+            self._move(event["customer_id"], None, current, decision.reason, context,
+                       event["event_id"])
+        elif decision.action == ASSIGN:
+            self.seat(context, decision.roles, decision.reason, current, event["event_id"])
+        else:
+            self.store.drop_from_backlog(event["customer_id"])
+
+    def _merged_away(self, event: dict) -> None:
+        absorbed = self.store.current(event["customer_id"])
+        survivor_id = event.get("merged_into")
+        survivor = self.store.current(survivor_id) if survivor_id else None
+        self.store.drop_from_backlog(event["customer_id"])
+        if not absorbed:
+            return
+        keep = survivor_manager(survivor, absorbed)
+        context = {"customer_id": survivor_id, "branch": absorbed.get("branch"),
+                   "tier": absorbed.get("tier"), "registered_by": absorbed.get("registered_by")}
+        self._move(event["customer_id"], None, absorbed, f"merged into {survivor_id}",
+                   {**context, "customer_id": event["customer_id"]}, event["event_id"])
+        if survivor_id and not survivor and keep:
+            manager = self.store.get_manager(keep)
+            if manager and self.store.take_seat(keep):
+                self._move(survivor_id, manager, None, "merge: survivor keeps the earlier "
+                           "maintainer", context, event["event_id"])
+
+    def seat(self, context: dict, roles: tuple, reason: str, current: dict | None,
+             cause_id: str, strategy: str | None = None) -> bool:
+        """Give the customer a maintainer with room, or put it in the backlog."""
+        team = eligible(self.store.team(context.get("branch"), roles), context.get("branch"),
+                        list(roles))
+        chooser = self.policy.strategy(strategy or self.policy.strategy_name(context["tier"]))
+        context = {**context, "current_manager_id": current and current.get("manager_id")}
+        for manager in chooser.rank(team, context):
+            if self.store.take_seat(manager["_id"]):
+                self._move(context["customer_id"], manager, current, reason, context, cause_id)
+                return True
+        why = "no maintainer with room" if team or self.store.team(context.get("branch"), roles) \
+            else f"no active maintainer with role {'/'.join(roles)} in branch {context.get('branch')}"
+        self.store.to_backlog(context["customer_id"], context, roles, why)
+        metrics.BACKLOG.set(self.store.backlog_size())
+        return False
+
+    def _move(self, customer_id: str, manager: dict | None, current: dict | None, reason: str,
+              context: dict, cause_id: str) -> None:
+        previous_id = current.get("manager_id") if current else None
+        if not self.store.record(customer_id, manager, previous_id, reason, context):
+            if manager:  # another replica moved this customer first: give the seat back
+                self.store.free_seat(manager["_id"])
+            return
+        self.events.stage(names.CUSTOMER_ASSIGNED, {
+            "customer_id": customer_id, "manager_id": manager["_id"] if manager else None,
+            "role": manager["role"] if manager else None, "previous_manager_id": previous_id,
+            "reason": reason, "branch": context.get("branch"), "band": context.get("tier"),
+            "display": context.get("display") or {}},
+            cause_id=cause_id, key=f"{customer_id}:{manager and manager['_id']}")
+        if previous_id:
+            self.store.free_seat(previous_id)
+        self.events.publish_staged()
+        metrics.ASSIGNMENTS.labels(reason.split(":")[0][:40]).inc()
+
+    @timer(interval=5)
+    def drain_backlog(self) -> int:
+        """Assign waiting customers as soon as capacity appears."""
+        placed, blocked = 0, set()
+        for row in self.store.waiting():
+            team_key = (row.get("branch"), tuple(row["roles"]))
+            if team_key in blocked or not self.store.claim_waiting(row["_id"]):
+                continue
+            context = {"customer_id": row["_id"], "branch": row.get("branch"),
+                       "tier": row.get("tier"), "registered_by": row.get("registered_by"),
+                       "display": row.get("display")}
+            seated = self.seat(context, tuple(row["roles"]), "from backlog: capacity appeared",
+                               None, f"backlog:{row['_id']}:{row['since'].isoformat()}")
+            placed += seated
+            if not seated:
+                blocked.add(team_key)
+        metrics.BACKLOG.set(self.store.backlog_size())
+        metrics.observe_loads(self.store.list_managers())
+        return placed
+
+    # -- the roster -----------------------------------------------------------------
+    @rpc
+    def managers_upsert(self, managers: list[dict]) -> dict:
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        for manager in managers:
+            record = self.policy.manager_record(manager)
+            counts[self.store.upsert_manager(record)] += 1
+        return counts
+
+    @rpc
+    def managers_list(self, branch: str | None = None) -> list[dict]:
+        return [{"id": m["_id"], "name": m["name"], "role": m["role"], "branch": m["branch"],
+                 "capacity": m["capacity"], "active": m["active"], "load": m.get("load", 0)}
+                for m in self.store.list_managers(branch)]
+
+    @rpc
+    def managers_deactivate(self, manager_id: str) -> dict:
+        """Take a maintainer off the roster and hand every customer to a colleague."""
+        manager = self.store.get_manager(manager_id)
+        if manager is None:
+            raise ValueError(f"no maintainer {manager_id}")
+        self.store.upsert_manager({"id": manager_id, **{k: manager[k] for k in (
+            "name", "role", "branch", "capacity")}, "active": False})
+        moved = waiting = 0
+        for row in self.store.customers_of(manager_id):
+            context = {"customer_id": row["_id"], "branch": row.get("branch"),
+                       "tier": row.get("tier"), "registered_by": row.get("registered_by")}
+            ok = self.seat(context, (manager["role"],), f"maintainer {manager_id} deactivated",
+                           row, f"deactivate:{manager_id}", strategy="least_loaded")
+            moved, waiting = moved + ok, waiting + (not ok)
+        return {"moved": moved, "backlog": waiting}
+
+    @rpc
+    def assign(self, customer_id: str, manager_id: str, reason: str = "customer-choice") -> dict:
+        """A documented customer choice (or an operator's decision) overrides the strategy."""
+        manager = self.store.get_manager(manager_id)
+        current = self.store.current(customer_id)
+        if manager is None or not manager.get("active"):
+            raise ValueError(f"no active maintainer {manager_id}")
+        if current and current["manager_id"] == manager_id:
+            return {"customer_id": customer_id, "manager_id": manager_id, "changed": False}
+        if not self.store.take_seat(manager_id):
+            raise ValueError(f"maintainer {manager_id} is at capacity")
+        context = {"customer_id": customer_id, "branch": manager["branch"],
+                   "tier": current.get("tier") if current else None}
+        self._move(customer_id, manager, current, reason, context,
+                   f"assign:{customer_id}:{manager_id}:{current and current['manager_id']}")
+        return {"customer_id": customer_id, "manager_id": manager_id, "changed": True}
+
+    @rpc
+    def export_assignments(self, skip: int = 0, limit: int = 5000) -> list[dict]:
+        return self.store.export(skip, limit)
+
+    @rpc
+    def backlog(self) -> list[dict]:
+        return [{"customer_id": r["_id"], "branch": r.get("branch"), "role": "/".join(r["roles"]),
+                 "tier": r.get("tier"), "reason": r["reason"], "since": r["since"].isoformat()}
+                for r in self.store.waiting(100000)]
+
+    @rpc
+    def history(self, customer_id: str) -> list[dict]:
+        return self.store.history_of(customer_id)

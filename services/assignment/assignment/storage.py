@@ -1,0 +1,143 @@
+"""Assignment's collections: the roster, current assignments, the unassigned backlog.
+
+Capacity is enforced in the database, not in memory: a seat is taken with one
+conditional update (`load < capacity`), so any number of replicas can assign at
+once without pushing a maintainer past capacity.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AssignmentStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self.managers = db["managers"]
+        self.assignments = db["assignments"]
+        self.backlog = db["backlog"]
+        self.history = db["assignment_history"]
+
+    def ensure_indexes(self) -> None:
+        self.managers.create_index([("branch", ASCENDING), ("role", ASCENDING),
+                                    ("active", ASCENDING)])
+        self.assignments.create_index([("manager_id", ASCENDING)])
+        self.backlog.create_index([("since", ASCENDING)])
+        self.history.create_index([("customer_id", ASCENDING), ("at", ASCENDING)])
+
+    # -- roster ---------------------------------------------------------------------
+    def upsert_manager(self, manager: dict) -> str:
+        """Insert or update by id; 'created', 'updated' or 'unchanged' (import twice = no-op)."""
+        fields = {k: manager[k] for k in ("name", "role", "branch", "capacity", "active")}
+        current = self.managers.find_one({"_id": manager["id"]})
+        if current is None:
+            self.managers.update_one({"_id": manager["id"]}, {
+                "$setOnInsert": {**fields, "load": 0, "created_at": _now()}}, upsert=True)
+            return "created"
+        if all(current.get(k) == v for k, v in fields.items()):
+            return "unchanged"
+        self.managers.update_one({"_id": manager["id"]}, {"$set": fields})
+        return "updated"
+
+    def get_manager(self, manager_id: str) -> dict | None:
+        return self.managers.find_one({"_id": manager_id})
+
+    def list_managers(self, branch: str | None = None) -> list[dict]:
+        query = {"branch": branch} if branch else {}
+        return list(self.managers.find(query).sort("_id", 1))
+
+    def team(self, branch: str | None, roles: tuple[str, ...]) -> list[dict]:
+        return list(self.managers.find({"branch": branch, "role": {"$in": list(roles)},
+                                        "active": True}))
+
+    def take_seat(self, manager_id: str) -> bool:
+        """Atomically add one customer to a maintainer who is active and has room."""
+        return self.managers.find_one_and_update(
+            {"_id": manager_id, "active": True, "$expr": {"$lt": ["$load", "$capacity"]}},
+            {"$inc": {"load": 1}, "$set": {"last_assigned_at": _now()}},
+            return_document=ReturnDocument.AFTER) is not None
+
+    def free_seat(self, manager_id: str) -> None:
+        self.managers.update_one({"_id": manager_id, "load": {"$gt": 0}}, {"$inc": {"load": -1}})
+
+    # -- assignments ----------------------------------------------------------------
+    def current(self, customer_id: str) -> dict | None:
+        return self.assignments.find_one({"_id": customer_id})
+
+    def record(self, customer_id: str, manager: dict | None, previous_id: str | None,
+               reason: str, context: dict) -> bool:
+        """Compare-and-set the customer's maintainer from previous_id; False if it moved meanwhile.
+
+        Two replicas handling the same customer at once cannot both assign it: the
+        second insert (or the update expecting the old maintainer) matches nothing.
+        """
+        if manager is None:
+            done = self.assignments.delete_one({"_id": customer_id, "manager_id": previous_id})
+            ok = done.deleted_count == 1
+        else:
+            doc = {"manager_id": manager["_id"], "role": manager["role"], "reason": reason,
+                   "branch": context.get("branch"), "tier": context.get("tier"),
+                   "registered_by": context.get("registered_by"), "at": _now()}
+            ok = self._set_assignment(customer_id, previous_id, doc)
+        if not ok:
+            return False
+        self.backlog.delete_one({"_id": customer_id})
+        self.history.insert_one({"customer_id": customer_id, "reason": reason, "at": _now(),
+                                 "manager_id": manager["_id"] if manager else None})
+        return True
+
+    def _set_assignment(self, customer_id: str, previous_id: str | None, doc: dict) -> bool:
+        if previous_id is None:
+            try:
+                self.assignments.insert_one({"_id": customer_id, **doc})
+                return True
+            except DuplicateKeyError:
+                return False
+        done = self.assignments.update_one({"_id": customer_id, "manager_id": previous_id},
+                                           {"$set": doc})
+        return done.matched_count == 1
+
+    def note_tier(self, customer_id: str, tier: str | None) -> None:
+        self.assignments.update_one({"_id": customer_id}, {"$set": {"tier": tier}})
+
+    def customers_of(self, manager_id: str) -> list[dict]:
+        return list(self.assignments.find({"manager_id": manager_id}))
+
+    def export(self, skip: int = 0, limit: int = 5000) -> list[dict]:
+        rows = self.assignments.find().sort("_id", 1).skip(skip).limit(limit)
+        return [{"customer_id": r["_id"], "manager_id": r["manager_id"], "role": r["role"],
+                 "branch": r.get("branch"), "tier": r.get("tier"), "reason": r.get("reason")}
+                for r in rows]
+
+    def history_of(self, customer_id: str) -> list[dict]:
+        return [{"manager_id": h["manager_id"], "reason": h["reason"], "at": h["at"].isoformat()}
+                for h in self.history.find({"customer_id": customer_id}).sort("at", 1)]
+
+    # -- backlog --------------------------------------------------------------------
+    def to_backlog(self, customer_id: str, context: dict, roles: tuple, reason: str) -> None:
+        self.backlog.update_one({"_id": customer_id}, {
+            "$set": {"branch": context.get("branch"), "tier": context.get("tier"),
+                     "roles": list(roles), "reason": reason,
+                     "registered_by": context.get("registered_by"),
+                     "display": context.get("display")},
+            "$setOnInsert": {"since": _now()}}, upsert=True)
+
+    def claim_waiting(self, customer_id: str) -> dict | None:
+        """Take a backlog entry for this replica (released again if no seat is found)."""
+        return self.backlog.find_one_and_delete({"_id": customer_id})
+
+    def waiting(self, limit: int = 1000) -> list[dict]:
+        return list(self.backlog.find().sort("since", 1).limit(limit))
+
+    def drop_from_backlog(self, customer_id: str) -> None:
+        self.backlog.delete_one({"_id": customer_id})
+
+    def backlog_size(self) -> int:
+        return self.backlog.count_documents({})

@@ -1,0 +1,1 @@
+"""Shared runtime of the customer-pool services (kept small on purpose)."""

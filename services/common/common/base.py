@@ -1,0 +1,48 @@
+"""What every service has besides its own entrypoints: outbox, parking, metrics, health."""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+from nameko.web.handlers import http
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.wrappers import Response
+
+from .events import OutboxDispatcher
+from .metrics import OUTBOX_PENDING
+from .reliability import Parking
+
+
+class ServiceBase:
+    """Mixin for a nameko service class; nameko collects inherited entrypoints too."""
+
+    name = "base"
+    events = OutboxDispatcher()
+    parked = Parking()
+
+    @http("GET", "/metrics")
+    def http_metrics(self, request) -> Response:
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    @http("GET", "/health")
+    def http_health(self, request) -> Response:
+        return Response('{"status": "ok"}', mimetype="application/json")
+
+    @timer(interval=5)
+    def sweep_outbox(self) -> None:
+        """Publish events left pending by a broker outage."""
+        self.events.flush_pending()
+        OUTBOX_PENDING.labels(self.name).set(self.events.collection.count_documents({"sent": False}))
+
+    @rpc
+    def parked_list(self, limit: int = 100) -> list[dict]:
+        return self.parked.list(limit)
+
+    @rpc
+    def parked_replay(self, parked_id: str | None = None) -> int:
+        """Run parked messages through their handler again (after a fix)."""
+        replayed = 0
+        for row in self.parked.take(parked_id):
+            self.parked.mark_replayed(row["_id"])
+            getattr(self, row["entrypoint"])(row["payload"])
+            replayed += 1
+        return replayed

@@ -1,0 +1,86 @@
+"""Publishing events through an outbox, so a broker outage loses nothing.
+
+A handler stages its events (validated against the contracts, with ids derived
+from the message being handled), writes its own state, then the outbox publishes
+them (persistent, confirmed) and marks them sent. If publishing fails the rows stay
+pending and a timer sweeps them out later; a redelivered message derives the same
+event ids, so staging it again is a no-op and subscribers can deduplicate on
+`event_id`.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from nameko.events import EventDispatcher
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from contracts.schemas import build_event
+
+from .mongo import connect
+
+log = logging.getLogger(__name__)
+_NS = uuid.UUID("6f1c3a52-3c1e-4e0c-9d4b-6a1f3c7b2e10")
+
+
+def derived_event_id(cause_id: str, event_type: str, key: str) -> str:
+    return str(uuid.uuid5(_NS, f"{cause_id}|{event_type}|{key}"))
+
+
+class Outbox:
+    """What a worker sees: stage(), publish_staged(), flush_pending()."""
+
+    def __init__(self, collection, dispatch):
+        self.collection = collection
+        self._dispatch = dispatch
+        self._staged: list[dict] = []
+
+    def stage(self, event_type: str, payload: dict, cause_id: str, key: str,
+              correlation_id: str | None = None) -> dict:
+        body = build_event(event_type, payload, correlation_id)
+        body["event_id"] = derived_event_id(cause_id, event_type, key)
+        row = {"_id": body["event_id"], "type": event_type, "body": body, "sent": False,
+               "created_at": datetime.now(timezone.utc)}
+        try:
+            self.collection.insert_one(row)
+            self._staged.append(row)
+        except DuplicateKeyError:  # redelivery: publish again only if it never went out
+            existing = self.collection.find_one({"_id": row["_id"], "sent": False})
+            if existing:
+                self._staged.append(existing)
+        return body
+
+    def publish_staged(self) -> int:
+        rows, self._staged = self._staged, []
+        return sum(self._publish(row) for row in rows)
+
+    def flush_pending(self, older_than: float = 10.0, limit: int = 500) -> int:
+        cutoff = datetime.now(timezone.utc) - timedelta(seconds=older_than)
+        rows = self.collection.find({"sent": False, "created_at": {"$lt": cutoff}}).limit(limit)
+        return sum(self._publish(row) for row in rows)
+
+    def _publish(self, row: dict) -> bool:
+        try:
+            self._dispatch(row["type"], row["body"])
+        except Exception as exc:  # the broker is down: the timer sweeps it out later
+            log.warning("event %s left pending in the outbox: %s", row["_id"], exc)
+            return False
+        self.collection.update_one({"_id": row["_id"]}, {"$set": {"sent": True}})
+        return True
+
+
+class OutboxDispatcher(EventDispatcher):
+    """nameko's EventDispatcher (persistent, confirmed) behind the outbox collection."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.collection = connect(self.container.config, self.container.service_name)["outbox"]
+        self.collection.create_index([("sent", ASCENDING), ("created_at", ASCENDING)])
+
+    def stop(self) -> None:
+        self.collection.database.client.close()
+
+    def get_dependency(self, worker_ctx) -> Outbox:
+        return Outbox(self.collection, super().get_dependency(worker_ctx))

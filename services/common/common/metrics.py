@@ -1,0 +1,22 @@
+"""Metrics every service shares (Prometheus naming: base units, _total, _seconds).
+
+Each service process exposes the default registry at /metrics; business metrics
+live in the service's own package next to the code that moves them.
+"""
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+MESSAGES_CONSUMED = Counter(
+    "crm_messages_consumed_total", "Messages handled, by service and handler.",
+    ["service", "handler"])
+HANDLER_SECONDS = Histogram(
+    "crm_handler_duration_seconds", "Time spent handling one message.", ["service", "handler"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+HANDLER_ERRORS = Counter(
+    "crm_handler_errors_total", "Handler failures, by kind (transient retried, permanent parked).",
+    ["service", "handler", "kind"])
+EVENTS_PUBLISHED = Counter(
+    "crm_events_published_total", "Events published through the outbox.", ["service", "event_type"])
+OUTBOX_PENDING = Gauge(
+    "crm_outbox_pending_events", "Events staged but not yet confirmed by the broker.", ["service"])

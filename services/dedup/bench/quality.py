@@ -1,0 +1,141 @@
+"""Dedup quality and cost bench.
+
+    python -m bench.quality --persons 5000 --dup-rate 0.3 --seed 1 [--scale]
+
+Feeds generated records one at a time, in random order, through the pure incremental
+pipeline (:class:`dedup.domain.clusters.IncrementalMatcher`: in-memory blocking
+index, best_match, merge) and scores the resulting clusters against the labels with
+pairwise precision / recall / F1. ``--scale`` also pre-fills pools of 10,000 and
+100,000 golden customers and times 2,000 further records against each, printing the
+ratio of mean time per record (flat is the goal: blocking must keep the candidate
+set independent of pool size).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections import Counter
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
+
+from bench.generate import Dataset, _dup_errors, _make_record, _original_errors, \
+    generate, iter_persons
+from dedup.domain.clusters import IncrementalMatcher
+from dedup.plugins.matchers import default_matchers
+
+
+def _pairs(sizes: Iterable[int]) -> int:
+    return sum(n * (n - 1) // 2 for n in sizes)
+
+
+def pairwise_quality(clusters: Mapping[str, Sequence[str]],
+                     labels: Mapping[str, Any]) -> tuple[float, float, float]:
+    """Pairwise precision, recall and F1 of ``clusters`` against true ``labels``."""
+    predicted = _pairs(len(m) for m in clusters.values())
+    truth = _pairs(Counter(labels.values()).values())
+    tp = 0
+    for members in clusters.values():
+        tp += _pairs(Counter(labels[r] for r in members).values())
+    precision = tp / predicted if predicted else 1.0
+    recall = tp / truth if truth else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def run_quality(ds: Dataset, params: Mapping[str, Any] | None = None,
+                verbose: bool = False) -> dict[str, float]:
+    """Run the incremental pipeline over ``ds`` and measure it."""
+    pool = IncrementalMatcher(default_matchers(), params)
+    decisions: Counter[str] = Counter()
+    start = time.perf_counter()
+    for rec in ds.records:
+        decisions[pool.add(rec).decision] += 1
+    elapsed = time.perf_counter() - start
+    clusters = {cid: g["members"] for cid, g in pool.goldens.items()}
+    p, r, f = pairwise_quality(clusters, ds.labels)
+    if verbose:
+        _explain_errors(pool, ds)
+        print(f"decisions: {dict(decisions)}  goldens: {len(pool.goldens)}  "
+              f"entities: {len(set(ds.labels.values()))}")
+    return {"precision": p, "recall": r, "f1": f,
+            "records_per_s": len(ds.records) / elapsed if elapsed else 0.0}
+
+
+def _explain_errors(pool: IncrementalMatcher, ds: Dataset, limit: int = 8) -> None:
+    """Print a few false merges and missed duplicates, for tuning."""
+    by_id = {r["record_id"]: r for r in ds.records}
+    shown = 0
+    for g in pool.goldens.values():
+        ents = Counter(ds.labels[m] for m in g["members"])
+        if len(ents) > 1 and shown < limit:
+            shown += 1
+            print("FALSE MERGE:", [(by_id[m]["name"], by_id[m]["birth_date"],
+                                    ds.labels[m]) for m in g["members"]])
+    where: dict[int, set[str]] = {}
+    for cid, g in pool.goldens.items():
+        for m in g["members"]:
+            where.setdefault(ds.labels[m], set()).add(cid)
+    shown = 0
+    for ent, cids in where.items():
+        if len(cids) > 1 and shown < limit:
+            shown += 1
+            print("MISSED:", [[(by_id[m]["name"], by_id[m]["birth_date"], by_id[m]["postcode"],
+                               bool(by_id[m]["national_id_bi"]), len(by_id[m]["phone_bis"]))
+                              for m in pool.goldens[c]["members"]] for c in cids])
+
+
+def time_per_record(pool_size: int, probes: int, seed: int) -> float:
+    """Mean seconds per record for ``probes`` records against a pre-filled pool.
+
+    Half the probes are duplicates of pooled persons, half are new persons, so both
+    the merge path and the new-customer path are timed.
+    """
+    rng = random.Random(seed)
+    people = list(iter_persons(pool_size + probes // 2, seed))
+    pooled, fresh = people[:pool_size], people[pool_size:]
+    pool = IncrementalMatcher(default_matchers())
+    base = datetime(2020, 1, 1)
+    for p in pooled:
+        pool.add_new(_make_record(rng, p, 0, _original_errors(rng, p), base))
+    probe_records = []
+    for _ in range(probes - len(fresh)):
+        p = rng.choice(pooled)
+        probe_records.append(_make_record(rng, p, 1, _dup_errors(rng, p), base))
+    probe_records += [_make_record(rng, p, 0, _original_errors(rng, p), base) for p in fresh]
+    rng.shuffle(probe_records)
+    start = time.perf_counter()
+    for rec in probe_records:
+        pool.add(rec)
+    return (time.perf_counter() - start) / len(probe_records)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--persons", type=int, default=5000)
+    ap.add_argument("--dup-rate", type=float, default=0.3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scale", action="store_true",
+                    help="also time records against 10k and 100k pools")
+    ap.add_argument("--probes", type=int, default=2000)
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args(argv)
+
+    ds = generate(args.persons, args.dup_rate, args.seed)
+    q = run_quality(ds, verbose=args.verbose)
+    print(f"records {len(ds.records)} persons {args.persons}: precision {q['precision']:.4f} "
+          f"recall {q['recall']:.4f} f1 {q['f1']:.4f} records/s {q['records_per_s']:.0f}")
+    ratio = float("nan")
+    if args.scale:
+        t10 = time_per_record(10_000, args.probes, args.seed)
+        t100 = time_per_record(100_000, args.probes, args.seed)
+        ratio = t100 / t10
+        print(f"mean time per record: 10k pool {t10 * 1e3:.3f} ms, "
+              f"100k pool {t100 * 1e3:.3f} ms")
+    print(f"dedup-bench: precision {q['precision']:.4f} recall {q['recall']:.4f} "
+          f"f1 {q['f1']:.4f} records/s {q['records_per_s']:.0f} "
+          f"cost_ratio_100k_10k {ratio:.3f}")
+
+
+if __name__ == "__main__":
+    main()

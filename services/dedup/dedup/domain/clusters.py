@@ -1,0 +1,240 @@
+"""Golden customers: choosing the best candidate, merging, and an in-memory pool.
+
+A golden customer is rebuilt from its member records every time it changes
+(:func:`build_golden`), rather than patched field by field. That keeps every
+aggregate and survivorship choice a pure function of the *set* of members, so the
+result is the same whatever order the records arrived in, and merging two goldens
+is just building one from the union of their members.
+
+:class:`IncrementalMatcher` is the reference incremental pipeline (blocking index ->
+candidates -> :func:`best_match` -> merge). The bench runs it as is; the service can
+use the same functions with its MongoDB-backed index.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from dedup.domain.keys import blocking_keys
+from dedup.domain.scoring import MatchResult, decide, merged_params
+from dedup.domain.survivorship import (
+    financials_of, identity_of, intent_of, owner_of, registration_key,
+)
+from dedup.plugins.matchers import Matcher
+
+Golden = dict[str, Any]
+Record = Mapping[str, Any]
+
+# Aggregated list field on the golden -> (single field, list field) on a record.
+_AGGREGATES: dict[str, tuple[str | None, str | None]] = {
+    "names": ("name", None),
+    "birth_dates": ("birth_date", None),
+    "national_id_bis": ("national_id_bi", None),
+    "phone_bis": (None, "phone_bis"),
+    "email_bis": (None, "email_bis"),
+    "postcodes": ("postcode", None),
+    "address_bis": ("address_bi", None),
+    "sources": ("source", None),
+}
+
+
+def _member_order(rec: Record) -> tuple[Any, ...]:
+    return (registration_key(rec), str(rec.get("record_id") or ""))
+
+
+def build_golden(customer_id: str, records: Iterable[Record],
+                 params: Mapping[str, Any] | None = None,
+                 merged_ids: Sequence[str] = ()) -> Golden:
+    """The golden customer for a set of member records (pure, order-independent).
+
+    A record id seen twice (redelivery or an update) keeps its last version.
+    """
+    by_id: dict[str, dict[str, Any]] = {}
+    for rec in records:
+        by_id[str(rec.get("record_id"))] = dict(rec)
+    members = sorted(by_id.values(), key=_member_order)
+    golden: Golden = {
+        "customer_id": customer_id,
+        "kind": (members[0].get("kind") if members else None) or "person",
+        "members": [m.get("record_id") for m in members],
+    }
+    for agg, (single, plural) in _AGGREGATES.items():
+        vals: list[str] = []
+        for m in members:
+            if single and m.get(single):
+                vals.append(m[single])
+            if plural:
+                vals.extend(v for v in (m.get(plural) or []) if v)
+        golden[agg] = list(dict.fromkeys(vals))
+    golden.update(identity_of(members, params))
+    golden["owner"] = owner_of(members)
+    golden["financials"] = financials_of(members)
+    golden["intent"] = intent_of(members)
+    golden["has_contact"] = bool(golden["phone_bis"] or golden["email_bis"]) or any(
+        m.get("has_contact") for m in members)
+    golden["merged_ids"] = sorted(set(merged_ids) - {customer_id})
+    golden["member_records"] = members
+    return golden
+
+
+def new_golden(record: Record, customer_id: str,
+               params: Mapping[str, Any] | None = None) -> Golden:
+    """A golden customer holding just ``record``."""
+    return build_golden(customer_id, [record], params)
+
+
+def merge_into(golden: Golden, record: Record,
+               params: Mapping[str, Any] | None = None) -> Golden:
+    """A new golden with ``record`` added (or replaced, if already a member)."""
+    return build_golden(golden["customer_id"], [*golden["member_records"], record],
+                        params, golden.get("merged_ids", ()))
+
+
+def choose_survivor(a: Golden, b: Golden) -> tuple[Golden, Golden]:
+    """(survivor, absorbed): the survivor holds the earliest owner registration, so
+    the customer id that survives is the one the first registrant got."""
+    ka = (registration_key(a.get("owner") or {}), a["customer_id"])
+    kb = (registration_key(b.get("owner") or {}), b["customer_id"])
+    return (a, b) if ka <= kb else (b, a)
+
+
+def merge_goldens(survivor: Golden, absorbed: Golden,
+                  params: Mapping[str, Any] | None = None) -> Golden:
+    """Merge two goldens found to be one customer (a transitive merge).
+
+    The survivor's customer id is kept; the absorbed id is recorded in
+    ``merged_ids`` so references to it can be redirected. Use
+    :func:`choose_survivor` to pick the roles.
+    """
+    merged_ids = [*survivor.get("merged_ids", ()), absorbed["customer_id"],
+                  *absorbed.get("merged_ids", ())]
+    return build_golden(survivor["customer_id"],
+                        [*survivor["member_records"], *absorbed["member_records"]],
+                        params, merged_ids)
+
+
+def best_match(record: Record, candidates: Sequence[Golden], matchers: Sequence[Matcher],
+               params: Mapping[str, Any] | None = None,
+               ) -> tuple[str, Golden | None, list[tuple[Golden, MatchResult]]]:
+    """Score ``record`` against every candidate and pick the best.
+
+    Returns (decision, golden, results): the decision of the best-scoring candidate,
+    that candidate (None when the decision is ``no_match``), and all results sorted
+    best first (ties broken by customer id, for determinism).
+    """
+    p = merged_params(params)
+    results = [(g, decide(record, g, matchers, p)) for g in candidates]
+    results.sort(key=lambda gr: (-gr[1].score, gr[0]["customer_id"]))
+    if not results:
+        return "no_match", None, []
+    top_golden, top = results[0]
+    return top.decision, (top_golden if top.decision != "no_match" else None), results
+
+
+@dataclass
+class Outcome:
+    """What happened to one record: the decision, the golden it now belongs to, the
+    golden ids absorbed by a transitive merge, and the review candidate if any."""
+
+    decision: str
+    customer_id: str
+    absorbed: list[str] = field(default_factory=list)
+    review_candidate: str | None = None
+    results: list[tuple[str, MatchResult]] = field(default_factory=list)
+
+
+class IncrementalMatcher:
+    """In-memory pool: blocking index key -> set(customer ids), plus goldens.
+
+    Blocks larger than ``max_block`` are skipped (a key shared by that many customers
+    carries no signal, and skipping it keeps the cost per record flat as the pool
+    grows); at most ``max_candidates`` candidates sharing the most keys are scored.
+    """
+
+    def __init__(self, matchers: Sequence[Matcher], params: Mapping[str, Any] | None = None,
+                 max_block: int = 200, max_candidates: int = 40,
+                 id_factory: Callable[[], str] | None = None) -> None:
+        self.matchers = list(matchers)
+        self.params = merged_params(params)
+        self.max_block = max_block
+        self.max_candidates = max_candidates
+        counter = itertools.count(1)
+        self._next_id = id_factory or (lambda: f"C{next(counter):09d}")
+        self.goldens: dict[str, Golden] = {}
+        self.index: dict[str, set[str]] = {}
+        self.keys_of: dict[str, set[str]] = {}
+
+    def _index(self, customer_id: str, keys: Iterable[str]) -> None:
+        own = self.keys_of.setdefault(customer_id, set())
+        for k in keys:
+            self.index.setdefault(k, set()).add(customer_id)
+            own.add(k)
+
+    def _unindex(self, customer_id: str) -> set[str]:
+        keys = self.keys_of.pop(customer_id, set())
+        for k in keys:
+            block = self.index.get(k)
+            if block is not None:
+                block.discard(customer_id)
+                if not block:
+                    del self.index[k]
+        return keys
+
+    def candidates(self, record: Record, keys: Sequence[str] | None = None) -> list[Golden]:
+        """Goldens sharing at least one (not oversized) blocking key, most shared first."""
+        counts: dict[str, int] = {}
+        for k in keys if keys is not None else blocking_keys(record):
+            block = self.index.get(k)
+            if not block or len(block) > self.max_block:
+                continue
+            for cid in block:
+                counts[cid] = counts.get(cid, 0) + 1
+        ranked = sorted(counts, key=lambda c: (-counts[c], c))[: self.max_candidates]
+        return [self.goldens[c] for c in ranked]
+
+    def add_new(self, record: Record, keys: Sequence[str] | None = None) -> str:
+        """Create a golden for ``record`` without matching (pre-filling a pool)."""
+        cid = self._next_id()
+        self.goldens[cid] = new_golden(record, cid, self.params)
+        self._index(cid, keys if keys is not None else blocking_keys(record))
+        return cid
+
+    def add(self, record: Record) -> Outcome:
+        """Match ``record`` into the pool: merge on ``match`` (absorbing every other
+        golden it also matches, unless their national ids conflict), otherwise start
+        a new golden (flagged for review on ``possible``)."""
+        keys = blocking_keys(record)
+        cands = self.candidates(record, keys)
+        decision, best, results = best_match(record, cands, self.matchers, self.params)
+        summary = [(g["customer_id"], r) for g, r in results]
+        if decision != "match" or best is None:
+            cid = self.add_new(record, keys)
+            review = best["customer_id"] if decision == "possible" and best else None
+            return Outcome(decision, cid, [], review, summary)
+
+        group = [best]
+        ids: set[str] = set(best.get("national_id_bis") or ())
+        for other, res in results[1:]:
+            other_ids = set(other.get("national_id_bis") or ())
+            if res.decision != "match" or (ids and other_ids and not ids & other_ids):
+                continue
+            group.append(other)
+            ids |= other_ids
+        survivor = group[0]
+        for other in group[1:]:
+            survivor = choose_survivor(survivor, other)[0]
+        golden = merge_into(survivor, record, self.params)
+        absorbed: list[str] = []
+        all_keys: set[str] = set(keys)
+        for other in group:
+            all_keys |= self._unindex(other["customer_id"])
+            if other is survivor:
+                continue
+            self.goldens.pop(other["customer_id"], None)
+            golden = merge_goldens(golden, other, self.params)
+            absorbed.append(other["customer_id"])
+        cid = golden["customer_id"]
+        self.goldens[cid] = golden
+        self._index(cid, all_keys)
+        return Outcome("match", cid, absorbed, None, summary)

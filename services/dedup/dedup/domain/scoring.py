@@ -1,0 +1,144 @@
+"""Combine matcher scores into one match decision.
+
+The combination is a Fellegi-Sunter style weighted sum of log2 likelihood ratios:
+each matcher has an *agree* weight (how much more likely a full agreement is among
+true duplicates than among different people) and a *disagree* weight (negative), and
+a partial similarity interpolates between the two. Missing evidence (a matcher
+returning None) adds nothing, instead of diluting the rest as a weighted average
+would. The sum is mapped to a probability-like score in [0, 1] and compared with the
+thresholds. All weights and thresholds are params, the values below are defaults.
+
+Hard rules come first, because some evidence is decisive whatever the rest says:
+  * persons never match organizations;
+  * the same national id (blind index) is the same customer;
+  * two different national ids are two customers (ingestion validates the check
+    digit, so this is not a typo);
+  * namesakes: a clearly different birth date with no shared id or contact is a
+    different person, however equal the names.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Mapping
+
+from dedup.plugins.matchers import Matcher
+
+Decision = Literal["match", "possible", "no_match"]
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "match_threshold": 0.85,
+    "possible_threshold": 0.65,
+    # log2 odds before any evidence, among blocked candidate pairs.
+    "prior": -5.0,
+    "weights": {
+        # agree: added at similarity >= full (default 1.0), disagree: added at
+        # similarity <= floor (default 0.0), linear in between. Raw string similarity
+        # of two unrelated short names is often 0.6, so the name floor is high.
+        "exact_identifier": {"agree": 14.0, "disagree": -10.0, "floor": 0.0},
+        "contact": {"agree": 5.0, "disagree": -1.0, "floor": 0.0},
+        "name": {"agree": 6.0, "disagree": -10.0, "floor": 0.7, "full": 0.95},
+        "birth_date": {"agree": 7.0, "disagree": -6.0, "floor": 0.0},
+        "address": {"agree": 4.0, "disagree": -1.5, "floor": 0.0},
+    },
+    # "veto": different national ids are never the same customer (default, because
+    # ingestion validates ids); "evidence": only the weights above apply.
+    "national_id_conflict": "veto",
+    # The namesake rule fires when the birth-date score is at or below this.
+    "namesake_birth_date_max": 0.0,
+    # Without any of these matchers comparable, a pair is at most "possible": a name
+    # alone never merges two customers.
+    "min_evidence": ["birth_date", "contact", "exact_identifier", "address"],
+}
+
+
+def merged_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults overlaid with ``params`` (weights merged per matcher)."""
+    out = copy.deepcopy(DEFAULT_PARAMS)
+    if not params:
+        return out
+    for key, value in params.items():
+        if key == "weights" and isinstance(value, Mapping):
+            for name, w in value.items():
+                out["weights"].setdefault(name, {}).update(w)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """A scored comparison: score in [0, 1], decision, per-matcher raw evidence,
+    per-matcher weight contributions, and the hard rule that decided, if any."""
+
+    score: float
+    decision: Decision
+    evidence: dict[str, float | None] = field(default_factory=dict)
+    contributions: dict[str, float] = field(default_factory=dict)
+    rule: str | None = None
+
+
+def _kind(x: Mapping[str, Any]) -> str:
+    return x.get("kind") or "person"
+
+
+def _contribution(sim: float, w: Mapping[str, float]) -> float:
+    floor, full = float(w.get("floor", 0.0)), float(w.get("full", 1.0))
+    s = 1.0 if sim >= full else 0.0 if sim <= floor else (sim - floor) / (full - floor)
+    agree, disagree = float(w.get("agree", 0.0)), float(w.get("disagree", 0.0))
+    return disagree + s * (agree - disagree)
+
+
+def _squash(log2_odds: float) -> float:
+    return 1.0 / (1.0 + math.pow(2.0, -max(-60.0, min(60.0, log2_odds))))
+
+
+def _decision(score: float, p: Mapping[str, Any]) -> Decision:
+    if score >= p["match_threshold"]:
+        return "match"
+    if score >= p["possible_threshold"]:
+        return "possible"
+    return "no_match"
+
+
+def decide(a: Mapping[str, Any], b: Mapping[str, Any], matchers: Iterable[Matcher],
+           params: Mapping[str, Any] | None = None) -> MatchResult:
+    """Score ``a`` against ``b`` (records or golden customers) and decide.
+
+    ``params`` may be partial; pass the result of :func:`merged_params` when calling
+    in a loop to avoid re-merging defaults each time.
+    """
+    p = params if params is not None and "weights" in params and "prior" in params \
+        else merged_params(params)
+    if _kind(a) != _kind(b):
+        return MatchResult(0.0, "no_match", {}, {}, "kind_mismatch")
+
+    evidence: dict[str, float | None] = {m.name: m.score(a, b) for m in matchers}
+    ident = evidence.get("exact_identifier")
+    if ident == 1.0:
+        return MatchResult(1.0, "match", evidence, {}, "same_national_id")
+    if ident == 0.0 and p.get("national_id_conflict", "veto") == "veto":
+        return MatchResult(0.0, "no_match", evidence, {}, "different_national_id")
+    birth = evidence.get("birth_date")
+    if (birth is not None and birth <= p["namesake_birth_date_max"]
+            and evidence.get("contact") != 1.0 and ident != 1.0):
+        return MatchResult(0.0, "no_match", evidence, {}, "different_birth_date")
+
+    contributions: dict[str, float] = {}
+    total = float(p["prior"])
+    for name, sim in evidence.items():
+        if sim is None:
+            continue
+        w = p["weights"].get(name)
+        if w is None:
+            continue
+        contributions[name] = _contribution(float(sim), w)
+        total += contributions[name]
+    score = _squash(total)
+    decision = _decision(score, p)
+    rule = None
+    if decision == "match" and not any(
+            evidence.get(n) is not None for n in p.get("min_evidence", ())):
+        decision, rule = "possible", "name_only"
+    return MatchResult(round(score, 6), decision, evidence, contributions, rule)

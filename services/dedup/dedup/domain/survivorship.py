@@ -1,0 +1,107 @@
+"""Survivorship: which member record's values the golden customer shows.
+
+Each rule is a pure function over member snapshots so that the result does not depend
+on the order in which records arrived (messages are delivered at least once and in
+any order, and several replicas work at once):
+
+* owner      - the earliest registration wins ("first registrant owns it"), by
+               registered_at, never by arrival order;
+* financials - the most recent ``as_of`` wins (the freshest balance);
+* identity   - per field, the best-ranked member that has a value: highest source
+               priority, then most complete record, then earliest registration.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable, Mapping, Sequence
+
+IDENTITY_FIELDS: tuple[str, ...] = (
+    "name", "birth_date", "gender", "branch", "city", "district", "province",
+)
+
+DEFAULT_SOURCE_PRIORITY: tuple[str, ...] = ("core_banking", "head_office")
+
+_FAR_FUTURE = "9999-12-31T23:59:59"
+
+
+def registration_key(reg: Mapping[str, Any]) -> tuple[int, str, str, str]:
+    """Sort key: dated registrations first (earliest first), then source/external_id.
+
+    ISO-8601 strings in one format compare chronologically; a trailing "Z" and
+    "+00:00" are folded together so they compare alike.
+    """
+    at = reg.get("registered_at")
+    at_s = str(at).replace("Z", "+00:00") if at else _FAR_FUTURE
+    return (0 if at else 1, at_s, str(reg.get("source") or ""),
+            str(reg.get("external_id") or ""))
+
+
+def owner_of(registrations: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The owning registration: earliest ``registered_at``; undated ones rank last;
+    ties broken by source then external_id so every replica picks the same one."""
+    regs = list(registrations)
+    if not regs:
+        return {}
+    best = min(regs, key=registration_key)
+    return {k: best.get(k) for k in ("registered_by", "registered_at", "source",
+                                      "external_id")}
+
+
+def financials_of(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Financials of the member with the most recent ``financials.as_of``.
+
+    Members without a (valid) ``as_of`` rank after dated ones; ties go to the
+    earliest registration so the choice is deterministic.
+    """
+    candidates = [r for r in records if r.get("financials")]
+    if not candidates:
+        return {}
+
+    def key(rec: Mapping[str, Any]) -> tuple[Any, ...]:
+        as_of = _as_of_ordinal(rec["financials"].get("as_of"))
+        return (0 if as_of is not None else 1, -(as_of or 0), registration_key(rec))
+
+    return dict(min(candidates, key=key)["financials"])
+
+
+def _as_of_ordinal(value: Any) -> int | None:
+    try:
+        return date.fromisoformat(str(value)[:10]).toordinal() if value else None
+    except ValueError:
+        return None
+
+
+def _priority(source: str | None, priority: Sequence[str]) -> int:
+    try:
+        return priority.index(source or "")
+    except ValueError:
+        return len(priority)
+
+
+def _completeness(rec: Mapping[str, Any]) -> int:
+    return sum(1 for f in IDENTITY_FIELDS if rec.get(f))
+
+
+def identity_of(records: Iterable[Mapping[str, Any]],
+                params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Identity fields chosen per field from the best-ranked member that has one."""
+    priority = tuple((params or {}).get("source_priority", DEFAULT_SOURCE_PRIORITY))
+    ranked = sorted(records, key=lambda r: (_priority(r.get("source"), priority),
+                                            -_completeness(r), registration_key(r),
+                                            str(r.get("record_id") or "")))
+    out: dict[str, Any] = {}
+    for f in IDENTITY_FIELDS:
+        out[f] = next((r[f] for r in ranked if r.get(f)), None)
+    return out
+
+
+def intent_of(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Intent of the latest registration that carries one: the freshest judgement
+    of a salesperson about the prospect."""
+    dated = [r for r in records if r.get("intent")]
+    if not dated:
+        return {}
+    latest = max(dated, key=lambda r: (1 if r.get("registered_at") else 0,
+                                       str(r.get("registered_at") or ""),
+                                       str(r.get("record_id") or "")))
+    return dict(latest["intent"])

@@ -1,0 +1,1 @@
+"""Built-in dedup plugins, registered under the ``crm.matchers`` entry-point group."""

@@ -1,0 +1,117 @@
+"""Golden customers: best match, merging, transitive merges, in-memory pool."""
+import itertools
+
+from dedup.domain.clusters import (
+    IncrementalMatcher, best_match, build_golden, choose_survivor, merge_goldens,
+    merge_into, new_golden,
+)
+from dedup.plugins.matchers import default_matchers
+
+M = default_matchers()
+
+
+def rec(rid, **kw):
+    base = {"record_id": rid, "source": rid.split(":")[0], "external_id": rid.split(":")[1],
+            "kind": "person", "name": "张三", "birth_date": "1985-03-07", "gender": "male",
+            "national_id_bi": None, "phone_bis": [], "email_bis": [], "postcode": "100000",
+            "address_bi": None, "branch": "BR1", "registered_by": "u1",
+            "registered_at": "2024-01-01T00:00:00", "financials": {}, "intent": {},
+            "has_contact": False}
+    base.update(kw)
+    return base
+
+
+def test_new_golden_and_merge_into_aggregate_without_mutating():
+    a = rec("src:1", phone_bis=["p1"], national_id_bi="n1")
+    g = new_golden(a, "C1")
+    assert g["members"] == ["src:1"] and g["national_id_bis"] == ["n1"]
+    b = rec("web:2", name="Zhang San", phone_bis=["p2"], email_bis=["e"],
+            registered_at="2023-06-01T00:00:00", registered_by="u2")
+    g2 = merge_into(g, b)
+    assert g["members"] == ["src:1"]  # pure: original untouched
+    assert set(g2["members"]) == {"src:1", "web:2"}
+    assert g2["names"] == ["Zhang San", "张三"]  # ordered by registration
+    assert set(g2["phone_bis"]) == {"p1", "p2"} and g2["email_bis"] == ["e"]
+    assert g2["owner"] == {"registered_by": "u2", "registered_at": "2023-06-01T00:00:00",
+                           "source": "web", "external_id": "2"}
+    assert g2["has_contact"] is True and g2["customer_id"] == "C1"
+
+
+def test_merge_is_order_independent_and_idempotent():
+    recs = [rec("a:1", registered_at="2024-02-01T00:00:00", phone_bis=["p"]),
+            rec("b:2", registered_at="2023-02-01T00:00:00", name="Zhang San"),
+            rec("c:3", registered_at=None, email_bis=["e"])]
+    goldens = []
+    for order in itertools.permutations(recs):
+        g = new_golden(order[0], "C")
+        for r in order[1:]:
+            g = merge_into(g, r)
+        goldens.append(g)
+    assert all(g == goldens[0] for g in goldens)
+    assert build_golden("C", recs[::-1]) == goldens[0]
+    assert merge_into(goldens[0], recs[0]) == goldens[0]  # redelivery changes nothing
+
+
+def test_owner_follows_registered_at_not_arrival():
+    late_first = rec("a:1", registered_by="late", registered_at="2024-05-01T00:00:00")
+    early_second = rec("b:2", registered_by="early", registered_at="2022-05-01T00:00:00")
+    g = merge_into(new_golden(late_first, "C1"), early_second)
+    assert g["owner"]["registered_by"] == "early"
+
+
+def test_financials_follow_as_of():
+    a = rec("a:1", financials={"financial_assets": 10, "as_of": "2024-06-30"})
+    b = rec("b:2", financials={"financial_assets": 99, "as_of": "2023-12-31"})
+    assert merge_into(new_golden(a, "C"), b)["financials"]["financial_assets"] == 10
+    assert merge_into(new_golden(b, "C"), a)["financials"]["financial_assets"] == 10
+
+
+def test_transitive_merge_of_goldens_keeps_earliest_owner():
+    g1 = new_golden(rec("a:1", registered_at="2024-01-01T00:00:00", phone_bis=["p"]), "C1")
+    g2 = new_golden(rec("b:2", registered_at="2021-01-01T00:00:00", name="Zhang San",
+                        national_id_bi="n"), "C2")
+    survivor, absorbed = choose_survivor(g1, g2)
+    assert survivor["customer_id"] == "C2" and absorbed["customer_id"] == "C1"
+    merged = merge_goldens(survivor, absorbed)
+    assert merged["customer_id"] == "C2" and merged["merged_ids"] == ["C1"]
+    assert set(merged["members"]) == {"a:1", "b:2"}
+    assert merged["owner"]["source"] == "b" and merged["national_id_bis"] == ["n"]
+    # A later merge carries earlier absorbed ids along.
+    g3 = new_golden(rec("c:3", registered_at="2025-01-01T00:00:00"), "C3")
+    assert merge_goldens(g3, merged)["merged_ids"] == ["C1", "C2"]
+
+
+def test_best_match_picks_highest_score():
+    strong = new_golden(rec("a:1", phone_bis=["p"]), "C1")
+    weak = new_golden(rec("b:2", name="张三丰", birth_date="1985-03-07"), "C2")
+    other = new_golden(rec("c:3", name="李四", birth_date="1990-01-01"), "C3")
+    decision, golden, results = best_match(rec("n:1", name="Zhang San", phone_bis=["p"]),
+                                           [other, weak, strong], M)
+    assert decision == "match" and golden["customer_id"] == "C1"
+    assert [g["customer_id"] for g, _ in results][0] == "C1"
+    assert results[-1][1].decision == "no_match"
+    assert best_match(rec("n:2"), [], M) == ("no_match", None, [])
+    d, g, _ = best_match(rec("n:3", name="李四", birth_date="1971-02-02"), [other], M)
+    assert d == "no_match" and g is None
+
+
+def test_incremental_pool_merges_bridges_and_respects_id_conflicts():
+    pool = IncrementalMatcher(M)
+    o1 = pool.add(rec("a:1", name="Zhang San", birth_date="1985-03-07", phone_bis=["p"],
+                      registered_at="2024-01-01T00:00:00"))
+    o2 = pool.add(rec("b:2", name="张三", birth_date=None, email_bis=["e"],
+                      postcode=None, registered_at="2020-01-01T00:00:00"))
+    assert o1.decision == "no_match" and o2.decision != "match"  # nothing links them yet
+    # A record that carries both the phone and the email bridges the two goldens.
+    o3 = pool.add(rec("c:3", name="张三", phone_bis=["p"], email_bis=["e"]))
+    assert o3.decision == "match" and len(pool.goldens) == 1
+    g = pool.goldens[o3.customer_id]
+    assert set(g["members"]) == {"a:1", "b:2", "c:3"}
+    assert g["owner"]["source"] == "b"  # earliest registration survives
+    assert o3.customer_id == o2.customer_id and o3.absorbed == [o1.customer_id]
+    # Every key of the absorbed golden now points at the survivor.
+    assert all(o1.customer_id not in ids for ids in pool.index.values())
+    # A namesake with another national id starts a new customer.
+    pool.add(rec("d:4", national_id_bi="n1", phone_bis=["p"]))
+    o5 = pool.add(rec("e:5", national_id_bi="n2", phone_bis=["p"]))
+    assert o5.decision == "no_match" and len(pool.goldens) == 2

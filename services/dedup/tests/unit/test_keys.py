@@ -1,0 +1,95 @@
+"""Blocking and name keys: true duplicates with typical errors must share a key."""
+from hypothesis import given, strategies as st
+
+from dedup.domain.keys import (
+    MAX_KEYS, blocking_keys, date_key, name_key, name_keys, name_tokens, sorted_name_key,
+    swapped_date,
+)
+
+
+def _person(**kw):
+    rec = {"kind": "person", "name": None, "birth_date": None, "national_id_bi": None,
+           "phone_bis": [], "email_bis": [], "postcode": None}
+    rec.update(kw)
+    return rec
+
+
+def test_han_pinyin_and_swapped_latin_share_a_key():
+    assert name_key("张三") == name_key("Zhang San") == name_key("zhangsan") == "zhangsan"
+    assert sorted_name_key("张三") == sorted_name_key("San Zhang")
+    assert set(name_keys("张三")) & set(name_keys("San Zhang"))
+    assert set(name_keys("张三")) & set(name_keys("zhangsan"))
+
+
+def test_spaces_between_han_characters_are_ignored():
+    assert name_key("张 三") == name_key("张三")
+    assert name_key("  Zhang   San ") == name_key("Zhang San")
+
+
+def test_case_punctuation_full_width_and_accents_fold():
+    assert name_key("ZHANG-SAN") == name_key("ｚｈａｎｇ　ｓａｎ") == "zhangsan"
+    assert name_key("José Müller") == "josemuller"
+
+
+def test_compound_and_heteronym_surnames():
+    assert name_tokens("欧阳娜娜") == ("ouyang", "nana")
+    assert name_key("曾伟") == name_key("Zeng Wei")
+    assert name_key("吕丽") == name_key("Lv Li") == name_key("Lyu Li")
+
+
+def test_nicknames_are_canonical():
+    assert name_key("Bob Smith") == name_key("Robert Smith")
+
+
+def test_blocking_keys_shared_by_han_and_swapped_pinyin_record():
+    a = _person(name="张三", birth_date="1985-03-07")
+    b = _person(name="San Zhang", birth_date="1985-03-07")
+    assert set(blocking_keys(a)) & set(blocking_keys(b))
+
+
+def test_day_month_swap_still_blocks_together():
+    assert swapped_date("1985-03-07") == "1985-07-03"
+    assert swapped_date("1985-03-13") is None  # month 13 is not a date
+    assert swapped_date("1985-05-05") is None
+    assert date_key("1985-03-07") == date_key("1985-07-03")
+    a = _person(name="Li Lei", birth_date="1985-03-07")
+    b = _person(name="Li Lei", birth_date="1985-07-03")
+    assert any(k.startswith("nd:") for k in set(blocking_keys(a)) & set(blocking_keys(b)))
+
+
+def test_typo_in_name_shares_date_postcode_key():
+    a = _person(name="Evelyn Peterson", birth_date="1943-09-03", postcode="563500")
+    b = _person(name="Evelyn Pvterson", birth_date="1943-03-09", postcode="563500")
+    assert set(blocking_keys(a)) & set(blocking_keys(b))
+
+
+def test_wrong_birth_date_shares_name_postcode_key():
+    a = _person(name="Brandon Watson", birth_date="1957-05-04", postcode="105320")
+    b = _person(name="Brandow Watson", birth_date="1997-05-04", postcode="105320")
+    assert set(blocking_keys(a)) & set(blocking_keys(b))
+
+
+def test_identifier_keys_and_organizations():
+    keys = blocking_keys(_person(national_id_bi="ab", phone_bis=["p1", "p2", "p3"],
+                                 email_bis=["e1"]))
+    assert keys[:4] == ["nid:ab", "ph:p1", "ph:p2", "em:e1"]
+    org = blocking_keys({"kind": "organization", "name": "Acme Ltd", "postcode": "100000"})
+    assert any(k.startswith("org:") for k in org)
+    assert not any(k.startswith("nd:") for k in org)
+
+
+def test_golden_shape_is_accepted():
+    keys = blocking_keys({"name": "张三", "national_id_bis": ["x"], "phone_bis": ["p"]})
+    assert "nid:x" in keys and "ph:p" in keys
+
+
+@given(name=st.text(max_size=40), phones=st.lists(st.text(min_size=1, max_size=8), max_size=6),
+       emails=st.lists(st.text(min_size=1, max_size=8), max_size=6),
+       birth=st.one_of(st.none(), st.dates().map(lambda d: d.isoformat())),
+       postcode=st.one_of(st.none(), st.text(min_size=1, max_size=6)))
+def test_key_count_is_bounded_and_never_crashes(name, phones, emails, birth, postcode):
+    rec = _person(name=name, birth_date=birth, phone_bis=phones, email_bis=emails,
+                  postcode=postcode, national_id_bi="n")
+    keys = blocking_keys(rec)
+    assert len(keys) <= MAX_KEYS
+    assert len(keys) == len(set(keys))

@@ -1,0 +1,1 @@
+"""Pure domain helpers for ingestion: text, Chinese resident IDs, masking."""

@@ -1,0 +1,122 @@
+"""From one raw intake record to either an accepted, protected record or a reject.
+
+Pure: the normalizers and the protector (keys, crypto) are passed in, no I/O.
+A record is rejected only when it lacks what the pipeline needs; everything else
+that is wrong is kept raw and flagged as a quality issue.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError
+
+from contracts.schemas import IntakeRecord
+from common.pii import Protector, mask_email, mask_name, mask_phone
+
+MAX_RAW_BYTES = 64 * 1024
+_CONTACT_KEYS = ("phones", "emails")
+
+
+@dataclass
+class Accepted:
+    record_id: str
+    stored: dict          # the document kept at rest (identifiers encrypted)
+    event: dict           # the customer.ingested payload (blind indexes, no raw identifiers)
+    issues: list = field(default_factory=list)
+
+
+@dataclass
+class Rejected:
+    reason: str
+    errors: list[str]
+
+
+def check_shape(raw: Any, validate_required) -> list[str]:
+    """Errors that make a record unusable; empty when it can go on."""
+    if not isinstance(raw, dict):
+        return [f"record must be a JSON object, got {type(raw).__name__}"]
+    errors = list(validate_required(raw))
+    if errors:
+        return errors
+    try:
+        IntakeRecord().load(raw)
+    except ValidationError as exc:
+        return [f"{path}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                for path, msgs in sorted(exc.messages.items())]
+    return []
+
+
+def accept(raw: dict, normalize, validate_required, protector: Protector) -> Accepted | Rejected:
+    errors = check_shape(raw, validate_required)
+    if errors:
+        return Rejected(reason=_reason(errors), errors=errors)
+    record, issues = normalize(raw)
+    record_id = f"{record['source']}:{record['external_id']}"
+    return Accepted(record_id=record_id, stored=_stored(record, issues, protector),
+                    event=_event(record, record_id, issues, protector), issues=issues)
+
+
+def _reason(errors: list[str]) -> str:
+    first = errors[0]
+    if "operator" in first or "$" in first:
+        return "operator_injection"
+    if "source" in first or "external_id" in first:
+        return "missing_key"
+    if "name" in first and "identifier" in first:
+        return "no_name_or_identifier"
+    return "invalid_field"
+
+
+def _stored(record: dict, issues: list, protector: Protector) -> dict:
+    """The record at rest: identifiers and contact details encrypted, the rest plain."""
+    address = dict(record.get("address") or {})
+    secret = {k: record.get(k) for k in ("national_id", "national_id_raw", *_CONTACT_KEYS,
+                                           "phones_invalid", "emails_invalid")}
+    secret["address_lines"] = [address.pop("line1", None), address.pop("line2", None)]
+    plain = {k: v for k, v in record.items() if k not in secret and k != "address"}
+    return {**plain, "address": address, "quality": issues,
+            "pii": protector.encrypt(json.dumps(secret, ensure_ascii=False)),
+            "content_hash": protector.blind_index("content", _canonical(record))}
+
+
+def _event(record: dict, record_id: str, issues: list, protector: Protector) -> dict:
+    address = record.get("address") or {}
+    phones, emails = record.get("phones") or [], record.get("emails") or []
+    line = " ".join(filter(None, [address.get("line1"), address.get("line2")]))
+    return {
+        "record_id": record_id, "source": record["source"], "external_id": record["external_id"],
+        "kind": record.get("kind") or "person", "name": record.get("name"),
+        "birth_date": record.get("birth_date"), "gender": record.get("gender"),
+        "national_id_bi": protector.blind_index("nid", record.get("national_id")),
+        "phone_bis": [protector.blind_index("phone", p) for p in phones],
+        "email_bis": [protector.blind_index("email", e) for e in emails],
+        "address_bi": protector.blind_index("addr", line.replace(" ", "").lower()) if line else None,
+        "postcode": address.get("postcode"), "city": address.get("city"),
+        "district": address.get("district"), "province": address.get("province"),
+        "branch": record.get("branch"), "registered_by": record.get("registered_by"),
+        "registered_at": record.get("registered_at"),
+        "financials": record.get("financials") or {}, "intent": _intent(record.get("intent")),
+        "has_contact": bool(phones or emails or line),
+        "display": {"name": mask_name(record.get("name")),
+                    "phone": mask_phone(phones[0]) if phones else None,
+                    "email": mask_email(emails[0]) if emails else None},
+        "quality": [{"field": i.get("field"), "issue": i.get("issue")} for i in issues],
+    }
+
+
+def _intent(intent: dict | None) -> dict:
+    intent = intent or {}
+    return {k: (None if intent.get(k) is None else str(intent[k]))
+            for k in ("willingness", "potential")}
+
+
+def _canonical(record: dict) -> str:
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def raw_excerpt(raw: Any) -> str:
+    """The raw input as text, capped, for the reject store (encrypted there)."""
+    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+    return text[:MAX_RAW_BYTES]

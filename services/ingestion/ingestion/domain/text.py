@@ -1,0 +1,174 @@
+"""Text helpers and value parsers shared by normalizers and adapters.
+
+Customer lists come from spreadsheets typed on Chinese input methods, so
+full-width digits/letters, stray spaces and many date/phone/amount spellings are
+common; these helpers make values comparable without changing their meaning.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from typing import Any
+
+_SPACES = re.compile(r"\s+")
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007"
+_HAN_RE = re.compile(f"[{_HAN}]")
+_SPACE_BETWEEN_HAN = re.compile(f"(?<=[{_HAN}·])\\s+(?=[{_HAN}·])")
+
+
+def to_half_width(s: str) -> str:
+    """Fold full-width forms (e.g. '１２３', 'ＡＢ', ideographic space) to ASCII via NFKC."""
+    return unicodedata.normalize("NFKC", s)
+
+
+def collapse_spaces(s: str) -> str:
+    """Trim and collapse any run of whitespace into one space."""
+    return _SPACES.sub(" ", s).strip()
+
+
+def is_cjk(s: str) -> bool:
+    """True when the string contains at least one Han character (treated as a CJK name)."""
+    return bool(_HAN_RE.search(s))
+
+
+def remove_spaces_between_han(s: str) -> str:
+    """'张 三' -> '张三': spaces between Han characters are typing noise, not separators."""
+    return _SPACE_BETWEEN_HAN.sub("", s)
+
+
+def clean_text(s: str) -> str:
+    """NFKC + collapse whitespace: the baseline cleanup for any free-text field."""
+    return collapse_spaces(to_half_width(s))
+
+
+# --- value parsers -----------------------------------------------------------
+# Pure string -> value conversions used by the normalizers. They return None (or
+# an issue code) instead of raising, because a bad cell must never stop a list.
+
+_MULTI_SEP = re.compile(r"[,;/、，；|]+")
+_PHONE_NOISE = re.compile(r"[\s\-().]+")
+_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+$")
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TRUE = {"true", "yes", "y", "1", "是", "有", "t"}
+_FALSE = {"false", "no", "n", "0", "否", "无", "没有", "f"}
+_COUNTRIES = {"中国": "CN", "中华人民共和国": "CN", "CHINA": "CN", "PRC": "CN", "CHN": "CN"}
+
+
+def id_to_str(value: Any) -> str:
+    """Numbers that are really identifiers (spreadsheet cells) back to digit strings."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def split_multi(value: str) -> list[str]:
+    """One cell may hold several phones/e-mails: '138..., 139...' -> two entries."""
+    return [part.strip() for part in _MULTI_SEP.split(value) if part.strip()]
+
+
+def phone_to_e164(raw: str) -> str | None:
+    """E.164 for CN mobiles/landlines and foreign +numbers; None when not a phone."""
+    s = _PHONE_NOISE.sub("", to_half_width(str(raw)))
+    if s.startswith("00"):
+        s = "+" + s[2:]
+    if s.startswith("+"):
+        digits = s[1:]
+        if not digits.isdigit():
+            return None
+        if digits.startswith("86"):
+            return _cn_national(digits[2:])
+        return "+" + digits if 8 <= len(digits) <= 15 else None
+    if not s.isdigit():
+        return None
+    if len(s) == 13 and s.startswith("86") and _CN_MOBILE.match(s[2:]):
+        return "+" + s
+    return _cn_national(s)
+
+
+def _cn_national(n: str) -> str | None:
+    """A CN number without country code: mobile, or landline with area code."""
+    if _CN_MOBILE.match(n):
+        return "+86" + n
+    n = n[1:] if n.startswith("0") else n
+    # Area code 10/2x + 8 digits, or 3-digit area + 7-8 digits: 9 to 11 digits.
+    if 9 <= len(n) <= 11 and n[0] != "0" and not (n[0] == "1" and n[1] != "0"):
+        return "+86" + n
+    return None
+
+
+def normalize_email(raw: str) -> str | None:
+    """Lower-cased address when it has a plausible local@domain.tld shape, else None."""
+    s = collapse_spaces(to_half_width(str(raw))).lower()
+    return s if _EMAIL.match(s) and ".." not in s else None
+
+
+def parse_date(raw: Any, keep_time: bool) -> tuple[str | None, str | None]:
+    """(iso value, None) or (None, 'invalid_date' | 'invalid_format')."""
+    if isinstance(raw, datetime):
+        return _iso_datetime(raw) if keep_time else raw.date().isoformat(), None
+    if isinstance(raw, date):
+        return raw.isoformat(), None
+    s = collapse_spaces(to_half_width(id_to_str(raw)))
+    match = _COMPACT_DATE.match(s) or _DATE.match(s)
+    try:
+        if match:
+            parts = [int(p) for p in match.groups(default="0")]
+            has_time = match.re is _DATE and match.group(4) is not None
+            if not (has_time and keep_time):
+                return date(*parts[:3]).isoformat(), None
+            return _iso_datetime(datetime(*parts)), None
+        if not keep_time:
+            return None, "invalid_format"
+        return _iso_datetime(datetime.fromisoformat(s)), None
+    except ValueError:
+        return None, "invalid_date" if match else "invalid_format"
+
+
+def _iso_datetime(value: datetime) -> str:
+    """Tz-aware values in UTC with +00:00; naive ones as they are."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat()
+
+
+def parse_amount(raw: Any) -> tuple[float | None, str | None]:
+    """(amount, None) or (None, 'not_a_number' | 'negative_amount').
+
+    Accepts '1,234,567.89', full-width digits, '¥' / '元' and a '万' (x10,000) unit.
+    """
+    if isinstance(raw, bool):
+        return None, "not_a_number"
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    else:
+        s = to_half_width(str(raw)).replace(",", "").replace("¥", "").replace("元", "").strip()
+        scale = 10_000.0 if s.endswith("万") else 1.0
+        try:
+            value = float(s.rstrip("万").strip()) * scale
+        except ValueError:
+            return None, "not_a_number"
+    if math.isnan(value) or math.isinf(value):
+        return None, "not_a_number"
+    return (None, "negative_amount") if value < 0 else (value, None)
+
+
+def parse_bool(raw: Any) -> bool | None:
+    """true/false, 是/否, 1/0, yes/no -> bool; None when not recognisable."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    s = clean_text(str(raw)).lower()
+    return True if s in _TRUE else False if s in _FALSE else None
+
+
+def normalize_country(raw: str) -> str:
+    """Country as ISO 3166 alpha-2 where recognisable ('中国', 'China' -> 'CN')."""
+    s = clean_text(raw).upper()
+    return _COUNTRIES.get(s, s)

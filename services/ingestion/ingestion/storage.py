@@ -1,0 +1,105 @@
+"""Ingestion's collections: accepted records, rejects, import batches."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.database import Database
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class IngestionStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self.records = db["records"]
+        self.rejects = db["rejects"]
+        self.batches = db["batches"]
+
+    def ensure_indexes(self) -> None:
+        self.records.create_index([("source", ASCENDING), ("external_id", ASCENDING)], unique=True)
+        self.rejects.create_index([("received_at", DESCENDING)])
+        self.rejects.create_index([("status", ASCENDING)])
+        self.batches.create_index([("started_at", DESCENDING)])
+
+    def save_record(self, record_id: str, doc: dict) -> tuple[str, int]:
+        """Upsert on (source, external_id) -> ('created'|'updated'|'unchanged', version).
+
+        The version counts content changes; with the record id it names the
+        customer.ingested event, so a redelivery re-derives the same event id.
+        """
+        key = {"source": doc["source"], "external_id": doc["external_id"]}
+        previous = self.records.find_one_and_update(
+            {**key, "content_hash": {"$ne": doc["content_hash"]}},
+            {"$set": {**doc, "record_id": record_id, "updated_at": _now()},
+             "$inc": {"version": 1},
+             "$push": {"history": {"$each": [{"replaced_at": _now()}], "$slice": -20}}},
+            upsert=False, return_document=ReturnDocument.AFTER)
+        if previous is not None:
+            return "updated", previous["version"]
+        result = self.records.update_one(
+            key, {"$setOnInsert": {**doc, "record_id": record_id, "created_at": _now(),
+                                   "updated_at": _now(), "version": 1}}, upsert=True)
+        if result.upserted_id is not None:
+            return "created", 1
+        return "unchanged", self.records.find_one(key, {"version": 1})["version"]
+
+    def add_reject(self, channel: str, reason: str, errors: list[str], raw_encrypted: str,
+                   masked_excerpt: str, batch_id: str | None = None, row: int | None = None,
+                   source: str | None = None) -> str:
+        doc = {"channel": channel, "reason": reason, "errors": errors, "raw": raw_encrypted,
+               "excerpt": masked_excerpt, "batch_id": batch_id, "row": row, "source": source,
+               "received_at": _now(), "status": "open"}
+        return str(self.rejects.insert_one(doc).inserted_id)
+
+    def list_rejects(self, status: str = "open", limit: int = 1000) -> list[dict]:
+        rows = self.rejects.find({"status": status}).sort("received_at", DESCENDING).limit(limit)
+        return [_reject_view(r) for r in rows]
+
+    def open_rejects(self, reject_id: str | None) -> list[dict]:
+        query = {"status": "open"}
+        if reject_id:
+            query["_id"] = ObjectId(reject_id)
+        return list(self.rejects.find(query))
+
+    def close_reject(self, reject_id, outcome: str) -> None:
+        self.rejects.update_one({"_id": reject_id},
+                                {"$set": {"status": outcome, "closed_at": _now()}})
+
+    def start_batch(self, source: str, imported_by: str, filename: str) -> str:
+        doc = {"source": source, "imported_by": imported_by, "filename": filename,
+               "started_at": _now(), "received": 0, "accepted": 0, "rejected": 0,
+               "unchanged": 0, "status": "running"}
+        return str(self.batches.insert_one(doc).inserted_id)
+
+    def count_batch(self, batch_id: str, counts: dict, finished: bool = False) -> None:
+        update = {"$inc": counts}
+        if finished:
+            update["$set"] = {"status": "finished", "finished_at": _now()}
+        self.batches.update_one({"_id": ObjectId(batch_id)}, update)
+
+    def list_batches(self, limit: int = 100) -> list[dict]:
+        return [_batch_view(b) for b in self.batches.find().sort("started_at", -1).limit(limit)]
+
+    def get_batch(self, batch_id: str) -> dict | None:
+        doc = self.batches.find_one({"_id": ObjectId(batch_id)})
+        return _batch_view(doc) if doc else None
+
+
+def _reject_view(r: dict) -> dict:
+    return {"id": str(r["_id"]), "channel": r["channel"], "reason": r["reason"],
+            "errors": r["errors"], "excerpt": r["excerpt"], "source": r.get("source"),
+            "batch_id": r.get("batch_id"), "row": r.get("row"),
+            "received_at": r["received_at"].isoformat(), "status": r["status"]}
+
+
+def _batch_view(b: dict) -> dict:
+    view = {k: v for k, v in b.items() if k != "_id"}
+    view["id"] = str(b["_id"])
+    for key in ("started_at", "finished_at"):
+        if view.get(key):
+            view[key] = view[key].isoformat()
+    return view

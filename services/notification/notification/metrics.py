@@ -1,0 +1,10 @@
+"""Notification's metrics: outcomes per channel, send latency, outbox depth and age."""
+from prometheus_client import Counter, Gauge, Histogram
+
+SENT = Counter("crm_notification_messages_total", "Delivery attempts by channel and outcome.",
+               ["channel", "outcome"])
+SEND_SECONDS = Histogram("crm_notification_send_duration_seconds", "Time to deliver one message.",
+                         ["channel"])
+OUTBOX = Gauge("crm_notification_outbox_messages", "Messages in the outbox by status.", ["status"])
+OLDEST_PENDING = Gauge("crm_notification_oldest_pending_age_seconds",
+                       "Age of the oldest message not yet delivered (0 when none).")

@@ -1,0 +1,106 @@
+"""Notification's collections: the outbox of messages, who maintains whom, preferences."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bson import ObjectId
+from pymongo import ASCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+
+LEASE_SECONDS = 30
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class NotificationStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self.outbox = db["notifications"]
+        self.maintained = db["maintained"]
+        self.preferences = db["preferences"]
+
+    def ensure_indexes(self) -> None:
+        self.outbox.create_index([("event_id", ASCENDING), ("recipient", ASCENDING),
+                                  ("channel", ASCENDING)], unique=True)
+        self.outbox.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+
+    def enqueue(self, doc: dict) -> dict | None:
+        """Add a message once per (event, recipient, channel); None when it exists already."""
+        # the handler delivers at once; the retry timer only takes it over after a lease
+        doc = {**doc, "status": "pending", "attempts": 0, "created_at": _now(),
+               "next_attempt_at": _now() + timedelta(seconds=LEASE_SECONDS)}
+        try:
+            doc["_id"] = self.outbox.insert_one(doc).inserted_id
+            return doc
+        except DuplicateKeyError:
+            return None
+
+    def mark_sent(self, notification_id) -> None:
+        self.outbox.update_one({"_id": notification_id}, {"$set": {"status": "sent",
+                                                                    "sent_at": _now()}})
+
+    def mark_attempt_failed(self, notification_id, attempts: int, error: str,
+                            delay: float | None) -> None:
+        update = {"attempts": attempts, "error": error[:500]}
+        if delay is None:
+            update["status"] = "failed"
+        else:
+            update["next_attempt_at"] = _now() + timedelta(seconds=delay)
+        self.outbox.update_one({"_id": notification_id}, {"$set": update})
+
+    def lease_due(self, limit: int = 200) -> list[dict]:
+        """Claim due messages one by one, so two replicas never send the same one."""
+        leased = []
+        for _ in range(limit):
+            doc = self.outbox.find_one_and_update(
+                {"status": "pending", "next_attempt_at": {"$lte": _now()}},
+                {"$set": {"next_attempt_at": _now() + timedelta(seconds=LEASE_SECONDS)}},
+                sort=[("next_attempt_at", 1)])
+            if doc is None:
+                break
+            leased.append(doc)
+        return leased
+
+    def listing(self, status: str | None = None, limit: int = 1000) -> list[dict]:
+        query = {"status": status} if status else {}
+        return [_view(r) for r in self.outbox.find(query).sort("created_at", 1).limit(limit)]
+
+    def requeue_failed(self, notification_id: str | None) -> int:
+        query = {"status": "failed"}
+        if notification_id:
+            query["_id"] = ObjectId(notification_id)
+        return self.outbox.update_many(query, {"$set": {"status": "pending", "attempts": 0,
+                                                        "next_attempt_at": _now()}}).modified_count
+
+    def counts(self) -> dict:
+        return {g["_id"]: g["n"] for g in self.outbox.aggregate(
+            [{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}
+
+    def oldest_pending(self) -> datetime | None:
+        row = self.outbox.find_one({"status": "pending"}, sort=[("created_at", 1)])
+        return row["created_at"] if row else None
+
+    def set_maintainer(self, customer_id: str, manager_id: str | None) -> None:
+        self.maintained.update_one({"_id": customer_id}, {"$set": {"manager_id": manager_id}},
+                                   upsert=True)
+
+    def maintainer_of(self, customer_id: str) -> str | None:
+        row = self.maintained.find_one({"_id": customer_id})
+        return row.get("manager_id") if row else None
+
+    def preferences_of(self, recipient: str) -> dict:
+        return self.preferences.find_one({"_id": recipient}) or {}
+
+    def set_preferences(self, recipient: str, prefs: dict) -> None:
+        self.preferences.update_one({"_id": recipient}, {"$set": prefs}, upsert=True)
+
+
+def _view(r: dict) -> dict:
+    return {"id": str(r["_id"]), "event_id": r["event_id"], "recipient": r["recipient"],
+            "channel": r["channel"], "status": r["status"], "language": r.get("language"),
+            "text": r["text"], "attempts": r.get("attempts", 0), "error": r.get("error"),
+            "created_at": r["created_at"].isoformat()}

@@ -1,0 +1,121 @@
+"""Tiering: star levels, service bands and intent classes for every golden customer.
+
+Publishes `tier.changed` on `tiering.events` for every real change, the public
+contract other teams subscribe to.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from nameko.events import event_handler
+from nameko.rpc import rpc
+
+from common.base import ServiceBase
+from common.mongo import MongoStore
+from common.reliability import reliable
+from contracts import names
+from contracts.schemas import load_event
+
+from . import metrics
+from .dependencies import Rules
+from .domain.evaluate import evaluate
+from .storage import TieringStore
+
+
+class TieringService(ServiceBase):
+    name = "tiering"
+    store = MongoStore(TieringStore)
+    rules = Rules()
+
+    @event_handler("dedup", names.CUSTOMER_REGISTERED)
+    @reliable
+    def on_registered(self, payload: dict) -> None:
+        event = load_event(names.CUSTOMER_REGISTERED, payload)
+        self.retier(event["customer"], event["event_id"], event["correlation_id"])
+
+    @event_handler("dedup", names.CUSTOMER_UPDATED)
+    @reliable
+    def on_updated(self, payload: dict) -> None:
+        event = load_event(names.CUSTOMER_UPDATED, payload)
+        self.retier(event["customer"], event["event_id"], event["correlation_id"])
+
+    @event_handler("dedup", names.CUSTOMER_MERGED)
+    @reliable
+    def on_merged(self, payload: dict) -> None:
+        """The survivor is re-tiered; each absorbed id gets a 'removed' change."""
+        event = load_event(names.CUSTOMER_MERGED, payload)
+        survivor = event["customer"]
+        for absorbed in event["absorbed_ids"]:
+            for had in self.store.remove(absorbed, survivor["customer_id"]):
+                self.events.stage(names.TIER_CHANGED, {
+                    "customer_id": absorbed, "scheme": had["scheme"], "previous": had["tier"],
+                    "current": None, "direction": "removed", "merged_into": survivor["customer_id"],
+                    "reason": f"merged into {survivor['customer_id']}",
+                    "rules_version": had["rules_version"], "branch": had.get("branch")},
+                    cause_id=event["event_id"], key=f"{absorbed}:{had['scheme']}",
+                    correlation_id=event["correlation_id"])
+        self.retier(survivor, event["event_id"], event["correlation_id"])
+
+    def retier(self, customer: dict, cause_id: str, correlation_id: str) -> None:
+        if not self.store.accept_snapshot(customer):
+            return  # an older revision arrived late: the newer one decided already
+        self._apply(customer, self.rules.schemes, cause_id, correlation_id)
+
+    def _apply(self, customer: dict, schemes: dict, cause_id: str,
+               correlation_id: str | None) -> list:
+        customer_id = customer["customer_id"]
+        records, changes = evaluate(customer, schemes, self.rules.rules,
+                                    self.store.recorded(customer_id), date.today(),
+                                    self.rules.grace)
+        self._stage(customer_id, customer, changes, cause_id, correlation_id)
+        self.store.save(customer_id, customer.get("branch"), records, changes, cause_id)
+        self.events.publish_staged()
+        metrics.record_changes(changes, customer.get("branch"))
+        return changes
+
+    def _stage(self, customer_id: str, customer: dict, changes: list, cause_id: str,
+               correlation_id: str | None) -> None:
+        owner = customer.get("owner") or {}
+        for change in changes:
+            self.events.stage(names.TIER_CHANGED, {
+                "customer_id": customer_id, "scheme": change.scheme, "previous": change.previous,
+                "current": change.current, "direction": change.direction, "reason": change.reason,
+                "rules_version": change.rules_version, "branch": customer.get("branch"),
+                "registered_by": owner.get("registered_by"), "display": customer.get("display")},
+                cause_id=cause_id,
+                key=f"{customer_id}:{change.scheme}:{change.previous}>{change.current}",
+                correlation_id=correlation_id)
+
+    @rpc
+    def recompute(self, scheme: str | None = None, branch: str | None = None,
+                  after: str = "", limit: int = 500) -> dict:
+        """Re-tier one page of the pool after a rules change; the caller pages with `after`."""
+        rows = self.store.active_customers(branch, after, limit)
+        moved = 0
+        for row in rows:
+            customer = {k: v for k, v in row.items() if k not in ("_id", "active")}
+            customer["customer_id"] = row["_id"]
+            cause = f"recompute:{row['_id']}:{row.get('revision')}"
+            moved += len(self._apply(customer, self._only(scheme), cause, None))
+        return {"processed": len(rows), "changes": moved,
+                "next_after": rows[-1]["_id"] if rows else None}
+
+    def _only(self, scheme: str | None) -> dict:
+        if scheme is None:
+            return self.rules.schemes
+        if scheme not in self.rules.schemes:
+            raise ValueError(f"unknown scheme {scheme!r}; active: {sorted(self.rules.schemes)}")
+        return {scheme: self.rules.schemes[scheme]}
+
+    @rpc
+    def export_tiers(self, scheme: str | None = None, skip: int = 0, limit: int = 5000) -> list:
+        return self.store.export(scheme, skip, limit)
+
+    @rpc
+    def explain(self, customer_id: str) -> dict:
+        return self.store.explain(customer_id)
+
+    @rpc
+    def stats(self, branch: str | None = None, days: int = 30) -> dict:
+        since = datetime.now(timezone.utc) - timedelta(days=days)
+        return {"tiers": self.store.stats(branch), "moves": self.store.moves(since)}

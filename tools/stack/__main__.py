@@ -1,0 +1,152 @@
+"""The local stack: `python -m tools.stack up|down|status [--dir .local]`.
+
+`up` is idempotent: it starts whichever part is not running (broker, database, any
+of the five services) and leaves the rest alone, keeping the data. `AMQP_URI` /
+`MONGO_URI` in the environment win over the embedded broker and database.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from .procs import free_port, port_open, read_pid, start_background, stop_pid, wait_for
+from .rabbit import RabbitNode, ensure_installed
+
+SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification")
+PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd", "mongo") + SERVICES
+
+
+class Stack:
+    def __init__(self, base: Path):
+        self.base = base.resolve()
+        self.pids = self.base / "pids"
+        self.logs = self.base / "logs"
+        self.external_amqp = os.environ.get("AMQP_URI")
+        self.external_mongo = os.environ.get("MONGO_URI")
+
+    # -- state kept between runs ----------------------------------------------------
+    def ports(self) -> dict[str, int]:
+        path = self.base / "ports.json"
+        ports = json.loads(path.read_text()) if path.exists() else {}
+        for name in PORT_NAMES:
+            ports.setdefault(name, free_port())
+        path.write_text(json.dumps(ports, indent=1))
+        return ports
+
+    def secrets_env(self) -> dict[str, str]:
+        """Development keys, generated once under the stack directory, never in the repo."""
+        path = self.base / "secrets.env"
+        if not path.exists():
+            fernet = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+            path.write_text(f"CRM_ENCRYPTION_KEYS=k1:{fernet}\n"
+                            f"CRM_BLIND_INDEX_KEY={secrets.token_hex(32)}\n"
+                            f"CRM_WEBHOOK_SECRET={secrets.token_hex(16)}\n")
+            path.chmod(0o600)
+        return dict(line.split("=", 1) for line in path.read_text().split())
+
+    def env(self, ports: dict[str, int]) -> dict[str, str]:
+        amqp = self.external_amqp or f"amqp://guest:guest@127.0.0.1:{ports['amqp']}/"
+        mongo = self.external_mongo or f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true"
+        return {
+            "AMQP_URI": amqp,
+            "MONGO_URI": mongo,
+            "RABBITMQ_MANAGEMENT_URL": "" if self.external_amqp
+            else f"http://guest:guest@127.0.0.1:{ports['amqp_mgmt']}",
+            "INTAKE_URL": f"http://127.0.0.1:{ports['ingestion']}/v1/customers",
+            "METRICS_URLS": " ".join(f"http://127.0.0.1:{ports[s]}/metrics" for s in SERVICES),
+            "RABBITMQ_METRICS_URL": "" if self.external_amqp
+            else f"http://127.0.0.1:{ports['amqp_prom']}/metrics",
+            "CRM_STACK_DIR": str(self.base),
+        }
+
+    # -- components -------------------------------------------------------------
+    def up(self) -> dict[str, str]:
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.pids.mkdir(exist_ok=True)
+        ports = self.ports()
+        env = self.env(ports)
+        if not self.external_amqp:
+            self._broker(ports)
+        if not self.external_mongo:
+            self._database(ports)
+        service_env = dict(os.environ, **env, **self.secrets_env())
+        for name in SERVICES:
+            self._service(name, ports[name], service_env)
+        (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+        for name in SERVICES:
+            if not wait_for(lambda: port_open(ports[name]), 60):
+                raise SystemExit(f"service {name} did not come up; see {self.logs / name}.log")
+        return env
+
+    def _broker(self, ports: dict[str, int]) -> None:
+        node = RabbitNode(self.base / "rabbitmq", ports)
+        if node.running():
+            return
+        ensure_installed()
+        print(f"stack: starting RabbitMQ node {node.name} on port {ports['amqp']}", flush=True)
+        node.start()
+        node.ctl("await_startup")
+
+    def _database(self, ports: dict[str, int]) -> None:
+        pidfile = self.pids / "mongo.pid"
+        if read_pid(pidfile) and port_open(ports["mongo"]):
+            return
+        data = self.base / "mongo"
+        data.mkdir(exist_ok=True)
+        print(f"stack: starting SecantusDB on port {ports['mongo']}", flush=True)
+        start_background([sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port",
+                          str(ports["mongo"]), "--storage-path", str(data)],
+                         dict(os.environ), self.logs / "mongo.log", pidfile)
+        if not wait_for(lambda: port_open(ports["mongo"]), 30):
+            raise SystemExit(f"SecantusDB did not start; see {self.logs / 'mongo.log'}")
+
+    def _service(self, name: str, port: int, env: dict[str, str]) -> None:
+        pidfile = self.pids / f"{name}.pid"
+        if read_pid(pidfile):
+            return
+        print(f"stack: starting service {name} (metrics on port {port})", flush=True)
+        start_background([sys.executable, "-m", "common.runner", name],
+                         dict(env, WEB_PORT=str(port)), self.logs / f"{name}.log", pidfile)
+
+    def down(self) -> None:
+        for name in SERVICES:  # services before the broker, or they ignore SIGTERM
+            if stop_pid(self.pids / f"{name}.pid"):
+                print(f"stack: stopped {name}", flush=True)
+        if stop_pid(self.pids / "mongo.pid"):
+            print("stack: stopped SecantusDB", flush=True)
+        ports_file = self.base / "ports.json"
+        if not self.external_amqp and ports_file.exists():
+            RabbitNode(self.base / "rabbitmq", json.loads(ports_file.read_text())).stop()
+            print("stack: stopped RabbitMQ", flush=True)
+
+    def status(self) -> None:
+        for name in (*SERVICES, "mongo"):
+            pid = read_pid(self.pids / f"{name}.pid")
+            print(f"{name:13} {'running pid ' + str(pid) if pid else 'stopped'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="stack")
+    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("--dir", default=".local")
+    args = parser.parse_args(argv)
+    stack = Stack(Path(args.dir))
+    if args.command == "up":
+        env = stack.up()
+        print("stack: up; environment in", stack.base / "env")
+        for key, value in env.items():
+            if key != "RABBITMQ_MANAGEMENT_URL":
+                print(f"  {key}={value}")
+    elif args.command == "down":
+        stack.down()
+    else:
+        stack.status()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""A private RabbitMQ node from the Debian package, owned by the `rabbitmq` user.
+
+Everything is set through environment variables so the node never touches the
+system-wide node: its own name, ports, epmd port, data, logs, cookie (HOME).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from .procs import port_open, run_as_broker_user, wait_for
+
+PLUGINS = "[rabbitmq_management,rabbitmq_prometheus]."
+
+
+def ensure_installed() -> None:
+    """Install rabbitmq-server with apt when missing (only possible as root)."""
+    if Path("/usr/lib/rabbitmq/bin/rabbitmq-server").exists() or shutil.which("rabbitmq-server"):
+        return
+    if os.geteuid() != 0:
+        raise SystemExit("rabbitmq-server is not installed and we are not root: "
+                         "install it (apt-get install rabbitmq-server) or set AMQP_URI")
+    print("stack: installing rabbitmq-server with apt ...", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "rabbitmq-server"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def _bin(name: str) -> str:
+    private = Path("/usr/lib/rabbitmq/bin") / name
+    return str(private) if private.exists() else name
+
+
+class RabbitNode:
+    """One private broker node described by its base directory and ports."""
+
+    def __init__(self, base: Path, ports: dict[str, int]):
+        self.base = base
+        self.ports = ports
+        self.name = f"crm-{ports['amqp']}@localhost"
+
+    def env(self) -> dict[str, str]:
+        home = self.base / "home"
+        return dict(
+            os.environ,
+            RABBITMQ_NODENAME=self.name,
+            RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+            RABBITMQ_NODE_PORT=str(self.ports["amqp"]),
+            RABBITMQ_DIST_PORT=str(self.ports["amqp_dist"]),
+            ERL_EPMD_PORT=str(self.ports["epmd"]),
+            RABBITMQ_MNESIA_BASE=str(self.base / "mnesia"),
+            RABBITMQ_LOG_BASE=str(self.base / "log"),
+            RABBITMQ_PID_FILE=str(self.base / "rabbit.pid"),
+            RABBITMQ_ENABLED_PLUGINS_FILE=str(self.base / "enabled_plugins"),
+            RABBITMQ_CONFIG_FILE=str(self.base / "rabbitmq.conf"),
+            RABBITMQ_ADVANCED_CONFIG_FILE=str(self.base / "advanced.config"),
+            RABBITMQ_CONF_ENV_FILE=str(self.base / "rabbitmq-env.conf"),
+            HOME=str(home),
+        )
+
+    def _write_files(self) -> None:
+        for sub in ("home", "mnesia", "log"):
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        (self.base / "enabled_plugins").write_text(PLUGINS + "\n")
+        (self.base / "rabbitmq-env.conf").write_text("")
+        (self.base / "advanced.config").write_text("[].\n")
+        (self.base / "rabbitmq.conf").write_text(
+            "listeners.tcp.default = 127.0.0.1:%d\n"
+            "management.tcp.port = %d\n"
+            "management.tcp.ip = 127.0.0.1\n"
+            "prometheus.tcp.port = %d\n"
+            "prometheus.tcp.ip = 127.0.0.1\n"
+            "loopback_users.guest = true\n"
+            "log.console = false\n"
+            "disk_free_limit.absolute = 50MB\n"
+            % (self.ports["amqp"], self.ports["amqp_mgmt"], self.ports["amqp_prom"]))
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
+
+    def running(self) -> bool:
+        return port_open(self.ports["amqp"]) and port_open(self.ports["amqp_mgmt"])
+
+    def start(self, timeout: float = 60.0) -> None:
+        self._write_files()
+        run_as_broker_user([_bin("rabbitmq-server"), "-detached"], self.env())
+        if not wait_for(lambda: self.running(), timeout):
+            raise SystemExit(f"RabbitMQ node {self.name} did not start; see {self.base / 'log'}")
+
+    def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return run_as_broker_user([_bin("rabbitmqctl"), "-n", self.name, *args], self.env(),
+                                  check=check, capture=True)
+
+    def stop(self) -> None:
+        if port_open(self.ports["amqp"]) or port_open(self.ports["amqp_dist"]):
+            self.ctl("stop", check=False)
+            wait_for(lambda: not port_open(self.ports["amqp"]), 30)
+        run_as_broker_user(["epmd", "-port", str(self.ports["epmd"]), "-kill"], self.env(),
+                           check=False, capture=True)
+        time.sleep(0.2)
