@@ -150,8 +150,10 @@ def name_keys(name: str | None) -> list[str]:
 
 def _phonetic_token(token: str) -> str:
     # NYSIIS keeps more of the vowel structure than Soundex/Metaphone, which matters
-    # for pinyin ("li", "liu", "lu" must stay apart); very short tokens are kept as is.
-    return jellyfish.nysiis(token) if len(token) > 3 else token
+    # for pinyin ("li", "liu", "lu" must stay apart); short tokens (most pinyin
+    # syllables and surnames) are kept as is, so common Chinese names do not collapse
+    # into a few huge blocks.
+    return jellyfish.nysiis(token) if len(token) > 5 else token
 
 
 @lru_cache(maxsize=200_000)

@@ -1,0 +1,140 @@
+"""Helpers to drive a private stack in tests: publish, subscribe, RPC, crm, extra replicas."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from kombu import Connection, Exchange, Producer, Queue
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from tools.stack.__main__ import SERVICES, Stack
+from tools.stack.procs import free_port, start_background, wait_for, port_open
+
+ROOT = Path(__file__).resolve().parent.parent
+INTAKE = Exchange("crm.intake", type="topic", durable=True)
+
+
+class StackHandle:
+    def __init__(self, base: Path):
+        self.base = base
+        self.stack = Stack(base)
+        self.env: dict[str, str] = {}
+        self.extra: list[Path] = []
+
+    def start(self, fresh: bool = False) -> None:
+        if fresh:
+            self.stack.down()
+            shutil.rmtree(self.base, ignore_errors=True)
+        self.env = self.stack.up()
+        self.wait_consumers()
+
+    def stop(self) -> None:
+        for pidfile in self.extra:
+            from tools.stack.procs import stop_pid
+            stop_pid(pidfile)
+        self.stack.down()
+
+    def wait_consumers(self, timeout: float = 60) -> None:
+        """Services are 'up' once every pipeline queue has a consumer."""
+        def ready() -> bool:
+            try:
+                queues = self.queues()
+            except Exception:
+                return False
+            owners = {q["name"].split("--")[-1].split(".")[0] for q in queues
+                      if q["name"].startswith("evt-")}
+            return len(queues) >= 9 and all(q.get("consumers") for q in queues) and \
+                {"dedup", "tiering", "assignment", "notification"} <= owners
+        assert wait_for(ready, timeout), "services did not start consuming"
+
+    # -- broker ---------------------------------------------------------------------
+    def queues(self) -> list[dict]:
+        from crm_cli import client
+        os.environ["CRM_ENV_FILE"] = str(self.base / "env")
+        return client.pipeline_queues()
+
+    def publish(self, body, routing_key: str = "customer.created",
+                content_type: str = "application/json", raw: bool = False) -> None:
+        """Publish like an upstream system would: plain kombu, persistent."""
+        payload = body if raw else json.dumps(body, ensure_ascii=False)
+        with Connection(self.env["AMQP_URI"]) as conn:
+            producer = Producer(conn.channel(), exchange=INTAKE)
+            producer.publish(payload, routing_key=routing_key, content_type=content_type,
+                             content_encoding="utf-8" if not isinstance(payload, bytes) else "binary",
+                             delivery_mode=2, declare=[INTAKE])
+
+    def subscribe(self, exchange: str, routing_key: str) -> "Subscriber":
+        return Subscriber(self.env["AMQP_URI"], exchange, routing_key)
+
+    def rpc(self, timeout: float = 60):
+        return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=timeout)
+
+    # -- the crm command ------------------------------------------------------------
+    def crm(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+        env = dict(os.environ, CRM_ENV_FILE=str(self.base / "env"))
+        result = subprocess.run([str(Path(sys.executable).parent / "crm"), *args], env=env,
+                                capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"crm {' '.join(args)} failed: {result.stderr}{result.stdout}")
+        return result
+
+    def crm_json(self, *args: str) -> list[dict]:
+        return [json.loads(line) for line in self.crm(*args).stdout.splitlines() if line.strip()]
+
+    def drain(self, timeout: float = 300) -> None:
+        self.crm("drain", "--timeout", str(timeout), timeout=timeout + 30)
+
+    # -- replicas -------------------------------------------------------------------
+    def start_replica(self, service: str) -> Path:
+        """One more process of a service on the same durable queues."""
+        assert service in SERVICES
+        pidfile = self.base / "pids" / f"{service}-replica-{uuid.uuid4().hex[:6]}.pid"
+        secrets = dict(line.split("=", 1) for line in (self.base / "secrets.env").read_text().split())
+        port = free_port()
+        start_background([sys.executable, "-m", "common.runner", service],
+                         dict(os.environ, **self.env, **secrets, WEB_PORT=str(port)),
+                         self.base / "logs" / f"{pidfile.stem}.log", pidfile)
+        assert wait_for(lambda: port_open(port), 60), f"replica of {service} did not start"
+        self.extra.append(pidfile)
+        return pidfile
+
+    def kill_service(self, service: str, sig: int = signal.SIGKILL) -> None:
+        from tools.stack.procs import read_pid
+        pid = read_pid(self.base / "pids" / f"{service}.pid")
+        if pid:
+            os.kill(pid, sig)
+            wait_for(lambda: not Path(f"/proc/{pid}").exists(), 20)
+
+
+class Subscriber:
+    """A plain AMQP subscriber (kombu, not the project's code) on an exclusive queue."""
+
+    def __init__(self, uri: str, exchange: str, routing_key: str):
+        self.conn = Connection(uri)
+        self.queue = Queue(f"test-{uuid.uuid4().hex[:8]}", Exchange(exchange, "topic", durable=True),
+                           routing_key=routing_key, exclusive=True, auto_delete=True)
+        self.simple = self.conn.SimpleQueue(self.queue)
+
+    def collect(self, quiet: float = 2.0, limit: float = 120.0) -> list[dict]:
+        """Messages until none arrives for `quiet` seconds."""
+        out, deadline = [], time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                message = self.simple.get(timeout=quiet)
+            except self.simple.Empty:
+                break
+            out.append(json.loads(message.body) if isinstance(message.body, (str, bytes))
+                       else message.payload)
+            message.ack()
+        return out
+
+    def close(self) -> None:
+        self.simple.close()
+        self.conn.release()
