@@ -72,13 +72,79 @@ def rejects_list(args) -> int:
     return 0
 
 
-def rejects_replay(args) -> int:
-    if not args.id and not args.all:
-        raise SystemExit("crm rejects replay: give a reject ID or --all")
+def rejects_show(args) -> int:
+    """One reject with its whole raw input, masked: what to correct before a replay."""
     with rpc() as proxy:
-        outcome = proxy.ingestion.rejects_replay(None if args.all else args.id)
-    print(f"replayed: {outcome['accepted']} accepted, {outcome['still_rejected']} still rejected")
+        reject = proxy.ingestion.rejects_show(args.id)
+    if reject is None:
+        raise SystemExit(f"crm: no reject {args.id}")
+    print(json.dumps(reject, ensure_ascii=False, indent=None if args.json else 1))
     return 0
+
+
+def rejects_replay(args) -> int:
+    if bool(args.id) == bool(args.all):
+        raise SystemExit("crm rejects replay: give a reject ID or --all")
+    corrections = _corrections(args)
+    if corrections and args.all:
+        raise SystemExit("crm rejects replay: --set/--unset apply to one reject ID")
+    with rpc() as proxy:
+        outcome = proxy.ingestion.rejects_replay(None if args.all else args.id, corrections)
+    for result in outcome.get("results", []):
+        if result["status"] == "rejected":
+            print(f"{result['id']}: still rejected ({result['reason']}): "
+                  f"{'; '.join(result.get('errors', []))}", file=sys.stderr)
+    print(f"replayed: {outcome['accepted']} accepted, {outcome['still_rejected']} still rejected")
+    return 0 if outcome["still_rejected"] == 0 or args.all else 2
+
+
+def _corrections(args) -> dict:
+    """--set PATH=TEXT (a string), --set-json PATH=JSON (typed), --unset PATH (remove)."""
+    fixes: dict = {}
+    for option, items in (("--set", args.set or []), ("--set-json", args.set_json or [])):
+        for item in items:
+            path, sep, value = item.partition("=")
+            if not sep or not path:
+                raise SystemExit(f"crm rejects replay: {option} wants PATH=VALUE, got {item!r}")
+            fixes[path] = json.loads(value) if option == "--set-json" else value
+    fixes.update({path: None for path in args.unset or []})
+    return fixes
+
+
+def add_rejects_parsers(rsub) -> None:
+    """`crm rejects list|show|replay` (rsub: the `rejects` sub-command parsers)."""
+    existing = rsub.choices
+    rl = existing.get("list") or rsub.add_parser("list")
+    if "list" not in existing:
+        rl.add_argument("--json", action="store_true")
+    rl.set_defaults(func=rejects_list)
+    rs = rsub.add_parser("show", help="one reject with its raw input (masked)")
+    rs.add_argument("id")
+    rs.add_argument("--json", action="store_true", help="one line")
+    rs.set_defaults(func=rejects_show)
+    rr = existing.get("replay") or rsub.add_parser("replay")
+    if "replay" not in existing:
+        rr.add_argument("id", nargs="?")
+        rr.add_argument("--all", action="store_true")
+    rr.add_argument("--set", action="append", metavar="PATH=TEXT",
+                    help="correct a field of the raw record before the replay (repeatable)")
+    rr.add_argument("--set-json", action="append", metavar="PATH=JSON",
+                    help="like --set, with a JSON value (number, list, true ...)")
+    rr.add_argument("--unset", action="append", metavar="PATH", help="remove a field")
+    rr.set_defaults(func=rejects_replay)
+
+
+def _rejects_subparsers(sub):
+    """The sub-command action of `crm rejects`, created by main.py or here.
+
+    main.py still declares `rejects list|replay`; until it delegates to
+    add_rejects_parsers, extend its parsers instead of declaring them twice."""
+    import argparse
+    rejects = sub.choices.get("rejects") or sub.add_parser("rejects", help="records kept for repair")
+    for action in rejects._actions:  # argparse keeps sub-command actions only here
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return rejects.add_subparsers(dest="action", required=True)
 
 
 def _listing(service: str, method: str, columns: list[str]):
@@ -100,10 +166,11 @@ def _call(service: str, method: str, *names: str):
 
 
 def recompute(args) -> int:
+    """Page through the pool (`--page` customers per call) with progress on stderr."""
     after, processed, changes = "", 0, 0
     with rpc(timeout=600) as proxy:
         while True:
-            page = proxy.tiering.recompute(args.scheme, args.branch, after, 500)
+            page = proxy.tiering.recompute(args.scheme, args.branch, after, args.page)
             processed, changes = processed + page["processed"], changes + page["changes"]
             print(f"\rrecompute: {processed} customers, {changes} tier changes", end="",
                   file=sys.stderr, flush=True)
@@ -115,7 +182,53 @@ def recompute(args) -> int:
     return 0
 
 
+def tiers_reload(args) -> int:
+    """Send the file's text (the service validates; invalid rules keep the old ones)."""
+    with open(args.file, encoding="utf-8") as handle:
+        text = handle.read()
+    with rpc() as proxy:
+        active = proxy.tiering.reload_rules(text)
+    print(f"rules version {active['version']} active (seq {active['seq']}); "
+          "run `crm tiers recompute` to re-tier existing customers")
+    return 0
+
+
+def tiers_stats(args) -> int:
+    with rpc() as proxy:
+        result = proxy.tiering.stats(args.branch, args.days)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    emit(result["tiers"], False, ["scheme", "tier", "customers"])
+    print(f"\nmoves in the last {args.days} days")
+    emit(result["moves"], False, ["scheme", "direction", "count"])
+    return 0
+
+
+def explain_customer(args) -> int:
+    with rpc() as proxy:
+        result = proxy.tiering.explain(args.customer_id)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, default=str))
+        return 0
+    if not result["tiers"] and not result["history"]:
+        print(f"crm explain: no tiers recorded for {args.customer_id}", file=sys.stderr)
+        return 1
+    print(f"customer {result['customer_id']}" + (
+        f" (merged into {result['merged_into']})" if result.get("merged_into") else ""))
+    for scheme, tier in sorted(result["tiers"].items()):
+        print(f"  {scheme}: {tier['tier']}  [rules {tier['rules_version']}]")
+        print(f"    why: {tier['reason']}")
+        print(f"    figures: {json.dumps(tier.get('figures') or {}, ensure_ascii=False)}")
+    print("history")
+    emit(result["history"], False, ["at", "scheme", "previous", "current", "direction",
+                                    "rules_version", "reason"])
+    return 0
+
+
 def add_parsers(sub) -> None:
+    add_rejects_parsers(_rejects_subparsers(sub))
+
     def listing(parent, name, service, method, columns, help_text):
         p = parent.add_parser(name, help=help_text)
         p.add_argument("--json", action="store_true")
@@ -138,20 +251,28 @@ def add_parsers(sub) -> None:
     listing(sub, "redlist", "dedup", "redlist", ["customer_id", "branch", "members"],
             "golden customers without usable contact (data repair)")
 
-    tiers = sub.add_parser("tiers", help="tier statistics and recomputation")
+    tiers = sub.add_parser("tiers", help="tier statistics, rules reload and recomputation")
     tsub = tiers.add_subparsers(dest="action", required=True)
-    rc = tsub.add_parser("recompute")
+    rc = tsub.add_parser("recompute", help="re-tier the pool after a rules change")
     rc.add_argument("--scheme")
     rc.add_argument("--branch")
+    rc.add_argument("--page", type=int, default=1000, help="customers per RPC call")
     rc.set_defaults(func=recompute)
-    st = tsub.add_parser("stats")
+    st = tsub.add_parser("stats", help="customers per tier, moves up and down in a period")
     st.add_argument("--branch")
     st.add_argument("--days", type=int, default=30)
-    st.set_defaults(func=_call("tiering", "stats", "branch", "days"))
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=tiers_stats)
+    rl = tsub.add_parser("reload", help="validate and activate a rules document (YAML)")
+    rl.add_argument("--file", required=True, help="rules YAML, e.g. a copy of rules.yaml")
+    rl.set_defaults(func=tiers_reload)
+    ru = tsub.add_parser("rules", help="which rules document is active")
+    ru.set_defaults(func=_call("tiering", "active_rules"))
 
     explain = sub.add_parser("explain", help="each scheme's tier, the rule behind it, history")
     explain.add_argument("customer_id")
-    explain.set_defaults(func=_call("tiering", "explain", "customer_id"))
+    explain.add_argument("--json", action="store_true")
+    explain.set_defaults(func=explain_customer)
 
     notes = sub.add_parser("notifications", help="what went out, what failed")
     nsub = notes.add_subparsers(dest="action", required=True)
@@ -163,7 +284,7 @@ def add_parsers(sub) -> None:
     retry = nsub.add_parser("retry")
     retry.add_argument("id", nargs="?")
     retry.add_argument("--all", action="store_true")
-    retry.set_defaults(func=_call("notification", "notifications_retry", "id"))
+    retry.set_defaults(func=lambda a: _retry(a))
 
     parked = sub.add_parser("parked", help="messages a service could not handle")
     psub = parked.add_subparsers(dest="action", required=True)
@@ -181,6 +302,16 @@ def _failed(args) -> int:
     with rpc() as proxy:
         rows = proxy.notification.notifications_list("failed")
     emit(rows, args.json, ["id", "event_id", "recipient", "channel", "attempts", "error"])
+    return 0
+
+
+def _retry(args) -> int:
+    """Resend one failed notification, or every one with --all (never all by accident)."""
+    if not args.id and not args.all:
+        raise SystemExit("crm notifications retry: give a notification ID or --all")
+    with rpc() as proxy:
+        count = proxy.notification.notifications_retry(None if args.all else args.id)
+    print(f"requeued {count} failed notification(s)")
     return 0
 
 

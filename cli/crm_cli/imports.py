@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from pathlib import Path
 
@@ -31,9 +32,10 @@ def run_import(args) -> int:
             for number, record in rows[start:start + CHUNK]:
                 if isinstance(record, dict):
                     record = {**record, "source": args.source}
-                    key = str(record.get("external_id"))
-                    duplicates += key in seen
-                    seen.setdefault(key, number)
+                    key = record.get("external_id")
+                    if key not in (None, ""):  # a row without an id duplicates nothing
+                        duplicates += str(key) in seen
+                        seen.setdefault(str(key), number)
                 chunk.append((number, record))
             last = start + CHUNK >= len(rows)
             counts = proxy.ingestion.import_rows(batch_id, chunk, last)
@@ -42,6 +44,12 @@ def run_import(args) -> int:
             _progress(totals["received"], len(rows))
     print(file=sys.stderr)
     unmapped = getattr(adapter, "unmapped_headers", None)
+    used = getattr(adapter, "profile_used", None)
+    if args.json:
+        print(json.dumps({"batch_id": batch_id, **totals, "duplicates": duplicates,
+                          "profile": used.name if used else profile,
+                          "ignored_columns": unmapped or []}, ensure_ascii=False))
+        return 0
     print(f"import {batch_id}: {totals['received']} rows, {totals['accepted']} accepted, "
           f"{totals['unchanged']} unchanged, {totals['rejected']} rejected, "
           f"{duplicates} duplicates of earlier rows"
@@ -81,6 +89,7 @@ def add_parsers(sub) -> None:
     imp.add_argument("--source", required=True, help="the channel this list came from")
     imp.add_argument("--profile", help=f"column mapping: {sorted(BUILTIN_PROFILES)} or auto")
     imp.add_argument("--imported-by", default=getpass.getuser())
+    imp.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     imp.set_defaults(func=run_import)
     imps = sub.add_parser("imports", help="import batches")
     isub = imps.add_subparsers(dest="action", required=True)

@@ -14,7 +14,9 @@ from contracts.schemas import load_event
 from . import metrics
 from .dependencies import Policy
 from .domain.plan import ASSIGN, KEEP, RELEASE, plan, survivor_manager
-from .domain.roles import eligible
+from .domain.roles import eligible, roles_for
+
+SEAT_ATTEMPTS = 8
 from .storage import AssignmentStore
 
 
@@ -66,17 +68,33 @@ class AssignmentService(ServiceBase):
 
     def seat(self, context: dict, roles: tuple, reason: str, current: dict | None,
              cause_id: str, strategy: str | None = None) -> bool:
-        """Give the customer a maintainer with room, or put it in the backlog."""
-        team = eligible(self.store.team(context.get("branch"), roles), context.get("branch"),
-                        list(roles))
+        """Give the customer a maintainer with room, or put it in the backlog.
+
+        The strategy ranks a fresh view of the team and the first choice is claimed
+        only if its load is still what the ranking saw; on contention (another
+        worker or replica took a seat meanwhile) the team is read again. Capacity
+        itself is always enforced by the conditional update in the database.
+        """
         chooser = self.policy.strategy(strategy or self.policy.strategy_name(context["tier"]))
         context = {**context, "current_manager_id": current and current.get("manager_id")}
-        for manager in chooser.rank(team, context):
-            if self.store.take_seat(manager["_id"]):
-                self._move(context["customer_id"], manager, current, reason, context, cause_id)
+        branch = context.get("branch")
+        for _ in range(SEAT_ATTEMPTS):
+            ranked = chooser.rank(eligible(self.store.team(branch, roles), branch, list(roles)),
+                                  context)
+            if not ranked:
+                break
+            if self.store.take_seat(ranked[0]["_id"], ranked[0].get("load", 0)):
+                self._move(context["customer_id"], ranked[0], current, reason, context, cause_id)
                 return True
-        why = "no maintainer with room" if team or self.store.team(context.get("branch"), roles) \
-            else f"no active maintainer with role {'/'.join(roles)} in branch {context.get('branch')}"
+        else:  # heavy contention: take any seat that is still free
+            for manager in chooser.rank(eligible(self.store.team(branch, roles), branch,
+                                                 list(roles)), context):
+                if self.store.take_seat(manager["_id"]):
+                    self._move(context["customer_id"], manager, current, reason, context,
+                               cause_id)
+                    return True
+        why = "no maintainer with room" if self.store.team(branch, roles) \
+            else f"no active maintainer with role {'/'.join(roles)} in branch {branch}"
         self.store.to_backlog(context["customer_id"], context, roles, why)
         metrics.BACKLOG.set(self.store.backlog_size())
         return False
@@ -110,8 +128,9 @@ class AssignmentService(ServiceBase):
             context = {"customer_id": row["_id"], "branch": row.get("branch"),
                        "tier": row.get("tier"), "registered_by": row.get("registered_by"),
                        "display": row.get("display")}
+            current = self.store.current(row["_id"])  # e.g. still with a deactivated one
             seated = self.seat(context, tuple(row["roles"]), "from backlog: capacity appeared",
-                               None, f"backlog:{row['_id']}:{row['since'].isoformat()}")
+                               current, f"backlog:{row['_id']}:{row['since'].isoformat()}")
             placed += seated
             if not seated:
                 blocked.add(team_key)
@@ -146,7 +165,8 @@ class AssignmentService(ServiceBase):
         for row in self.store.customers_of(manager_id):
             context = {"customer_id": row["_id"], "branch": row.get("branch"),
                        "tier": row.get("tier"), "registered_by": row.get("registered_by")}
-            ok = self.seat(context, (manager["role"],), f"maintainer {manager_id} deactivated",
+            roles = tuple(roles_for(row.get("tier"), self.policy.roles)) or (manager["role"],)
+            ok = self.seat(context, roles, f"maintainer {manager_id} deactivated",
                            row, f"deactivate:{manager_id}", strategy="least_loaded")
             moved, waiting = moved + ok, waiting + (not ok)
         return {"moved": moved, "backlog": waiting}

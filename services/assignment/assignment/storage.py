@@ -6,7 +6,7 @@ once without pushing a maintainer past capacity.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
@@ -57,10 +57,19 @@ class AssignmentStore:
         return list(self.managers.find({"branch": branch, "role": {"$in": list(roles)},
                                         "active": True}))
 
-    def take_seat(self, manager_id: str) -> bool:
-        """Atomically add one customer to a maintainer who is active and has room."""
+    def take_seat(self, manager_id: str, expected_load: int | None = None) -> bool:
+        """Atomically add one customer to a maintainer who is active and has room.
+
+        With `expected_load` the seat is only taken if nobody else changed the load
+        since the strategy ranked the team (optimistic check), so concurrent workers
+        do not all pile onto the maintainer that looked least loaded.
+        """
+        query: dict = {"_id": manager_id, "active": True,
+                       "$expr": {"$lt": ["$load", "$capacity"]}}
+        if expected_load is not None:
+            query["load"] = expected_load
         return self.managers.find_one_and_update(
-            {"_id": manager_id, "active": True, "$expr": {"$lt": ["$load", "$capacity"]}},
+            query,
             {"$inc": {"load": 1}, "$set": {"last_assigned_at": _now()}},
             return_document=ReturnDocument.AFTER) is not None
 
@@ -126,12 +135,19 @@ class AssignmentStore:
             "$set": {"branch": context.get("branch"), "tier": context.get("tier"),
                      "roles": list(roles), "reason": reason,
                      "registered_by": context.get("registered_by"),
-                     "display": context.get("display")},
+                     "display": context.get("display"), "lease_until": None},
             "$setOnInsert": {"since": _now()}}, upsert=True)
 
-    def claim_waiting(self, customer_id: str) -> dict | None:
-        """Take a backlog entry for this replica (released again if no seat is found)."""
-        return self.backlog.find_one_and_delete({"_id": customer_id})
+    def claim_waiting(self, customer_id: str, seconds: float = 30) -> dict | None:
+        """Lease a backlog entry to this replica; the row stays visible while leased.
+
+        Deleting it instead would hide the customer (neither assigned nor waiting)
+        for as long as the attempt takes; a lease also survives a crashed replica.
+        """
+        now = _now()
+        return self.backlog.find_one_and_update(
+            {"_id": customer_id, "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
+            {"$set": {"lease_until": now + timedelta(seconds=seconds)}})
 
     def waiting(self, limit: int = 1000) -> list[dict]:
         return list(self.backlog.find().sort("since", 1).limit(limit))

@@ -1,6 +1,8 @@
 """What every service has besides its own entrypoints: outbox, parking, metrics, health."""
 from __future__ import annotations
 
+import json
+
 from nameko.rpc import rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
@@ -26,6 +28,16 @@ class ServiceBase:
     @http("GET", "/health")
     def http_health(self, request) -> Response:
         return Response('{"status": "ok"}', mimetype="application/json")
+
+    @http("GET", "/ready")
+    def http_ready(self, request) -> Response:
+        """Readiness: 503 while the service's database does not answer."""
+        try:
+            self.events.collection.database.command("ping")
+        except Exception as exc:  # any failure means "do not route traffic here"
+            return Response(json.dumps({"status": "unavailable", "error": str(exc)[:200]}),
+                            status=503, mimetype="application/json")
+        return Response('{"status": "ready"}', mimetype="application/json")
 
     @timer(interval=5)
     def sweep_outbox(self) -> None:

@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.schemas import build_event
 
+from .metrics import EVENTS_PUBLISHED
 from .mongo import connect
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,9 @@ def derived_event_id(cause_id: str, event_type: str, key: str) -> str:
 class Outbox:
     """What a worker sees: stage(), publish_staged(), flush_pending()."""
 
-    def __init__(self, collection, dispatch):
+    def __init__(self, collection, dispatch, service: str = ""):
         self.collection = collection
+        self.service = service
         self._dispatch = dispatch
         self._staged: list[dict] = []
 
@@ -68,6 +70,7 @@ class Outbox:
             log.warning("event %s left pending in the outbox: %s", row["_id"], exc)
             return False
         self.collection.update_one({"_id": row["_id"]}, {"$set": {"sent": True}})
+        EVENTS_PUBLISHED.labels(self.service, row["type"]).inc()
         return True
 
 
@@ -83,4 +86,5 @@ class OutboxDispatcher(EventDispatcher):
         self.collection.database.client.close()
 
     def get_dependency(self, worker_ctx) -> Outbox:
-        return Outbox(self.collection, super().get_dependency(worker_ctx))
+        return Outbox(self.collection, super().get_dependency(worker_ctx),
+                      self.container.service_name)

@@ -5,38 +5,47 @@ from functools import partial
 
 from nameko.extensions import DependencyProvider
 
-from common.pii import Protector, mask_text
+from common.pii import Protector
 from common.plugins import load_plugins
 
-from .domain.intake import Accepted, Rejected, accept, raw_excerpt
+from .domain.intake import MAX_RECORD_BYTES, Accepted, Rejected, accept, raw_excerpt
+from .domain.masking import mask_raw_text
 from .plugins.normalizers import normalize_record, validate_required
 
 
 class IntakePipeline:
     """Validate, normalize (configured plugins, in order) and protect one record."""
 
-    def __init__(self, normalizers: list, protector: Protector):
+    def __init__(self, normalizers: list, protector: Protector,
+                 max_record_bytes: int = MAX_RECORD_BYTES):
         self.protector = protector
+        self.max_record_bytes = max_record_bytes
         self._normalize = partial(normalize_record, normalizers=normalizers)
 
     def process(self, raw) -> Accepted | Rejected:
-        return accept(raw, self._normalize, validate_required, self.protector)
+        return accept(raw, self._normalize, validate_required, self.protector,
+                      self.max_record_bytes)
 
     def seal_raw(self, raw) -> tuple[str, str]:
         """The raw input encrypted for the reject store, and a masked excerpt for people."""
         text = raw_excerpt(raw)
-        return self.protector.encrypt(text), mask_text(text[:300])
+        return self.protector.encrypt(text), mask_raw_text(text[:300])
 
     def open_raw(self, sealed: str) -> str:
         return self.protector.decrypt(sealed)
+
+    def masked_raw(self, sealed: str) -> str:
+        """The whole stored raw input, masked: what an operator sees to repair it."""
+        return mask_raw_text(self.open_raw(sealed))
 
 
 class Pipeline(DependencyProvider):
     def setup(self) -> None:
         names = self.container.config.get("normalizers")
         plugins = load_plugins("crm.normalizers", names)  # unknown names fail here
+        max_bytes = int(self.container.config.get("record_max_bytes", MAX_RECORD_BYTES))
         self.pipeline = IntakePipeline([cls() for cls in plugins.values()],
-                                       Protector.from_env())
+                                       Protector.from_env(), max_bytes)
 
     def get_dependency(self, worker_ctx) -> IntakePipeline:
         return self.pipeline

@@ -1,15 +1,39 @@
-"""Ingestion's business metrics."""
+"""Ingestion's business metrics (issue 4 §5).
+
+Label values come from a closed set (channel, outcome, reason) or are capped
+(source), so a hostile input cannot blow up the series count or put personal
+data into a label.
+"""
+import re
+
 from prometheus_client import Counter, Histogram
 
 RECEIVED = Counter("crm_ingestion_records_received_total",
-                   "Intake records received, by channel and source.", ["channel", "source"])
+                   "Intake inputs received, by channel and source.", ["channel", "source"])
 ACCEPTED = Counter("crm_ingestion_records_accepted_total",
                    "Records accepted, by channel and outcome (created/updated/unchanged).",
                    ["channel", "outcome"])
 REJECTED = Counter("crm_ingestion_records_rejected_total",
-                   "Records rejected and kept for repair, by channel and reason.",
+                   "Inputs rejected and kept for repair, by channel and reason.",
                    ["channel", "reason"])
 PROCESSING = Histogram("crm_ingestion_record_duration_seconds",
                        "Time to validate, normalize, protect and store one record.", ["channel"])
 IMPORT_ROWS = Counter("crm_ingestion_import_rows_total",
-                      "Rows processed by list imports (progress of running imports).")
+                      "Rows processed by list imports, by outcome (import progress).",
+                      ["outcome"])
+IMPORT_BATCHES = Counter("crm_ingestion_import_batches_total",
+                         "List imports started and finished; started - finished = running.",
+                         ["state"])
+REPLAYED = Counter("crm_ingestion_rejects_replayed_total",
+                   "Rejects run again by an operator, by outcome.", ["outcome"])
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+def source_label(source: object) -> str:
+    """A bounded, harmless label for a record's source ('-' when missing or not text).
+
+    Digits runs are cut to 6 so even a mistyped identifier in `source` is no ID."""
+    if not isinstance(source, str) or not source.strip():
+        return "-"
+    return re.sub(r"\d{7,}", lambda m: m.group(0)[:6] + "~", _SAFE.sub("_", source))[:40]

@@ -1,7 +1,8 @@
 """Ingestion: the single door for customer lists (AMQP, HTTP, list imports).
 
 Every input ends in exactly one place: the accepted records (idempotent on
-(source, external_id)) or the reject store with its reason.
+(source, external_id)) or the reject store with its reason. Entry points stay
+thin: decoding and limits here, decisions in domain/, storage in storage.py.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from common.base import ServiceBase
+from common.events import derived_event_id
 from common.messaging import UNDECODABLE, tolerant_consume
 from common.mongo import MongoStore
 from common.reliability import reliable
@@ -21,7 +23,9 @@ from contracts import names
 
 from . import metrics
 from .dependencies import Pipeline
-from .domain.intake import Accepted
+from .domain.intake import Accepted, Rejected
+from .domain.repair import field_errors
+from .replay import replay_rejects
 from .storage import IngestionStore
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,9 @@ class IngestionService(ServiceBase):
     @tolerant_consume(INTAKE)
     @reliable
     def on_intake(self, body) -> None:
+        """One message: a record, or a JSON array of records (upstream batches)."""
         if isinstance(body, dict) and body.get(UNDECODABLE):
+            metrics.RECEIVED.labels("amqp", "-").inc()
             self._reject("amqp", "undecodable", [body["error"]], body["raw"])
             return
         for raw in body if isinstance(body, list) else [body]:
@@ -46,25 +52,33 @@ class IngestionService(ServiceBase):
 
     @http("POST", "/v1/customers")
     def http_intake(self, request) -> Response:
-        limits = self.container.config
-        if (request.content_length or 0) > int(limits.get("http_max_bytes", 5_000_000)):
-            return _json(413, {"error": "payload too large"})
+        """One record (202, or 400 with field errors) or an array (202, per-record results)."""
+        config = self.container.config
+        max_bytes = int(config.get("http_max_bytes", 5_000_000))
+        max_records = int(config.get("http_max_records", 1000))
+        if (request.content_length or 0) > max_bytes:
+            return _json(413, {"error": f"body larger than {max_bytes} bytes"})
         raw_bytes = request.get_data()
+        if len(raw_bytes) > max_bytes:  # chunked bodies carry no Content-Length
+            return _json(413, {"error": f"body larger than {max_bytes} bytes"})
         try:
             body = json.loads(raw_bytes.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            self._reject("http", "undecodable", [str(exc)], raw_bytes.decode("utf-8", "replace"))
-            return _json(400, {"error": f"body is not valid UTF-8 JSON: {exc}"})
+            metrics.RECEIVED.labels("http", "-").inc()
+            result = self._reject("http", "undecodable", [_short(exc)],
+                                  raw_bytes.decode("utf-8", "replace"))
+            return _json(400, {**result, "error": "body is not valid UTF-8 JSON"})
         records = body if isinstance(body, list) else [body]
-        if len(records) > int(limits.get("http_max_records", 1000)):
-            return _json(413, {"error": f"at most {limits.get('http_max_records')} records"})
+        if len(records) > max_records:
+            return _json(413, {"error": f"at most {max_records} records per request"})
         results = [self.ingest(raw, "http") for raw in records]
         if not isinstance(body, list) and results[0]["status"] == "rejected":
-            return _json(400, results[0])
+            return _json(400, {**results[0], "fields": field_errors(results[0]["errors"])})
         return _json(202, {"results": results})
 
     @rpc
     def start_import(self, source: str, imported_by: str, filename: str) -> str:
+        metrics.IMPORT_BATCHES.labels("started").inc()
         return self.store.start_batch(source, imported_by, filename)
 
     @rpc
@@ -73,12 +87,18 @@ class IngestionService(ServiceBase):
         counts = {"received": 0, "accepted": 0, "rejected": 0, "unchanged": 0}
         for row_number, raw in rows:
             counts["received"] += 1
-            result = (self.ingest(raw, "import", batch_id=batch_id, row=row_number)
-                      if not isinstance(raw, str) else
-                      self._reject("import", "unreadable_row", [raw], raw, batch_id, row_number))
-            counts[_count_key(result)] += 1
-        metrics.IMPORT_ROWS.inc(counts["received"])
+            if isinstance(raw, str):  # the adapter could not read this row
+                metrics.RECEIVED.labels("import", "-").inc()
+                result = self._reject("import", "unreadable_row", [raw], raw, batch_id, row_number)
+            else:
+                result = self.ingest(raw, "import", batch_id=batch_id, row=row_number)
+            key = {"rejected": "rejected", "unchanged": "unchanged"}.get(result["status"],
+                                                                         "accepted")
+            counts[key] += 1
+            metrics.IMPORT_ROWS.labels(key).inc()
         self.store.count_batch(batch_id, counts, finished)
+        if finished:
+            metrics.IMPORT_BATCHES.labels("finished").inc()
         return counts
 
     @rpc
@@ -94,41 +114,60 @@ class IngestionService(ServiceBase):
         return self.store.list_rejects(status, limit)
 
     @rpc
-    def rejects_replay(self, reject_id: str | None = None) -> dict:
-        """Run open rejects through the (fixed) pipeline again."""
-        outcome = {"accepted": 0, "still_rejected": 0}
-        for reject in self.store.open_rejects(reject_id):
-            text = self.pipeline.open_raw(reject["raw"])
-            try:
-                raw = json.loads(text)
-            except ValueError:
-                outcome["still_rejected"] += 1
-                continue
-            result = self.ingest(raw, reject["channel"], replay=True)
-            accepted = result["status"] != "rejected"
-            outcome["accepted" if accepted else "still_rejected"] += 1
-            if accepted:
-                self.store.close_reject(reject["_id"], "replayed")
-        return outcome
+    def rejects_show(self, reject_id: str) -> dict | None:
+        """One reject with its whole raw input, masked, so an operator can repair it."""
+        doc = self.store.get_reject(reject_id)
+        if doc is None:
+            return None
+        return {**self.store.reject_view(doc), "raw": self.pipeline.masked_raw(doc["raw"])}
+
+    @rpc
+    def rejects_replay(self, reject_id: str | None = None,
+                       corrections: dict | None = None) -> dict:
+        """Run open rejects through the pipeline again, after the normalizers or the
+        data were fixed; `corrections` (path -> value) repair one reject's raw input."""
+        return replay_rejects(self, reject_id, corrections)
 
     # -- the one pipeline behind every channel -------------------------------------
     def ingest(self, raw, channel: str, batch_id: str | None = None, row: int | None = None,
                replay: bool = False) -> dict:
         source = raw.get("source") if isinstance(raw, dict) else None
-        metrics.RECEIVED.labels(channel, str(source)[:40]).inc()
+        metrics.RECEIVED.labels(channel, metrics.source_label(source)).inc()
         with metrics.PROCESSING.labels(channel).time():
-            outcome = self.pipeline.process(raw)
+            outcome = self._process(raw)
             if not isinstance(outcome, Accepted):
                 if replay:
-                    return {"status": "rejected", "reason": outcome.reason}
+                    return {"status": "rejected", "reason": outcome.reason,
+                            "errors": outcome.errors}
                 return self._reject(channel, outcome.reason, outcome.errors, raw, batch_id, row)
             status, version = self.store.save_record(outcome.record_id, outcome.stored)
-            self.events.stage(names.CUSTOMER_INGESTED, outcome.event,
-                              cause_id=f"{outcome.record_id}#{version}", key=outcome.record_id)
-            self.events.publish_staged()
+            self._announce(outcome, status, version)
         metrics.ACCEPTED.labels(channel, status).inc()
         return {"status": status, "record_id": outcome.record_id,
                 "quality": [f"{i['field']}: {i['issue']}" for i in outcome.issues]}
+
+    def _process(self, raw) -> Accepted | Rejected:
+        """The pure pipeline; a bug on odd input rejects that record, not the message."""
+        try:
+            return self.pipeline.process(raw)
+        except Exception as exc:  # noqa: BLE001 - kept as a reject, with the error type
+            log.exception("intake pipeline failed on one record")
+            return Rejected("processing_error", [f"{type(exc).__name__} while processing"])
+
+    def _announce(self, outcome: Accepted, status: str, version: int) -> None:
+        """Publish customer.ingested once per record version.
+
+        A redelivery ('unchanged') re-stages only when no event row exists yet (the
+        first delivery died between saving and staging); an unsent row is left to
+        the outbox sweep, so two concurrent deliveries never publish twice."""
+        cause_id = f"{outcome.record_id}#{version}"
+        if status == "unchanged":
+            event_id = derived_event_id(cause_id, names.CUSTOMER_INGESTED, outcome.record_id)
+            if self.events.collection.find_one({"_id": event_id}, {"_id": 1}):
+                return
+        self.events.stage(names.CUSTOMER_INGESTED, outcome.event, cause_id=cause_id,
+                          key=outcome.record_id)
+        self.events.publish_staged()
 
     def _reject(self, channel, reason, errors, raw, batch_id=None, row=None) -> dict:
         sealed, excerpt = self.pipeline.seal_raw(raw)
@@ -136,12 +175,13 @@ class IngestionService(ServiceBase):
         reject_id = self.store.add_reject(channel, reason, errors, sealed, excerpt, batch_id,
                                           row, source if isinstance(source, str) else None)
         metrics.REJECTED.labels(channel, reason).inc()
-        log.info("rejected %s input: %s (%s)", channel, reason, "; ".join(errors)[:300])
+        log.info("rejected %s input %s: %s", channel, reject_id, reason)
         return {"status": "rejected", "reason": reason, "errors": errors, "reject_id": reject_id}
 
 
-def _count_key(result: dict) -> str:
-    return {"rejected": "rejected", "unchanged": "unchanged"}.get(result["status"], "accepted")
+def _short(exc: Exception) -> str:
+    """An error text without the input: UnicodeDecodeError/JSONDecodeError carry none."""
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _json(status: int, body: dict) -> Response:

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 from pymongo.database import Database
 
 
@@ -40,9 +41,12 @@ class IngestionStore:
             upsert=False, return_document=ReturnDocument.AFTER)
         if previous is not None:
             return "updated", previous["version"]
-        result = self.records.update_one(
-            key, {"$setOnInsert": {**doc, "record_id": record_id, "created_at": _now(),
-                                   "updated_at": _now(), "version": 1}}, upsert=True)
+        try:
+            result = self.records.update_one(
+                key, {"$setOnInsert": {**doc, "record_id": record_id, "created_at": _now(),
+                                       "updated_at": _now(), "version": 1}}, upsert=True)
+        except DuplicateKeyError:  # a concurrent delivery inserted it first
+            return self.save_record(record_id, doc)
         if result.upserted_id is not None:
             return "created", 1
         return "unchanged", self.records.find_one(key, {"version": 1})["version"]
@@ -60,14 +64,31 @@ class IngestionStore:
         return [_reject_view(r) for r in rows]
 
     def open_rejects(self, reject_id: str | None) -> list[dict]:
-        query = {"status": "open"}
+        query: dict = {"status": "open"}
         if reject_id:
-            query["_id"] = ObjectId(reject_id)
+            if not _oid(reject_id):
+                return []
+            query["_id"] = _oid(reject_id)
         return list(self.rejects.find(query))
 
-    def close_reject(self, reject_id, outcome: str) -> None:
-        self.rejects.update_one({"_id": reject_id},
-                                {"$set": {"status": outcome, "closed_at": _now()}})
+    def get_reject(self, reject_id: str) -> dict | None:
+        return self.rejects.find_one({"_id": _oid(reject_id)}) if _oid(reject_id) else None
+
+    @staticmethod
+    def reject_view(doc: dict) -> dict:
+        return _reject_view(doc)
+
+    def close_reject(self, reject_id, outcome: str, record_id: str | None = None,
+                     corrected: list[str] | None = None) -> None:
+        """Close a reject; only the corrected paths are kept, never their values."""
+        self.rejects.update_one({"_id": reject_id}, {"$set": {
+            "status": outcome, "closed_at": _now(), "record_id": record_id,
+            "corrected_fields": corrected or []}})
+
+    def note_replay(self, reject_id, result: dict) -> None:
+        self.rejects.update_one({"_id": reject_id}, {
+            "$inc": {"replay_attempts": 1},
+            "$set": {"last_replay_at": _now(), "last_replay_reason": result.get("reason")}})
 
     def start_batch(self, source: str, imported_by: str, filename: str) -> str:
         doc = {"source": source, "imported_by": imported_by, "filename": filename,
@@ -85,15 +106,20 @@ class IngestionStore:
         return [_batch_view(b) for b in self.batches.find().sort("started_at", -1).limit(limit)]
 
     def get_batch(self, batch_id: str) -> dict | None:
-        doc = self.batches.find_one({"_id": ObjectId(batch_id)})
+        doc = self.batches.find_one({"_id": _oid(batch_id)}) if _oid(batch_id) else None
         return _batch_view(doc) if doc else None
+
+
+def _oid(value: str) -> ObjectId | None:
+    return ObjectId(value) if ObjectId.is_valid(value) else None
 
 
 def _reject_view(r: dict) -> dict:
     return {"id": str(r["_id"]), "channel": r["channel"], "reason": r["reason"],
             "errors": r["errors"], "excerpt": r["excerpt"], "source": r.get("source"),
             "batch_id": r.get("batch_id"), "row": r.get("row"),
-            "received_at": r["received_at"].isoformat(), "status": r["status"]}
+            "received_at": r["received_at"].isoformat(), "status": r["status"],
+            "replay_attempts": r.get("replay_attempts", 0), "record_id": r.get("record_id")}
 
 
 def _batch_view(b: dict) -> dict:

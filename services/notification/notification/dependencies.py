@@ -4,10 +4,26 @@ from __future__ import annotations
 from jinja2 import ChainableUndefined, Environment, PackageLoader
 from nameko.extensions import DependencyProvider
 
-from common.pii import mask_text
+from common.pii import mask_name, mask_phone, mask_text
 from common.plugins import load_plugins
 
 LANGUAGES = ("zh-CN", "en")
+# Subject lines per template and language (the body lives in templates/*.txt).
+SUBJECTS = {
+    "customer.assigned": {"zh-CN": "客户分配通知", "en": "Customer assignment"},
+    "tier.changed": {"zh-CN": "客户分层变化", "en": "Customer tier changed"},
+    "customer.review_needed": {"zh-CN": "疑似重复客户待复核", "en": "Possible duplicate to review"},
+    "followup.reminder": {"zh-CN": "客户跟进提醒", "en": "Follow-up reminder"},
+}
+
+
+def template_environment() -> Environment:
+    """Templates from the package, with masking filters so templates mask by default."""
+    env = Environment(loader=PackageLoader("notification", "templates"),
+                      undefined=ChainableUndefined, autoescape=False)
+    env.filters["mask_name"] = lambda v: mask_name(str(v)) if v else v
+    env.filters["mask_phone"] = lambda v: mask_phone(str(v)) if v else v
+    return env
 
 
 class Messenger:
@@ -20,6 +36,10 @@ class Messenger:
         language = language if language in LANGUAGES else "zh-CN"
         text = self.env.get_template(f"{template}.{language}.txt").render(**context).strip()
         return mask_text(text)  # a last guard: nothing unmasked leaves, whatever the template
+
+    def subject(self, template: str, language: str) -> str:
+        language = language if language in LANGUAGES else "zh-CN"
+        return SUBJECTS.get(template, {}).get(language, template)
 
     def route(self, recipient: str, stored: dict) -> dict:
         prefs = {**self.defaults, **{k: v for k, v in stored.items() if k != "_id"}}
@@ -37,8 +57,7 @@ class Channels(DependencyProvider):
         config = self.container.config
         settings = config.get("channels") or {"log": {}}
         plugins = load_plugins("crm.notification_channels", list(settings))
-        env = Environment(loader=PackageLoader("notification", "templates"),
-                          undefined=ChainableUndefined, autoescape=False)
+        env = template_environment()
         self.messenger = Messenger({n: cls(settings[n] or {}) for n, cls in plugins.items()},
                                    env, dict(config.get("default_preferences") or
                                              {"channel": "log", "language": "zh-CN"}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -16,20 +17,23 @@ from contracts.schemas import load_event
 
 from . import metrics
 from .dependencies import Channels
+from .followups import FollowUps
 from .domain import triggers
 from .storage import NotificationStore
 
 
-class NotificationService(ServiceBase):
+class NotificationService(FollowUps, ServiceBase):
     name = "notification"
     store = MongoStore(NotificationStore)
     messenger = Channels()
+    config = Config()  # service instances have no `container`; nameko injects the config
 
     @event_handler("assignment", names.CUSTOMER_ASSIGNED)
     @reliable
     def on_assigned(self, payload: dict) -> None:
         event = load_event(names.CUSTOMER_ASSIGNED, payload)
         self.store.set_maintainer(event["customer_id"], event.get("manager_id"))
+        self.note_manager(event)
         self.notify(event, triggers.for_assigned(event))
 
     @event_handler("tiering", names.TIER_CHANGED)
@@ -37,13 +41,14 @@ class NotificationService(ServiceBase):
     def on_tier_changed(self, payload: dict) -> None:
         event = load_event(names.TIER_CHANGED, payload)
         maintainer = self.store.maintainer_of(event["customer_id"])
+        self.note_intent(event)
         self.notify(event, triggers.for_tier_change(event, maintainer))
 
     @event_handler("dedup", names.CUSTOMER_REVIEW_NEEDED)
     @reliable
     def on_review_needed(self, payload: dict) -> None:
         event = load_event(names.CUSTOMER_REVIEW_NEEDED, payload)
-        self.notify(event, triggers.for_review(event, self.container.config["data_steward"]))
+        self.notify(event, triggers.for_review(event, self.config["data_steward"]))
 
     def notify(self, event: dict, messages: list) -> None:
         """Queue each message once (outbox keyed on event, recipient, channel), then send."""
@@ -54,7 +59,7 @@ class NotificationService(ServiceBase):
                 "event_id": event["event_id"], "recipient": message.recipient,
                 "channel": prefs["channel"], "address": prefs["address"],
                 "language": prefs["language"], "template": message.template,
-                "subject": message.template,
+                "subject": self.messenger.subject(message.template, prefs["language"]),
                 "text": self.messenger.render(message.template, prefs["language"],
                                               message.context)})
             if doc:
@@ -67,9 +72,9 @@ class NotificationService(ServiceBase):
             self.messenger.send(doc["channel"], doc["address"], doc["subject"], doc["text"],
                                 {"event_id": doc["event_id"], "recipient": doc["recipient"]})
         except Exception as exc:  # a channel down must not block the queue or other channels
-            give_up = attempts >= int(self.container.config.get("max_attempts", 5))
+            give_up = attempts >= int(self.config.get("max_attempts", 5))
             delay = None if give_up else triggers.retry_delay(
-                attempts, float(self.container.config.get("retry_base_seconds", 2)))
+                attempts, float(self.config.get("retry_base_seconds", 2)))
             self.store.mark_attempt_failed(doc["_id"], attempts, f"{type(exc).__name__}: {exc}",
                                            delay)
             metrics.SENT.labels(doc["channel"], "failed" if give_up else "retry").inc()

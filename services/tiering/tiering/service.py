@@ -1,7 +1,9 @@
 """Tiering: star levels, service bands and intent classes for every golden customer.
 
 Publishes `tier.changed` on `tiering.events` for every real change, the public
-contract other teams subscribe to.
+contract other teams subscribe to. Events are staged in the outbox before the
+tier records are written, so a crash in between re-derives the same event ids
+on redelivery instead of losing or doubling a change.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from nameko.events import event_handler
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from common.base import ServiceBase
 from common.mongo import MongoStore
@@ -20,6 +23,10 @@ from . import metrics
 from .dependencies import Rules
 from .domain.evaluate import evaluate
 from .storage import TieringStore
+
+GAUGE_SECONDS = 30
+RATE_WINDOW_DAYS = 30
+MAX_PAGE = 5000
 
 
 class TieringService(ServiceBase):
@@ -42,11 +49,12 @@ class TieringService(ServiceBase):
     @event_handler("dedup", names.CUSTOMER_MERGED)
     @reliable
     def on_merged(self, payload: dict) -> None:
-        """The survivor is re-tiered; each absorbed id gets a 'removed' change."""
+        """The survivor is re-tiered; each absorbed id that had tiers gets a 'removed'
+        change per scheme with `merged_into`, so subscribers can re-point it."""
         event = load_event(names.CUSTOMER_MERGED, payload)
         survivor = event["customer"]
         for absorbed in event["absorbed_ids"]:
-            for had in self.store.remove(absorbed, survivor["customer_id"]):
+            for had in self.store.remove(absorbed, survivor["customer_id"], event["event_id"]):
                 self.events.stage(names.TIER_CHANGED, {
                     "customer_id": absorbed, "scheme": had["scheme"], "previous": had["tier"],
                     "current": None, "direction": "removed", "merged_into": survivor["customer_id"],
@@ -54,24 +62,20 @@ class TieringService(ServiceBase):
                     "rules_version": had["rules_version"], "branch": had.get("branch")},
                     cause_id=event["event_id"], key=f"{absorbed}:{had['scheme']}",
                     correlation_id=event["correlation_id"])
+                metrics.record_removed(had["scheme"], had.get("branch"))
         self.retier(survivor, event["event_id"], event["correlation_id"])
 
     def retier(self, customer: dict, cause_id: str, correlation_id: str) -> None:
         if not self.store.accept_snapshot(customer):
             return  # an older revision arrived late: the newer one decided already
-        self._apply(customer, self.rules.schemes, cause_id, correlation_id)
-
-    def _apply(self, customer: dict, schemes: dict, cause_id: str,
-               correlation_id: str | None) -> list:
-        customer_id = customer["customer_id"]
-        records, changes = evaluate(customer, schemes, self.rules.rules,
-                                    self.store.recorded(customer_id), date.today(),
-                                    self.rules.grace)
-        self._stage(customer_id, customer, changes, cause_id, correlation_id)
-        self.store.save(customer_id, customer.get("branch"), records, changes, cause_id)
+        recorded = self.store.recorded(customer["customer_id"])
+        records, changes = evaluate(customer, self.rules.schemes, self.rules.rules, recorded,
+                                    date.today(), self.rules.grace)
+        self._stage(customer["customer_id"], customer, changes, cause_id, correlation_id)
+        self.store.save(customer["customer_id"], customer.get("branch"), records, changes,
+                        cause_id, recorded)
         self.events.publish_staged()
         metrics.record_changes(changes, customer.get("branch"))
-        return changes
 
     def _stage(self, customer_id: str, customer: dict, changes: list, cause_id: str,
                correlation_id: str | None) -> None:
@@ -89,15 +93,30 @@ class TieringService(ServiceBase):
     @rpc
     def recompute(self, scheme: str | None = None, branch: str | None = None,
                   after: str = "", limit: int = 500) -> dict:
-        """Re-tier one page of the pool after a rules change; the caller pages with `after`."""
-        rows = self.store.active_customers(branch, after, limit)
-        moved = 0
+        """Re-tier one page of the pool after a rules change; the caller pages with `after`.
+
+        One read for the snapshots, one for their tiers, one bulk write for records
+        that differ, one insert for history; events only for real moves. A recompute
+        re-reads the same snapshot, so it does not advance downgrade grace.
+        """
+        rows = self.store.active_customers(branch, after, min(max(limit, 1), MAX_PAGE))
+        recorded = self.store.recorded_many([row["_id"] for row in rows])
+        schemes, today, seq = self._only(scheme), date.today(), self.rules.seq
+        items, moved = [], 0
         for row in rows:
             customer = {k: v for k, v in row.items() if k not in ("_id", "active")}
             customer["customer_id"] = row["_id"]
-            cause = f"recompute:{row['_id']}:{row.get('revision')}"
-            moved += len(self._apply(customer, self._only(scheme), cause, None))
-        return {"processed": len(rows), "changes": moved,
+            mine = recorded.get(row["_id"], {})
+            records, changes = evaluate(customer, schemes, self.rules.rules, mine, today,
+                                        self.rules.grace, new_snapshot=False)
+            cause = f"recompute:{seq}:{row['_id']}:{row.get('revision')}"
+            self._stage(row["_id"], customer, changes, cause, None)
+            items.append((row["_id"], row.get("branch"), records, changes, cause, mine))
+            moved += len(changes)
+            metrics.record_changes(changes, row.get("branch"))
+        written = self.store.save_many(items)
+        self.events.publish_staged()
+        return {"processed": len(rows), "changes": moved, "written": written,
                 "next_after": rows[-1]["_id"] if rows else None}
 
     def _only(self, scheme: str | None) -> dict:
@@ -106,6 +125,19 @@ class TieringService(ServiceBase):
         if scheme not in self.rules.schemes:
             raise ValueError(f"unknown scheme {scheme!r}; active: {sorted(self.rules.schemes)}")
         return {scheme: self.rules.schemes[scheme]}
+
+    @rpc
+    def reload_rules(self, text: str) -> dict:
+        """Validate and activate a new rules document (YAML text) for every replica.
+
+        Invalid rules raise with every problem listed and the active rules stay;
+        existing tiers change only through the recompute that follows.
+        """
+        return self.rules.reload(text)
+
+    @rpc
+    def active_rules(self) -> dict:
+        return self.rules.describe()
 
     @rpc
     def export_tiers(self, scheme: str | None = None, skip: int = 0, limit: int = 5000) -> list:
@@ -118,4 +150,11 @@ class TieringService(ServiceBase):
     @rpc
     def stats(self, branch: str | None = None, days: int = 30) -> dict:
         since = datetime.now(timezone.utc) - timedelta(days=days)
-        return {"tiers": self.store.stats(branch), "moves": self.store.moves(since)}
+        return {"tiers": self.store.stats(branch), "moves": self.store.moves(since, branch)}
+
+    @timer(interval=GAUGE_SECONDS)
+    def refresh_gauges(self) -> None:
+        """Per-tier population and upgrade/downgrade rates, from the database."""
+        since = datetime.now(timezone.utc) - timedelta(days=RATE_WINDOW_DAYS)
+        metrics.publish_population(self.store.population(), self.store.moves_by_branch(since),
+                                   RATE_WINDOW_DAYS)

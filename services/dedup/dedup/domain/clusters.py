@@ -204,37 +204,23 @@ class IncrementalMatcher:
         """Match ``record`` into the pool: merge on ``match`` (absorbing every other
         golden it also matches, unless their national ids conflict), otherwise start
         a new golden (flagged for review on ``possible``)."""
-        keys = blocking_keys(record)
-        cands = self.candidates(record, keys)
-        decision, best, results = best_match(record, cands, self.matchers, self.params)
-        summary = [(g["customer_id"], r) for g, r in results]
-        if decision != "match" or best is None:
-            cid = self.add_new(record, keys)
-            review = best["customer_id"] if decision == "possible" and best else None
-            return Outcome(decision, cid, [], review, summary)
+        from dedup.domain.resolve import resolve  # resolve builds on this module
 
-        group = [best]
-        ids: set[str] = set(best.get("national_id_bis") or ())
-        for other, res in results[1:]:
-            other_ids = set(other.get("national_id_bis") or ())
-            if res.decision != "match" or (ids and other_ids and not ids & other_ids):
-                continue
-            group.append(other)
-            ids |= other_ids
-        survivor = group[0]
-        for other in group[1:]:
-            survivor = choose_survivor(survivor, other)[0]
-        golden = merge_into(survivor, record, self.params)
+        keys = blocking_keys(record)
+        res = resolve(record, self.candidates(record, keys), self.matchers, self.params,
+                      self._next_id)
+        summary = [(g["customer_id"], r) for g, r in res.results]
+        cid = res.golden["customer_id"]
+        if res.is_new:
+            self.goldens[cid] = res.golden
+            self._index(cid, keys)
+            return Outcome(res.decision, cid, [], res.review_candidate, summary)
+        all_keys: set[str] = set(keys) | self._unindex(cid)
         absorbed: list[str] = []
-        all_keys: set[str] = set(keys)
-        for other in group:
+        for other in res.absorbed:
             all_keys |= self._unindex(other["customer_id"])
-            if other is survivor:
-                continue
             self.goldens.pop(other["customer_id"], None)
-            golden = merge_goldens(golden, other, self.params)
             absorbed.append(other["customer_id"])
-        cid = golden["customer_id"]
-        self.goldens[cid] = golden
+        self.goldens[cid] = res.golden
         self._index(cid, all_keys)
         return Outcome("match", cid, absorbed, None, summary)

@@ -18,6 +18,7 @@ class Resolution:
     absorbed: list[Golden] = field(default_factory=list)   # goldens merged into it
     review_candidate: str | None = None
     is_new: bool = False
+    results: list = field(default_factory=list)   # (golden, MatchResult), best first
 
 
 def resolve(record: Record, candidates: Sequence[Golden], matchers: Sequence[Any],
@@ -27,7 +28,8 @@ def resolve(record: Record, candidates: Sequence[Golden], matchers: Sequence[Any
     decision, best, results = best_match(record, candidates, matchers, params)
     if decision != "match" or best is None:
         review = best["customer_id"] if decision == "possible" and best else None
-        return Resolution(decision, new_golden(record, new_id(), params), [], review, True)
+        return Resolution(decision, new_golden(record, new_id(), params), [], review, True,
+                          results)
     group = [best]
     ids: set[str] = set(best.get("national_id_bis") or ())
     for other, result in results[1:]:
@@ -43,4 +45,4 @@ def resolve(record: Record, candidates: Sequence[Golden], matchers: Sequence[Any
     absorbed = [g for g in group if g is not survivor]
     for other in absorbed:
         golden = merge_goldens(golden, other, params)
-    return Resolution("match", golden, absorbed)
+    return Resolution("match", golden, absorbed, results=results)

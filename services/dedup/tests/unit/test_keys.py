@@ -1,5 +1,5 @@
 """Blocking and name keys: true duplicates with typical errors must share a key."""
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from dedup.domain.keys import (
     MAX_KEYS, blocking_keys, date_key, name_key, name_keys, name_tokens, sorted_name_key,
@@ -83,6 +83,7 @@ def test_golden_shape_is_accepted():
     assert "nid:x" in keys and "ph:p" in keys
 
 
+@settings(database=None)  # no .hypothesis/ directory left in the service tree
 @given(name=st.text(max_size=40), phones=st.lists(st.text(min_size=1, max_size=8), max_size=6),
        emails=st.lists(st.text(min_size=1, max_size=8), max_size=6),
        birth=st.one_of(st.none(), st.dates().map(lambda d: d.isoformat())),

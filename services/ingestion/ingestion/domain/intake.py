@@ -13,10 +13,20 @@ from typing import Any
 from marshmallow import ValidationError
 
 from contracts.schemas import IntakeRecord
-from common.pii import Protector, mask_email, mask_name, mask_phone
+from common.pii import Protector
 
-MAX_RAW_BYTES = 64 * 1024
+from .masking import mask_email, mask_name, mask_phone
+
+MAX_RAW_BYTES = 64 * 1024      # raw input kept (encrypted) with a reject
+MAX_RECORD_BYTES = 64 * 1024   # one record larger than this is not a customer record
 _CONTACT_KEYS = ("phones", "emails")
+_KNOWN_FIELDS = frozenset(IntakeRecord().fields)
+# Reject reasons, most specific first: the first reason whose marker appears in any
+# error message names the reject (operators filter and fix by reason).
+_REASONS = (("operator_injection", "reserved key starting with '$'"),
+            ("missing_key", "is required and must be a non-empty string"),
+            ("wrong_type", "must be a"),
+            ("no_name_or_identifier", "neither a name nor an identifier"))
 
 
 @dataclass
@@ -33,40 +43,46 @@ class Rejected:
     errors: list[str]
 
 
-def check_shape(raw: Any, validate_required) -> list[str]:
-    """Errors that make a record unusable; empty when it can go on."""
+def check_shape(raw: Any, validate_required,
+                max_bytes: int = MAX_RECORD_BYTES) -> Rejected | None:
+    """Why a record is unusable, or None when it can go on."""
     if not isinstance(raw, dict):
-        return [f"record must be a JSON object, got {type(raw).__name__}"]
+        return Rejected("not_an_object",
+                        [f"record must be a JSON object, got {_json_type(raw)}"])
+    size = len(_canonical(raw).encode("utf-8"))
+    if size > max_bytes:  # checked first: do not spend validation on a flood
+        return Rejected("oversized", [f"record is {size} bytes, the limit is {max_bytes}"])
     errors = list(validate_required(raw))
     if errors:
-        return errors
+        reason = next((code for code, marker in _REASONS
+                       if any(marker in e for e in errors)), "invalid_field")
+        return Rejected(reason, errors)
     try:
         IntakeRecord().load(raw)
     except ValidationError as exc:
-        return [f"{path}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-                for path, msgs in sorted(exc.messages.items())]
-    return []
+        return Rejected("invalid_field", [
+            f"{path}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+            for path, msgs in sorted(exc.messages.items())])
+    return None
 
 
-def accept(raw: dict, normalize, validate_required, protector: Protector) -> Accepted | Rejected:
-    errors = check_shape(raw, validate_required)
-    if errors:
-        return Rejected(reason=_reason(errors), errors=errors)
-    record, issues = normalize(raw)
+def accept(raw: Any, normalize, validate_required, protector: Protector,
+           max_bytes: int = MAX_RECORD_BYTES) -> Accepted | Rejected:
+    """Accept or reject one raw record; pure apart from the protector's keys."""
+    rejected = check_shape(raw, validate_required, max_bytes)
+    if rejected:
+        return rejected
+    # Only contract fields go on: unknown keys (which could carry anything, even
+    # key names MongoDB treats specially) are neither stored nor forwarded.
+    record, issues = normalize({k: v for k, v in raw.items() if k in _KNOWN_FIELDS})
     record_id = f"{record['source']}:{record['external_id']}"
     return Accepted(record_id=record_id, stored=_stored(record, issues, protector),
                     event=_event(record, record_id, issues, protector), issues=issues)
 
 
-def _reason(errors: list[str]) -> str:
-    first = errors[0]
-    if "operator" in first or "$" in first:
-        return "operator_injection"
-    if "source" in first or "external_id" in first:
-        return "missing_key"
-    if "name" in first and "identifier" in first:
-        return "no_name_or_identifier"
-    return "invalid_field"
+def _json_type(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _stored(record: dict, issues: list, protector: Protector) -> dict:

@@ -1,45 +1,35 @@
 """Masking of personal data for anything a person or a log sees (domain §7).
 
-Masks keep just enough to let an operator recognise a record (prefix/suffix)
-without revealing the value.
+The masking rules live in ``common.pii`` so every service masks the same way;
+this module re-exports them for the ingestion code and keeps only what is
+stricter here:
+
+- ``mask_email``: common's version returns a value without '@' unchanged, which
+  would show an invalid (but still personal) address in a quality issue.
+- ``mask_name``: shows at most three stars per Latin word so a long name does
+  not leak its length (common shows one star per letter).
+- ``mask_raw_text``: folds full-width characters first, because raw intake
+  input typed in Chinese spreadsheets often carries full-width digits that the
+  text patterns would not recognise as an ID or a phone.
 """
 from __future__ import annotations
 
-import re
+import unicodedata
 
+from common.pii import mask_email as _common_mask_email
+from common.pii import mask_national_id, mask_phone, mask_text
 from ingestion.domain.text import is_cjk
 
-_CN_MOBILE_E164 = re.compile(r"^\+861[3-9]\d{9}$")
-_TEXT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_TEXT_PHONE = re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?(1[3-9]\d{9})(?!\d)")
-_TEXT_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-
-
-def mask_national_id(value: str) -> str:
-    """Keep the first 4 and last 4 characters: '1101**********1234'."""
-    value = str(value)
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """CN mobiles drop +86 and become '138****8000'; others keep first 3 and last 4."""
-    value = str(value)
-    if _CN_MOBILE_E164.match(value):
-        value = value[3:]
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+__all__ = ["mask_email", "mask_name", "mask_national_id", "mask_phone", "mask_raw_text",
+           "mask_text", "mask_text_generic"]
 
 
 def mask_email(value: str) -> str:
-    """Keep the first character of the local part and the domain: 'z***@example.com'."""
+    """'z***@example.com'; a value without '@' keeps only its first character."""
     value = str(value)
-    local, sep, domain = value.partition("@")
-    if not sep:
+    if "@" not in value:
         return value[:1] + "***"
-    return (local[:1] + "***" if local else "***") + "@" + domain
+    return _common_mask_email(value)
 
 
 def mask_name(value: str) -> str:
@@ -58,8 +48,6 @@ def mask_text_generic(value: str) -> str:
     return value[:1] + "*" * (len(value) - 1) if value else value
 
 
-def mask_text(s: str) -> str:
-    """Mask CN IDs, CN mobiles (optional +86) and emails embedded in free text (logs)."""
-    s = _TEXT_EMAIL.sub(lambda m: mask_email(m.group(0)), s)
-    s = _TEXT_ID.sub(lambda m: mask_national_id(m.group(1)), s)
-    return _TEXT_PHONE.sub(lambda m: mask_phone(m.group(1)), s)
+def mask_raw_text(text: str) -> str:
+    """Mask IDs, mobiles and e-mails in raw input, full-width forms included."""
+    return mask_text(unicodedata.normalize("NFKC", text))

@@ -62,7 +62,7 @@ def test_text_helpers():
 def test_masking_each_kind():
     assert mask_national_id("110101199003071234") == "1101**********1234"
     assert mask_phone("+8613812348000") == "138****8000"
-    assert mask_phone("+442079460958") == "+44******0958"
+    assert mask_phone("+442079460958") == "442****0958"  # fixed width: no length leak (common.pii)
     assert mask_email("zhang.san@example.com") == "z***@example.com"
     assert mask_name("张三") == "张*"
     assert mask_name("欧阳娜娜") == "欧***"

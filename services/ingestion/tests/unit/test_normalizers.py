@@ -120,7 +120,7 @@ def test_phones_dedup_and_invalid_moved_aside():
     assert out["phones"] == ["+8613812348000", "+8613912345678"]
     assert out["phones_invalid"] == ["12345", "1381234800"]
     assert [i["issue"] for i in issues] == ["invalid_phone", "invalid_phone"]
-    assert issues[1]["raw"] == "138***4800"  # masked, never the raw number
+    assert issues[1]["raw"] == "138****4800"  # masked, never the raw number
 
 
 def test_phones_cell_with_two_numbers():

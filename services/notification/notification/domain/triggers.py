@@ -36,10 +36,31 @@ def for_review(event: dict, steward: str) -> list[Message]:
     return [Message(steward, "customer.review_needed", event)]
 
 
-def next_follow_up(intent_class: str | None, last: datetime, days: dict | None = None) -> datetime | None:
-    interval = (days or FOLLOW_UP_DAYS).get(intent_class or "")
-    return last + timedelta(days=interval) if interval else None
+def next_follow_up(intent_class: str | None, last: datetime, days: dict | None = None,
+                   day_seconds: float = 86400.0) -> datetime | None:
+    """When the next reminder is due; None for classes without follow-up (D).
+
+    `day_seconds` exists so a test (or a demo) can run a "week" in seconds.
+    """
+    interval = (FOLLOW_UP_DAYS if days is None else days).get(intent_class or "")
+    return last + timedelta(seconds=float(interval) * day_seconds) if interval else None
 
 
-def retry_delay(attempts: int, base: float) -> float:
-    return base * (2 ** max(attempts - 1, 0))
+def follow_up_recipient(prospect: dict) -> str | None:
+    """The maintainer when there is one, else the staff member who registered the prospect."""
+    return prospect.get("manager_id") or prospect.get("registered_by")
+
+
+def for_follow_up(prospect: dict, days: dict | None = None) -> list[Message]:
+    recipient = follow_up_recipient(prospect)
+    interval = (FOLLOW_UP_DAYS if days is None else days).get(prospect.get("intent_class") or "")
+    if not recipient or not interval:
+        return []
+    return [Message(recipient, "followup.reminder", {
+        "customer_id": prospect["_id"], "intent_class": prospect["intent_class"],
+        "interval_days": interval, "display": prospect.get("display") or {}})]
+
+
+def retry_delay(attempts: int, base: float, cap: float = 3600.0) -> float:
+    """Exponential backoff: base, 2*base, 4*base ... capped, so a long outage stays cheap."""
+    return min(cap, base * (2 ** max(attempts - 1, 0)))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping
 
-from .decide import NEW, SAME, apply_grace, direction
+from .decide import NEW, SAME, apply_grace, direction, tier_rank
 from .rules import effective_params, rules_version
 
 
@@ -36,8 +36,14 @@ class Change:
 
 def evaluate(customer: Mapping[str, Any], schemes: Mapping[str, Any], rules: Mapping[str, Any],
              recorded: Mapping[str, Mapping[str, Any]], today: date,
-             grace: Mapping[str, int] | None = None) -> tuple[list[TierRecord], list[Change]]:
-    """`recorded` maps scheme -> {"tier", "below_count"}; `grace` scheme -> snapshots."""
+             grace: Mapping[str, int] | None = None,
+             new_snapshot: bool = True) -> tuple[list[TierRecord], list[Change]]:
+    """`recorded` maps scheme -> {"tier", "below_count"}; `grace` scheme -> snapshots.
+
+    `new_snapshot` False means the same snapshot is re-evaluated (a recompute after
+    a rules change): that is not another low snapshot, so a demotion under grace
+    keeps the previous tier without advancing the grace counter.
+    """
     records, changes = [], []
     branch = customer.get("branch")
     for name, scheme in schemes.items():
@@ -45,8 +51,8 @@ def evaluate(customer: Mapping[str, Any], schemes: Mapping[str, Any], rules: Map
         decision = scheme.classify(customer, params, today)
         previous = (recorded.get(name) or {}).get("tier")
         below = (recorded.get(name) or {}).get("below_count", 0)
-        tier, below = apply_grace(previous, decision.tier, scheme.tiers, below,
-                                  (grace or {}).get(name, 0))
+        tier, below = _graced(previous, decision.tier, scheme.tiers, below,
+                               (grace or {}).get(name, 0), new_snapshot)
         version = rules_version(rules, name, branch)
         reason = decision.reason if tier == decision.tier else (
             f"kept {tier} during downgrade grace ({below} low snapshot(s)); {decision.reason}")
@@ -56,3 +62,13 @@ def evaluate(customer: Mapping[str, Any], schemes: Mapping[str, Any], rules: Map
             changes.append(Change(name, previous, tier, moved if previous else NEW, reason,
                                   version))
     return records, changes
+
+
+def _graced(previous: str | None, candidate: str, tiers: tuple[str, ...], below: int,
+            grace: int, new_snapshot: bool) -> tuple[str, int]:
+    """apply_grace, except that a re-evaluation never counts as a low snapshot."""
+    if new_snapshot or grace <= 0 or previous is None:
+        return apply_grace(previous, candidate, tiers, below, grace)
+    if tier_rank(tiers, candidate) >= tier_rank(tiers, previous):
+        return candidate, 0
+    return previous, below

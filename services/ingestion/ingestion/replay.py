@@ -1,0 +1,56 @@
+"""Replaying rejects: the stored raw input, optionally corrected, through the pipeline.
+
+Kept apart from service.py so the entry point stays thin. A replay never creates
+a new reject: the original stays open (with the latest reason) until the record
+is accepted, so an operator can try again with other corrections.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from . import metrics
+from .domain.repair import CorrectionError, apply_corrections
+
+log = logging.getLogger(__name__)
+
+
+def replay_rejects(service: Any, reject_id: str | None,
+                   corrections: dict | None = None) -> dict:
+    """Re-run one open reject (or all) -> counts and per-reject results."""
+    if corrections and not reject_id:
+        raise ValueError("corrections apply to one reject: give its id")
+    outcome: dict = {"accepted": 0, "still_rejected": 0, "results": []}
+    rejects = service.store.open_rejects(reject_id)
+    if reject_id and not rejects:
+        raise LookupError(f"no open reject {reject_id}")
+    for reject in rejects:
+        result = _replay_one(service, reject, corrections)
+        accepted = result["status"] != "rejected"
+        outcome["accepted" if accepted else "still_rejected"] += 1
+        metrics.REPLAYED.labels("accepted" if accepted else "still_rejected").inc()
+        outcome["results"].append({"id": str(reject["_id"]), **result})
+    return outcome
+
+
+def _replay_one(service: Any, reject: dict, corrections: dict | None) -> dict:
+    try:
+        raw = json.loads(service.pipeline.open_raw(reject["raw"]))
+    except ValueError:
+        result = {"status": "rejected", "reason": "undecodable",
+                  "errors": ["the stored input is not JSON; it cannot be replayed"]}
+        service.store.note_replay(reject["_id"], result)
+        return result
+    try:
+        raw = apply_corrections(raw, corrections)
+    except CorrectionError as exc:
+        return {"status": "rejected", "reason": "bad_correction", "errors": [str(exc)]}
+    result = service.ingest(raw, "replay", replay=True)
+    if result["status"] == "rejected":
+        service.store.note_replay(reject["_id"], result)
+    else:
+        service.store.close_reject(reject["_id"], "replayed", record_id=result["record_id"],
+                                   corrected=sorted(corrections or {}))
+        log.info("reject %s replayed as %s", reject["_id"], result["status"])
+    return result

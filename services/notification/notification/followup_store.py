@@ -1,0 +1,99 @@
+"""Follow-up bookkeeping (domain §5): each prospect's reminder clock and every follow-up.
+
+The clock lives in the database (`due_at`), and a reminder is claimed with one
+atomic update that moves `due_at` forward, so two replicas never remind twice
+for the same due date; the outbox key (derived from that due date) is the second
+guard.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+
+from common.pii import mask_text
+
+OUTCOMES = ("converted", "open", "lost")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FollowUpStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self.prospects = db["prospects"]
+        self.followups = db["followups"]
+
+    def ensure_indexes(self) -> None:
+        self.prospects.create_index([("due_at", ASCENDING)])
+        self.followups.create_index([("customer_id", ASCENDING), ("at", ASCENDING)])
+
+    def set_intent(self, customer_id: str, intent_class: str | None, due_at: datetime | None,
+                   registered_by: str | None, display: dict | None) -> None:
+        """A new or changed intent class restarts the clock with that class's interval."""
+        self.prospects.update_one({"_id": customer_id}, {"$set": {
+            "intent_class": intent_class, "due_at": due_at, "registered_by": registered_by,
+            "display": display or {}}}, upsert=True)
+
+    def set_manager(self, customer_id: str, manager_id: str | None) -> None:
+        self.prospects.update_one({"_id": customer_id}, {"$set": {"manager_id": manager_id}},
+                                  upsert=True)
+
+    def get(self, customer_id: str) -> dict | None:
+        return self.prospects.find_one({"_id": customer_id})
+
+    def claim_due(self, interval_of, now: datetime | None = None) -> dict | None:
+        """Take one prospect whose reminder is due and move its clock to the next one.
+
+        Returns the document as it was (with the due date the reminder is for).
+        """
+        now = now or _now()
+        candidate = self.prospects.find_one({"due_at": {"$ne": None, "$lte": now}},
+                                            sort=[("due_at", 1)])
+        if candidate is None:
+            return None
+        return self.prospects.find_one_and_update(
+            {"_id": candidate["_id"], "due_at": candidate["due_at"]},
+            {"$set": {"due_at": interval_of(candidate.get("intent_class"), now)}}) \
+            or {"_id": candidate["_id"], "skip": True}
+
+    def record(self, customer_id: str, note: str, outcome: str, by: str | None,
+               next_due: datetime | None) -> dict:
+        """Store a follow-up (note masked) and reset the customer's reminder clock."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {OUTCOMES}")
+        prospect = self.get(customer_id) or {}
+        doc = {"customer_id": customer_id, "intent_class": prospect.get("intent_class"),
+               "note": mask_text(note or ""), "outcome": outcome, "by": by, "at": _now()}
+        self.followups.insert_one(doc)
+        closed = outcome in ("converted", "lost")
+        self.prospects.update_one({"_id": customer_id}, {"$set": {
+            "due_at": None if closed else next_due, "outcome": outcome,
+            "last_followup_at": doc["at"]}}, upsert=True)
+        return {"customer_id": customer_id, "intent_class": doc["intent_class"],
+                "outcome": outcome, "next_due": None if closed or not next_due
+                else next_due.isoformat()}
+
+    def history(self, customer_id: str) -> list[dict]:
+        return [{"at": f["at"].isoformat(), "intent_class": f.get("intent_class"),
+                 "outcome": f["outcome"], "note": f["note"], "by": f.get("by")}
+                for f in self.followups.find({"customer_id": customer_id}).sort("at", 1)]
+
+    def conversion(self) -> list[dict]:
+        """Per intent class: customers followed up, converted, lost, conversion ratio."""
+        stats: dict[str, dict] = {}
+        for f in self.followups.find({}, {"customer_id": 1, "intent_class": 1, "outcome": 1}):
+            row = stats.setdefault(f.get("intent_class") or "-", {"customers": set(),
+                                                                   "converted": set(),
+                                                                   "lost": set(), "followups": 0})
+            row["followups"] += 1
+            row["customers"].add(f["customer_id"])
+            if f["outcome"] in ("converted", "lost"):
+                row[f["outcome"]].add(f["customer_id"])
+        return [{"intent_class": cls, "followups": r["followups"], "customers": len(r["customers"]),
+                 "converted": len(r["converted"]), "lost": len(r["lost"]),
+                 "conversion": round(len(r["converted"]) / len(r["customers"]), 4)}
+                for cls, r in sorted(stats.items())]

@@ -1,0 +1,93 @@
+"""Follow-up reminders per intent class and the record of every follow-up (domain §5).
+
+A mixin of the notification service: reminders go through the same outbox and
+channels as every other message, so they are sent once, masked, and retried.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from common.mongo import MongoStore
+
+from . import metrics
+from .domain import triggers
+from .followup_store import FollowUpStore
+
+INTENT_SCHEME = "intent"
+
+
+class FollowUps:
+    """Entry points and helpers for follow-ups; mixed into NotificationService."""
+
+    followups = MongoStore(FollowUpStore)
+
+    def _followup_days(self) -> dict:
+        configured = self.config.get("followup_days")
+        return {str(k): v for k, v in configured.items()} if configured is not None \
+            else triggers.FOLLOW_UP_DAYS
+
+    def _next_due(self, intent_class: str | None, since: datetime) -> datetime | None:
+        return triggers.next_follow_up(
+            intent_class, since, self._followup_days(),
+            float(self.config.get("followup_day_seconds", 86400)))
+
+    def note_intent(self, event: dict) -> None:
+        """An intent class arrived or changed: (re)start that prospect's reminder clock."""
+        if event.get("scheme") != INTENT_SCHEME:
+            return
+        prospect = self.followups.get(event["customer_id"]) or {}
+        if event["direction"] == "removed" or prospect.get("outcome") in ("converted", "lost"):
+            due = None
+        else:
+            due = self._next_due(event.get("current"), datetime.now(timezone.utc))
+        self.followups.set_intent(event["customer_id"], event.get("current"), due,
+                                  event.get("registered_by"), event.get("display"))
+
+    def note_manager(self, event: dict) -> None:
+        self.followups.set_manager(event["customer_id"], event.get("manager_id"))
+
+    @timer(interval=2)
+    def remind_due(self) -> int:
+        """Send every reminder whose time has come (exactly once per due date)."""
+        sent = 0
+        for _ in range(500):
+            prospect = self.followups.claim_due(self._next_due)
+            if prospect is None:
+                break
+            if prospect.get("skip"):
+                continue
+            messages = triggers.for_follow_up(prospect, self._followup_days())
+            event_id = f"followup:{prospect['_id']}:{prospect['due_at'].isoformat()}"
+            self.notify({"event_id": event_id}, messages)
+            metrics.REMINDERS.labels(prospect.get("intent_class") or "-").inc(len(messages))
+            sent += len(messages)
+        return sent
+
+    @rpc
+    def followup_record(self, customer_id: str, note: str, outcome: str = "open",
+                        by: str | None = None) -> dict:
+        """A maintainer followed up: store it and reset the customer's reminder clock."""
+        prospect = self.followups.get(customer_id) or {}
+        result = self.followups.record(
+            customer_id, note, outcome, by,
+            self._next_due(prospect.get("intent_class"), datetime.now(timezone.utc)))
+        metrics.FOLLOWUPS.labels(result["intent_class"] or "-", outcome).inc()
+        self._observe_conversion()
+        return result
+
+    @rpc
+    def followup_history(self, customer_id: str) -> list[dict]:
+        return self.followups.history(customer_id)
+
+    @rpc
+    def followup_conversion(self) -> list[dict]:
+        return self._observe_conversion()
+
+    def _observe_conversion(self) -> list[dict]:
+        rows = self.followups.conversion()
+        for row in rows:
+            metrics.CONVERSION.labels(row["intent_class"]).set(row["conversion"])
+        return rows

@@ -1,0 +1,62 @@
+"""Read-only answers for people and dashboards (explain, stats, export, gauges).
+
+Kept apart from the write path so the storage class stays small; all of these are
+aggregations the database does, never a scan into Python.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class TieringQueries:
+    """Mixed into TieringStore; expects `tiers` and `history` collections."""
+
+    def export(self, scheme: str | None = None, skip: int = 0, limit: int = 5000) -> list[dict]:
+        query = {"scheme": scheme} if scheme else {}
+        rows = self.tiers.find(query, {"customer_id": 1, "scheme": 1, "tier": 1, "branch": 1})
+        return [{"customer_id": r["customer_id"], "scheme": r["scheme"], "tier": r["tier"],
+                 "branch": r.get("branch")} for r in rows.sort("_id", 1).skip(skip).limit(limit)]
+
+    def explain(self, customer_id: str) -> dict:
+        tiers = {t["scheme"]: {k: t.get(k) for k in ("tier", "reason", "rules_version",
+                                                     "figures", "below_count", "branch")}
+                 for t in self.tiers.find({"customer_id": customer_id})}
+        history = [{k: h.get(k) for k in ("scheme", "previous", "current", "direction",
+                                          "reason", "rules_version", "cause")}
+                   | {"at": h["at"].isoformat()}
+                   for h in self.history.find({"customer_id": customer_id}).sort("at", 1)]
+        merged = self.customers.find_one({"_id": customer_id}, {"merged_into": 1}) or {}
+        return {"customer_id": customer_id, "tiers": tiers, "history": history,
+                "merged_into": merged.get("merged_into")}
+
+    def stats(self, branch: str | None = None) -> list[dict]:
+        match = {"branch": branch} if branch else {}
+        pipeline = [{"$match": match},
+                    {"$group": {"_id": {"scheme": "$scheme", "tier": "$tier"}, "count": {"$sum": 1}}}]
+        return sorted(({"scheme": g["_id"]["scheme"], "tier": g["_id"]["tier"],
+                        "customers": g["count"]} for g in self.tiers.aggregate(pipeline)),
+                      key=lambda r: (r["scheme"], r["tier"]))
+
+    def moves(self, since: datetime, branch: str | None = None) -> list[dict]:
+        match: dict = {"at": {"$gte": since}}
+        if branch:
+            match["branch"] = branch
+        pipeline = [{"$match": match},
+                    {"$group": {"_id": {"scheme": "$scheme", "direction": "$direction"},
+                                "count": {"$sum": 1}}}]
+        return sorted(({"scheme": g["_id"]["scheme"], "direction": g["_id"]["direction"],
+                        "count": g["count"]} for g in self.history.aggregate(pipeline)),
+                      key=lambda r: (r["scheme"], r["direction"]))
+
+    def population(self) -> list[dict]:
+        """Customers per scheme, tier and branch (the gauge behind the dashboard)."""
+        pipeline = [{"$group": {"_id": {"scheme": "$scheme", "tier": "$tier",
+                                        "branch": "$branch"}, "count": {"$sum": 1}}}]
+        return [{**g["_id"], "customers": g["count"]} for g in self.tiers.aggregate(pipeline)]
+
+    def moves_by_branch(self, since: datetime) -> list[dict]:
+        """Moves per scheme, branch and direction since `since` (for upgrade rates)."""
+        pipeline = [{"$match": {"at": {"$gte": since}}},
+                    {"$group": {"_id": {"scheme": "$scheme", "branch": "$branch",
+                                        "direction": "$direction"}, "count": {"$sum": 1}}}]
+        return [{**g["_id"], "count": g["count"]} for g in self.history.aggregate(pipeline)]

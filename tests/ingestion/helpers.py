@@ -1,0 +1,35 @@
+"""Shared helpers for ingestion's integration tests: valid IDs, DB counts, rejects."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from pymongo import MongoClient
+
+from ingestion.domain.cn_id import check_digit
+
+
+def cn_id(serial: int, birth: str = "19900307", area: str = "110101") -> str:
+    """A valid 18-digit resident ID (correct check digit) for test record `serial`."""
+    first17 = f"{area}{birth}{serial % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def records(stack, source: str) -> list[dict]:
+    with MongoClient(stack.env["MONGO_URI"]) as client:
+        return list(client["crm_ingestion"]["records"].find({"source": source}))
+
+
+def open_rejects(stack) -> list[dict]:
+    return stack.crm_json("rejects", "list", "--json")
+
+
+def post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")

