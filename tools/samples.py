@@ -95,7 +95,7 @@ def roster() -> list[list]:
     return rows
 
 
-def main(persons: int = 2400, shared: int = 400) -> None:
+def main(persons: int = 1700, shared: int = 300) -> None:
     rng = random.Random(20261124)
     OUT.mkdir(exist_ok=True)
     people = [person(rng, n) for n in range(persons)]

@@ -193,6 +193,12 @@ def tiers_reload(args) -> int:
     return 0
 
 
+def tiers_rules(args) -> int:
+    with rpc() as proxy:
+        print(json.dumps(proxy.tiering.active_rules(), ensure_ascii=False))
+    return 0
+
+
 def tiers_stats(args) -> int:
     with rpc() as proxy:
         result = proxy.tiering.stats(args.branch, args.days)
@@ -267,7 +273,7 @@ def add_parsers(sub) -> None:
     rl.add_argument("--file", required=True, help="rules YAML, e.g. a copy of rules.yaml")
     rl.set_defaults(func=tiers_reload)
     ru = tsub.add_parser("rules", help="which rules document is active")
-    ru.set_defaults(func=_call("tiering", "active_rules"))
+    ru.set_defaults(func=tiers_rules)
 
     explain = sub.add_parser("explain", help="each scheme's tier, the rule behind it, history")
     explain.add_argument("customer_id")

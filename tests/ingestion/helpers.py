@@ -33,3 +33,22 @@ def post(url: str, body: bytes, content_type: str = "application/json") -> tuple
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"{}")
+
+
+def wait_intake_empty(stack, quiet: float = 3.0, timeout: float = 300.0) -> None:
+    """Wait until ingestion's own queue is empty for `quiet` seconds.
+
+    Ingestion's guarantees end at its events; waiting for the whole pipeline
+    (stack.drain) would also time the downstream services."""
+    import time
+    deadline, since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        queue = next(q for q in stack.queues() if q["name"] == "crm.intake.ingestion")
+        if queue.get("messages", 0):
+            since = None
+        elif since is None:
+            since = time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.5)
+    raise AssertionError("ingestion's intake queue did not empty")

@@ -5,37 +5,15 @@ import json
 
 import pytest
 
-from tests.ingestion.helpers import cn_id, open_rejects, records
+from tests.ingestion.helpers import cn_id, open_rejects, records, wait_intake_empty
 
 pytestmark = pytest.mark.integration
-
-
-def test_same_thousand_records_twice_make_one_record_and_one_event_each(stack):
-    batch = [{"source": "replay_t", "external_id": f"R-{i:04d}", "name": f"客户{i}",
-              "national_id": cn_id(i), "phones": [f"1381234{i:04d}"],
-              "financials": {"avg_daily_assets": 1000 * i}} for i in range(1000)]
-    subscriber = stack.subscribe("ingestion.events", "customer.ingested")
-    try:
-        for _ in range(2):
-            for start in range(0, 1000, 100):
-                stack.publish(batch[start:start + 100])
-        stack.drain()
-        events = [e for e in subscriber.collect(quiet=3) if e.get("source") == "replay_t"]
-    finally:
-        subscriber.close()
-
-    stored = records(stack, "replay_t")
-    assert len(stored) == 1000
-    assert {r["version"] for r in stored} == {1}
-    assert len(events) == 1000
-    assert len({e["record_id"] for e in events}) == 1000
-    assert len({e["event_id"] for e in events}) == 1000
 
 
 def test_rejected_record_comes_back_after_correction(stack):
     stack.publish({"source": "fix_t", "external_id": "F-1", "branch": "BJ01",
                    "phones": "13812340001"})  # wrong type and nothing to identify
-    stack.drain()
+    wait_intake_empty(stack)
     reject = next(r for r in open_rejects(stack) if r["source"] == "fix_t")
     assert reject["reason"] == "wrong_type"
 
@@ -49,7 +27,7 @@ def test_rejected_record_comes_back_after_correction(stack):
         done = stack.crm("rejects", "replay", reject["id"], "--set", "phones=13812340001",
                          "--set", "name=韩梅梅")
         assert "1 accepted" in done.stdout
-        stack.drain()
+        wait_intake_empty(stack)
         events = [e for e in subscriber.collect() if e.get("source") == "fix_t"]
     finally:
         subscriber.close()
@@ -60,3 +38,25 @@ def test_rejected_record_comes_back_after_correction(stack):
 
     again = stack.crm("rejects", "replay", "--all")  # closed rejects are not run again
     assert len(records(stack, "fix_t")) == 1 and "replayed:" in again.stdout
+
+
+def test_same_thousand_records_twice_make_one_record_and_one_event_each(stack):
+    batch = [{"source": "replay_t", "external_id": f"R-{i:04d}", "name": f"客户{i}",
+              "national_id": cn_id(i), "phones": [f"1381234{i:04d}"],
+              "financials": {"avg_daily_assets": 1000 * i}} for i in range(1000)]
+    subscriber = stack.subscribe("ingestion.events", "customer.ingested")
+    try:
+        for _ in range(2):
+            for start in range(0, 1000, 100):
+                stack.publish(batch[start:start + 100])
+        wait_intake_empty(stack)
+        events = [e for e in subscriber.collect(quiet=3) if e.get("source") == "replay_t"]
+    finally:
+        subscriber.close()
+
+    stored = records(stack, "replay_t")
+    assert len(stored) == 1000
+    assert {r["version"] for r in stored} == {1}
+    assert len(events) == 1000
+    assert len({e["record_id"] for e in events}) == 1000
+    assert len({e["event_id"] for e in events}) == 1000

@@ -68,7 +68,7 @@ def test_second_source_same_person_merges_without_removed(stack, events):
 
 def test_transitive_merge_removes_absorbed_golden(stack, events):
     """G1 (ID, phone A) and G2 (no ID, phone B, another birth date: not G1) are two
-    customers; a record with G1's ID and birth date and phone B is both, so dedup
+    customers; a record with G1's ID and G2's phone and birth date is both, so dedup
     absorbs one into the other and tiering retires the absorbed one."""
     stack.publish(person(121, "TX01", 350000, source="core", phone="13700000121"))
     first = collect(stack, events, {"TX01"})
@@ -81,7 +81,7 @@ def test_transitive_merge_removes_absorbed_golden(stack, events):
     assert g2 != g1, "dedup merged the ID-less record directly; transitive case not reached"
     assert moves(second)[(g2, "star")] == (None, "3", "new")
     stack.publish(person(121, "TX01", 1200000, source="cards", ext="card-121",
-                         phone="13700000122"))
+                         phone="13700000122", birth_date="1985-05-05"))
     third_events = collect(stack, events, {"TX01"})
     third = moves(third_events)
     gone = [e for e in third_events if e["direction"] == "removed"]
@@ -91,7 +91,7 @@ def test_transitive_merge_removes_absorbed_golden(stack, events):
     assert {e["merged_into"] for e in gone} == {survivor}
     removed = {k[1]: v for k, v in third.items() if k[0] == absorbed}
     assert set(removed) == {"star", "service_band", "intent"}
-    assert all(v[1] is not None and v[1:] == (None, "removed") for v in removed.values())
+    assert all(v[0] is not None and v[1:] == (None, "removed") for v in removed.values())
     assert all(e["customer_id"] == survivor for e in third_events if e not in gone)
     exported = {(t["customer_id"], t["scheme"]) for t in stack.crm_json("export", "tiers")}
     assert not any(cid == absorbed for cid, _ in exported)

@@ -164,7 +164,8 @@ class AssignmentService(ServiceBase):
         moved = waiting = 0
         for row in self.store.customers_of(manager_id):
             context = {"customer_id": row["_id"], "branch": row.get("branch"),
-                       "tier": row.get("tier"), "registered_by": row.get("registered_by")}
+                       "tier": row.get("tier"), "registered_by": row.get("registered_by"),
+                       "display": row.get("display")}
             roles = tuple(roles_for(row.get("tier"), self.policy.roles)) or (manager["role"],)
             ok = self.seat(context, roles, f"maintainer {manager_id} deactivated",
                            row, f"deactivate:{manager_id}", strategy="least_loaded")
@@ -183,7 +184,8 @@ class AssignmentService(ServiceBase):
         if not self.store.take_seat(manager_id):
             raise ValueError(f"maintainer {manager_id} is at capacity")
         context = {"customer_id": customer_id, "branch": manager["branch"],
-                   "tier": current.get("tier") if current else None}
+                   **{k: current.get(k) for k in ("tier", "registered_by", "display")
+                      if current}}
         self._move(customer_id, manager, current, reason, context,
                    f"assign:{customer_id}:{manager_id}:{current and current['manager_id']}")
         return {"customer_id": customer_id, "manager_id": manager_id, "changed": True}

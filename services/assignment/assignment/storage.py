@@ -93,7 +93,8 @@ class AssignmentStore:
         else:
             doc = {"manager_id": manager["_id"], "role": manager["role"], "reason": reason,
                    "branch": context.get("branch"), "tier": context.get("tier"),
-                   "registered_by": context.get("registered_by"), "at": _now()}
+                   "registered_by": context.get("registered_by"),
+                   "display": context.get("display") or {}, "at": _now()}
             ok = self._set_assignment(customer_id, previous_id, doc)
         if not ok:
             return False

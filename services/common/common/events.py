@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from nameko.events import EventDispatcher
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from contracts.schemas import build_event
 
@@ -31,47 +31,66 @@ def derived_event_id(cause_id: str, event_type: str, key: str) -> str:
 
 
 class Outbox:
-    """What a worker sees: stage(), publish_staged(), flush_pending()."""
+    """What a worker sees: stage(), persist(), publish_staged(), flush_pending().
+
+    Staged events are written in one batch (`persist`, or implicitly by
+    `publish_staged`) and marked sent in one batch, so a handler that emits several
+    events pays two round trips, not two per event.
+    """
 
     def __init__(self, collection, dispatch, service: str = ""):
         self.collection = collection
         self.service = service
         self._dispatch = dispatch
+        self._buffer: list[dict] = []
         self._staged: list[dict] = []
 
     def stage(self, event_type: str, payload: dict, cause_id: str, key: str,
               correlation_id: str | None = None) -> dict:
         body = build_event(event_type, payload, correlation_id)
         body["event_id"] = derived_event_id(cause_id, event_type, key)
-        row = {"_id": body["event_id"], "type": event_type, "body": body, "sent": False,
-               "created_at": datetime.now(timezone.utc)}
-        try:
-            self.collection.insert_one(row)
-            self._staged.append(row)
-        except DuplicateKeyError:  # redelivery: publish again only if it never went out
-            existing = self.collection.find_one({"_id": row["_id"], "sent": False})
-            if existing:
-                self._staged.append(existing)
+        self._buffer.append({"_id": body["event_id"], "type": event_type, "body": body,
+                             "sent": False, "created_at": datetime.now(timezone.utc)})
         return body
 
+    def persist(self) -> None:
+        """Write staged events before the handler's own state, so a crash loses none."""
+        rows, self._buffer = self._buffer, []
+        if not rows:
+            return
+        try:
+            self.collection.insert_many(rows, ordered=False)
+            self._staged.extend(rows)
+        except BulkWriteError as exc:  # redelivery: re-publish only what never went out
+            dup = {e["op"]["_id"] for e in exc.details["writeErrors"] if e["code"] == 11000}
+            if len(dup) != len(exc.details["writeErrors"]):
+                raise
+            self._staged.extend(r for r in rows if r["_id"] not in dup)
+            self._staged.extend(self.collection.find({"_id": {"$in": list(dup)}, "sent": False}))
+
     def publish_staged(self) -> int:
+        self.persist()
         rows, self._staged = self._staged, []
-        return sum(self._publish(row) for row in rows)
+        return self._publish(rows)
 
     def flush_pending(self, older_than: float = 10.0, limit: int = 500) -> int:
         cutoff = datetime.now(timezone.utc) - timedelta(seconds=older_than)
-        rows = self.collection.find({"sent": False, "created_at": {"$lt": cutoff}}).limit(limit)
-        return sum(self._publish(row) for row in rows)
+        return self._publish(list(self.collection.find(
+            {"sent": False, "created_at": {"$lt": cutoff}}).limit(limit)))
 
-    def _publish(self, row: dict) -> bool:
-        try:
-            self._dispatch(row["type"], row["body"])
-        except Exception as exc:  # the broker is down: the timer sweeps it out later
-            log.warning("event %s left pending in the outbox: %s", row["_id"], exc)
-            return False
-        self.collection.update_one({"_id": row["_id"]}, {"$set": {"sent": True}})
-        EVENTS_PUBLISHED.labels(self.service, row["type"]).inc()
-        return True
+    def _publish(self, rows: list[dict]) -> int:
+        sent = []
+        for row in rows:
+            try:
+                self._dispatch(row["type"], row["body"])
+            except Exception as exc:  # the broker is down: the timer sweeps it out later
+                log.warning("event %s left pending in the outbox: %s", row["_id"], exc)
+                break
+            sent.append(row["_id"])
+            EVENTS_PUBLISHED.labels(self.service, row["type"]).inc()
+        if sent:
+            self.collection.update_many({"_id": {"$in": sent}}, {"$set": {"sent": True}})
+        return len(sent)
 
 
 class OutboxDispatcher(EventDispatcher):

@@ -10,6 +10,7 @@ import json
 import logging
 
 from kombu import Exchange, Queue
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -38,6 +39,7 @@ class IngestionService(ServiceBase):
     name = "ingestion"
     store = MongoStore(IngestionStore)
     pipeline = Pipeline()
+    config = Config()
 
     @tolerant_consume(INTAKE)
     @reliable
@@ -53,10 +55,11 @@ class IngestionService(ServiceBase):
     @http("POST", "/v1/customers")
     def http_intake(self, request) -> Response:
         """One record (202, or 400 with field errors) or an array (202, per-record results)."""
-        config = self.container.config
+        config = self.config
         max_bytes = int(config.get("http_max_bytes", 5_000_000))
         max_records = int(config.get("http_max_records", 1000))
         if (request.content_length or 0) > max_bytes:
+            _discard(request.stream, request.content_length)
             return _json(413, {"error": f"body larger than {max_bytes} bytes"})
         raw_bytes = request.get_data()
         if len(raw_bytes) > max_bytes:  # chunked bodies carry no Content-Length
@@ -177,6 +180,17 @@ class IngestionService(ServiceBase):
         metrics.REJECTED.labels(channel, reason).inc()
         log.info("rejected %s input %s: %s", channel, reject_id, reason)
         return {"status": "rejected", "reason": reason, "errors": errors, "reject_id": reject_id}
+
+
+def _discard(stream, length: int, cap: int = 64 * 1024 * 1024) -> None:
+    """Read a refused body without keeping it: a server that answers before the
+    client has sent everything gets its connection reset instead of a 413."""
+    left = min(length, cap)
+    while left > 0:
+        chunk = stream.read(min(left, 65536))
+        if not chunk:
+            return
+        left -= len(chunk)
 
 
 def _short(exc: Exception) -> str:

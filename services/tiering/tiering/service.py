@@ -72,6 +72,7 @@ class TieringService(ServiceBase):
         records, changes = evaluate(customer, self.rules.schemes, self.rules.rules, recorded,
                                     date.today(), self.rules.grace)
         self._stage(customer["customer_id"], customer, changes, cause_id, correlation_id)
+        self.events.persist()  # events first: a crash after the save must not lose them
         self.store.save(customer["customer_id"], customer.get("branch"), records, changes,
                         cause_id, recorded)
         self.events.publish_staged()
@@ -114,6 +115,7 @@ class TieringService(ServiceBase):
             items.append((row["_id"], row.get("branch"), records, changes, cause, mine))
             moved += len(changes)
             metrics.record_changes(changes, row.get("branch"))
+        self.events.persist()
         written = self.store.save_many(items)
         self.events.publish_staged()
         return {"processed": len(rows), "changes": moved, "written": written,
