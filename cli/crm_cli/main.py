@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 
-from . import commands, imports, roster
-from .output import emit
+from . import commands, followups, imports, roster
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_parsers(sub)
     roster.add_parsers(sub)
     commands.add_parsers(sub)
+    followups.add_parsers(sub)
     return parser
 
 

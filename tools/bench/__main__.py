@@ -1,0 +1,128 @@
+"""`make bench`: floor vs pipeline on this machine, in one run; writes docs/benchmarks.md.
+
+Sizes default to what the embedded database finishes in minutes on two cores;
+`--customers` and `--stream` raise them (the issue's 100,000-row import is
+`--customers 100000`, about an hour on SecantusDB).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tools.stack.__main__ import Stack
+from tools.stack.procs import stop_pid
+
+from .floor import measure_floor
+from .pipeline import (AssignedWatcher, customer_id, peak_rss_mb, percentile, publish, records,
+                       stage_seconds)
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "benchmarks.md"
+MARK = "<!-- pipeline-bench -->"
+
+
+def crm(base: Path, *args: str) -> None:
+    subprocess.run([str(Path(sys.executable).parent / "crm"), *args], check=True,
+                   env=dict(os.environ, CRM_ENV_FILE=str(base / "env")), capture_output=True)
+
+
+def run_batch(env: dict, source: str, count: int, branch: str, timeout: float) -> tuple[float, int]:
+    """Publish `count` customers at once; customers/s until the last one is assigned."""
+    watcher = AssignedWatcher(env["AMQP_URI"])
+    batch = records(source, count, branch)
+    started = time.perf_counter()
+    publish(env["AMQP_URI"], batch)
+    ids = {customer_id(source, r["external_id"]) for r in batch}
+    done = watcher.wait_for(ids, timeout)
+    elapsed = max(watcher.arrived.get(i, time.perf_counter()) for i in ids) - started
+    watcher.close()
+    return (len(ids & watcher.arrived.keys()) / elapsed), int(done)
+
+
+def run_latency(env: dict, source: str, count: int, rate: float, branch: str) -> list[float]:
+    watcher = AssignedWatcher(env["AMQP_URI"])
+    sent = publish(env["AMQP_URI"], records(source, count, branch), rate=rate)
+    watcher.wait_for(set(sent), 600)
+    watcher.close()
+    return [watcher.arrived[c] - t for c, t in sent.items() if c in watcher.arrived]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--stream", type=int, default=300)
+    parser.add_argument("--dir", default=str(ROOT / ".local" / "bench"))
+    args = parser.parse_args()
+    base = Path(args.dir)
+    stack = Stack(base)
+    stack.down()
+    shutil.rmtree(base, ignore_errors=True)
+    env = stack.up()
+    try:
+        time.sleep(5)
+        crm(base, "managers", "add", "--id", "BENCH-FM", "--name", "Bench", "--role",
+            "financial_manager", "--branch", "BENCH", "--capacity", "10000000")
+        floor = measure_floor(env["AMQP_URI"], env["MONGO_URI"], args.customers)
+        print(f"floor: {floor:.1f} customers/s", flush=True)
+        pipeline, complete = run_batch(env, "bench-batch", args.customers, "BENCH", 3600)
+        print(f"pipeline: {pipeline:.1f} customers/s (complete: {bool(complete)})", flush=True)
+        rate = max(pipeline * 0.5, 1.0)
+        latencies = run_latency(env, "bench-stream", args.stream, rate, "BENCH")
+        stages = stage_seconds(env["METRICS_URLS"].split())
+        rss = peak_rss_mb(base / "pids")
+        slowest = max(stages, key=stages.get) if stages else "dedup"
+        replica = base / "pids" / f"{slowest}-replica.pid"
+        secrets = dict(l.split("=", 1) for l in (base / "secrets.env").read_text().split())
+        from tools.stack.procs import free_port, start_background
+        start_background([sys.executable, "-m", "common.runner", slowest],
+                         dict(os.environ, **env, **secrets, WEB_PORT=str(free_port())),
+                         base / "logs" / "replica.log", replica)
+        time.sleep(8)
+        scaled, _ = run_batch(env, "bench-scaled", args.customers, "BENCH", 3600)
+        stop_pid(replica)
+        p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
+        report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest, scaled)
+    finally:
+        stack.down()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled) -> None:
+    ratio = pipeline / floor if floor else float("nan")
+    lines = [
+        MARK, "## Pipeline vs floor (`make bench`)", "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, RabbitMQ (Debian package) "
+        f"and SecantusDB as the database. Reproduce: `make bench` "
+        f"(`.venv/bin/python -m tools.bench --customers N --stream M`).", "",
+        "| measure | value |", "|---|---|",
+        f"| floor: 5 confirmed hops + batched writes, {args.customers} customers | {floor:.1f} customers/s |",
+        f"| pipeline: {args.customers} customers published at once, until assigned | {pipeline:.1f} customers/s |",
+        f"| ratio pipeline / floor | {ratio:.2f} |",
+        f"| end-to-end latency at {rate:.1f}/s offered ({args.stream} customers): p50 / p95 / p99 | "
+        f"{pcts[0]:.2f} s / {pcts[1]:.2f} s / {pcts[2]:.2f} s |",
+        f"| slowest stage (mean handler time) | {slowest} |",
+        f"| throughput with 2 replicas of {slowest} | {scaled:.1f} customers/s |", "",
+        "Mean handler time per stage: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in
+                                                   sorted(stages.items(), key=lambda kv: -kv[1])),
+        "", "Peak RSS per process (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()), "",
+    ]
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
+    head = text.split(MARK)[0].rstrip() + "\n\n"
+    tail = text.split(MARK)[1].split("\n## ", 2) if MARK in text else []
+    rest = ("\n## " + tail[2]) if len(tail) > 2 else ""
+    DOC.write_text(head + "\n".join(lines) + rest)
+    print("\n".join(lines[5:11]))
+    print(f"bench: pipeline {pipeline:.1f} customers/s, floor {floor:.1f} customers/s, "
+          f"ratio {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

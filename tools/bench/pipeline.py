@@ -1,0 +1,133 @@
+"""Pipeline measurements: throughput, end-to-end latency, per-stage time, memory.
+
+A customer is "done" when its `customer.assigned` event is published: every bench
+customer is eligible for the financial band and its branch has room. New golden
+customers get a deterministic id (dedup derives it from the record id), so the
+assignment event can be matched to the moment its record was published.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from kombu import Connection, Exchange, Producer, Queue
+
+INTAKE = Exchange("crm.intake", type="topic", durable=True)
+ASSIGNED = Exchange("assignment.events", type="topic", durable=True)
+
+
+def customer_id(source: str, external_id: str) -> str:
+    return "C" + hashlib.sha1(f"{source}:{external_id}".encode()).hexdigest()[:16]
+
+
+def records(source: str, count: int, branch: str) -> list[dict]:
+    """Distinct eligible persons (financial band) with no identifiers in common."""
+    out = []
+    for n in range(count):
+        out.append({"source": source, "external_id": f"B{n:07d}", "name": f"Bench Person {n}",
+                    "phones": [f"1{3 + n % 6}{n:09d}"[:11]], "branch": branch,
+                    "birth_date": f"19{50 + n % 40}-0{1 + n % 9}-1{n % 9}",
+                    "registered_by": "bench", "registered_at": "2026-01-01T00:00:00",
+                    "financials": {"avg_daily_assets": 250000 + n, "has_relationship": True}})
+    return out
+
+
+class AssignedWatcher:
+    """Listens to customer.assigned (a plain AMQP subscriber) and stamps arrival times."""
+
+    def __init__(self, amqp_uri: str):
+        self.arrived: dict[str, float] = {}
+        self._conn = Connection(amqp_uri)
+        self._queue = Queue(f"bench-{uuid.uuid4().hex[:8]}", ASSIGNED,
+                            routing_key="customer.assigned", exclusive=True, auto_delete=True)
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        with self._conn.Consumer(self._queue, callbacks=[self._on_message], accept=["json"]):
+            self._ready.set()
+            while not self._stop.is_set():
+                try:
+                    self._conn.drain_events(timeout=0.5)
+                except Exception:  # timeouts while idle
+                    continue
+
+    def _on_message(self, body, message) -> None:
+        payload = body if isinstance(body, dict) else json.loads(body)
+        self.arrived.setdefault(payload["customer_id"], time.perf_counter())
+        message.ack()
+
+    def wait_for(self, ids: set[str], timeout: float) -> bool:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if ids <= self.arrived.keys():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._conn.release()
+
+
+def publish(amqp_uri: str, batch: list[dict], rate: float | None = None) -> dict[str, float]:
+    """Publish records one message each (optionally paced); return publish times by customer."""
+    sent: dict[str, float] = {}
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        producer = Producer(conn.channel(), exchange=INTAKE)
+        started = time.perf_counter()
+        for n, record in enumerate(batch):
+            if rate:
+                delay = started + n / rate - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+            sent[customer_id(record["source"], record["external_id"])] = time.perf_counter()
+            producer.publish(json.dumps(record), routing_key="customer.created",
+                             content_type="application/json", delivery_mode=2)
+    return sent
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+_SUM = re.compile(r'^crm_handler_duration_seconds_(sum|count)\{handler="([^"]+)",service="([^"]+)"\} (\S+)$')
+
+
+def stage_seconds(metrics_urls: list[str]) -> dict[str, float]:
+    """Mean handler time per service (from each service's own histogram)."""
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for url in metrics_urls:
+        text = urllib.request.urlopen(url, timeout=10).read().decode()
+        for line in text.splitlines():
+            match = _SUM.match(line)
+            if match and not match.group(2).startswith(("sweep", "drain", "retry")):
+                kind, service, value = match.group(1), match.group(3), float(match.group(4))
+                (sums if kind == "sum" else counts)[service] = \
+                    (sums if kind == "sum" else counts).get(service, 0) + value
+    return {s: sums[s] / counts[s] for s in sums if counts.get(s)}
+
+
+def peak_rss_mb(pid_dir: Path) -> dict[str, float]:
+    out = {}
+    for pidfile in sorted(pid_dir.glob("*.pid")):
+        try:
+            status = Path(f"/proc/{pidfile.read_text().strip()}/status").read_text()
+        except OSError:
+            continue
+        hwm = next((line for line in status.splitlines() if line.startswith("VmHWM")), None)
+        if hwm:
+            out[pidfile.stem] = int(hwm.split()[1]) / 1024
+    return out
