@@ -96,10 +96,9 @@ class StackHandle:
         """One more process of a service on the same durable queues."""
         assert service in SERVICES
         pidfile = self.base / "pids" / f"{service}-replica-{uuid.uuid4().hex[:6]}.pid"
-        secrets = dict(line.split("=", 1) for line in (self.base / "secrets.env").read_text().split())
         port = free_port()
         start_background([sys.executable, "-m", "common.runner", service],
-                         dict(os.environ, **self.env, **secrets, WEB_PORT=str(port)),
+                         self.stack.service_env(service, port, self.env),
                          self.base / "logs" / f"{pidfile.stem}.log", pidfile)
         assert wait_for(lambda: port_open(port), 60), f"replica of {service} did not start"
         self.extra.append(pidfile)
@@ -111,6 +110,67 @@ class StackHandle:
         if pid:
             os.kill(pid, sig)
             wait_for(lambda: not Path(f"/proc/{pid}").exists(), 20)
+
+
+    # -- faults on purpose (tests/faults) ----------------------------------------------
+    def up(self) -> None:
+        """`make up` semantics: start whatever is not running, then wait for consumers."""
+        self.env = self.stack.up()
+        self.wait_consumers(120)
+
+    def stop_broker(self) -> None:
+        self.stack.stop_broker()
+
+    def start_broker(self) -> None:
+        self.stack.start_broker()
+        self.wait_consumers(120)
+
+    def stop_db(self) -> None:
+        self.stack.stop_db()
+
+    def start_db(self) -> None:
+        self.stack.start_db()
+
+    def signal_service(self, service: str, sig: int, timeout: float = 60) -> float | None:
+        """Send `sig` to a service process and wait until it is gone; returns the
+        seconds it took (None if it was not running). Reaps it when it is our child."""
+        from tools.stack.procs import pid_alive, read_pid
+        pid = read_pid(self.base / "pids" / f"{service}.pid")
+        if not pid:
+            return None
+        started = time.monotonic()
+        os.kill(pid, sig)
+        assert wait_for(lambda: not pid_alive(pid), timeout), \
+            f"{service} (pid {pid}) still running {timeout}s after signal {sig}"
+        self.last_exit = None
+        try:
+            _, status = os.waitpid(pid, os.WNOHANG)
+            self.last_exit = os.waitstatus_to_exitcode(status)
+        except ChildProcessError:  # not our child: its status is not ours to read
+            pass
+        return time.monotonic() - started
+
+    def amqp_uri(self, user: str) -> str:
+        """The URI of a broker user the stack created (a service name or `upstream`)."""
+        return self.stack.amqp_uri_for(user)
+
+    def publish_many(self, bodies: list, routing_key: str = "customer.created",
+                     user: str | None = None, exchange: str = "crm.intake") -> None:
+        """Publish many JSON messages on one confirmed connection, without declaring
+        anything (an `upstream`-like user may only write to the exchange)."""
+        uri = self.amqp_uri(user) if user else self.env["AMQP_URI"]
+        with Connection(uri, transport_options={"confirm_publish": True}) as conn:
+            producer = Producer(conn.channel(), exchange=Exchange(exchange, "topic", durable=True),
+                                auto_declare=False)
+            for body in bodies:
+                producer.publish(json.dumps(body, ensure_ascii=False), routing_key=routing_key,
+                                 content_type="application/json", content_encoding="utf-8",
+                                 delivery_mode=2, declare=[], retry=True)
+
+    def notifications(self) -> list[dict]:
+        """Every notification (the CLI listing stops at 1,000 rows)."""
+        with self.rpc() as proxy:
+            return proxy.notification.notifications_list(None, 10_000_000)
 
 
 class Subscriber:

@@ -14,6 +14,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from . import access
 from .procs import free_port, port_open, read_pid, start_background, stop_pid, wait_for
 from .rabbit import RabbitNode, ensure_installed
 
@@ -39,7 +40,10 @@ class Stack:
         return ports
 
     def secrets_env(self) -> dict[str, str]:
-        """Development keys, generated once under the stack directory, never in the repo."""
+        """Development keys, generated once under the stack directory, never in the repo.
+
+        Also the broker users' passwords (AMQP_PASSWORD_<USER>); a file from before
+        per-service users existed gets them appended."""
         path = self.base / "secrets.env"
         if not path.exists():
             fernet = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
@@ -47,7 +51,27 @@ class Stack:
                             f"CRM_BLIND_INDEX_KEY={secrets.token_hex(32)}\n"
                             f"CRM_WEBHOOK_SECRET={secrets.token_hex(16)}\n")
             path.chmod(0o600)
-        return dict(line.split("=", 1) for line in path.read_text().split())
+        found = dict(line.split("=", 1) for line in path.read_text().split())
+        missing = {k: v for k, v in access.new_passwords().items() if k not in found}
+        if missing:
+            with path.open("a") as out:
+                out.write("".join(f"{k}={v}\n" for k, v in missing.items()))
+            found.update(missing)
+        return found
+
+    def amqp_uri_for(self, user: str) -> str:
+        """The broker URI of one service (or `upstream`) with its own user; with an
+        external broker (AMQP_URI given) everybody uses that URI."""
+        if self.external_amqp:
+            return self.external_amqp
+        password = self.secrets_env()[access.password_key(user)]
+        return access.amqp_uri(user, password, self.ports()["amqp"])
+
+    def service_env(self, name: str, port: int, env: dict[str, str]) -> dict[str, str]:
+        """A service's environment: its own broker user, no other user's password."""
+        own = {k: v for k, v in self.secrets_env().items() if not k.startswith("AMQP_PASSWORD_")}
+        return {**os.environ, **env, **own, "AMQP_URI": self.amqp_uri_for(name),
+                "WEB_PORT": str(port)}
 
     def env(self, ports: dict[str, int]) -> dict[str, str]:
         amqp = self.external_amqp or f"amqp://guest:guest@127.0.0.1:{ports['amqp']}/"
@@ -72,11 +96,11 @@ class Stack:
         env = self.env(ports)
         if not self.external_amqp:
             self._broker(ports)
+            access.apply(ports["amqp_mgmt"], self.secrets_env())
         if not self.external_mongo:
             self._database(ports)
-        service_env = dict(os.environ, **env, **self.secrets_env())
         for name in SERVICES:
-            self._service(name, ports[name], service_env)
+            self._service(name, ports[name], self.service_env(name, ports[name], env))
         (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         for name in SERVICES:
             if not wait_for(lambda: port_open(ports[name]), 60):
@@ -111,7 +135,24 @@ class Stack:
             return
         print(f"stack: starting service {name} (metrics on port {port})", flush=True)
         start_background([sys.executable, "-m", "common.runner", name],
-                         dict(env, WEB_PORT=str(port)), self.logs / f"{name}.log", pidfile)
+                         env, self.logs / f"{name}.log", pidfile)
+
+    # -- faults on purpose (tests, drills) -----------------------------------------
+    def stop_broker(self) -> None:
+        """Stop the private node the way an operator would (rabbitmqctl stop)."""
+        RabbitNode(self.base / "rabbitmq", self.ports()).stop()
+
+    def start_broker(self) -> None:
+        ports = self.ports()
+        self._broker(ports)
+        access.apply(ports["amqp_mgmt"], self.secrets_env())
+
+    def stop_db(self) -> None:
+        """SIGTERM SecantusDB and wait until it is gone (data stays on disk)."""
+        stop_pid(self.pids / "mongo.pid", timeout=30)
+
+    def start_db(self) -> None:
+        self._database(self.ports())
 
     def down(self) -> None:
         for name in SERVICES:  # services before the broker, or they ignore SIGTERM
@@ -132,7 +173,8 @@ class Stack:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="stack")
-    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("command", choices=["up", "down", "status", "restart-broker",
+                                            "stop-broker", "start-broker", "stop-db", "start-db"])
     parser.add_argument("--dir", default=".local")
     args = parser.parse_args(argv)
     stack = Stack(Path(args.dir))
@@ -144,6 +186,11 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"  {key}={value}")
     elif args.command == "down":
         stack.down()
+    elif args.command == "restart-broker":
+        stack.stop_broker()
+        stack.start_broker()
+    elif args.command in ("stop-broker", "start-broker", "stop-db", "start-db"):
+        getattr(stack, args.command.replace("-", "_"))()
     else:
         stack.status()
 

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 
 from cryptography.fernet import Fernet, MultiFernet
 
@@ -68,8 +69,10 @@ def mask_phone(value: str | None) -> str | None:
 
 
 def mask_email(value: str | None) -> str | None:
-    if not value or "@" not in value:
+    if not value:
         return value
+    if "@" not in value:  # an invalid address is still personal data
+        return value[:1] + "***"
     local, domain = value.split("@", 1)
     return f"{local[:1]}***@{domain}"
 
@@ -78,12 +81,18 @@ def mask_name(value: str | None) -> str | None:
     if not value:
         return value
     if any("\u4e00" <= ch <= "\u9fff" for ch in value):
+        value = value.replace(" ", "")
         return value[0] + "*" * max(len(value) - 1, 1)
-    return " ".join(part[0] + "*" * (len(part) - 1) for part in value.split())
+    # at most three stars per word, so a long name does not leak its length
+    return " ".join(part[0] + "*" * min(len(part) - 1, 3) for part in value.split())
 
 
 def mask_text(text: str) -> str:
-    """Mask ID numbers, mobiles and emails wherever they appear in free text (logs)."""
+    """Mask ID numbers, mobiles and emails wherever they appear in free text (logs).
+
+    Full-width digits are folded first (NFKC), so '１１０１…' is caught too.
+    """
+    text = unicodedata.normalize("NFKC", text)
     text = _CN_ID.sub(lambda m: mask_national_id(m.group(0)), text)
     text = _CN_MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)

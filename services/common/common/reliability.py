@@ -5,43 +5,100 @@ wrapped: a transient failure (database or broker unreachable) is retried in plac
 with capped exponential backoff, the message staying unacknowledged meanwhile; a
 permanent failure (invalid content, a bug) parks the message with its reason in the
 service's `parked` collection, where operators list and replay it.
+
+Bounds, so one bad message never holds a worker for ever:
+  * a contract violation (marshmallow ValidationError) is parked at once: retrying
+    cannot change the content;
+  * any other error is tried PERMANENT_ATTEMPTS times (a race may clear), then parked;
+  * a transient error is retried as long as the database is down; after
+    TRANSIENT_ATTEMPTS tries with the database answering, the "transient" error is
+    evidently caused by the message itself, and it is parked.
+Parking is idempotent (one row per entrypoint and event id), so a redelivery of a
+message that was parked just before a crash does not park it twice.
 """
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
-import time
+import socket
 import traceback
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 import eventlet
+from amqp.exceptions import RecoverableConnectionError
 from kombu.exceptions import OperationalError
+from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
-from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError, WaitQueueTimeoutError
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure, ExecutionTimeout,
+                            OperationFailure, PyMongoError, ServerSelectionTimeoutError,
+                            WaitQueueTimeoutError)
 
 from .metrics import HANDLER_ERRORS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from .mongo import connect
 from .pii import mask_text
 
 log = logging.getLogger(__name__)
-TRANSIENT = (ConnectionFailure, ServerSelectionTimeoutError, WaitQueueTimeoutError,
-             OperationalError, ConnectionError)
+# AutoReconnect covers NotPrimaryError, NetworkTimeout and PoolClearedError
+TRANSIENT = (ConnectionFailure, AutoReconnect, ServerSelectionTimeoutError,
+             WaitQueueTimeoutError, ExecutionTimeout, OperationalError,
+             RecoverableConnectionError, ConnectionError, socket.timeout, TimeoutError)
+# server codes that mean "shutting down / stepping down / interrupted", not "bad request"
+TRANSIENT_CODES = {6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436}
+PERMANENT_ATTEMPTS = 3
+TRANSIENT_ATTEMPTS = 12
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures of the environment (database, broker), not of the message."""
+    if isinstance(exc, TRANSIENT):
+        return True
+    if isinstance(exc, BulkWriteError):
+        codes = {e.get("code") for e in exc.details.get("writeErrors", [])}
+        return bool(codes) and codes <= TRANSIENT_CODES
+    if isinstance(exc, PyMongoError):
+        if exc.has_error_label("RetryableWriteError") or \
+                exc.has_error_label("TransientTransactionError"):
+            return True
+        return isinstance(exc, OperationFailure) and exc.code in TRANSIENT_CODES
+    return False
 
 
 def backoff(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
     return min(cap, base * (2 ** attempt))
 
 
+def message_key(entrypoint: str, payload: Any) -> str:
+    """One parked row per message: its event id, else a hash of its content."""
+    event_id = payload.get("event_id") if isinstance(payload, dict) else None
+    if not isinstance(event_id, str):
+        text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+        event_id = "sha1:" + hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
+    return f"{entrypoint}|{event_id}"
+
+
 class ParkedMessages:
     def __init__(self, collection):
         self.collection = collection
 
-    def park(self, entrypoint: str, payload: Any, reason: str, detail: str = "") -> str:
-        doc = {"entrypoint": entrypoint, "payload": payload, "reason": reason,
-               "detail": mask_text(detail)[-4000:], "parked_at": datetime.now(timezone.utc),
-               "replayed": False}
-        return str(self.collection.insert_one(doc).inserted_id)
+    def ensure_indexes(self) -> None:
+        self.collection.create_index([("key", ASCENDING)], unique=True, sparse=True)
+
+    def park(self, entrypoint: str, payload: Any, reason: str, detail: str = "",
+             attempts: int = 1) -> str:
+        """Store (or refresh) the message's one parked row; a replayed message that
+        fails again is listed again, not twice."""
+        doc = self.collection.find_one_and_update(
+            {"key": message_key(entrypoint, payload)},
+            {"$set": {"entrypoint": entrypoint, "payload": payload, "reason": reason,
+                      "detail": mask_text(detail)[-4000:], "attempts": attempts,
+                      "parked_at": datetime.now(timezone.utc), "replayed": False},
+             "$inc": {"times_parked": 1}},
+            upsert=True, return_document=ReturnDocument.AFTER, projection={"_id": 1})
+        return str(doc["_id"])
 
     def list(self, limit: int = 100) -> list[dict]:
         rows = self.collection.find({"replayed": False}).sort("parked_at", 1).limit(limit)
@@ -65,6 +122,10 @@ class Parking(DependencyProvider):
     def setup(self) -> None:
         self.parked = ParkedMessages(
             connect(self.container.config, self.container.service_name)["parked"])
+        self.parked.ensure_indexes()
+
+    def stop(self) -> None:
+        self.parked.collection.database.client.close()
 
     def get_dependency(self, worker_ctx) -> ParkedMessages:
         return self.parked
@@ -75,35 +136,57 @@ def reliable(handler: Callable) -> Callable:
 
     @functools.wraps(handler)
     def wrapper(self, payload, *args, **kwargs):
-        attempt = 0
+        transient = permanent = 0
         labels = (self.name, handler.__name__)
         MESSAGES_CONSUMED.labels(*labels).inc()
         while True:
             try:
                 with HANDLER_SECONDS.labels(*labels).time():
                     return handler(self, payload, *args, **kwargs)
-            except TRANSIENT as exc:
-                HANDLER_ERRORS.labels(*labels, "transient").inc()
-                delay = backoff(attempt)
-                log.warning("%s: transient failure (%s), retry in %.1fs",
-                            handler.__name__, type(exc).__name__, delay)
-                eventlet.sleep(delay)
-                attempt += 1
-            except Exception as exc:
-                HANDLER_ERRORS.labels(*labels, "permanent").inc()
-                log.error("%s: permanent failure, message parked: %s", handler.__name__, exc)
-                _park(self, handler.__name__, payload, exc)
+            except Exception as exc:  # noqa: BLE001 - sorted below, never swallowed
+                if is_transient(exc):
+                    HANDLER_ERRORS.labels(*labels, "transient").inc()
+                    transient += 1
+                    if transient < TRANSIENT_ATTEMPTS or not _database_answers(self):
+                        delay = backoff(min(transient - 1, 8))
+                        log.warning("%s: transient failure (%s: %s), retry %d in %.1fs",
+                                    handler.__name__, type(exc).__name__, str(exc)[:200],
+                                    transient, delay)
+                        eventlet.sleep(delay)
+                        continue
+                else:
+                    HANDLER_ERRORS.labels(*labels, "permanent").inc()
+                    permanent += 1
+                    if permanent < PERMANENT_ATTEMPTS and not isinstance(exc, ValidationError):
+                        log.warning("%s: failed (%s), attempt %d of %d", handler.__name__,
+                                    type(exc).__name__, permanent, PERMANENT_ATTEMPTS)
+                        eventlet.sleep(0.2 * permanent)
+                        continue
+                log.error("%s: message parked after %d attempt(s): %s", handler.__name__,
+                          transient + permanent, mask_text(str(exc))[:300])
+                _park(self, handler.__name__, payload, exc, transient + permanent)
                 return None
     return wrapper
 
 
-def _park(service, entrypoint: str, payload: Any, exc: Exception) -> None:
+def _database_answers(service) -> bool:
+    try:
+        service.parked.collection.database.command("ping")
+        return True
+    except Exception:  # noqa: BLE001 - any failure: treat as down, keep retrying
+        return False
+
+
+def _park(service, entrypoint: str, payload: Any, exc: Exception, attempts: int) -> None:
     attempt = 0
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     while True:
         try:
-            service.parked.park(entrypoint, payload, f"{type(exc).__name__}: {exc}",
-                                traceback.format_exc())
+            service.parked.park(entrypoint, payload, mask_text(f"{type(exc).__name__}: {exc}")[:1000],
+                                detail, attempts)
             return
-        except TRANSIENT:
-            time.sleep(backoff(attempt))
+        except Exception as err:  # noqa: BLE001 - the database is down: wait for it
+            if not is_transient(err):
+                raise
+            eventlet.sleep(backoff(min(attempt, 5)))
             attempt += 1

@@ -4,6 +4,12 @@ Our own small runner instead of `nameko run`: it patches eventlet first, reads t
 service's YAML config, waits for the broker and the database (services may start
 in any order), and turns SIGTERM into a graceful stop (in-flight workers finish,
 unacknowledged messages return to their queues).
+
+A graceful stop is bounded (CRM_STOP_TIMEOUT, default 30 s): nameko waits for the
+broker to stop its consumers, and with the broker gone it would wait for ever. Past
+the bound the process exits at once; that loses nothing, because a message is
+acknowledged only after its handler finished, and the broker requeues whatever the
+dead connection held. A second SIGTERM/SIGINT exits at once too.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ eventlet.monkey_patch()  # noqa: E402  must precede every other import
 
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -52,6 +59,14 @@ def _ping_mongo(uri: str) -> None:
     MongoClient(uri, serverSelectionTimeoutMS=3000).admin.command("ping")
 
 
+def _exit_after(seconds: float, name: str) -> None:
+    eventlet.sleep(seconds)
+    log.error("%s did not stop within %.0fs (broker or database unreachable?): exiting; "
+              "unacknowledged messages return to their queues", name, seconds)
+    logging.shutdown()
+    os._exit(2)
+
+
 def service_class(name: str) -> type:
     module = importlib.import_module(f"{name}.service")
     return next(obj for obj in vars(module).values()
@@ -66,9 +81,17 @@ def main(argv: list[str] | None = None) -> None:
     runner = ServiceRunner(config)
     runner.add_service(service_class(name))
 
+    stopping = []
+    grace = float(os.environ.get("CRM_STOP_TIMEOUT", "30"))
+
     def shutdown(signum, frame):
-        log.info("signal %s: stopping %s gracefully", signum, name)
+        if stopping:
+            log.warning("signal %s again: exiting %s now", signum, name)
+            os._exit(1)
+        stopping.append(signum)
+        log.info("signal %s: stopping %s gracefully (at most %.0fs)", signum, name, grace)
         eventlet.spawn_n(runner.stop)
+        eventlet.spawn_n(_exit_after, grace, name)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)

@@ -49,7 +49,8 @@ def test_masks():
     assert mask_phone("+8613812348000") == "138****8000"
     assert mask_email("zhang.san@example.com") == "z***@example.com"
     assert mask_name("张三") == "张*"
-    assert mask_name("Zhang San") == "Z**** S**"
+    assert mask_name("Zhang San") == "Z*** S**"
+    assert mask_email("not-an-address") == "n***"
 
 
 def test_mask_text_finds_identifiers_in_free_text():
@@ -58,3 +59,4 @@ def test_mask_text_finds_identifiers_in_free_text():
     for secret in ("110101199003071233", "1234 8000", "a.b@c.com"):
         assert secret not in masked
     assert "1101**********1233" in masked and masked.endswith("ok")
+    assert "110101" not in mask_text("ID １１０１０１１９９００３０７１２３３")

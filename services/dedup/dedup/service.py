@@ -23,6 +23,16 @@ from .domain.snapshot import cluster_line, golden_keys, public_view
 from .storage import Conflict, DedupStore
 
 MAX_ATTEMPTS = 8
+CLAIMED_KEYS = ("nid:", "ph:", "em:", "nd:")
+
+
+def claimable(keys: list[str]) -> list[str]:
+    """Keys specific to one person: claiming them serializes creation of that person.
+
+    Broad blocking keys (surname + postcode ...) are shared by many people and would
+    only make unrelated customers wait for each other.
+    """
+    return [k for k in keys if k.startswith(CLAIMED_KEYS)]
 
 
 class DedupService(ServiceBase):
@@ -65,9 +75,9 @@ class DedupService(ServiceBase):
     def _register(self, outcome, keys, candidates, record, cause) -> None:
         golden = outcome.golden
         seen = {c["_id"] for c in candidates}
-        lost = [c for c in self.store.claim_keys(golden["customer_id"], keys)
-                if c["customer_id"] not in seen and not self.store.stale(c)]
-        if lost:  # someone is creating a customer with our keys right now
+        lost = [c for c in self.store.claim_keys(golden["customer_id"], claimable(keys))
+                if c["customer_id"] not in seen and self.store.unseen(c)]
+        if lost:  # another replica created a customer with our identifiers meanwhile
             self.store.release_claims(golden["customer_id"])
             raise Conflict(golden["customer_id"])
         self.store.insert(golden, keys)

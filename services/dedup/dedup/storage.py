@@ -71,9 +71,18 @@ class DedupStore:
     def release_claims(self, customer_id: str) -> None:
         self.claims.delete_many({"customer_id": customer_id})
 
-    def stale(self, claim: dict, seconds: float = 30) -> bool:
+    def unseen(self, claim: dict, seconds: float = 30) -> bool:
+        """Does this claim (of a customer our match did not see) require matching again?
+
+        Yes while its customer is active (created after our query) or still being
+        created by another replica; no once that customer was merged away, or when
+        the claim is older than `seconds` with no customer (its process died).
+        """
+        customer = self.get(claim["customer_id"])
+        if customer is not None:
+            return bool(customer.get("active"))
         at = claim["at"] if claim["at"].tzinfo else claim["at"].replace(tzinfo=timezone.utc)
-        return at < _now() - timedelta(seconds=seconds) and self.get(claim["customer_id"]) is None
+        return at >= _now() - timedelta(seconds=seconds)
 
     def insert(self, golden: dict, keys: list[str]) -> None:
         self.customers.insert_one({**golden, "_id": golden["customer_id"], "keys": keys,

@@ -1,0 +1,73 @@
+"""Accounting helpers for the stack fuzz tests: what the broker would decode, what was stored."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from kombu.serialization import loads as kombu_loads, prepare_accept_content
+from pymongo import MongoClient
+
+from common.messaging import UNDECODABLE
+
+ACCEPT = prepare_accept_content(["json"])  # what nameko's consumers accept by default
+# An RPC error is clear when the service raised on purpose (a validation or lookup
+# error with a message), not when the input tripped over its code.
+CLEAR_ERRORS = {"ValueError", "LookupError", "KeyError", "InvalidRules", "CorrectionError",
+                "ValidationError", "IncorrectSignature", "MalformedRequest", "PermissionError"}
+
+
+def decoded(body: bytes, content_type: str, content_encoding: str):
+    """The body as ingestion's consumer sees it (kombu's own decoding), or an exception."""
+    try:
+        return kombu_loads(body, content_type, content_encoding, accept=ACCEPT)
+    except Exception as exc:  # noqa: BLE001 - the consumer turns every one into a reject
+        return exc
+
+
+def expected_outcomes(value) -> int:
+    """How many records/rejects one AMQP message must end as."""
+    if isinstance(value, Exception):
+        return 1
+    if isinstance(value, dict) and value.get(UNDECODABLE):
+        return 1
+    return len(value) if isinstance(value, list) else 1
+
+
+def db(stack):
+    return MongoClient(stack.env["MONGO_URI"])["crm_ingestion"]
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def count_records(stack, source: str) -> int:
+    return db(stack)["records"].count_documents({"source": source})
+
+
+def rejects_since(stack, channel: str, since: datetime) -> list[dict]:
+    return list(db(stack)["rejects"].find({"channel": channel, "received_at": {"$gte": since}},
+                                          {"raw": 0}))
+
+
+def discard_rejects(stack, ids) -> None:
+    """Close the fuzz rejects once counted, so they do not crowd `crm rejects list`
+    (1,000 rows) for the tests that run after these in the same session."""
+    db(stack)["rejects"].update_many({"_id": {"$in": list(ids)}, "status": "open"},
+                                     {"$set": {"status": "discarded_fuzz"}})
+
+
+def wait_for_count(probe, expected: int, timeout: float, quiet: float = 5.0) -> int:
+    """Poll until probe() == expected (or stays put for `quiet` s after the deadline)."""
+    deadline = time.monotonic() + timeout
+    value = probe()
+    while time.monotonic() < deadline and value < expected:
+        time.sleep(1.0)
+        value = probe()
+    return value
+
+
+def is_clear_error(exc) -> bool:
+    exc_type = getattr(exc, "exc_type", None)
+    value = str(getattr(exc, "value", "") or "")
+    return exc_type in CLEAR_ERRORS and bool(value.strip())
