@@ -22,7 +22,7 @@ from .domain.resolve import resolve
 from .domain.snapshot import cluster_line, golden_keys, public_view
 from .storage import Conflict, DedupStore
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12  # with the backoff below, longer than a dead replica's claims last
 CLAIMED_KEYS = ("nid:", "ph:", "em:", "nd:")
 
 
@@ -49,7 +49,7 @@ class DedupService(ServiceBase):
                 return self.place(record)
             except Conflict:  # another replica touched the same customer: match again
                 metrics.CONFLICTS.inc()
-                eventlet.sleep(0.05 * (attempt + 1))
+                eventlet.sleep(min(0.05 * 2 ** attempt, 5.0))
         raise RuntimeError(f"record {record['record_id']} kept conflicting; parked for replay")
 
     def place(self, record: dict) -> None:
