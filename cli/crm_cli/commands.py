@@ -113,38 +113,22 @@ def _corrections(args) -> dict:
 
 def add_rejects_parsers(rsub) -> None:
     """`crm rejects list|show|replay` (rsub: the `rejects` sub-command parsers)."""
-    existing = rsub.choices
-    rl = existing.get("list") or rsub.add_parser("list")
-    if "list" not in existing:
-        rl.add_argument("--json", action="store_true")
+    rl = rsub.add_parser("list")
+    rl.add_argument("--json", action="store_true")
     rl.set_defaults(func=rejects_list)
     rs = rsub.add_parser("show", help="one reject with its raw input (masked)")
     rs.add_argument("id")
     rs.add_argument("--json", action="store_true", help="one line")
     rs.set_defaults(func=rejects_show)
-    rr = existing.get("replay") or rsub.add_parser("replay")
-    if "replay" not in existing:
-        rr.add_argument("id", nargs="?")
-        rr.add_argument("--all", action="store_true")
+    rr = rsub.add_parser("replay")
+    rr.add_argument("id", nargs="?")
+    rr.add_argument("--all", action="store_true")
     rr.add_argument("--set", action="append", metavar="PATH=TEXT",
                     help="correct a field of the raw record before the replay (repeatable)")
     rr.add_argument("--set-json", action="append", metavar="PATH=JSON",
                     help="like --set, with a JSON value (number, list, true ...)")
     rr.add_argument("--unset", action="append", metavar="PATH", help="remove a field")
     rr.set_defaults(func=rejects_replay)
-
-
-def _rejects_subparsers(sub):
-    """The sub-command action of `crm rejects`, created by main.py or here.
-
-    main.py still declares `rejects list|replay`; until it delegates to
-    add_rejects_parsers, extend its parsers instead of declaring them twice."""
-    import argparse
-    rejects = sub.choices.get("rejects") or sub.add_parser("rejects", help="records kept for repair")
-    for action in rejects._actions:  # argparse keeps sub-command actions only here
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return rejects.add_subparsers(dest="action", required=True)
 
 
 def _listing(service: str, method: str, columns: list[str]):
@@ -233,7 +217,8 @@ def explain_customer(args) -> int:
 
 
 def add_parsers(sub) -> None:
-    add_rejects_parsers(_rejects_subparsers(sub))
+    rejects = sub.add_parser("rejects", help="records kept for repair")
+    add_rejects_parsers(rejects.add_subparsers(dest="action", required=True))
 
     def listing(parent, name, service, method, columns, help_text):
         p = parent.add_parser(name, help=help_text)

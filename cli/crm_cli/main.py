@@ -24,16 +24,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("what", choices=["clusters", "tiers", "assignments"])
     export.set_defaults(func=commands.export)
 
-    rejects = sub.add_parser("rejects", help="records kept for repair")
-    rsub = rejects.add_subparsers(dest="action", required=True)
-    rl = rsub.add_parser("list")
-    rl.add_argument("--json", action="store_true")
-    rl.set_defaults(func=commands.rejects_list)
-    rr = rsub.add_parser("replay")
-    rr.add_argument("id", nargs="?")
-    rr.add_argument("--all", action="store_true")
-    rr.set_defaults(func=commands.rejects_replay)
-
     imports.add_parsers(sub)
     roster.add_parsers(sub)
     commands.add_parsers(sub)
