@@ -53,3 +53,6 @@ export-contracts: venv
 
 clean: down
 	rm -rf .local $(VENV)
+
+bench: venv
+	$(BIN)/python -m tools.bench

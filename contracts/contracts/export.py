@@ -75,8 +75,11 @@ def asyncapi() -> dict:
         "info": {"title": "Customer-pool pipeline", "version": names.SCHEMA_VERSION,
                  "description": "Events of the five services. Every exchange is a durable "
                  "topic exchange; messages are persistent JSON. Payload schemas are the files "
-                 "in contracts/jsonschema/. A tier.changed with direction 'removed' and "
-                 "merged_into set tells subscribers an absorbed customer id was merged."},
+                 "in contracts/jsonschema/. When dedup merges golden customers, tiering sends, "
+                 "for each scheme the absorbed customer had a tier in, one tier.changed with "
+                 "direction 'removed', current null and merged_into naming the survivor "
+                 "(an absorbed customer without tiers produces none); the survivor is "
+                 "re-tiered as usual. Delivery is at least once: deduplicate on event_id."},
         "defaultContentType": "application/json",
         "channels": channels,
     }

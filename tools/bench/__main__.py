@@ -56,8 +56,8 @@ def run_latency(env: dict, source: str, count: int, rate: float, branch: str) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
-    parser.add_argument("--customers", type=int, default=1000)
-    parser.add_argument("--stream", type=int, default=300)
+    parser.add_argument("--customers", type=int, default=600)
+    parser.add_argument("--stream", type=int, default=200)
     parser.add_argument("--dir", default=str(ROOT / ".local" / "bench"))
     args = parser.parse_args()
     base = Path(args.dir)
