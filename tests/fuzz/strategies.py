@@ -141,32 +141,12 @@ random_bytes = st.one_of(
 )
 
 
-# -- bugs the fuzzing found, not fixed yet ------------------------------------------
-# Each has a strict-xfail regression test (test_fuzz_pure.py / the stack tests); the
-# property tests skip these inputs with assume() so they keep guarding the rest.
-# Remove an entry once its fix lands (the xfail test then XPASSes and fails).
-KNOWN_BUG_DEPTH = 200
+# -- bugs the fuzzing found -------------------------------------------------------------
+# All fixed (lone surrogates, deep nesting, huge integers, non-list contacts, deeply
+# nested JSON files) and pinned by regression tests in test_fuzz_pure.py; a new
+# open bug may be listed here so the property tests keep guarding the rest.
 
 
 def known_bug(value) -> str | None:
-    """Which open bug an input would trip, or None."""
-    if isinstance(value, dict) and any(
-            isinstance(value.get(k), (bool, int, float)) and value.get(k)
-            for k in ("phones", "emails")):
-        return "non-iterable-contact-list"
-    stack, seen = [(value, 1)], 0
-    while stack:
-        item, depth = stack.pop()
-        seen += 1
-        if depth > KNOWN_BUG_DEPTH:
-            return "deep-nesting"
-        if isinstance(item, str) and any(0xD800 <= ord(c) <= 0xDFFF for c in item):
-            return "lone-surrogate"
-        if isinstance(item, int) and not isinstance(item, bool) and abs(item) > 1.7e308:
-            return "int-overflow"
-        if isinstance(item, dict):
-            stack.extend((k, depth + 1) for k in item)
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+    """Which open bug an input would trip, or None (none is open)."""
     return None

@@ -45,7 +45,7 @@ class IngestionService(ServiceBase):
     @reliable
     def on_intake(self, body) -> None:
         """One message: a record, or a JSON array of records (upstream batches)."""
-        if isinstance(body, dict) and body.get(UNDECODABLE):
+        if _undecodable(body):
             metrics.RECEIVED.labels("amqp", "-").inc()
             self._reject("amqp", "undecodable", [body["error"]], body["raw"])
             return
@@ -66,7 +66,7 @@ class IngestionService(ServiceBase):
             return _json(413, {"error": f"body larger than {max_bytes} bytes"})
         try:
             body = json.loads(raw_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             metrics.RECEIVED.labels("http", "-").inc()
             result = self._reject("http", "undecodable", [_short(exc)],
                                   raw_bytes.decode("utf-8", "replace"))
@@ -201,3 +201,9 @@ def _short(exc: Exception) -> str:
 def _json(status: int, body: dict) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status,
                     mimetype="application/json")
+
+
+def _undecodable(body) -> bool:
+    """The tolerant consumer's marker, not an upstream body that merely looks like it."""
+    return (isinstance(body, dict) and body.get(UNDECODABLE) is True
+            and isinstance(body.get("error"), str) and isinstance(body.get("raw"), str))

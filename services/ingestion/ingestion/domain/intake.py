@@ -49,6 +49,9 @@ def check_shape(raw: Any, validate_required,
     if not isinstance(raw, dict):
         return Rejected("not_an_object",
                         [f"record must be a JSON object, got {_json_type(raw)}"])
+    unsafe = _unsafe_structure(raw)
+    if unsafe:
+        return unsafe
     size = len(_canonical(raw).encode("utf-8"))
     if size > max_bytes:  # checked first: do not spend validation on a flood
         return Rejected("oversized", [f"record is {size} bytes, the limit is {max_bytes}"])
@@ -64,6 +67,40 @@ def check_shape(raw: Any, validate_required,
             f"{path}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
             for path, msgs in sorted(exc.messages.items())])
     return None
+
+
+MAX_DEPTH = 32
+
+
+def _unsafe_structure(raw: Any) -> Rejected | None:
+    """Nesting too deep to be a customer record, or text that is not valid Unicode.
+
+    Checked with an explicit stack before anything recursive or any encoding runs,
+    so hostile input is a reject, never a crash.
+    """
+    stack = [(raw, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return Rejected("too_deep", [f"{path or 'record'}: nested deeper than {MAX_DEPTH} levels"])
+        if isinstance(value, str) and not _encodable(value):
+            return Rejected("invalid_text", [f"{path or 'record'}: text contains an unpaired surrogate"])
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if not _encodable(str(key)):
+                    return Rejected("invalid_text", [f"{path}: a key contains an unpaired surrogate"])
+                stack.append((child, f"{path}.{key}" if path else str(key), depth + 1))
+        elif isinstance(value, list):
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def accept(raw: Any, normalize, validate_required, protector: Protector,
@@ -134,5 +171,16 @@ def _canonical(record: dict) -> str:
 
 def raw_excerpt(raw: Any) -> str:
     """The raw input as text, capped, for the reject store (encrypted there)."""
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+    try:
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+        text.encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):  # hostile input: keep it escaped
+        text = _escaped(raw)
     return text[:MAX_RAW_BYTES]
+
+
+def _escaped(raw: Any) -> str:
+    try:
+        return json.dumps(raw, ensure_ascii=True, default=str)
+    except (RecursionError, ValueError):
+        return repr(raw)[:MAX_RAW_BYTES].encode("ascii", "backslashreplace").decode("ascii")

@@ -145,7 +145,10 @@ def parse_amount(raw: Any) -> tuple[float | None, str | None]:
     if isinstance(raw, bool):
         return None, "not_a_number"
     if isinstance(raw, (int, float)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:
+            return None, "not_a_number"
     else:
         s = to_half_width(str(raw)).replace(",", "").replace("¥", "").replace("元", "").strip()
         scale = 10_000.0 if s.endswith("万") else 1.0

@@ -225,10 +225,13 @@ class XlsxAdapter(_TabularAdapter):
         except Exception as err:  # openpyxl raises many types for a corrupt file
             yield 0, f"cannot read workbook: {type(err).__name__}"
             return
-        try:
+        number = 0
+        try:  # read_only streams the sheet: corruption can surface on any row
             sheet = book.worksheets[0]
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(cells)
+        except Exception as err:  # the rows read so far stand; the rest is one row error
+            yield number + 1, f"cannot read workbook past row {number}: {type(err).__name__}"
         finally:
             book.close()
 
@@ -250,6 +253,9 @@ class JsonLinesAdapter:
                 item = json.loads(line)
             except json.JSONDecodeError as err:
                 yield number, f"invalid JSON: {err.msg} (column {err.colno})"
+                continue
+            except RecursionError:
+                yield number, "invalid JSON: nested too deeply"
                 continue
             yield number, self._record(item, profile)
 
@@ -283,9 +289,11 @@ class JsonAdapter(JsonLinesAdapter):
         text = decode_text(data)
         try:
             parsed = json.loads(text)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:
             if text.lstrip().startswith("["):
-                yield 0, f"invalid JSON array: {err.msg} (line {err.lineno})"
+                detail = (f"{err.msg} (line {err.lineno})" if isinstance(err, json.JSONDecodeError)
+                          else "nested too deeply")
+                yield 0, f"invalid JSON array: {detail}"
             else:
                 yield from super().parse(data, profile)
             return

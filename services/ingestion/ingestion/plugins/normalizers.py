@@ -345,4 +345,5 @@ def _has_name(record: dict) -> bool:
 def _has_identifier(record: dict) -> bool:
     if _nonempty_str(record.get("national_id")):
         return True
-    return any(_nonempty_str(v) for key in _LIST_FIELDS for v in (record.get(key) or []))
+    return any(_nonempty_str(v) for key in _LIST_FIELDS
+               if isinstance(record.get(key), list) for v in record[key])

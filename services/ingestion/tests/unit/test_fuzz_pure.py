@@ -121,7 +121,6 @@ cells = st.one_of(fz.scalars.filter(lambda v: not isinstance(v, int) or abs(v) <
 @FUZZ
 @given(st.sampled_from(sorted(ADAPTER_CLASSES)), fz.random_bytes, profiles)
 def test_adapters_survive_random_bytes(name, data, profile):
-    assume(data.count(b"[") + data.count(b"{") < 500)   # open bug: see the xfail below
     _parse(name, data, profile)
 
 
@@ -193,22 +192,16 @@ def test_a_valid_zip_that_is_not_a_workbook_is_a_row_error():
 
 # -- bugs found by the fuzzing (strict: they fail loudly once fixed) -------------------
 
-@pytest.mark.xfail(strict=True, reason="bug: a lone surrogate (JSON '\\ud800') makes accept() "
-                   "raise UnicodeEncodeError in check_shape instead of rejecting the record")
 def test_lone_surrogate_is_rejected_not_raised():
     outcome = _run({**VALID, "name": "\ud800"})
     assert isinstance(outcome, Rejected) and outcome.reason.strip()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a record nested deeper than the interpreter stack "
-                   "makes accept() raise RecursionError instead of rejecting it")
 def test_deep_nesting_is_rejected_not_raised():
     outcome = _run({**VALID, "intent": fz.nest("x", 5000, False)})
     assert isinstance(outcome, Rejected) and outcome.reason.strip()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an integer amount beyond float range makes "
-                   "parse_amount raise OverflowError instead of flagging not_a_number")
 def test_huge_integer_amount_is_a_quality_issue_not_an_exception():
     outcome = _run({**VALID, "financials": {"avg_daily_assets": 10 ** 400}})
     assert isinstance(outcome, Accepted)
@@ -216,16 +209,12 @@ def test_huge_integer_amount_is_a_quality_issue_not_an_exception():
         {k: i[k] for k in ("field", "issue")} for i in outcome.issues]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: phones/emails given as a number or true make "
-                   "validate_required raise TypeError in _has_identifier instead of wrong_type")
 @pytest.mark.parametrize("value", [True, 5, 1.5])
 def test_non_list_contact_field_is_rejected_not_raised(value):
     outcome = _run({"source": "s", "external_id": "e", "phones": value})
     assert isinstance(outcome, Rejected) and outcome.reason == "wrong_type"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: JsonAdapter/JsonLinesAdapter.parse catch only "
-                   "JSONDecodeError; a deeply nested file raises RecursionError out of parse()")
 @pytest.mark.parametrize("name", ["json", "jsonl"])
 def test_deeply_nested_json_file_is_a_row_error(name):
     rows = _parse(name, b"[" * 5000, "auto")
