@@ -122,8 +122,8 @@ class StackHandle:
         self.stack.stop_broker()
 
     def start_broker(self) -> None:
+        """Start the node again; the services are expected to reconnect by themselves."""
         self.stack.start_broker()
-        self.wait_consumers(120)
 
     def stop_db(self) -> None:
         self.stack.stop_db()

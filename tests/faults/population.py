@@ -135,13 +135,19 @@ def settle(stack, pop: Population, timeout: float = 300) -> Account:
     """Drain, then re-count until the account is exact or time is up (outbox sweeps
     and the backlog timer may still finish work after the queues are empty)."""
     deadline = time.monotonic() + timeout
-    stack.drain(timeout)
+    stack.crm("drain", "--timeout", str(timeout), timeout=timeout + 30, check=False)
     while True:
         result = account(stack, pop)
         if (result.accounted == pop.size and not result.duplicates and not result.problems) \
                 or time.monotonic() > deadline:
             return result
         time.sleep(5)
+
+
+def service_pids(stack) -> dict[str, int | None]:
+    from tools.stack.__main__ import SERVICES
+    from tools.stack.procs import read_pid
+    return {s: read_pid(stack.base / "pids" / f"{s}.pid") for s in SERVICES}
 
 
 def report(name: str, result: Account) -> None:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.faults.population import Population, fault_size, report, settle
+from tests.faults.population import Population, fault_size, report, service_pids, settle
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
@@ -22,11 +22,14 @@ def test_broker_restart_mid_intake(stack):
     pop = Population("broker-restart", slot=1, size=fault_size())
     pop.add_managers(stack)
     records = pop.records()
+    pids = service_pids(stack)
     half = len(records) // 2
     stack.publish_many(records[:half], user="upstream")
     time.sleep(2)  # mid-stream: messages in flight on every hop
     stack.stop_broker()
     time.sleep(3)
-    stack.start_broker()  # asserts every pipeline queue has its consumer back
+    stack.start_broker()
+    assert service_pids(stack) == pids, "services must reconnect, not die"
+    stack.wait_consumers(120)
     stack.publish_many(records[half:], user="upstream")
     report("broker-restart", settle(stack, pop))

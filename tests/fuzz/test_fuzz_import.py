@@ -13,6 +13,7 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ingestion.plugins.adapters import ADAPTER_CLASSES, BUILTIN_PROFILES
 from tests.fuzz import helpers as h
@@ -37,8 +38,8 @@ def _csv(rows, delimiter, encoding) -> bytes:
 def _xlsx(rows) -> bytes:
     book = Workbook()
     for row in rows:
-        book.active.append([c if not isinstance(c, str) else c.encode("utf-8", "ignore")
-                            .decode("utf-8").replace("\x00", "") for c in row])
+        book.active.append([c if not isinstance(c, str) else ILLEGAL_CHARACTERS_RE.sub(
+            "", c.encode("utf-8", "ignore").decode("utf-8")) for c in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

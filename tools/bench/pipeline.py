@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 from kombu import Connection, Exchange, Producer, Queue
@@ -30,12 +31,23 @@ def records(source: str, count: int, branch: str) -> list[dict]:
     """Distinct eligible persons (financial band) with no identifiers in common."""
     out = []
     for n in range(count):
-        out.append({"source": source, "external_id": f"B{n:07d}", "name": f"Bench Person {n}",
-                    "phones": [f"1{3 + n % 6}{n:09d}"[:11]], "branch": branch,
-                    "birth_date": f"19{50 + n % 40}-0{1 + n % 9}-1{n % 9}",
+        born = date(1940, 1, 1) + timedelta(days=(n * 37) % 25000)
+        out.append({"source": source, "external_id": f"B{n:07d}", "name": _name(source, n),
+                    "phones": [f"13{(n + _offset(source)) % 10**9:09d}"], "branch": branch, "birth_date": born.isoformat(),
                     "registered_by": "bench", "registered_at": "2026-01-01T00:00:00",
                     "financials": {"avg_daily_assets": 250000 + n, "has_relationship": True}})
     return out
+
+
+def _offset(source: str) -> int:
+    return int(hashlib.sha1(source.encode()).hexdigest()[:6], 16) * 1000
+
+
+def _name(source: str, n: int) -> str:
+    """Two random-looking words: bench persons must not look alike to dedup."""
+    digest = hashlib.sha1(f"{source}{n}".encode()).hexdigest()
+    letters = "".join(chr(ord("a") + int(c, 16) % 26) for c in digest)
+    return f"{letters[:7].capitalize()} {letters[7:15].capitalize()}"
 
 
 class AssignedWatcher:

@@ -6,12 +6,27 @@ handler runs; the consumer reconnects and the broker redelivers the same message
 for ever. Here such a message reaches the handler as an `UNDECODABLE` marker with
 the reason and the raw bytes, so the handler can store it as a reject and
 acknowledge it.
+
+`install_safe_acks()` (called by the runner) fixes a nameko 2.14 crash found by the
+broker-restart fault test: a worker that finishes after the broker connection
+dropped acks on the dead socket; nameko only catches amqp's ConnectionError, so the
+socket's ConnectionResetError escapes the worker and kills the whole container (the
+service process exits instead of reconnecting). An ack or requeue on a dead
+connection is meaningless anyway: the broker has already requeued the message, and
+redelivery is idempotent.
 """
 from __future__ import annotations
 
+import logging
 from functools import partial
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from amqp.exceptions import RecoverableConnectionError
+from kombu.exceptions import OperationalError
 from nameko.messaging import Consumer, QueueConsumer
+
+log = logging.getLogger(__name__)
+DEAD_CONNECTION = (OSError, AmqpConnectionError, RecoverableConnectionError, OperationalError)
 
 UNDECODABLE = "__undecodable__"
 RAW_CAP = 64 * 1024
@@ -37,3 +52,22 @@ class TolerantConsumer(Consumer):
 
 
 tolerant_consume = TolerantConsumer.decorator
+
+
+def _settle(verb: str):
+    def settle(self, message) -> None:
+        if not message.channel.connection:
+            return
+        try:
+            getattr(message, verb)()
+        except DEAD_CONNECTION as exc:
+            log.warning("could not %s message %s (%s): the broker redelivers it",
+                        verb, message.delivery_tag, type(exc).__name__)
+    settle.__name__ = f"{verb}_message"
+    return settle
+
+
+def install_safe_acks() -> None:
+    """Make nameko's ack/requeue on a dead connection a logged no-op (see above)."""
+    QueueConsumer.ack_message = _settle("ack")
+    QueueConsumer.requeue_message = _settle("requeue")

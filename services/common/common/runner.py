@@ -30,6 +30,7 @@ from pymongo import MongoClient  # noqa: E402
 
 from .config import load_config  # noqa: E402
 from .logs import configure_logging  # noqa: E402
+from .messaging import install_safe_acks  # noqa: E402
 
 log = logging.getLogger("common.runner")
 
@@ -76,6 +77,7 @@ def service_class(name: str) -> type:
 def main(argv: list[str] | None = None) -> None:
     name = (argv or sys.argv[1:])[0]
     configure_logging(name)
+    install_safe_acks()
     config = load_config(name)
     wait_for_backends(config)
     runner = ServiceRunner(config)
