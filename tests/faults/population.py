@@ -131,7 +131,7 @@ def account(stack, pop: Population) -> Account:
     return Account(pop.size, ok, dup, problems)
 
 
-def settle(stack, pop: Population, timeout: float = 300) -> Account:
+def settle(stack, pop: Population, timeout: float = 240) -> Account:
     """Drain, then re-count until the account is exact or time is up (outbox sweeps
     and the backlog timer may still finish work after the queues are empty)."""
     deadline = time.monotonic() + timeout
