@@ -131,9 +131,6 @@ def test_red_list_until_contact_arrives(stack):
     assert customer_id not in {r["customer_id"] for r in redlist(stack)}
 
 
-@pytest.mark.xfail(strict=True, reason="dedup records every review with score 0.0: "
-                   "DedupService._register passes a literal 0.0 to open_review and to "
-                   "customer.review_needed instead of the candidate's match score")
 def test_review_carries_the_match_score(stack):
     needed = stack.subscribe("dedup.events", "customer.review_needed")
     try:

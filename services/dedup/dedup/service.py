@@ -86,11 +86,13 @@ class DedupService(ServiceBase):
                           "record_id": record["record_id"]}, cause, golden["customer_id"],
                           record["correlation_id"])
         if outcome.review_candidate:
+            score = next((r.score for g, r in outcome.results
+                          if g["customer_id"] == outcome.review_candidate), 0.0)
             review_id = self.store.open_review(record["record_id"], golden["customer_id"],
-                                               outcome.review_candidate, 0.0)
+                                               outcome.review_candidate, score)
             self.events.stage(names.CUSTOMER_REVIEW_NEEDED, {
                 "review_id": review_id, "record_id": record["record_id"],
-                "candidate_id": outcome.review_candidate, "score": 0.0,
+                "candidate_id": outcome.review_candidate, "score": score,
                 "branch": view["branch"]}, cause, review_id, record["correlation_id"])
         self.events.publish_staged()
 
