@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from nameko.events import event_handler
-from nameko.rpc import rpc
+from common.rpcs import rpc
 from nameko.timer import timer
 
 from common.base import ServiceBase

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from nameko.rpc import rpc
+from .rpcs import rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest

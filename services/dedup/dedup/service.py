@@ -6,7 +6,7 @@ import uuid
 
 import eventlet
 from nameko.events import event_handler
-from nameko.rpc import rpc
+from common.rpcs import rpc
 
 from common.base import ServiceBase
 from common.mongo import MongoStore

@@ -11,7 +11,7 @@ import logging
 
 from kombu import Exchange, Queue
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from common.rpcs import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 

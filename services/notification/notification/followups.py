@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from nameko.rpc import rpc
+from common.rpcs import rpc
 from nameko.timer import timer
 
 from common.mongo import MongoStore

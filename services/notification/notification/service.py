@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
-from nameko.rpc import rpc
+from common.rpcs import rpc
 from nameko.timer import timer
 
 from common.base import ServiceBase
