@@ -40,6 +40,8 @@ class AssignmentService(ServiceBase):
         decision = plan(event["current"], event["direction"], current, self.policy.roles)
         if decision.action == KEEP:
             self.store.note_tier(event["customer_id"], event["current"])
+            if current.get("cause_id") == event["event_id"]:
+                self._announce_again(event["customer_id"], current)
         elif decision.action == RELEASE:
             self._move(event["customer_id"], None, current, decision.reason, context,
                        event["event_id"])
@@ -102,20 +104,34 @@ class AssignmentService(ServiceBase):
     def _move(self, customer_id: str, manager: dict | None, current: dict | None, reason: str,
               context: dict, cause_id: str) -> None:
         previous_id = current.get("manager_id") if current else None
+        context = {**context, "cause_id": cause_id}
         if not self.store.record(customer_id, manager, previous_id, reason, context):
             if manager:  # another replica moved this customer first: give the seat back
                 self.store.free_seat(manager["_id"])
             return
+        self._stage_assigned(customer_id, manager, previous_id, reason, context)
+        if previous_id:
+            self.store.free_seat(previous_id)
+        self.events.publish_staged()
+        metrics.ASSIGNMENTS.labels(reason.split(":")[0][:40]).inc()
+
+    def _stage_assigned(self, customer_id: str, manager: dict | None, previous_id: str | None,
+                        reason: str, context: dict) -> None:
+        """The customer.assigned event, its id derived from the message that caused it."""
         self.events.stage(names.CUSTOMER_ASSIGNED, {
             "customer_id": customer_id, "manager_id": manager["_id"] if manager else None,
             "role": manager["role"] if manager else None, "previous_manager_id": previous_id,
             "reason": reason, "branch": context.get("branch"), "band": context.get("tier"),
             "display": context.get("display") or {}},
-            cause_id=cause_id, key=f"{customer_id}:{manager and manager['_id']}")
-        if previous_id:
-            self.store.free_seat(previous_id)
+            cause_id=context["cause_id"], key=f"{customer_id}:{manager and manager['_id']}")
+
+    def _announce_again(self, customer_id: str, current: dict) -> None:
+        """A redelivery of the message that made this assignment: the process may have
+        died before its event went out. Same derived id, so nothing is sent twice."""
+        manager = {"_id": current["manager_id"], "role": current["role"]}
+        self._stage_assigned(customer_id, manager, current.get("previous_manager_id"),
+                             current["reason"], current)
         self.events.publish_staged()
-        metrics.ASSIGNMENTS.labels(reason.split(":")[0][:40]).inc()
 
     @timer(interval=5)
     def drain_backlog(self) -> int:

@@ -94,7 +94,8 @@ class AssignmentStore:
             doc = {"manager_id": manager["_id"], "role": manager["role"], "reason": reason,
                    "branch": context.get("branch"), "tier": context.get("tier"),
                    "registered_by": context.get("registered_by"),
-                   "display": context.get("display") or {}, "at": _now()}
+                   "display": context.get("display") or {}, "at": _now(),
+                   "cause_id": context.get("cause_id"), "previous_manager_id": previous_id}
             ok = self._set_assignment(customer_id, previous_id, doc)
         if not ok:
             return False

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from .rpcs import rpc
 from nameko.timer import timer
@@ -11,7 +12,9 @@ from werkzeug.wrappers import Response
 
 from .events import OutboxDispatcher
 from .metrics import OUTBOX_PENDING
-from .reliability import Parking
+from .reliability import TRANSIENT, Parking
+
+log = logging.getLogger(__name__)
 
 
 class ServiceBase:
@@ -41,9 +44,15 @@ class ServiceBase:
 
     @timer(interval=5)
     def sweep_outbox(self) -> None:
-        """Publish events left pending by a broker outage."""
-        self.events.flush_pending()
-        OUTBOX_PENDING.labels(self.name).set(self.events.collection.count_documents({"sent": False}))
+        """Publish events left pending by a broker outage (quietly skipped while the
+        database itself is down: the next tick tries again)."""
+        try:
+            self.events.flush_pending()
+            pending = self.events.collection.count_documents({"sent": False})
+        except TRANSIENT as exc:
+            log.warning("outbox sweep skipped: %s", type(exc).__name__)
+            return
+        OUTBOX_PENDING.labels(self.name).set(pending)
 
     @rpc
     def parked_list(self, limit: int = 100) -> list[dict]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 from nameko.extensions import DependencyProvider
+from pymongo.errors import PyMongoError
 
 from common.mongo import connect
 from common.plugins import load_plugins
@@ -113,7 +114,12 @@ class Rules(DependencyProvider):
                 "branches": sorted((ruleset.rules.get("branches") or {}))}
 
     def get_dependency(self, worker_ctx) -> "RulesAccess":
-        return RulesAccess(self, self.refresh())
+        try:
+            ruleset = self.refresh()
+        except PyMongoError as exc:  # database down: keep the rules we have; the handler retries
+            log.warning("rules refresh failed, using the loaded rules: %s", exc)
+            ruleset = self.ruleset
+        return RulesAccess(self, ruleset)
 
 
 class RulesAccess:

@@ -36,10 +36,14 @@ class TieringStore(TieringQueries):
         self.customers.create_index([("active", ASCENDING), ("branch", ASCENDING)])
 
     def accept_snapshot(self, customer: dict) -> bool:
-        """Keep the newest snapshot only: an older revision arriving late is ignored."""
+        """Keep the newest snapshot only: an older revision arriving late is ignored.
+
+        The same revision again is accepted: a redelivery after a crash between this
+        write and the tier write must be evaluated (events are derived, so no doubles).
+        """
         revision = customer.get("revision", 0)
         result = self.customers.update_one(
-            {"_id": customer["customer_id"], "revision": {"$lt": revision}},
+            {"_id": customer["customer_id"], "revision": {"$lte": revision}},
             {"$set": {**customer, "revision": revision, "active": True}})
         if result.matched_count:
             return True
