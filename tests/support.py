@@ -86,7 +86,7 @@ class StackHandle:
         return result
 
     def crm_json(self, *args: str) -> list[dict]:
-        return [json.loads(line) for line in self.crm(*args).stdout.splitlines() if line.strip()]
+        return [json.loads(line) for line in self.crm(*args).stdout.split("\n") if line.strip()]
 
     def drain(self, timeout: float = 300) -> None:
         self.crm("drain", "--timeout", str(timeout), timeout=timeout + 30)

@@ -6,7 +6,7 @@ import sys
 import time
 
 from .client import SERVICES, pipeline_queues, rpc, stack_env
-from .output import emit, paged
+from .output import emit, json_line, paged
 
 
 def drain(args) -> int:
@@ -61,7 +61,7 @@ def export(args) -> int:
             if args.what == "tiers":
                 row = {"customer_id": row["customer_id"], "scheme": row["scheme"],
                        "tier": row["tier"]}
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line(row))
     return 0
 
 
@@ -78,7 +78,10 @@ def rejects_show(args) -> int:
         reject = proxy.ingestion.rejects_show(args.id)
     if reject is None:
         raise SystemExit(f"crm: no reject {args.id}")
-    print(json.dumps(reject, ensure_ascii=False, indent=None if args.json else 1))
+    if args.json:
+        sys.stdout.write(json_line(reject))
+    else:
+        print(json.dumps(reject, ensure_ascii=False, indent=1))
     return 0
 
 

@@ -5,10 +5,22 @@ import json
 import sys
 
 
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}
+
+
+def json_line(row: dict) -> str:
+    """One JSON line that stays one line for any reader (str.splitlines() also breaks
+    at U+2028, U+2029 and U+0085, which JSON leaves unescaped)."""
+    text = json.dumps(row, ensure_ascii=False, default=str)
+    for char, escaped in _LINE_BREAKS.items():
+        text = text.replace(char, escaped)
+    return text + "\n"
+
+
 def emit(rows: list[dict], as_json: bool, columns: list[str] | None = None) -> None:
     if as_json:
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(json_line(row))
         return
     if not rows:
         print("(none)")
