@@ -12,8 +12,11 @@ pytestmark = pytest.mark.integration
 
 
 def reminders(stack, cid: str) -> list[dict]:
-    return [n for n in stack.crm_json("notifications", "list", "--json")
-            if n["event_id"].startswith(f"followup:{cid}:")]
+    """Over RPC without a limit: `crm notifications list` shows the first 1,000 only,
+    and a whole test session sends more than that."""
+    with stack.rpc() as rpc:
+        rows = rpc.notification.notifications_list(None, 1_000_000)
+    return [n for n in rows if n["event_id"].startswith(f"followup:{cid}:")]
 
 
 def test_class_a_prospect_reminded_to_registrant_until_converted(stack, notifier):
