@@ -61,12 +61,14 @@ class Outbox:
         try:
             self.collection.insert_many(rows, ordered=False)
             self._staged.extend(rows)
-        except BulkWriteError as exc:  # redelivery: re-publish only what never went out
+        except BulkWriteError as exc:  # a redelivery, or the same message on two workers
             dup = {e["op"]["_id"] for e in exc.details["writeErrors"] if e["code"] == 11000}
             if len(dup) != len(exc.details["writeErrors"]):
                 raise
+            # Rows that exist already belong to whoever staged them first: that worker
+            # publishes them, or, if it died, the sweeper does. Publishing them here too
+            # would send the same event twice whenever two deliveries overlap.
             self._staged.extend(r for r in rows if r["_id"] not in dup)
-            self._staged.extend(self.collection.find({"_id": {"$in": list(dup)}, "sent": False}))
 
     def publish_staged(self) -> int:
         self.persist()
