@@ -22,6 +22,14 @@ SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification")
 PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd", "mongo") + SERVICES
 
 
+# Retryable writes off for the embedded SecantusDB only: it keeps a reply per retryable
+# write for 30 min and, past 10,000 of them, sorts the whole table on every write
+# (measured: two thirds of its CPU, the pipeline slowing to ~1 customer/s after a few
+# minutes). The services retry transient errors themselves and their writes are
+# idempotent; a real MongoDB (compose, Kubernetes) keeps the driver default.
+EMBEDDED_MONGO_URI = "mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
+
+
 class Stack:
     def __init__(self, base: Path):
         self.base = base.resolve()
@@ -75,7 +83,7 @@ class Stack:
 
     def env(self, ports: dict[str, int]) -> dict[str, str]:
         amqp = self.external_amqp or f"amqp://guest:guest@127.0.0.1:{ports['amqp']}/"
-        mongo = self.external_mongo or f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true"
+        mongo = self.external_mongo or EMBEDDED_MONGO_URI.format(port=ports["mongo"])
         return {
             "AMQP_URI": amqp,
             "MONGO_URI": mongo,

@@ -1,4 +1,6 @@
 """Assignment's business metrics: load, utilization, backlog, fairness."""
+import time
+
 from prometheus_client import Counter, Gauge
 
 from .domain.roles import fairness
@@ -13,6 +15,19 @@ UTILIZATION = Gauge("crm_assignment_maintainer_utilization_ratio",
                     "Load divided by capacity per maintainer.", ["manager_id", "branch", "role"])
 SPREAD = Gauge("crm_assignment_load_spread_customers",
                "Fairness: max minus min load within a branch and role.", ["branch", "role"])
+
+BACKLOG_REFRESH_SECONDS = 30.0
+_next_backlog_refresh = [0.0]
+
+
+def gauges_due(now: float | None = None) -> bool:
+    """True at most once per BACKLOG_REFRESH_SECONDS: a gauge read every few seconds
+    by Prometheus need not cost a count of the whole backlog on every timer tick."""
+    now = time.monotonic() if now is None else now
+    if now < _next_backlog_refresh[0]:
+        return False
+    _next_backlog_refresh[0] = now + BACKLOG_REFRESH_SECONDS
+    return True
 
 
 def observe_loads(managers: list[dict]) -> None:

@@ -98,7 +98,6 @@ class AssignmentService(ServiceBase):
         why = "no maintainer with room" if self.store.team(branch, roles) \
             else f"no active maintainer with role {'/'.join(roles)} in branch {branch}"
         self.store.to_backlog(context["customer_id"], context, roles, why)
-        metrics.BACKLOG.set(self.store.backlog_size())
         return False
 
     def _move(self, customer_id: str, manager: dict | None, current: dict | None, reason: str,
@@ -150,7 +149,8 @@ class AssignmentService(ServiceBase):
             placed += seated
             if not seated:
                 blocked.add(team_key)
-        metrics.BACKLOG.set(self.store.backlog_size())
+        if metrics.gauges_due():  # counting the backlog scans it: not every tick
+            metrics.BACKLOG.set(self.store.backlog_size())
         metrics.observe_loads(self.store.list_managers())
         return placed
 

@@ -14,8 +14,10 @@ def database_name(config: dict, service: str) -> str:
 
 def connect(config: dict, service: str) -> Database:
     """A database handle; each service owns its database and nobody else writes it."""
+    # retryWrites is left to the URI (driver default: on); the embedded stack turns it
+    # off, see tools/stack (EMBEDDED_MONGO_URI).
     client = MongoClient(config["MONGO_URI"], serverSelectionTimeoutMS=5000,
-                         connectTimeoutMS=5000, retryWrites=True, tz_aware=True)
+                         connectTimeoutMS=5000, tz_aware=True)
     return client[database_name(config, service)]
 
 

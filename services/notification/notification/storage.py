@@ -77,8 +77,11 @@ class NotificationStore:
                                                         "next_attempt_at": _now()}}).modified_count
 
     def counts(self) -> dict:
-        return {g["_id"]: g["n"] for g in self.outbox.aggregate(
-            [{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}
+        """Messages still needing action, per status. Delivered ones are not counted
+        (they are ``crm_notification_messages_total``): counting them scans the whole,
+        ever-growing outbox, while these two statuses are small and use the index."""
+        return {status: self.outbox.count_documents({"status": status})
+                for status in ("pending", "failed")}
 
     def oldest_pending(self) -> datetime | None:
         row = self.outbox.find_one({"status": "pending"}, sort=[("created_at", 1)])
