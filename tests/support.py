@@ -77,8 +77,9 @@ class StackHandle:
         return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=timeout)
 
     # -- the crm command ------------------------------------------------------------
-    def crm(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-        env = dict(os.environ, CRM_ENV_FILE=str(self.base / "env"))
+    def crm(self, *args: str, check: bool = True, timeout: float = 600,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        env = dict(os.environ, CRM_ENV_FILE=str(self.base / "env"), **(env or {}))
         result = subprocess.run([str(Path(sys.executable).parent / "crm"), *args], env=env,
                                 capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import commands, followups, imports, roster
+from . import audit, commands, erasure, followups, imports, roster
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,12 +28,16 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_parsers(sub)
     commands.add_parsers(sub)
     followups.add_parsers(sub)
+    erasure.add_parsers(sub)
+    audit.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:
+        audit.record_if_personal(args, argv)
         result = args.func(args)
     except KeyboardInterrupt:
         return 130

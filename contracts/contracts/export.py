@@ -12,7 +12,7 @@ from pathlib import Path
 from marshmallow import Schema, fields
 
 from . import names
-from .schemas import EVENTS, IntakeRecord
+from .schemas import EVENTS, ErasureRequest, IntakeRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -55,7 +55,8 @@ def document(schema_cls: type[Schema], title: str) -> dict:
 
 
 def json_schemas() -> dict[str, dict]:
-    docs = {"intake.customer.created": document(IntakeRecord, "intake.customer.created")}
+    docs = {"intake.customer.created": document(IntakeRecord, "intake.customer.created"),
+            "intake.customer.erase": document(ErasureRequest, "intake.customer.erase")}
     for event_type, (_, schema_cls) in EVENTS.items():
         docs[event_type] = document(schema_cls, event_type)
     return docs
@@ -65,7 +66,12 @@ def asyncapi() -> dict:
     channels = {names.INTAKE_EXCHANGE + "/" + names.INTAKE_ROUTING_KEY: _channel(
         names.INTAKE_EXCHANGE, names.INTAKE_ROUTING_KEY, "intake.customer.created",
         "Upstream systems publish new or changed customers (persistent, application/json).",
-        "publish")}
+        "publish"),
+        names.INTAKE_EXCHANGE + "/" + names.INTAKE_ERASE_ROUTING_KEY: _channel(
+        names.INTAKE_EXCHANGE, names.INTAKE_ERASE_ROUTING_KEY, "intake.customer.erase",
+        "Upstream systems ask for a customer's personal data to be erased in every "
+        "service (by customer_id, or by their own source and external_id); the pipeline "
+        "answers with dedup.events/customer.erased.", "publish")}
     for event_type, (exchange, schema_cls) in EVENTS.items():
         channels[f"{exchange}/{event_type}"] = _channel(
             exchange, event_type, event_type, (schema_cls.__doc__ or event_type).strip(),

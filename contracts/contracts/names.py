@@ -26,5 +26,10 @@ TIER_CHANGED = "tier.changed"
 CUSTOMER_ASSIGNED = "customer.assigned"
 NOTIFICATION_SENT = "notification.sent"
 NOTIFICATION_FAILED = "notification.failed"
+# Erasure (right to be forgotten): ingestion validates an upstream `customer.erase`
+# and publishes `customer.erasure_requested`; dedup seals the person's golden record
+# and announces `customer.erased`, on which every service seals its own copies.
+CUSTOMER_ERASURE_REQUESTED = "customer.erasure_requested"
+CUSTOMER_ERASED = "customer.erased"
 
 SCHEMA_VERSION = "1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import names
 
@@ -141,6 +141,9 @@ class CustomerIngested(Event):
     birth_date = fields.String(allow_none=True)
     gender = fields.String(allow_none=True)
     national_id_bi = fields.String(allow_none=True)
+    # the same blind index when the id was verified at intake (a CN resident id with a
+    # valid check digit and date); None for passports and other unverified ids
+    verified_national_id_bi = fields.String(allow_none=True)
     phone_bis = fields.List(fields.String(), load_default=list)
     email_bis = fields.List(fields.String(), load_default=list)
     address_bi = fields.String(allow_none=True)
@@ -236,6 +239,41 @@ class NotificationOutcome(Event):
     error = fields.String(allow_none=True)
 
 
+class ErasureRequest(Schema):
+    """The upstream `customer.erase` message: the golden customer id, or the upstream
+    system's own (source, external_id) when it does not know ours."""
+    class Meta:
+        unknown = EXCLUDE
+    customer_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    source = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    external_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=128))
+    requested_by = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @validates_schema
+    def _names_someone(self, data: dict, **kwargs) -> None:
+        if not data.get("customer_id") and not (data.get("source") and data.get("external_id")):
+            raise ValidationError("give customer_id, or source and external_id")
+
+
+class CustomerErasureRequested(Event):
+    customer_id = fields.String(allow_none=True)
+    record_id = fields.String(allow_none=True)
+    requested_by = fields.String(required=True)
+    reason = fields.String(load_default="")
+
+
+class CustomerErased(Event):
+    """The person's personal data is sealed in dedup; every service seals its copies.
+    Carries ids only: the golden id, every id merged into it, its member record ids."""
+    customer_id = fields.String(required=True)
+    absorbed_ids = fields.List(fields.String(), load_default=list)
+    record_ids = fields.List(fields.String(), load_default=list)
+    requested_by = fields.String(required=True)
+    reason = fields.String(load_default="")
+    erased_at = fields.String(required=True)
+
+
 EVENTS: dict[str, tuple[str, type[Schema]]] = {
     names.CUSTOMER_INGESTED: (names.INGESTION_EVENTS, CustomerIngested),
     names.CUSTOMER_REGISTERED: (names.DEDUP_EVENTS, CustomerRegistered),
@@ -246,6 +284,8 @@ EVENTS: dict[str, tuple[str, type[Schema]]] = {
     names.CUSTOMER_ASSIGNED: (names.ASSIGNMENT_EVENTS, CustomerAssigned),
     names.NOTIFICATION_SENT: (names.NOTIFICATION_EVENTS, NotificationOutcome),
     names.NOTIFICATION_FAILED: (names.NOTIFICATION_EVENTS, NotificationOutcome),
+    names.CUSTOMER_ERASURE_REQUESTED: (names.INGESTION_EVENTS, CustomerErasureRequested),
+    names.CUSTOMER_ERASED: (names.DEDUP_EVENTS, CustomerErased),
 }
 
 

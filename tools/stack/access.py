@@ -13,7 +13,9 @@ the queue. nameko needs, per service S:
   * `nameko-rpc`: configure, read (bind rpc-S), write (publish replies); a topic
     permission limits that write to reply routing keys (uuids), so S cannot send RPC
     requests to other services;
-  * ingestion also owns `crm.intake` (exchange) and `crm.intake.ingestion` (queue).
+  * ingestion also owns `crm.intake` (exchange) and its queues `crm.intake.ingestion`
+    (records) and `crm.intake.erase` (erasure requests), and consumes `dedup.events`
+    (`customer.erased`).
 `upstream` may only publish to `crm.intake`. The crm command stays on `guest`
 (administrator, loopback only).
 """
@@ -29,12 +31,13 @@ import urllib.request
 
 # which exchanges each service consumes from, when its package cannot be inspected
 SOURCES = {
-    "ingestion": ("crm.intake",),
+    "ingestion": ("crm.intake", "dedup.events"),
     "dedup": ("ingestion.events",),
     "tiering": ("dedup.events",),
-    "assignment": ("tiering.events",),
+    "assignment": ("tiering.events", "dedup.events"),
     "notification": ("assignment.events", "tiering.events", "dedup.events"),
 }
+INTAKE_QUEUES = ("crm.intake.ingestion", "crm.intake.erase")
 UPSTREAM = "upstream"
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 DEAD_LETTER_EXCHANGE = "crm.dead-letter"
@@ -49,7 +52,7 @@ def consumed(service: str) -> tuple[list[str], list[str]]:
         cls = next(v for v in vars(module).values()
                    if isinstance(v, type) and getattr(v, "name", None) == service)
     except Exception:  # noqa: BLE001 - not installed here: the static map
-        return list(SOURCES[service]), ([r"crm.intake.ingestion"] if service == "ingestion" else [])
+        return list(SOURCES[service]), (list(INTAKE_QUEUES) if service == "ingestion" else [])
     exchanges, queues = [], []
     for attr in dir(cls):
         for entry in getattr(getattr(cls, attr, None), "nameko_entrypoints", ()):

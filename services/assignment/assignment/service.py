@@ -13,14 +13,19 @@ from contracts.schemas import load_event
 
 from . import metrics
 from .dependencies import Policy
+from .domain.erasure import is_erasure_removal
 from .domain.plan import ASSIGN, KEEP, RELEASE, plan, survivor_manager
 from .domain.roles import eligible, roles_for
-
-SEAT_ATTEMPTS = 8
+from .erasure import Erasure
 from .storage import AssignmentStore
 
+SEAT_ATTEMPTS = 8
 
-class AssignmentService(ServiceBase):
+
+class AssignmentService(Erasure, ServiceBase):
+    """`on_customer_erased` (right to be forgotten) comes from the Erasure mixin; an
+    erased customer is never seated again (checked before every new seat)."""
+
     name = "assignment"
     store = MongoStore(AssignmentStore)
     policy = Policy()
@@ -31,6 +36,8 @@ class AssignmentService(ServiceBase):
         event = load_event(names.TIER_CHANGED, payload)
         if event["scheme"] != self.policy.scheme:
             return
+        if is_erasure_removal(event):
+            return  # on_customer_erased ends it, with reason "erased"
         if event["direction"] == "removed":
             self._merged_away(event)
             return
@@ -46,6 +53,8 @@ class AssignmentService(ServiceBase):
             self._move(event["customer_id"], None, current, decision.reason, context,
                        event["event_id"])
         elif decision.action == ASSIGN:
+            if self.store.is_erased(event["customer_id"]):
+                return  # a late or stray tier event: an erased customer stays out
             self.seat(context, decision.roles, decision.reason, current, event["event_id"])
         else:
             self.store.drop_from_backlog(event["customer_id"])
@@ -140,6 +149,9 @@ class AssignmentService(ServiceBase):
             team_key = (row.get("branch"), tuple(row["roles"]))
             if team_key in blocked or not self.store.claim_waiting(row["_id"]):
                 continue
+            if self.store.is_erased(row["_id"]):  # erased while waiting
+                self.store.drop_from_backlog(row["_id"])
+                continue
             context = {"customer_id": row["_id"], "branch": row.get("branch"),
                        "tier": row.get("tier"), "registered_by": row.get("registered_by"),
                        "display": row.get("display")}
@@ -195,6 +207,8 @@ class AssignmentService(ServiceBase):
         current = self.store.current(customer_id)
         if manager is None or not manager.get("active"):
             raise ValueError(f"no active maintainer {manager_id}")
+        if self.store.is_erased(customer_id):
+            raise ValueError(f"customer {customer_id} has been erased")
         if current and current["manager_id"] == manager_id:
             return {"customer_id": customer_id, "manager_id": manager_id, "changed": False}
         if not self.store.take_seat(manager_id):

@@ -12,6 +12,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from .domain.erasure import PERSONAL_FIELDS, history_row
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -24,6 +26,8 @@ class AssignmentStore:
         self.assignments = db["assignments"]
         self.backlog = db["backlog"]
         self.history = db["assignment_history"]
+        self.erased = db["erased"]  # tombstones: _id = customer id, so lookups need no index
+        self.outbox = db["outbox"]  # common.events.Outbox's rows, in this service's database
 
     def ensure_indexes(self) -> None:
         self.managers.create_index([("branch", ASCENDING), ("role", ASCENDING),
@@ -31,6 +35,7 @@ class AssignmentStore:
         self.assignments.create_index([("manager_id", ASCENDING)])
         self.backlog.create_index([("since", ASCENDING)])
         self.history.create_index([("customer_id", ASCENDING), ("at", ASCENDING)])
+        self.outbox.create_index([("body.customer_id", ASCENDING)])  # erasure: events about one
 
     # -- roster ---------------------------------------------------------------------
     def upsert_manager(self, manager: dict) -> str:
@@ -159,3 +164,42 @@ class AssignmentStore:
 
     def backlog_size(self) -> int:
         return self.backlog.count_documents({})
+
+    # -- erasure --------------------------------------------------------------------
+    def is_erased(self, customer_id: str) -> bool:
+        return self.erased.find_one({"_id": customer_id}, {"_id": 1}) is not None
+
+    def mark_erased(self, customer_id: str, erased_at: datetime, release: dict | None) -> dict:
+        """Upsert the tombstone; remember the assignment being ended (if any) on it."""
+        update: dict = {"$setOnInsert": {"erased_at": erased_at}}
+        if release:
+            update["$set"] = {"release": release}
+        return self.erased.find_one_and_update({"_id": customer_id}, update, upsert=True,
+                                               return_document=ReturnDocument.AFTER)
+
+    def end_assignment(self, customer_id: str, manager_id: str) -> bool:
+        """Delete the assignment if it is still with `manager_id` (compare-and-delete)."""
+        done = self.assignments.delete_one({"_id": customer_id, "manager_id": manager_id})
+        return done.deleted_count == 1
+
+    def note_release(self, customer_id: str, release: dict) -> None:
+        row = history_row(customer_id, release, _now())
+        self.history.update_one({"_id": row.pop("_id")}, {"$setOnInsert": row}, upsert=True)
+
+    def claim_seat_release(self, customer_id: str, cause_id: str) -> bool:
+        """True exactly once per ended assignment: only then is the seat given back, so
+        a redelivery never frees it twice (a crash right after this leaves it taken,
+        the safe side: capacity is never exceeded)."""
+        return self.erased.update_one(
+            {"_id": customer_id, "release.cause_id": cause_id, "release.seat_freed": {"$ne": True}},
+            {"$set": {"release.seat_freed": True}}).modified_count == 1
+
+    def forget(self, customer_ids: list[str]) -> None:
+        """Out of the backlog, and no personal display left on any row of theirs, nor in
+        the bodies of this service's stored events (a pending one must not go out with it)."""
+        self.backlog.delete_many({"_id": {"$in": customer_ids}})
+        unset = {"$unset": {f: "" for f in PERSONAL_FIELDS}}
+        self.assignments.update_many({"_id": {"$in": customer_ids}}, unset)
+        self.history.update_many({"customer_id": {"$in": customer_ids}}, unset)
+        self.outbox.update_many({"body.customer_id": {"$in": customer_ids}},
+                                {"$set": {f"body.{f}": {} for f in PERSONAL_FIELDS}})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 
 import eventlet
@@ -17,10 +18,14 @@ from contracts.schemas import load_event
 from . import metrics
 from .dependencies import Matching
 from .domain.clusters import build_golden, choose_survivor, merge_goldens
+from .domain.erasure import UnknownCustomer
 from .domain.keys import blocking_keys
 from .domain.resolve import resolve
 from .domain.snapshot import cluster_line, golden_keys, public_view
+from .erasure import drop_if_erased, erase_person
 from .storage import Conflict, DedupStore
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12  # with the backoff below, longer than a dead replica's claims last
 CLAIMED_KEYS = ("nid:", "ph:", "em:", "nd:")
@@ -59,6 +64,8 @@ class DedupService(ServiceBase):
             members = [m for m in current["member_records"]
                        if m["record_id"] != record["record_id"]] + [record]
             self._rewrite(current, members, cause, record, names.CUSTOMER_UPDATED)
+            return
+        if drop_if_erased(self.store, record):
             return
         keys = blocking_keys(record)
         candidates = self.store.candidates(keys, self.matching.max_block,
@@ -121,6 +128,33 @@ class DedupService(ServiceBase):
                           record["correlation_id"] if record else None)
         self.events.publish_staged()
         return golden
+
+    # -- erasure (right to be forgotten) ---------------------------------------------
+    @event_handler("ingestion", names.CUSTOMER_ERASURE_REQUESTED)
+    @reliable
+    def on_erasure_requested(self, payload: dict) -> None:
+        """An upstream erasure request. Nobody to erase (unknown id, or the record not
+        placed yet) parks the message after a few tries, for an operator to replay."""
+        request = load_event(names.CUSTOMER_ERASURE_REQUESTED, payload)
+        try:
+            erase_person(self, request.get("customer_id"), request.get("record_id"),
+                         request["requested_by"], request.get("reason") or "",
+                         request["correlation_id"])
+        except UnknownCustomer as exc:
+            log.warning("erasure request %s: %s", request["event_id"], exc)
+            raise
+
+    @rpc
+    def erase(self, customer_id: str, requested_by: str, reason: str = "") -> dict:
+        """Erase a customer (`crm erase`): seal the golden customer and its copies and
+        announce customer.erased. Repeating it returns the same result."""
+        if not customer_id.strip() or not requested_by.strip():
+            raise ValueError("erase: customer_id and requested_by are required")
+        try:
+            return erase_person(self, customer_id.strip(), None, requested_by.strip(),
+                                reason)
+        except UnknownCustomer as exc:
+            raise ValueError(str(exc)) from None
 
     # -- review and repair ----------------------------------------------------------
     @rpc

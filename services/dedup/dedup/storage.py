@@ -35,6 +35,8 @@ class DedupStore:
         self.customers.create_index([("members", ASCENDING)])
         self.customers.create_index([("has_contact", ASCENDING), ("active", ASCENDING)])
         self.reviews.create_index([("status", ASCENDING)])
+        # an erasure deletes every claim of the customer, also of keys it no longer has
+        self.claims.create_index([("customer_id", ASCENDING)])
 
     # -- reading --------------------------------------------------------------------
     def owner_of_record(self, record_id: str) -> dict | None:
@@ -42,6 +44,11 @@ class DedupStore:
 
     def get(self, customer_id: str) -> dict | None:
         return self.customers.find_one({"_id": customer_id})
+
+    def erased_holder(self, record_id: str) -> dict | None:
+        """The erased golden whose members included this record (its tombstone)."""
+        return self.customers.find_one({"members": record_id, "erased": True,
+                                        "merged_into": {"$exists": False}})
 
     def candidates(self, keys: list[str], max_block: int, max_candidates: int) -> list[dict]:
         """Active goldens sharing keys, most shared first; oversized blocks carry no signal."""
@@ -105,6 +112,31 @@ class DedupStore:
         if done.matched_count != 1:
             raise Conflict(customer_id)
 
+    # -- erasure --------------------------------------------------------------------
+    def seal(self, sealed: dict, revision: int) -> None:
+        """Replace a golden by its sealed form if nobody changed it since `revision`."""
+        done = self.customers.replace_one({"_id": sealed["_id"], "revision": revision}, sealed)
+        if done.matched_count != 1:
+            raise Conflict(sealed["_id"])
+
+    def unsealed(self, customer_ids: list[str]) -> list[dict]:
+        return list(self.customers.find({"_id": {"$in": customer_ids},
+                                         "erased": {"$ne": True}}))
+
+    def overwrite(self, sealed: dict) -> None:
+        """Seal a golden merged away earlier (inactive: nobody writes it any more)."""
+        self.customers.replace_one({"_id": sealed["_id"], "erased": {"$ne": True}}, sealed)
+
+    def forget_claims(self, customer_ids: list[str]) -> int:
+        return self.claims.delete_many({"customer_id": {"$in": customer_ids}}).deleted_count
+
+    def close_reviews_of(self, customer_ids: list[str]) -> int:
+        """Open reviews that would compare anyone with the erased customer."""
+        return self.reviews.update_many(
+            {"status": "open", "$or": [{"customer_id": {"$in": customer_ids}},
+                                       {"candidate_id": {"$in": customer_ids}}]},
+            {"$set": {"status": "erased", "closed_at": _now()}}).modified_count
+
     # -- reviews --------------------------------------------------------------------
     def open_review(self, record_id: str, customer_id: str, candidate_id: str,
                     score: float) -> str:
@@ -138,6 +170,9 @@ class DedupStore:
 
     def counts(self) -> dict:
         return {"customers": self.customers.count_documents({"active": True}),
-                "merged_away": self.customers.count_documents({"active": False}),
+                "merged_away": self.customers.count_documents(
+                    {"active": False, "merged_into": {"$exists": True}}),
+                "erased": self.customers.count_documents({"erased": True,
+                                                          "merged_into": {"$exists": False}}),
                 "open_reviews": self.reviews.count_documents({"status": "open"})}
 

@@ -37,3 +37,9 @@ def source_label(source: object) -> str:
     if not isinstance(source, str) or not source.strip():
         return "-"
     return re.sub(r"\d{7,}", lambda m: m.group(0)[:6] + "~", _SAFE.sub("_", source))[:40]
+
+ERASURE_REQUESTS = Counter("crm_ingestion_erasure_requests_total",
+                           "Upstream erasure requests, by outcome (requested/rejected).",
+                           ["outcome"])
+RECORDS_ERASED = Counter("crm_ingestion_records_erased_total",
+                         "Accepted records sealed after customer.erased.")

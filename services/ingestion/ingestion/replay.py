@@ -12,6 +12,7 @@ from typing import Any
 
 from . import metrics
 from .domain.repair import CorrectionError, apply_corrections
+from .erasure import request_erasure
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ def replay_rejects(service: Any, reject_id: str | None,
 
 
 def _replay_one(service: Any, reject: dict, corrections: dict | None) -> dict:
+    if not reject.get("raw"):  # an input refused for an erased customer: nothing kept
+        result = {"status": "rejected", "reason": reject["reason"],
+                  "errors": ["nothing of this input was stored; it cannot be replayed"]}
+        service.store.note_replay(reject["_id"], result)
+        return result
     try:
         raw = json.loads(service.pipeline.open_raw(reject["raw"]))
     except ValueError:
@@ -46,7 +52,10 @@ def _replay_one(service: Any, reject: dict, corrections: dict | None) -> dict:
         raw = apply_corrections(raw, corrections)
     except CorrectionError as exc:
         return {"status": "rejected", "reason": "bad_correction", "errors": [str(exc)]}
-    result = service.ingest(raw, "replay", replay=True)
+    if reject.get("channel") == "erase":  # an erasure request, not a record
+        result = request_erasure(service, raw, replay=True)
+    else:
+        result = service.ingest(raw, "replay", replay=True)
     if result["status"] == "rejected":
         service.store.note_replay(reject["_id"], result)
     else:

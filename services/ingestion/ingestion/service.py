@@ -11,6 +11,7 @@ import logging
 
 from kombu import Exchange, Queue
 from nameko.dependency_providers import Config
+from nameko.events import event_handler
 from common.rpcs import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -21,21 +22,30 @@ from common.messaging import UNDECODABLE, tolerant_consume
 from common.mongo import MongoStore
 from common.reliability import reliable
 from contracts import names
+from contracts.schemas import load_event
 
 from . import metrics
+from .audit import AuditTrail
 from .dependencies import Pipeline
+from .domain.erasure import ERASED_ERROR, ERASED_REASON
 from .domain.intake import Accepted, Rejected
 from .domain.repair import field_errors
+from .erasure import request_erasure, seal_erased
 from .replay import replay_rejects
 from .storage import IngestionStore
 
 log = logging.getLogger(__name__)
 
+_INTAKE_EXCHANGE = Exchange(names.INTAKE_EXCHANGE, type="topic", durable=True)
 INTAKE = Queue(names.INTAKE_QUEUE, durable=True, routing_key=names.INTAKE_ROUTING_KEY,
-               exchange=Exchange(names.INTAKE_EXCHANGE, type="topic", durable=True))
+               exchange=_INTAKE_EXCHANGE)
+# Erasure requests get their own queue: a backlog of records never delays them.
+ERASE_QUEUE = "crm.intake.erase"
+ERASE = Queue(ERASE_QUEUE, durable=True, routing_key=names.INTAKE_ERASE_ROUTING_KEY,
+              exchange=_INTAKE_EXCHANGE)
 
 
-class IngestionService(ServiceBase):
+class IngestionService(AuditTrail, ServiceBase):
     name = "ingestion"
     store = MongoStore(IngestionStore)
     pipeline = Pipeline()
@@ -51,6 +61,23 @@ class IngestionService(ServiceBase):
             return
         for raw in body if isinstance(body, list) else [body]:
             self.ingest(raw, "amqp")
+
+    @tolerant_consume(ERASE)
+    @reliable
+    def on_erase_request(self, body) -> None:
+        """Upstream `customer.erase` (one request or an array): validated and passed
+        on to dedup as `customer.erasure_requested`; bad ones become rejects."""
+        if _undecodable(body):
+            self._reject("erase", "undecodable", [body["error"]], body["raw"])
+            return
+        for raw in body if isinstance(body, list) else [body]:
+            request_erasure(self, raw)
+
+    @event_handler("dedup", names.CUSTOMER_ERASED)
+    @reliable
+    def on_customer_erased(self, payload: dict) -> None:
+        """Seal this service's copies of an erased customer's records (idempotent)."""
+        seal_erased(self, load_event(names.CUSTOMER_ERASED, payload))
 
     @http("POST", "/v1/customers")
     def http_intake(self, request) -> Response:
@@ -122,7 +149,9 @@ class IngestionService(ServiceBase):
         doc = self.store.get_reject(reject_id)
         if doc is None:
             return None
-        return {**self.store.reject_view(doc), "raw": self.pipeline.masked_raw(doc["raw"])}
+        raw = doc.get("raw")  # None once erased: nothing of the input was kept
+        return {**self.store.reject_view(doc),
+                "raw": self.pipeline.masked_raw(raw) if raw else None}
 
     @rpc
     def rejects_replay(self, reject_id: str | None = None,
@@ -144,6 +173,8 @@ class IngestionService(ServiceBase):
                             "errors": outcome.errors}
                 return self._reject(channel, outcome.reason, outcome.errors, raw, batch_id, row)
             status, version = self.store.save_record(outcome.record_id, outcome.stored)
+            if status == "erased":
+                return self._reject(channel, ERASED_REASON, [], raw, batch_id, row, replay)
             self._announce(outcome, status, version)
         metrics.ACCEPTED.labels(channel, status).inc()
         return {"status": status, "record_id": outcome.record_id,
@@ -172,11 +203,22 @@ class IngestionService(ServiceBase):
                           key=outcome.record_id)
         self.events.publish_staged()
 
-    def _reject(self, channel, reason, errors, raw, batch_id=None, row=None) -> dict:
-        sealed, excerpt = self.pipeline.seal_raw(raw)
-        source = raw.get("source") if isinstance(raw, dict) else None
+    def _reject(self, channel, reason, errors, raw, batch_id=None, row=None,
+                replay: bool = False) -> dict:
+        """Keep an unusable input (raw encrypted); for an erased (source, external_id)
+        nothing of the input is kept but its key, whatever else was wrong with it."""
+        source, external_id = (_text(raw.get("source")), _text(raw.get("external_id"))) \
+            if isinstance(raw, dict) else (None, None)
+        if reason == ERASED_REASON or (channel != "erase" and source and external_id
+                                       and self.store.is_erased(source, external_id)):
+            reason, errors = ERASED_REASON, [ERASED_ERROR]
+            if replay:
+                return {"status": "rejected", "reason": reason, "errors": errors}
+            sealed, excerpt = None, ""
+        else:
+            sealed, excerpt = self.pipeline.seal_raw(raw)
         reject_id = self.store.add_reject(channel, reason, errors, sealed, excerpt, batch_id,
-                                          row, source if isinstance(source, str) else None)
+                                          row, source, external_id)
         metrics.REJECTED.labels(channel, reason).inc()
         log.info("rejected %s input %s: %s", channel, reject_id, reason)
         return {"status": "rejected", "reason": reason, "errors": errors, "reject_id": reject_id}
@@ -201,6 +243,10 @@ def _short(exc: Exception) -> str:
 def _json(status: int, body: dict) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status,
                     mimetype="application/json")
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _undecodable(body) -> bool:

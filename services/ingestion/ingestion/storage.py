@@ -1,4 +1,8 @@
-"""Ingestion's collections: accepted records, rejects, import batches."""
+"""Ingestion's collections: accepted records, rejects, import batches.
+
+An erased record stays as a sealed tombstone (ids, version, timestamps, `erased`),
+so the unique (source, external_id) key refuses to bring the person back.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,6 +11,8 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 from pymongo.database import Database
+
+from .domain.erasure import record_keys
 
 
 def _now() -> datetime:
@@ -24,17 +30,20 @@ class IngestionStore:
         self.records.create_index([("source", ASCENDING), ("external_id", ASCENDING)], unique=True)
         self.rejects.create_index([("received_at", DESCENDING)])
         self.rejects.create_index([("status", ASCENDING)])
+        self.rejects.create_index([("source", ASCENDING), ("external_id", ASCENDING)])
         self.batches.create_index([("started_at", DESCENDING)])
 
     def save_record(self, record_id: str, doc: dict) -> tuple[str, int]:
-        """Upsert on (source, external_id) -> ('created'|'updated'|'unchanged', version).
+        """Upsert on (source, external_id) -> ('created'|'updated'|'unchanged'|'erased',
+        version).
 
         The version counts content changes; with the record id it names the
-        customer.ingested event, so a redelivery re-derives the same event id.
+        customer.ingested event, so a redelivery re-derives the same event id. An
+        erased record is never written again ('erased'): the caller refuses it.
         """
         key = {"source": doc["source"], "external_id": doc["external_id"]}
         previous = self.records.find_one_and_update(
-            {**key, "content_hash": {"$ne": doc["content_hash"]}},
+            {**key, "content_hash": {"$ne": doc["content_hash"]}, "erased": {"$ne": True}},
             {"$set": {**doc, "record_id": record_id, "updated_at": _now()},
              "$inc": {"version": 1},
              "$push": {"history": {"$each": [{"replaced_at": _now()}], "$slice": -20}}},
@@ -49,15 +58,46 @@ class IngestionStore:
             return self.save_record(record_id, doc)
         if result.upserted_id is not None:
             return "created", 1
-        return "unchanged", self.records.find_one(key, {"version": 1})["version"]
+        current = self.records.find_one(key, {"version": 1, "erased": 1})
+        return ("erased" if current.get("erased") else "unchanged"), current["version"]
 
-    def add_reject(self, channel: str, reason: str, errors: list[str], raw_encrypted: str,
-                   masked_excerpt: str, batch_id: str | None = None, row: int | None = None,
-                   source: str | None = None) -> str:
+    def add_reject(self, channel: str, reason: str, errors: list[str],
+                   raw_encrypted: str | None, masked_excerpt: str, batch_id: str | None = None,
+                   row: int | None = None, source: str | None = None,
+                   external_id: str | None = None) -> str:
+        """Keep an unusable input; external_id (capped) lets an erasure find it later."""
         doc = {"channel": channel, "reason": reason, "errors": errors, "raw": raw_encrypted,
                "excerpt": masked_excerpt, "batch_id": batch_id, "row": row, "source": source,
+               "external_id": external_id[:256] if external_id else None,
                "received_at": _now(), "status": "open"}
         return str(self.rejects.insert_one(doc).inserted_id)
+
+    # -- erasure ----------------------------------------------------------------------
+    def is_erased(self, source: str, external_id: str) -> bool:
+        return self.records.find_one({"source": source, "external_id": external_id,
+                                      "erased": True}, {"_id": 1}) is not None
+
+    def records_named(self, record_ids: list[str]) -> list[dict]:
+        """The accepted records behind record ids, through the unique key index."""
+        pairs = {pair for rid in record_ids for pair in record_keys(rid)}
+        if not pairs:
+            return []
+        wanted = set(record_ids)
+        rows = self.records.find({"$or": [{"source": s, "external_id": e} for s, e in pairs]})
+        return [r for r in rows if f"{r['source']}:{r['external_id']}" in wanted]
+
+    def rejects_naming(self, source: str, external_id: str) -> list[dict]:
+        """Rejects (any status) not yet sealed that carry this key, or carry no
+        external_id at all (kept before it was stored: the caller checks their raw)."""
+        return list(self.rejects.find({"source": source,
+                                       "external_id": {"$in": [external_id, None]},
+                                       "erased": {"$ne": True}}))
+
+    def replace_record(self, sealed: dict) -> None:
+        self.records.replace_one({"_id": sealed["_id"]}, sealed)
+
+    def replace_reject(self, sealed: dict) -> None:
+        self.rejects.replace_one({"_id": sealed["_id"]}, sealed)
 
     def list_rejects(self, status: str = "open", limit: int = 1000) -> list[dict]:
         rows = self.rejects.find({"status": status}).sort("received_at", DESCENDING).limit(limit)

@@ -14,6 +14,9 @@ from pymongo.database import Database
 
 from common.pii import mask_text
 
+from .domain.erasure import seal_followup, seal_prospect
+from .storage import seal_update
+
 OUTCOMES = ("converted", "open", "lost")
 
 
@@ -97,3 +100,9 @@ class FollowUpStore:
                  "converted": len(r["converted"]), "lost": len(r["lost"]),
                  "conversion": round(len(r["converted"]) / len(r["customers"]), 4)}
                 for cls, r in sorted(stats.items())]
+
+    def seal(self, customer_ids: list[str], erased_at: datetime) -> None:
+        """Stop the reminder clocks and strip display and notes of an erased person."""
+        for collection, key, seal in ((self.prospects, "_id", seal_prospect(erased_at)),
+                                      (self.followups, "customer_id", seal_followup())):
+            collection.update_many({key: {"$in": customer_ids}}, seal_update(seal))

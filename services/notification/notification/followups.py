@@ -70,6 +70,8 @@ class FollowUps:
     def followup_record(self, customer_id: str, note: str, outcome: str = "open",
                         by: str | None = None) -> dict:
         """A maintainer followed up: store it and reset the customer's reminder clock."""
+        if self.store.is_erased(customer_id):
+            raise ValueError(f"customer {customer_id} has been erased: nothing is recorded")
         prospect = self.followups.get(customer_id) or {}
         result = self.followups.record(
             customer_id, note, outcome, by,

@@ -15,3 +15,5 @@ FOLLOWUPS = Counter("crm_followups_total", "Follow-ups recorded, by intent class
 CONVERSION = Gauge("crm_followup_conversion_ratio",
                    "Customers converted / customers followed up, by intent class.",
                    ["intent_class"])
+ERASURE_CANCELLED = Counter("crm_notification_erasure_cancelled_total",
+                            "Messages not yet delivered, cancelled because their customer was erased.")

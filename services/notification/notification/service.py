@@ -17,12 +17,16 @@ from contracts.schemas import load_event
 
 from . import metrics
 from .dependencies import Channels
+from .erasure import Erasure
 from .followups import FollowUps
-from .domain import triggers
+from .domain import erasure, triggers
 from .storage import NotificationStore
 
 
-class NotificationService(FollowUps, ServiceBase):
+class NotificationService(Erasure, FollowUps, ServiceBase):
+    """`on_customer_erased` (right to be forgotten) comes from the Erasure mixin; events
+    about an erased customer are handled without its display data and start no reminder."""
+
     name = "notification"
     store = MongoStore(NotificationStore)
     messenger = Channels()
@@ -32,7 +36,8 @@ class NotificationService(FollowUps, ServiceBase):
     @reliable
     def on_assigned(self, payload: dict) -> None:
         event = load_event(names.CUSTOMER_ASSIGNED, payload)
-        self.store.set_maintainer(event["customer_id"], event.get("manager_id"))
+        if self.store.set_maintainer(event["customer_id"], event.get("manager_id")):
+            event = erasure.scrub(event)  # e.g. the "erased" release told to the maintainer
         self.note_manager(event)
         self.notify(event, triggers.for_assigned(event))
 
@@ -40,9 +45,12 @@ class NotificationService(FollowUps, ServiceBase):
     @reliable
     def on_tier_changed(self, payload: dict) -> None:
         event = load_event(names.TIER_CHANGED, payload)
-        maintainer = self.store.maintainer_of(event["customer_id"])
-        self.note_intent(event)
-        self.notify(event, triggers.for_tier_change(event, maintainer))
+        row = self.store.maintenance(event["customer_id"])
+        if row.get("erased"):
+            event = erasure.scrub(event)
+        else:
+            self.note_intent(event)
+        self.notify(event, triggers.for_tier_change(event, row.get("manager_id")))
 
     @event_handler("dedup", names.CUSTOMER_REVIEW_NEEDED)
     @reliable
@@ -57,6 +65,7 @@ class NotificationService(FollowUps, ServiceBase):
                                          self.store.preferences_of(message.recipient))
             doc = self.store.enqueue({
                 "event_id": event["event_id"], "recipient": message.recipient,
+                "subjects": erasure.subjects_of(message.context),
                 "channel": prefs["channel"], "address": prefs["address"],
                 "language": prefs["language"], "template": message.template,
                 "subject": self.messenger.subject(message.template, prefs["language"]),

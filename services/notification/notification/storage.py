@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from bson import ObjectId
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from .domain.erasure import CANCELLABLE, CANCELLED, Seal, cancel_message, seal_message, tombstone
 
 
 LEASE_SECONDS = 30
@@ -27,6 +29,7 @@ class NotificationStore:
         self.outbox.create_index([("event_id", ASCENDING), ("recipient", ASCENDING),
                                   ("channel", ASCENDING)], unique=True)
         self.outbox.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        self.outbox.create_index([("subjects", ASCENDING)])  # erasure: messages about a person
 
     def enqueue(self, doc: dict) -> dict | None:
         """Add a message once per (event, recipient, channel); None when it exists already."""
@@ -50,7 +53,9 @@ class NotificationStore:
             update["status"] = "failed"
         else:
             update["next_attempt_at"] = _now() + timedelta(seconds=delay)
-        self.outbox.update_one({"_id": notification_id}, {"$set": update})
+        # a message cancelled meanwhile (erasure) stays cancelled, never "failed" and requeued
+        self.outbox.update_one({"_id": notification_id, "status": {"$ne": CANCELLED}},
+                               {"$set": update})
 
     def lease_due(self, limit: int = 200) -> list[dict]:
         """Claim due messages one by one, so two replicas never send the same one."""
@@ -87,19 +92,51 @@ class NotificationStore:
         row = self.outbox.find_one({"status": "pending"}, sort=[("created_at", 1)])
         return row["created_at"] if row else None
 
-    def set_maintainer(self, customer_id: str, manager_id: str | None) -> None:
-        self.maintained.update_one({"_id": customer_id}, {"$set": {"manager_id": manager_id}},
-                                   upsert=True)
+    def set_maintainer(self, customer_id: str, manager_id: str | None) -> bool:
+        """Record the maintainer; True when the customer is erased (same round trip)."""
+        row = self.maintained.find_one_and_update(
+            {"_id": customer_id}, {"$set": {"manager_id": manager_id}}, upsert=True,
+            projection={"erased": 1}, return_document=ReturnDocument.AFTER)
+        return bool(row and row.get("erased"))
 
     def maintainer_of(self, customer_id: str) -> str | None:
-        row = self.maintained.find_one({"_id": customer_id})
-        return row.get("manager_id") if row else None
+        return self.maintenance(customer_id).get("manager_id")
+
+    def maintenance(self, customer_id: str) -> dict:
+        """The customer's row: `manager_id`, and `erased` once the person is erased."""
+        return self.maintained.find_one({"_id": customer_id}) or {}
+
+    def is_erased(self, customer_id: str) -> bool:
+        return bool(self.maintenance(customer_id).get("erased"))
+
+    def mark_erased(self, customer_ids: list[str], erased_at: datetime) -> None:
+        """The tombstone every later event checks (upserted: the customer may be unknown)."""
+        seal = tombstone(erased_at)
+        self.maintained.bulk_write([UpdateOne({"_id": cid}, seal_update(seal), upsert=True)
+                                    for cid in customer_ids], ordered=False)
+
+    def seal_messages(self, subject_ids: list[str]) -> int:
+        """Cancel what is not sent yet, then strip the text of every message about the
+        person (both by the `subjects` index). Returns how many were cancelled."""
+        about = {"subjects": {"$in": subject_ids}}
+        cancelled = self.outbox.update_many({**about, "status": {"$in": list(CANCELLABLE)}},
+                                            seal_update(cancel_message())).modified_count
+        self.outbox.update_many({**about, "erased": {"$ne": True}}, seal_update(seal_message()))
+        return cancelled
 
     def preferences_of(self, recipient: str) -> dict:
         return self.preferences.find_one({"_id": recipient}) or {}
 
     def set_preferences(self, recipient: str, prefs: dict) -> None:
         self.preferences.update_one({"_id": recipient}, {"$set": prefs}, upsert=True)
+
+
+def seal_update(seal: Seal) -> dict:
+    """A domain Seal as a MongoDB update document."""
+    update: dict = {"$set": dict(seal.set)}
+    if seal.unset:
+        update["$unset"] = {f: "" for f in seal.unset}
+    return update
 
 
 def _view(r: dict) -> dict:

@@ -25,9 +25,10 @@ class TieringQueries:
                                           "reason", "rules_version", "cause")}
                    | {"at": h["at"].isoformat()}
                    for h in self.history.find({"customer_id": customer_id}).sort("at", 1)]
-        merged = self.customers.find_one({"_id": customer_id}, {"merged_into": 1}) or {}
+        merged = self.customers.find_one({"_id": customer_id},
+                                         {"merged_into": 1, "erased": 1}) or {}
         return {"customer_id": customer_id, "tiers": tiers, "history": history,
-                "merged_into": merged.get("merged_into")}
+                "merged_into": merged.get("merged_into"), "erased": bool(merged.get("erased"))}
 
     def stats(self, branch: str | None = None) -> list[dict]:
         match = {"branch": branch} if branch else {}

@@ -22,6 +22,7 @@ from contracts.schemas import load_event
 from . import metrics
 from .dependencies import Rules
 from .domain.evaluate import evaluate
+from .erasure import Erasure
 from .storage import TieringStore
 
 GAUGE_SECONDS = 30
@@ -29,7 +30,9 @@ RATE_WINDOW_DAYS = 30
 MAX_PAGE = 5000
 
 
-class TieringService(ServiceBase):
+class TieringService(Erasure, ServiceBase):
+    """`on_customer_erased` (right to be forgotten) comes from the Erasure mixin."""
+
     name = "tiering"
     store = MongoStore(TieringStore)
     rules = Rules()

@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterable
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
 
+from .domain.erasure import (removal_history_row, sealed_event_fields, sealed_history_fields,
+                             sealed_snapshot)
 from .queries import TieringQueries
 
 COMPARED = ("tier", "reason", "rules_version", "below_count", "branch")
@@ -27,6 +29,7 @@ class TieringStore(TieringQueries):
         self.tiers = db["tiers"]
         self.history = db["tier_history"]
         self.customers = db["customers"]
+        self.outbox = db["outbox"]  # common.events.Outbox's rows, in this service's database
 
     def ensure_indexes(self) -> None:
         self.tiers.create_index([("customer_id", ASCENDING)])
@@ -34,16 +37,20 @@ class TieringStore(TieringQueries):
         self.history.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
         self.history.create_index([("at", DESCENDING)])
         self.customers.create_index([("active", ASCENDING), ("branch", ASCENDING)])
+        self.outbox.create_index([("body.customer_id", ASCENDING)])  # erasure: events about one
 
     def accept_snapshot(self, customer: dict) -> bool:
         """Keep the newest snapshot only: an older revision arriving late is ignored.
 
         The same revision again is accepted: a redelivery after a crash between this
         write and the tier write must be evaluated (events are derived, so no doubles).
+        An erased customer accepts nothing: its sealed snapshot (or tombstone) makes the
+        update miss and the insert collide, so no stray event brings personal data back.
         """
         revision = customer.get("revision", 0)
         result = self.customers.update_one(
-            {"_id": customer["customer_id"], "revision": {"$lte": revision}},
+            {"_id": customer["customer_id"], "revision": {"$lte": revision},
+             "erased": {"$ne": True}},
             {"$set": {**customer, "revision": revision, "active": True}})
         if result.matched_count:
             return True
@@ -113,3 +120,42 @@ class TieringStore(TieringQueries):
         if branch:
             query["branch"] = branch
         return list(self.customers.find(query).sort("_id", 1).limit(limit))
+
+    # -- erasure --------------------------------------------------------------------
+    def seal_snapshots(self, customer_ids: list[str], erased_at: datetime) -> None:
+        """Replace each snapshot by its sealed form (a tombstone when none is stored).
+
+        Replacing, not $unset-ing, drops every field outside the allow-list, including
+        any a concurrent snapshot write added between the read and this write.
+        """
+        stored = {d["_id"]: d for d in self.customers.find({"_id": {"$in": customer_ids}})}
+        self.customers.bulk_write([
+            ReplaceOne({"_id": cid}, sealed_snapshot(cid, stored.get(cid), erased_at), upsert=True)
+            for cid in customer_ids], ordered=False)
+
+    def tiers_of(self, customer_ids: list[str]) -> list[dict]:
+        return list(self.tiers.find({"customer_id": {"$in": customer_ids}}))
+
+    def retire_tiers(self, had: list[dict], cause: str) -> None:
+        """History rows of the removals first (derived ids: written once), then the
+        tiers go, figures and reasons with them: the customer has left the pool."""
+        if not had:
+            return
+        now = _now()
+        rows = [removal_history_row(t, cause, now) for t in had]
+        self.history.bulk_write([
+            UpdateOne({"_id": row["_id"]},
+                      {"$setOnInsert": {k: v for k, v in row.items() if k != "_id"}},
+                      upsert=True) for row in rows], ordered=False)
+        self.tiers.delete_many({"_id": {"$in": [t["_id"] for t in had]}})
+
+    def seal_history(self, customer_ids: list[str]) -> int:
+        """Strip personal text from the customers' history rows (uses the customer_id index)."""
+        return self.history.update_many(
+            {"customer_id": {"$in": customer_ids}, "sealed": {"$ne": True}},
+            {"$set": sealed_history_fields()}).modified_count
+
+    def seal_outbox(self, customer_ids: list[str]) -> None:
+        """Strip display data from this service's stored events about the customers."""
+        sealed = {f"body.{k}": v for k, v in sealed_event_fields().items()}
+        self.outbox.update_many({"body.customer_id": {"$in": customer_ids}}, {"$set": sealed})

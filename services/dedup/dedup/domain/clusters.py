@@ -31,6 +31,7 @@ _AGGREGATES: dict[str, tuple[str | None, str | None]] = {
     "names": ("name", None),
     "birth_dates": ("birth_date", None),
     "national_id_bis": ("national_id_bi", None),
+    "verified_national_id_bis": ("verified_national_id_bi", None),
     "phone_bis": (None, "phone_bis"),
     "email_bis": (None, "email_bis"),
     "postcodes": ("postcode", None),

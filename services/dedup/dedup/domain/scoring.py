@@ -11,8 +11,9 @@ thresholds. All weights and thresholds are params, the values below are defaults
 Hard rules come first, because some evidence is decisive whatever the rest says:
   * persons never match organizations;
   * the same national id (blind index) is the same customer;
-  * two different national ids are two customers (ingestion validates the check
-    digit, so this is not a typo);
+  * two different national ids are two customers: always when both were verified at
+    intake (CN resident ids: check digit and date, so not a typo), and for every id
+    under the default "veto" policy (the "evidence" policy weighs unverified ones);
   * namesakes: a clearly different birth date with no shared id or contact is a
     different person, however equal the names.
 """
@@ -23,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
-from dedup.plugins.matchers import Matcher
+from dedup.plugins.matchers import Matcher, values
 
 Decision = Literal["match", "possible", "no_match"]
 
@@ -102,6 +103,14 @@ def _decision(score: float, p: Mapping[str, Any]) -> Decision:
     return "no_match"
 
 
+def _verified_apart(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Both sides hold ids verified at intake (check digit and date) and none is shared:
+    two different people, whatever the names and dates say. Only unverified ids
+    (passports, other documents, where a typo is possible) are left to the weights."""
+    mine, theirs = set(values(a, "verified_national_id_bi")), set(values(b, "verified_national_id_bi"))
+    return bool(mine and theirs and not mine & theirs)
+
+
 def decide(a: Mapping[str, Any], b: Mapping[str, Any], matchers: Iterable[Matcher],
            params: Mapping[str, Any] | None = None) -> MatchResult:
     """Score ``a`` against ``b`` (records or golden customers) and decide.
@@ -118,7 +127,8 @@ def decide(a: Mapping[str, Any], b: Mapping[str, Any], matchers: Iterable[Matche
     ident = evidence.get("exact_identifier")
     if ident == 1.0:
         return MatchResult(1.0, "match", evidence, {}, "same_national_id")
-    if ident == 0.0 and p.get("national_id_conflict", "veto") == "veto":
+    if ident == 0.0 and (p.get("national_id_conflict", "veto") == "veto"
+                         or _verified_apart(a, b)):
         return MatchResult(0.0, "no_match", evidence, {}, "different_national_id")
     birth = evidence.get("birth_date")
     if (birth is not None and birth <= p["namesake_birth_date_max"]

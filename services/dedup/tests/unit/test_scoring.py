@@ -104,3 +104,18 @@ def test_merged_params_overlays_partial_weights():
     assert p["weights"]["name"]["agree"] == 3.0
     assert p["weights"]["name"]["disagree"] == DEFAULT_PARAMS["weights"]["name"]["disagree"]
     assert p["prior"] == -4 and DEFAULT_PARAMS["prior"] == -5.0
+
+
+
+def test_verified_ids_that_differ_never_merge_even_under_the_evidence_policy():
+    """Same name, birth date, phone and address, both CN ids verified at intake and
+    different: two people (a bank must not merge them), whatever the weights say."""
+    p = {"national_id_conflict": "evidence", "weights": {"exact_identifier": {"disagree": -4}}}
+    a = rec(national_id_bi="a", verified_national_id_bi="a", phone_bis=["p"], address_bi="x")
+    b = rec(national_id_bi="b", verified_national_id_bi="b", phone_bis=["p"], address_bi="x")
+    r = decide(a, b, M, p)
+    assert r.decision == "no_match" and r.rule == "different_national_id"
+    golden = {**b, "verified_national_id_bis": ["b", "c"]}  # plural form on a golden
+    assert decide(a, golden, M, p).rule == "different_national_id"
+    one_unverified = rec(national_id_bi="b", phone_bis=["p"], address_bi="x")  # passport
+    assert decide(a, one_unverified, M, p).decision == "match"

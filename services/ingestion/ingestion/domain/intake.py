@@ -138,11 +138,13 @@ def _event(record: dict, record_id: str, issues: list, protector: Protector) -> 
     address = record.get("address") or {}
     phones, emails = record.get("phones") or [], record.get("emails") or []
     line = " ".join(filter(None, [address.get("line1"), address.get("line2")]))
+    id_bi = protector.blind_index("nid", record.get("national_id"))
+    verified = record.get("national_id_type") == "cn_resident"  # None unless it validated
     return {
         "record_id": record_id, "source": record["source"], "external_id": record["external_id"],
         "kind": record.get("kind") or "person", "name": record.get("name"),
         "birth_date": record.get("birth_date"), "gender": record.get("gender"),
-        "national_id_bi": protector.blind_index("nid", record.get("national_id")),
+        "national_id_bi": id_bi, "verified_national_id_bi": id_bi if verified else None,
         "phone_bis": [protector.blind_index("phone", p) for p in phones],
         "email_bis": [protector.blind_index("email", e) for e in emails],
         "address_bi": protector.blind_index("addr", line.replace(" ", "").lower()) if line else None,
