@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import audit, commands, erasure, followups, imports, roster
+from . import audit, commands, keys, erasure, followups, imports, roster
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     followups.add_parsers(sub)
     erasure.add_parsers(sub)
     audit.add_parsers(sub)
+    keys.add_parsers(sub)
     return parser
 
 

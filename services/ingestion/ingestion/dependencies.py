@@ -31,6 +31,13 @@ class IntakePipeline:
         text = raw_excerpt(raw)
         return self.protector.encrypt(text), mask_raw_text(text[:300])
 
+    def rotate(self, token: str) -> str:
+        """The same plaintext under the newest key of the ring (key rotation)."""
+        return self.protector.rotate(token)
+
+    def key_ids(self) -> list[str]:
+        return list(self.protector.key_ids)
+
     def open_raw(self, sealed: str) -> str:
         return self.protector.decrypt(sealed)
 

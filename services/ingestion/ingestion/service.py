@@ -26,6 +26,7 @@ from contracts.schemas import load_event
 
 from . import metrics
 from .audit import AuditTrail
+from .keys import KeyRotation
 from .dependencies import Pipeline
 from .domain.erasure import ERASED_ERROR, ERASED_REASON
 from .domain.intake import Accepted, Rejected
@@ -45,7 +46,7 @@ ERASE = Queue(ERASE_QUEUE, durable=True, routing_key=names.INTAKE_ERASE_ROUTING_
               exchange=_INTAKE_EXCHANGE)
 
 
-class IngestionService(AuditTrail, ServiceBase):
+class IngestionService(AuditTrail, KeyRotation, ServiceBase):
     name = "ingestion"
     store = MongoStore(IngestionStore)
     pipeline = Pipeline()
