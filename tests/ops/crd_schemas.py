@@ -11,6 +11,13 @@ additionalProperties false so a misspelt field fails):
   connectionStringSecretName, additionalMongodConfig, statefulSet).
 - ServiceMonitor monitoring.coreos.com/v1: prometheus-operator API (spec.selector,
   endpoints[].port/path/interval/scrapeTimeout/scheme, jobLabel, namespaceSelector).
+- User, Permission, TopicPermission, Exchange, Queue, Binding, Policy rabbitmq.com/v1beta1:
+  RabbitMQ Messaging Topology Operator API (api/v1beta1/*_types.go): every spec has
+  rabbitmqClusterReference {name | connectionSecret, namespace}; User tags (enum)/
+  importCredentialsSecret; (Topic)Permission vhost, user | userReference, permissions
+  {configure, write, read} / {exchange, write, read}; Exchange/Queue name, vhost, type,
+  durable, autoDelete, arguments; Binding vhost, source, destination, destinationType,
+  routingKey, arguments; Policy name, vhost, pattern, applyTo, priority, definition.
 """
 from __future__ import annotations
 
@@ -97,5 +104,67 @@ SERVICE_MONITOR = _resource("monitoring.coreos.com/v1", "ServiceMonitor", {
                 "honorLabels": {"type": "boolean"}, "relabelings": {"type": "array"},
                 "metricRelabelings": {"type": "array"}}}}}})
 
+OBJECT_REF = {"type": "object", "additionalProperties": False, "required": ["name"],
+              "properties": {"name": {"type": "string", "minLength": 1}}}
+CLUSTER_REF = {"type": "object", "additionalProperties": False,
+               "oneOf": [{"required": ["name"]}, {"required": ["connectionSecret"]}],
+               "properties": {"name": {"type": "string", "minLength": 1},
+                              "namespace": {"type": "string"},
+                              "connectionSecret": OBJECT_REF}}
+PATTERN = {"type": "string", "minLength": 1}  # a RabbitMQ (Erlang) regular expression
+VHOST = {"type": "string", "minLength": 1}
+
+
+def _topology(kind: str, required: list[str], properties: dict, **extra) -> dict:
+    """A Messaging Topology Operator object: spec.rabbitmqClusterReference always required."""
+    return _resource("rabbitmq.com/v1beta1", kind, {
+        "type": "object", "additionalProperties": False,
+        "required": ["rabbitmqClusterReference", *required],
+        "properties": {"rabbitmqClusterReference": CLUSTER_REF, **properties}, **extra})
+
+
+USER_OR_REFERENCE = [{"required": ["user"]}, {"required": ["userReference"]}]
+
+TOPOLOGY_USER = _topology("User", [], {
+    "tags": {"type": "array", "items": {"enum": ["management", "policymaker", "monitoring",
+                                                 "administrator"]}},
+    "importCredentialsSecret": OBJECT_REF})
+
+TOPOLOGY_PERMISSION = _topology("Permission", ["vhost", "permissions"], {
+    "vhost": VHOST, "user": {"type": "string"}, "userReference": OBJECT_REF,
+    "permissions": {"type": "object", "additionalProperties": False,
+                    "properties": {"configure": PATTERN, "write": PATTERN, "read": PATTERN}}},
+    oneOf=USER_OR_REFERENCE)
+
+TOPOLOGY_TOPIC_PERMISSION = _topology("TopicPermission", ["vhost", "permissions"], {
+    "vhost": VHOST, "user": {"type": "string"}, "userReference": OBJECT_REF,
+    "permissions": {"type": "object", "additionalProperties": False, "required": ["exchange"],
+                    "properties": {"exchange": {"type": "string", "minLength": 1},
+                                   "write": PATTERN, "read": PATTERN}}},
+    oneOf=USER_OR_REFERENCE)
+
+_DECLARED = {"name": {"type": "string", "minLength": 1}, "vhost": VHOST,
+             "durable": {"type": "boolean"}, "autoDelete": {"type": "boolean"},
+             "arguments": {"type": "object"}}
+
+TOPOLOGY_EXCHANGE = _topology("Exchange", ["name"], {
+    **_DECLARED, "type": {"type": "string"}})
+
+TOPOLOGY_QUEUE = _topology("Queue", ["name"], {
+    **_DECLARED, "type": {"enum": ["classic", "quorum", "stream"]}})
+
+TOPOLOGY_BINDING = _topology("Binding", ["source", "destination", "destinationType"], {
+    "vhost": VHOST, "source": {"type": "string"}, "destination": {"type": "string"},
+    "destinationType": {"enum": ["exchange", "queue"]}, "routingKey": {"type": "string"},
+    "arguments": {"type": "object"}})
+
+TOPOLOGY_POLICY = _topology("Policy", ["name", "pattern", "definition"], {
+    "name": {"type": "string", "minLength": 1}, "vhost": VHOST, "pattern": PATTERN,
+    "applyTo": {"enum": ["queues", "classic_queues", "quorum_queues", "exchanges", "all"]},
+    "priority": {"type": "integer"}, "definition": {"type": "object", "minProperties": 1}})
+
 SCHEMAS = {"RabbitmqCluster": RABBITMQ_CLUSTER, "MongoDBCommunity": MONGODB_COMMUNITY,
-           "ServiceMonitor": SERVICE_MONITOR}
+           "ServiceMonitor": SERVICE_MONITOR, "User": TOPOLOGY_USER,
+           "Permission": TOPOLOGY_PERMISSION, "TopicPermission": TOPOLOGY_TOPIC_PERMISSION,
+           "Exchange": TOPOLOGY_EXCHANGE, "Queue": TOPOLOGY_QUEUE, "Binding": TOPOLOGY_BINDING,
+           "Policy": TOPOLOGY_POLICY}

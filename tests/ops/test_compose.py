@@ -14,6 +14,8 @@ import jsonschema
 import pytest
 import yaml
 
+from tools.stack import access
+
 from .tools import ROOT, SERVICES
 
 SCHEMA = json.loads((Path(__file__).with_name("compose-spec.json")).read_text())
@@ -59,6 +61,34 @@ def test_service_is_built_from_its_dockerfile_and_scalable(service):
     depends = spec["depends_on"]
     assert depends["rabbitmq"]["condition"] == depends["mongo"]["condition"] == "service_healthy"
     assert f"mongodb://{service}:" in spec["environment"]["MONGO_URI"], "one Mongo user per service"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_connects_to_rabbitmq_as_its_own_user(service):
+    spec = COMPOSE["services"][service]
+    key = access.password_key(service)
+    assert key == f"AMQP_PASSWORD_{service.upper()}"
+    assert spec["environment"]["AMQP_URI"] == f"amqp://{service}:${{{key}}}@rabbitmq:5672/"
+    assert "RABBITMQ_DEFAULT" not in json.dumps(spec["environment"]), "not as the administrator"
+    assert spec["depends_on"]["broker-access"] == {"condition": "service_completed_successfully"}
+
+
+def test_broker_access_creates_the_users_before_the_services_start():
+    job = COMPOSE["services"]["broker-access"]
+    assert job["image"] == "python:3.11-slim", "a plain python: access.py is stdlib-only"
+    assert job["restart"] == "no"
+    assert "./tools:/app/tools:ro" in job["volumes"] and job["working_dir"] == "/app"
+    command = job["command"] if isinstance(job["command"], str) else " ".join(job["command"])
+    assert command == "python -m tools.stack.access --apply"
+    assert job["env_file"] == [".env"]
+    assert job["environment"]["RABBITMQ_MANAGEMENT_URL"] == "http://rabbitmq:15672"
+    assert job["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
+    assert job["networks"] == ["crm"] and "ports" not in job
+    example = (ROOT / ".env.example").read_text()
+    # everything `--apply` reads besides RABBITMQ_MANAGEMENT_URL comes from .env
+    for key in ("RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS",
+                *(access.password_key(u) for u in access.users())):
+        assert re.search(rf"^{key}=", example, re.M), f".env.example lacks {key}"
 
 
 def test_no_hard_coded_secrets():

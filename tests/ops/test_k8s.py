@@ -6,12 +6,15 @@ the small schemas in crd_schemas.py.
 """
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+
+from tools.stack import access
 
 from .crd_schemas import SCHEMAS
 from .tools import K8S_DIR, SERVICES, require_tool, run
@@ -66,6 +69,16 @@ def test_validators_reject_mistakes():
     bad_rabbit = {"apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
                   "metadata": {"name": "x"}, "spec": {"replica": 3}}
     assert list(jsonschema.Draft202012Validator(SCHEMAS["RabbitmqCluster"]).iter_errors(bad_rabbit))
+    good = next(d for d in access.k8s_resources() if d["kind"] == "Permission")
+    assert not list(jsonschema.Draft202012Validator(SCHEMAS["Permission"]).iter_errors(good))
+    misspelt = {**good, "spec": {**good["spec"], "permisions": good["spec"]["permissions"]}}
+    no_user = {**good, "spec": {k: v for k, v in good["spec"].items() if k != "userReference"}}
+    no_cluster = {**good, "spec": {k: v for k, v in good["spec"].items()
+                                   if k != "rabbitmqClusterReference"}}
+    bad_tag = {"apiVersion": "rabbitmq.com/v1beta1", "kind": "User", "metadata": {"name": "x"},
+               "spec": {"tags": ["admin"], "rabbitmqClusterReference": {"name": "c"}}}
+    for bad_doc in (misspelt, no_user, no_cluster, bad_tag):
+        assert list(jsonschema.Draft202012Validator(SCHEMAS[bad_doc["kind"]]).iter_errors(bad_doc))
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -83,6 +96,19 @@ def test_each_service_has_its_objects(rendered, target, service):
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     env = {e["name"]: e for e in container["env"]}
     assert env["MONGO_URI"]["valueFrom"]["secretKeyRef"]["name"] == f"crm-mongodb-{service}"
+    # its own RabbitMQ user: the Secret the Topology Operator writes for User crm-<service>
+    for var, key in (("RABBITMQ_USERNAME", "username"), ("RABBITMQ_PASSWORD", "password")):
+        assert env[var]["valueFrom"]["secretKeyRef"] == {
+            "name": f"crm-{service}-user-credentials", "key": key}
+    assert env["AMQP_URI"]["value"] == \
+        "amqp://$(RABBITMQ_USERNAME):$(RABBITMQ_PASSWORD)@crm-rabbitmq:5672/"
+    user = by_kind(docs, "User")[f"crm-{service}"]
+    permission = by_kind(docs, "Permission")[f"crm-{service}"]["spec"]
+    assert permission["userReference"]["name"] == user["metadata"]["name"]
+    assert permission["permissions"] == access.permissions(service)
+    topic = by_kind(docs, "TopicPermission")[f"crm-{service}"]["spec"]
+    assert topic["userReference"]["name"] == user["metadata"]["name"]
+    assert topic["permissions"]["exchange"] == "nameko-rpc"
     assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
 
     labels = deployment["spec"]["selector"]["matchLabels"]
@@ -118,6 +144,34 @@ def test_rabbitmq_cluster_and_mongodb_replica_set(rendered, target):
                                                                   for u in users.values()}
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_rabbitmq_users_and_their_credentials(rendered, target):
+    docs = rendered[target]
+    cluster = by_kind(docs, "RabbitmqCluster")["crm-rabbitmq"]["metadata"]["name"]
+    users = by_kind(docs, "User")
+    assert set(users) == {f"crm-{u}" for u in access.users()}
+    upstream = by_kind(docs, "Permission")["crm-upstream"]["spec"]["permissions"]
+    assert upstream == access.upstream_permissions()
+    assert "crm-upstream" not in by_kind(docs, "TopicPermission")
+    for doc in docs:
+        if doc["apiVersion"] == "rabbitmq.com/v1beta1" and doc["kind"] != "RabbitmqCluster":
+            assert doc["spec"]["rabbitmqClusterReference"] == {"name": cluster}, doc["kind"]
+    assert by_kind(docs, "Policy")["crm-pipeline-dead-letter"]["spec"]["definition"] == {
+        "dead-letter-exchange": access.DEAD_LETTER_EXCHANGE}
+    for deployment in by_kind(docs, "Deployment").values():  # the admin is the operator's only
+        assert "crm-rabbitmq-default-user" not in yaml.safe_dump(deployment)
+    if target == "base":
+        return
+    secrets = by_kind(docs, "Secret")
+    for user in access.users():
+        imported = users[f"crm-{user}"]["spec"]["importCredentialsSecret"]["name"]
+        assert imported == f"crm-amqp-{user}"
+        assert imported in secrets, f"the overlay generates no Secret {imported} (no hash suffix)"
+        data = secrets[imported]["data"]
+        assert set(data) == {"username", "password"}, "the operator imports exactly these keys"
+        assert base64.b64decode(data["username"]).decode() == user
+
+
 def test_overlays_size_the_environments(rendered):
     dev, prod = rendered["overlays/dev"], rendered["overlays/prod"]
     assert {d["metadata"].get("namespace") for d in dev if d["kind"] != "Namespace"} == {"crm-dev"}
@@ -137,4 +191,4 @@ def test_no_secret_values_in_the_repository():
             for doc in yaml.safe_load_all(path.read_text()):
                 assert not (doc and doc.get("kind") == "Secret"), f"{path} commits a Secret"
     ignored = (K8S_DIR / ".gitignore").read_text().split()
-    assert {"secrets.env", "mongodb-passwords.env"} <= set(ignored)
+    assert {"secrets.env", "mongodb-passwords.env", "**/amqp-users/*.env"} <= set(ignored)

@@ -1,7 +1,12 @@
-"""Least privilege on the local broker: one RabbitMQ user per service, plus `upstream`.
+"""Least privilege on the broker: one RabbitMQ user per service, plus `upstream`.
 
 Applied through the management API (one HTTP call per setting, idempotent) rather
-than `rabbitmqctl`, which boots an Erlang VM per call (~1.5 s each).
+than `rabbitmqctl`, which boots an Erlang VM per call (~1.5 s each):
+  * the local stack calls `apply(mgmt_port, passwords)` (loopback `guest`);
+  * Compose runs `python -m tools.stack.access --apply` once (service broker-access, a
+    plain python image: standard library only, permissions from the static map);
+  * Kubernetes gets the same users as RabbitMQ Messaging Topology Operator objects,
+    `python -m tools.stack.access --k8s > deploy/k8s/base/rabbitmq-access.yaml`.
 
 RabbitMQ checks: declare/delete = configure on the resource; bind = write on the
 queue + read on the exchange; publish = write on the exchange; consume = read on
@@ -17,14 +22,19 @@ the queue. nameko needs, per service S:
     (records) and `crm.intake.erase` (erasure requests), and consumes `dedup.events`
     (`customer.erased`).
 `upstream` may only publish to `crm.intake`. The crm command stays on `guest`
-(administrator, loopback only).
+(administrator, loopback only) in the local stack, on the administrator elsewhere.
 """
 from __future__ import annotations
 
+import argparse
 import base64
 import importlib
 import json
+import os
+import re
 import secrets
+import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -44,15 +54,35 @@ DEAD_LETTER_EXCHANGE = "crm.dead-letter"
 DEAD_LETTER_QUEUE = "dead-letters"  # not "crm.*"/"evt-*": `crm drain` must not wait on it
 
 
-def consumed(service: str) -> tuple[list[str], list[str]]:
+def consumed(service: str, source: str = "auto") -> tuple[list[str], list[str]]:
     """(exchanges, plain queues) the service's entrypoints consume, read from its class,
-    so a handler added later gets its permission without editing this file."""
+    so a handler added later gets its permission without editing this file.
+
+    source: "auto" (the package if importable, else the static map), "package" (the
+    package only; ImportError/LookupError when it cannot be inspected) or "static" (the map
+    SOURCES/INTAKE_QUEUES only, as in a plain python container)."""
+    if source == "static":
+        return _static(service)
+    if source not in ("auto", "package"):
+        raise ValueError(f"source must be auto, package or static, not {source!r}")
     try:
-        module = importlib.import_module(f"{service}.service")
-        cls = next(v for v in vars(module).values()
-                   if isinstance(v, type) and getattr(v, "name", None) == service)
+        return _inspect(service)
     except Exception:  # noqa: BLE001 - not installed here: the static map
-        return list(SOURCES[service]), (list(INTAKE_QUEUES) if service == "ingestion" else [])
+        if source == "package":
+            raise
+        return _static(service)
+
+
+def _static(service: str) -> tuple[list[str], list[str]]:
+    return list(SOURCES[service]), (list(INTAKE_QUEUES) if service == "ingestion" else [])
+
+
+def _inspect(service: str) -> tuple[list[str], list[str]]:
+    module = importlib.import_module(f"{service}.service")
+    cls = next((v for v in vars(module).values()
+                if isinstance(v, type) and getattr(v, "name", None) == service), None)
+    if cls is None:
+        raise LookupError(f"no nameko service class named {service!r} in {module.__name__}")
     exchanges, queues = [], []
     for attr in dir(cls):
         for entry in getattr(getattr(cls, attr, None), "nameko_entrypoints", ()):
@@ -69,12 +99,16 @@ def _q(name: str) -> str:
     return name.replace(".", r"\.")
 
 
-def permissions(service: str) -> dict[str, str]:
-    """The three regexes for one service user (see the module docstring)."""
+def permissions(service: str, source: str = "auto") -> dict[str, str]:
+    """The three regexes for one service user (see the module docstring).
+
+    Sources and queues are sorted, so the regexes are the same strings whether they come
+    from the packages or from the static map (`source`, see `consumed`)."""
     own = [rf"{_q(service)}\.events", rf"evt-.+--{_q(service)}\..+", rf"rpc-{_q(service)}",
            "nameko-rpc"]
-    exchanges, plain = consumed(service)
-    sources = [_q(s) for s in exchanges if s != f"{service}.events"]
+    exchanges, plain = consumed(service, source)
+    plain = sorted(set(plain))
+    sources = [_q(s) for s in sorted(set(exchanges)) if s != f"{service}.events"]
     queues = [rf"evt-.+--{_q(service)}\..+", rf"rpc-{_q(service)}", *map(_q, plain)]
     own += map(_q, plain)
     configure = own + sources
@@ -103,42 +137,239 @@ def new_passwords() -> dict[str, str]:
     return {password_key(u): secrets.token_hex(16) for u in users()}
 
 
-class Management:
-    """The few management-API calls we need, as the loopback administrator."""
+TOPIC_PERMISSION = {"exchange": "nameko-rpc", "write": f"^{UUID}$", "read": ".*"}
+# a safety net: anything a pipeline queue rejects without requeue lands here
+DEAD_LETTER_POLICY = {"name": "pipeline-dead-letter", "pattern": r"^(evt-|crm\.intake\.)",
+                      "apply-to": "queues", "priority": 0,
+                      "definition": {"dead-letter-exchange": DEAD_LETTER_EXCHANGE}}
 
-    def __init__(self, port: int, user: str = "guest", password: str = "guest"):
-        self.base = f"http://127.0.0.1:{port}/api"
+
+class Management:
+    """The few management-API calls we need, as an administrator.
+
+    `base` is a port on 127.0.0.1 (the local stack's loopback `guest`) or a base URL such
+    as http://rabbitmq:15672 (Compose's broker-access job)."""
+
+    def __init__(self, port: int | str, user: str = "guest", password: str = "guest"):
+        self.base = management_api(port)
         self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.retry_until, self.retry_interval = 0.0, 2.0  # no retries unless wait_ready
+
+    def request(self, path: str, body: dict | None = None, method: str = "GET") -> bytes:
+        """One call; until `retry_until` (set by `wait_ready`) a broker still booting
+        (connection refused, timeout, 5xx) is retried, any other error raised at once."""
+        while True:
+            try:
+                return self._call(path, body, method)
+            except (urllib.error.URLError, OSError) as exc:
+                transient = not isinstance(exc, urllib.error.HTTPError) or exc.code >= 500
+                if not transient or time.monotonic() >= self.retry_until:
+                    raise
+                print(f"broker-access: management API at {self.base} not ready ({exc}); "
+                      "retrying", file=sys.stderr, flush=True)
+                time.sleep(self.retry_interval)
+
+    def _call(self, path: str, body: dict | None, method: str) -> bytes:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.base}/{path}", data=data, method=method)
+        request.add_header("Authorization", self.auth)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.read()
 
     def put(self, path: str, body: dict, method: str = "PUT") -> None:
-        request = urllib.request.Request(f"{self.base}/{path}", data=json.dumps(body).encode(),
-                                         method=method)
-        request.add_header("Authorization", self.auth)
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=15):
-            pass
+        self.request(path, body, method)
+
+    def wait_ready(self, timeout: float = 60.0, interval: float = 2.0) -> None:
+        """Until the API answers, for up to `timeout` s; the calls that follow keep
+        retrying transient errors until the same deadline. Wrong credentials (401) or
+        any other 4xx fail at once."""
+        self.retry_until, self.retry_interval = time.monotonic() + timeout, interval
+        self.request("whoami")
 
 
-def apply(mgmt_port: int, passwords: dict[str, str], vhost: str = "/") -> None:
-    """Create/refresh the users, their permissions, and the dead-letter policy."""
-    api, vh = Management(mgmt_port), urllib.parse.quote(vhost, safe="")
-    for user in users():
-        api.put(f"users/{user}", {"password": passwords[password_key(user)], "tags": ""})
-        perms = upstream_permissions() if user == UPSTREAM else permissions(user)
-        api.put(f"permissions/{vh}/{user}", perms)
-        if user != UPSTREAM:
-            api.put(f"topic-permissions/{vh}/{user}",
-                    {"exchange": "nameko-rpc", "write": f"^{UUID}$", "read": ".*"})
-    # a safety net: anything a pipeline queue rejects without requeue lands here
+def management_api(port_or_url: int | str) -> str:
+    """The management API's base (…/api) from a loopback port or a base URL."""
+    if isinstance(port_or_url, int) or str(port_or_url).isdigit():
+        return f"http://127.0.0.1:{int(port_or_url)}/api"
+    url = str(port_or_url).rstrip("/")
+    if not urllib.parse.urlsplit(url).scheme:
+        raise ValueError(f"not a port nor a URL with a scheme: {port_or_url!r}")
+    return url if url.endswith("/api") else f"{url}/api"
+
+
+def apply(mgmt_port: int | str, passwords: dict[str, str], vhost: str = "/", *,
+          user: str = "guest", password: str = "guest", wait: float = 0) -> None:
+    """Create/refresh the users, their permissions, and the dead-letter policy.
+
+    mgmt_port: a port on 127.0.0.1 or a base URL (http://rabbitmq:15672); user/password:
+    the administrator; wait: seconds to wait for the management API first (0: don't)."""
+    api, vh = Management(mgmt_port, user, password), urllib.parse.quote(vhost, safe="")
+    if wait:
+        api.wait_ready(wait)
+    for name in users():
+        api.put(f"users/{name}", {"password": passwords[password_key(name)], "tags": ""})
+        api.put(f"permissions/{vh}/{name}", user_permissions(name))
+        if name != UPSTREAM:
+            api.put(f"topic-permissions/{vh}/{name}", TOPIC_PERMISSION)
     api.put(f"exchanges/{vh}/{DEAD_LETTER_EXCHANGE}",
             {"type": "fanout", "durable": True, "auto_delete": False})
     api.put(f"queues/{vh}/{DEAD_LETTER_QUEUE}", {"durable": True, "auto_delete": False})
     api.put(f"bindings/{vh}/e/{DEAD_LETTER_EXCHANGE}/q/{DEAD_LETTER_QUEUE}", {},
             method="POST")
-    api.put(f"policies/{vh}/pipeline-dead-letter",
-            {"pattern": r"^(evt-|crm\.intake\.)", "apply-to": "queues", "priority": 0,
-             "definition": {"dead-letter-exchange": DEAD_LETTER_EXCHANGE}})
+    policy = {k: v for k, v in DEAD_LETTER_POLICY.items() if k != "name"}
+    api.put(f"policies/{vh}/{DEAD_LETTER_POLICY['name']}", policy)
+
+
+def user_permissions(user: str, source: str = "auto") -> dict[str, str]:
+    """configure/write/read of any of `users()`."""
+    return upstream_permissions() if user == UPSTREAM else permissions(user, source)
 
 
 def amqp_uri(user: str, password: str, port: int) -> str:
     return f"amqp://{user}:{password}@127.0.0.1:{port}/"
+
+
+# -- Kubernetes: the same users through the RabbitMQ Messaging Topology Operator --------
+K8S_CLUSTER = "crm-rabbitmq"
+K8S_FILE = "deploy/k8s/base/rabbitmq-access.yaml"
+K8S_COMMAND = f"python -m tools.stack.access --k8s > {K8S_FILE}"
+
+
+def k8s_user(user: str) -> str:
+    """Name of the User object; the operator writes its credentials to
+    `<name>-user-credentials` (keys username, password)."""
+    return f"crm-{user}"
+
+
+def k8s_import_secret(user: str) -> str:
+    """The Secret (username, password) the User imports its credentials from, generated
+    by each overlay: imported credentials keep the username (`user`) and a hex password,
+    where the operator's random ones are standard base64 (may hold `/` and `+`, which
+    break an AMQP URI)."""
+    return f"crm-amqp-{user}"
+
+
+def k8s_resources(cluster: str = K8S_CLUSTER, vhost: str = "/") -> list[dict]:
+    """User, Permission (and TopicPermission for services) per user, plus the dead-letter
+    exchange, queue, binding and policy: what `apply` does, as Topology Operator objects.
+    Permissions come from the static map, so the output does not depend on what is
+    installed (tests/ops/test_broker_access.py checks the map matches the packages)."""
+    ref = {"name": cluster}
+
+    def obj(kind: str, name: str, spec: dict) -> dict:
+        return {"apiVersion": "rabbitmq.com/v1beta1", "kind": kind,
+                "metadata": {"name": name}, "spec": {**spec, "rabbitmqClusterReference": ref}}
+
+    docs = []
+    for user in users():
+        name = k8s_user(user)
+        docs.append(obj("User", name, {
+            "tags": [], "importCredentialsSecret": {"name": k8s_import_secret(user)}}))
+        docs.append(obj("Permission", name, {
+            "vhost": vhost, "userReference": {"name": name},
+            "permissions": user_permissions(user, "static")}))
+        if user != UPSTREAM:
+            docs.append(obj("TopicPermission", name, {
+                "vhost": vhost, "userReference": {"name": name},
+                "permissions": dict(TOPIC_PERMISSION)}))
+    docs.append(obj("Exchange", "crm-dead-letter", {
+        "name": DEAD_LETTER_EXCHANGE, "vhost": vhost, "type": "fanout", "durable": True,
+        "autoDelete": False}))
+    docs.append(obj("Queue", "crm-dead-letters", {
+        "name": DEAD_LETTER_QUEUE, "vhost": vhost, "durable": True, "autoDelete": False}))
+    docs.append(obj("Binding", "crm-dead-letters", {
+        "vhost": vhost, "source": DEAD_LETTER_EXCHANGE, "destination": DEAD_LETTER_QUEUE,
+        "destinationType": "queue"}))
+    docs.append(obj("Policy", "crm-pipeline-dead-letter", {
+        "name": DEAD_LETTER_POLICY["name"], "vhost": vhost,
+        "pattern": DEAD_LETTER_POLICY["pattern"], "applyTo": DEAD_LETTER_POLICY["apply-to"],
+        "priority": DEAD_LETTER_POLICY["priority"],
+        "definition": dict(DEAD_LETTER_POLICY["definition"])}))
+    return docs
+
+
+def k8s_manifests(cluster: str = K8S_CLUSTER, vhost: str = "/") -> str:
+    """`k8s_resources` as a YAML stream (stdlib only: a tiny emitter, strings quoted)."""
+    header = (f"# GENERATED by `{K8S_COMMAND}`; do not edit.\n"
+              "# One RabbitMQ user per service plus `upstream`, with the permissions of\n"
+              "# tools/stack/access.py, through the RabbitMQ Messaging Topology Operator.\n"
+              "# Each User imports its credentials from the Secret crm-amqp-<user> (made by\n"
+              "# the overlay); the operator writes them to crm-<user>-user-credentials,\n"
+              "# which the service's Deployment reads.\n")
+    return header + "".join("---\n" + "\n".join(_yaml(doc)) + "\n"
+                            for doc in k8s_resources(cluster, vhost))
+
+
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*")
+_RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if _PLAIN.fullmatch(text) and text.lower() not in _RESERVED:
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _yaml(node, indent: int = 0) -> list[str]:
+    pad, lines = " " * indent, []
+    for key, value in node.items():
+        if isinstance(value, dict) and value:
+            lines += [f"{pad}{key}:", *_yaml(value, indent + 2)]
+        elif isinstance(value, (dict, list)) and not value:
+            lines.append(f"{pad}{key}: {'{}' if isinstance(value, dict) else '[]'}")
+        elif isinstance(value, list):
+            lines.append(f"{pad}{key}:")
+            lines += [f"{pad}  - {_scalar(item)}" for item in value]
+        else:
+            lines.append(f"{pad}{key}: {_scalar(value)}")
+    return lines
+
+
+# -- command line: Compose's one-shot broker-access job, and the Kubernetes manifests ---
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.stack.access",
+        description="Per-service RabbitMQ users and permissions (standard library only).")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--apply", action="store_true",
+                      help="create/refresh the users, permissions and dead-letter policy "
+                           "through the management API: RABBITMQ_MANAGEMENT_URL, admin "
+                           "RABBITMQ_DEFAULT_USER/RABBITMQ_DEFAULT_PASS, passwords "
+                           "AMQP_PASSWORD_<USER>")
+    mode.add_argument("--k8s", action="store_true",
+                      help=f"print the Topology Operator manifests ({K8S_FILE})")
+    parser.add_argument("--wait", type=float, default=60.0,
+                        help="seconds to wait for the management API (default 60)")
+    args = parser.parse_args(argv)
+    if args.k8s:
+        sys.stdout.write(k8s_manifests())
+        return 0
+    env = os.environ
+    needed = ["RABBITMQ_MANAGEMENT_URL", "RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS",
+              *(password_key(u) for u in users())]
+    missing = [k for k in needed if not env.get(k)]
+    if missing:
+        print(f"broker-access: set {', '.join(missing)}", file=sys.stderr)
+        return 2
+    passwords = {password_key(u): env[password_key(u)] for u in users()}
+    try:
+        apply(env["RABBITMQ_MANAGEMENT_URL"], passwords, env.get("RABBITMQ_VHOST", "/"),
+              user=env["RABBITMQ_DEFAULT_USER"], password=env["RABBITMQ_DEFAULT_PASS"],
+              wait=args.wait)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        print(f"broker-access: failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"broker-access: {len(users())} users ({', '.join(users())}), their permissions "
+          f"and the dead-letter policy applied", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,6 +21,7 @@ from .domain.clusters import build_golden, choose_survivor, merge_goldens
 from .domain.erasure import UnknownCustomer
 from .domain.keys import blocking_keys
 from .domain.resolve import resolve
+from .domain.scoring import decide
 from .domain.snapshot import cluster_line, golden_keys, public_view
 from .erasure import drop_if_erased, erase_person
 from .storage import Conflict, DedupStore
@@ -84,7 +85,8 @@ class DedupService(ServiceBase):
         seen = {c["_id"] for c in candidates}
         lost = [c for c in self.store.claim_keys(golden["customer_id"], claimable(keys))
                 if c["customer_id"] not in seen and self.store.unseen(c)]
-        if lost:  # another replica created a customer with our identifiers meanwhile
+        if lost and self._maybe_same_person(record, lost):
+            # another replica created a customer with our identifiers meanwhile
             self.store.release_claims(golden["customer_id"])
             raise Conflict(golden["customer_id"])
         self.store.insert(golden, keys)
@@ -102,6 +104,19 @@ class DedupService(ServiceBase):
                 "candidate_id": outcome.review_candidate, "score": score,
                 "branch": view["branch"]}, cause, review_id, record["correlation_id"])
         self.events.publish_staged()
+
+    def _maybe_same_person(self, record: dict, lost_claims: list[dict]) -> bool:
+        """Could a holder of a key we failed to claim be this person? Then match again.
+
+        A namesake born the same day holds the same name+date key; when the decision
+        against it is a clear no (different verified ids, ...), waiting for it would
+        only park the record. A holder still being created cannot be judged: wait."""
+        for claim in lost_claims:
+            holder = self.store.get(claim["customer_id"])
+            if holder is None or decide(record, holder, self.matching.matchers,
+                                        self.matching.params).decision != "no_match":
+                return True
+        return False
 
     def _merge(self, outcome, candidates, record, cause) -> None:
         revisions = {c["_id"]: c["revision"] for c in candidates}
