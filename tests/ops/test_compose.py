@@ -54,7 +54,7 @@ def test_service_is_built_from_its_dockerfile_and_scalable(service):
     assert spec["build"]["dockerfile"] == f"services/{service}/Dockerfile"
     assert (ROOT / spec["build"]["context"] / spec["build"]["dockerfile"]).is_file()
     assert "/health" in " ".join(spec["healthcheck"]["test"])
-    assert spec["env_file"] == [".env"]
+    assert "env_file" not in spec, ".env holds every secret: a service gets only its own"
     assert "container_name" not in spec, "a fixed container name forbids --scale"
     for port in spec.get("ports", []):  # a single fixed host port forbids --scale
         assert re.search(r"\d+-\d+:", str(port)), port
@@ -71,6 +71,19 @@ def test_service_connects_to_rabbitmq_as_its_own_user(service):
     assert spec["environment"]["AMQP_URI"] == f"amqp://{service}:${{{key}}}@rabbitmq:5672/"
     assert "RABBITMQ_DEFAULT" not in json.dumps(spec["environment"]), "not as the administrator"
     assert spec["depends_on"]["broker-access"] == {"condition": "service_completed_successfully"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_sees_only_its_own_secrets(service):
+    """Least privilege: one service's compromise must not hand out the others' passwords
+    or the encryption keys (only ingestion encrypts)."""
+    own = {access.password_key(service), f"{service.upper()}_MONGO_PASSWORD"}
+    extra = {"ingestion": {"CRM_ENCRYPTION_KEYS", "CRM_BLIND_INDEX_KEY"},
+             "notification": {"CRM_WEBHOOK_SECRET", "SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS",
+                              "SMTP_USERNAME", "SMTP_PASSWORD"}}.get(service, set())
+    used = set(re.findall(r"\$\{([A-Z_0-9]+)", json.dumps(COMPOSE["services"][service])))
+    assert used <= own | extra, used - own - extra
+    assert own <= used
 
 
 def test_broker_access_creates_the_users_before_the_services_start():
