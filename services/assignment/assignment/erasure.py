@@ -37,6 +37,7 @@ class Erasure:
     @reliable
     def on_customer_erased(self, payload: dict) -> None:
         event, ids, erased_at = read_erased(payload, datetime.now(timezone.utc))
+        self.parked.seal_about(ids)
         released = [(cid, self._end(cid, erased_at, event)) for cid in ids]
         for cid, release in released:
             if release:

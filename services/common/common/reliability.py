@@ -115,6 +115,17 @@ class ParkedMessages:
     def mark_replayed(self, parked_id) -> None:
         self.collection.update_one({"_id": parked_id}, {"$set": {"replayed": True}})
 
+    def seal_about(self, customer_ids: list[str]) -> int:
+        """An erased person's parked events lose their payload (it may carry masked
+        names and figures) and are never replayed; the row stays as a trace."""
+        if not customer_ids:
+            return 0
+        about = {"$or": [{"payload.customer_id": {"$in": customer_ids}},
+                         {"payload.customer.customer_id": {"$in": customer_ids}}]}
+        return self.collection.update_many(about, {"$set": {
+            "payload": {"erased": True}, "detail": "", "replayed": True,
+            "reason": "customer erased"}}).modified_count
+
 
 class Parking(DependencyProvider):
     """The service's store of messages that failed permanently."""

@@ -27,6 +27,7 @@ class Erasure:
     @reliable
     def on_customer_erased(self, payload: dict) -> None:
         event, ids, erased_at = read_erased(payload, datetime.now(timezone.utc))
+        self.parked.seal_about(ids)
         self.store.mark_erased(ids, erased_at)
         self.followups.seal(ids, erased_at)
         cancelled = self.store.seal_messages(erasure.subject_ids(event))

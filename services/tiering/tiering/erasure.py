@@ -31,6 +31,7 @@ class Erasure:
     @reliable
     def on_customer_erased(self, payload: dict) -> None:
         event, ids, erased_at = read_erased(payload, datetime.now(timezone.utc))
+        self.parked.seal_about(ids)
         self.store.seal_snapshots(ids, erased_at)
         had = self.store.tiers_of(ids)
         for row in had:
