@@ -45,6 +45,20 @@ def mark(value):
     return value
 
 
+def _bytes_spell_valid_pair(body: bytes) -> bool:
+    """Raw bytes that some decoding turns into a record of another source (found in CI:
+    b'{"source": "s", "external_id": "e", "name": "\\xff"}' was accepted as source "s"
+    although the predicted decoding failed): its outcome would be counted nowhere."""
+    for encoding in ("utf-8", "latin-1"):
+        try:
+            value = json.loads(body.decode(encoding, errors="replace"))
+        except (ValueError, RecursionError):
+            continue
+        if _valid_pair_outside_run(value):
+            return True
+    return False
+
+
 def _valid_pair_outside_run(value) -> bool:
     items = value if isinstance(value, list) else [value]
     return any(isinstance(i, dict) and isinstance(i.get("source"), str) and i["source"].strip()
@@ -83,6 +97,7 @@ def test_publish_hostile_messages(producer, message):
         body = value
     seen = h.decoded(body, content_type, encoding)
     assume(not _valid_pair_outside_run(seen))   # random bytes that spell a valid record
+    assume(not (isinstance(body, bytes) and _bytes_spell_valid_pair(body)))
     assume(fz.known_bug(seen) is None)          # open bugs: see test_known_bugs_*
     producer.publish(body, routing_key="customer.created", content_type=content_type,
                      content_encoding=encoding, delivery_mode=2, declare=[INTAKE])
