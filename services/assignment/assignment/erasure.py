@@ -12,12 +12,9 @@ step is idempotent, because delivery is at least once and replicas race:
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from nameko.events import event_handler
-
-from common.erasure import read_erased
-from common.reliability import reliable
+from common.erased import ErasureHandler
 from contracts import names
 
 from . import metrics
@@ -30,14 +27,10 @@ class ConcurrentMove(RuntimeError):
     """The assignment kept moving while it was being ended; the message is retried."""
 
 
-class Erasure:
+class Erasure(ErasureHandler):
     """The `customer.erased` entrypoint; expects `store` (AssignmentStore) and `events`."""
 
-    @event_handler("dedup", names.CUSTOMER_ERASED)
-    @reliable
-    def on_customer_erased(self, payload: dict) -> None:
-        event, ids, erased_at = read_erased(payload, datetime.now(timezone.utc))
-        self.parked.seal_about(ids)
+    def seal_person(self, event: dict, ids: list[str], erased_at: datetime) -> None:
         released = [(cid, self._end(cid, erased_at, event)) for cid in ids]
         for cid, release in released:
             if release:

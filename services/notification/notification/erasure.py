@@ -8,26 +8,18 @@ Every step is an idempotent bulk update, so a redelivery changes nothing more.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from nameko.events import event_handler
-
-from common.erasure import read_erased
-from common.reliability import reliable
-from contracts import names
+from common.erased import ErasureHandler
 
 from . import metrics
 from .domain import erasure
 
 
-class Erasure:
+class Erasure(ErasureHandler):
     """The `customer.erased` entrypoint; expects `store` and `followups` stores."""
 
-    @event_handler("dedup", names.CUSTOMER_ERASED)
-    @reliable
-    def on_customer_erased(self, payload: dict) -> None:
-        event, ids, erased_at = read_erased(payload, datetime.now(timezone.utc))
-        self.parked.seal_about(ids)
+    def seal_person(self, event: dict, ids: list[str], erased_at: datetime) -> None:
         self.store.mark_erased(ids, erased_at)
         self.followups.seal(ids, erased_at)
         cancelled = self.store.seal_messages(erasure.subject_ids(event))

@@ -12,26 +12,19 @@ delivery and for concurrent replicas:
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from nameko.events import event_handler
-
-from common.erasure import read_erased
-from common.reliability import reliable
+from common.erased import ErasureHandler
 from contracts import names
 
 from . import metrics
 from .domain import erasure
 
 
-class Erasure:
+class Erasure(ErasureHandler):
     """The `customer.erased` entrypoint; expects `store` (TieringStore) and `events`."""
 
-    @event_handler("dedup", names.CUSTOMER_ERASED)
-    @reliable
-    def on_customer_erased(self, payload: dict) -> None:
-        event, ids, erased_at = read_erased(payload, datetime.now(timezone.utc))
-        self.parked.seal_about(ids)
+    def seal_person(self, event: dict, ids: list[str], erased_at: datetime) -> None:
         self.store.seal_snapshots(ids, erased_at)
         had = self.store.tiers_of(ids)
         for row in had:
