@@ -6,6 +6,13 @@ them (persistent, confirmed) and marks them sent. If publishing fails the rows s
 pending and a timer sweeps them out later; a redelivered message derives the same
 event ids, so staging it again is a no-op and subscribers can deduplicate on
 `event_id`.
+
+Each pending row carries a lease (`lease_until`): the worker that staged it owns
+it for LEASE_SECONDS, and a sweeper claims a row (a new lease under its own token)
+before publishing it. Without leases a handler slower than the sweep interval (a
+recompute page under load) and the sweeper both published the same rows: 148
+duplicate `tier.changed` in a 100,000-customer recompute; so did two replicas'
+sweepers.
 """
 from __future__ import annotations
 
@@ -24,6 +31,7 @@ from .mongo import connect
 
 log = logging.getLogger(__name__)
 _NS = uuid.UUID("6f1c3a52-3c1e-4e0c-9d4b-6a1f3c7b2e10")
+LEASE_SECONDS = 120
 
 
 def derived_event_id(cause_id: str, event_type: str, key: str) -> str:
@@ -49,8 +57,10 @@ class Outbox:
               correlation_id: str | None = None) -> dict:
         body = build_event(event_type, payload, correlation_id)
         body["event_id"] = derived_event_id(cause_id, event_type, key)
+        now = datetime.now(timezone.utc)
         self._buffer.append({"_id": body["event_id"], "type": event_type, "body": body,
-                             "sent": False, "created_at": datetime.now(timezone.utc)})
+                             "sent": False, "created_at": now,
+                             "lease_until": now + timedelta(seconds=LEASE_SECONDS)})
         return body
 
     def persist(self) -> None:
@@ -76,23 +86,52 @@ class Outbox:
         return self._publish(rows)
 
     def flush_pending(self, older_than: float = 10.0, limit: int = 500) -> int:
-        cutoff = datetime.now(timezone.utc) - timedelta(seconds=older_than)
-        return self._publish(list(self.collection.find(
-            {"sent": False, "created_at": {"$lt": cutoff}}).limit(limit)))
+        """Publish pending rows whose lease ran out (their worker died or the broker
+        was down), each claimed first so no other sweeper or worker sends it too."""
+        now = datetime.now(timezone.utc)
+        candidates = [row["_id"] for row in self.collection.find(
+            {"sent": False, "created_at": {"$lt": now - timedelta(seconds=older_than)}},
+            {"lease_until": 1}).sort("created_at", 1).limit(limit)
+            if _expired(row.get("lease_until"), now)]
+        if not candidates:
+            return 0
+        token = uuid.uuid4().hex
+        self.collection.update_many(
+            {"_id": {"$in": candidates}, "sent": False, "lease_until": {"$not": {"$gte": now}}},
+            {"$set": {"lease_until": now + timedelta(seconds=LEASE_SECONDS), "lease_by": token}})
+        return self._publish(list(self.collection.find({"lease_by": token})))
 
     def _publish(self, rows: list[dict]) -> int:
         sent = []
-        for row in rows:
+        for n, row in enumerate(rows):
             try:
                 self._dispatch(row["type"], row["body"])
             except Exception as exc:  # the broker is down: the timer sweeps it out later
                 log.warning("event %s left pending in the outbox: %s", row["_id"], exc)
+                self._release([r["_id"] for r in rows[n:]])
                 break
             sent.append(row["_id"])
             EVENTS_PUBLISHED.labels(self.service, row["type"]).inc()
         if sent:
             self.collection.update_many({"_id": {"$in": sent}}, {"$set": {"sent": True}})
         return len(sent)
+
+    def _release(self, ids: list) -> None:
+        """Give up the lease at once, so the sweep after the broker's return takes them."""
+        try:
+            self.collection.update_many({"_id": {"$in": ids}, "sent": False},
+                                        {"$set": {"lease_until": datetime.now(timezone.utc)}})
+        except Exception as exc:  # the lease then simply runs out
+            log.warning("outbox lease kept (%s): %s", type(exc).__name__, exc)
+
+
+def _expired(lease_until: datetime | None, now: datetime) -> bool:
+    """Rows written before leases existed have none: they are free to claim."""
+    if lease_until is None:
+        return True
+    if lease_until.tzinfo is None:
+        lease_until = lease_until.replace(tzinfo=timezone.utc)
+    return lease_until < now
 
 
 class OutboxDispatcher(EventDispatcher):
@@ -102,6 +141,7 @@ class OutboxDispatcher(EventDispatcher):
         super().setup()
         self.collection = connect(self.container.config, self.container.service_name)["outbox"]
         self.collection.create_index([("sent", ASCENDING), ("created_at", ASCENDING)])
+        self.collection.create_index([("lease_by", ASCENDING)], sparse=True)
 
     def stop(self) -> None:
         self.collection.database.client.close()

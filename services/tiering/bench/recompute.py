@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
+import sys
 import time
 from datetime import date
 from importlib import resources
@@ -30,6 +32,7 @@ from pymongo import MongoClient
 
 from crm_cli.client import rpc, stack_env
 from tiering.domain.evaluate import evaluate
+from tiering.domain.paging import bucket_of
 from tiering.plugins.schemes import IntentScheme, ServiceBandScheme, StarScheme
 
 SCHEMES = {"star": StarScheme(), "service_band": ServiceBandScheme(), "intent": IntentScheme()}
@@ -69,7 +72,8 @@ def snapshot(n: int, rng: random.Random) -> dict:
             "intent": {"willingness": rng.choice(LEVELS), "potential": rng.choice(LEVELS)},
             "owner": {"registered_by": "M001", "source": "bench", "external_id": str(n)},
             "display": {"name": "测*", "phone": "138****0000"}, "has_contact": True,
-            "member_count": 1, "revision": 1, "active": True}
+            "member_count": 1, "revision": 1, "active": True,
+            "bucket": bucket_of(f"BENCH-{n:07d}")}
 
 
 def tier_rows(customer: dict, rules: dict, today: date) -> list[dict]:
@@ -77,7 +81,8 @@ def tier_rows(customer: dict, rules: dict, today: date) -> list[dict]:
     return [{"_id": f"{customer['_id']}:{r.scheme}", "customer_id": customer["_id"],
              "scheme": r.scheme, "tier": r.tier, "reason": r.reason,
              "rules_version": r.rules_version, "figures": r.figures,
-             "below_count": r.below_count, "branch": customer["branch"]} for r in records]
+             "below_count": r.below_count, "branch": customer["branch"],
+             "bucket": customer["bucket"]} for r in records]
 
 
 def load(db, count: int, rules: dict, chunk: int = 10000) -> float:
@@ -107,9 +112,12 @@ def recompute(page: int) -> dict:
             result = proxy.tiering.recompute(None, None, after, page)
             for key in totals:
                 totals[key] += result[key]
+            print(f"\rrecompute: {totals['processed']} customers, {totals['changes']} changes, "
+                  f"{time.perf_counter() - started:.0f} s", end="", file=sys.stderr, flush=True)
             if not result["next_after"]:
                 break
             after = result["next_after"]
+    print(file=sys.stderr)
     return {**totals, "seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -127,6 +135,8 @@ def main() -> None:
     parser.add_argument("--new-threshold", type=int, default=350000)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    # A `timeout` or Ctrl-C still restores the rules and removes the bench data.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     env = stack_env()
     db = MongoClient(env["MONGO_URI"], tz_aware=True)[args.database]
     stored = db.rules.find_one({"_id": "active"})

@@ -22,6 +22,7 @@ from contracts.schemas import load_event
 from . import metrics
 from .dependencies import Rules
 from .domain.evaluate import evaluate
+from .domain.paging import next_cursor, page_range
 from .erasure import Erasure
 from .storage import TieringStore
 
@@ -97,14 +98,17 @@ class TieringService(Erasure, ServiceBase):
     @rpc
     def recompute(self, scheme: str | None = None, branch: str | None = None,
                   after: str = "", limit: int = 500) -> dict:
-        """Re-tier one page of the pool after a rules change; the caller pages with `after`.
+        """Re-tier one page of the pool after a rules change; the caller pages with
+        `after` (an opaque cursor: "" first, then the previous page's `next_after`).
 
-        One read for the snapshots, one for their tiers, one bulk write for records
-        that differ, one insert for history; events only for real moves. A recompute
-        re-reads the same snapshot, so it does not advance downgrade grace.
+        A page is a range of hash buckets holding about `limit` customers
+        (domain/paging.py). One read for the snapshots, one for their tiers, one bulk
+        write for records that differ, one insert for history; events only for real
+        moves. A recompute re-reads the same snapshot, so it does not advance
+        downgrade grace.
         """
-        rows = self.store.active_customers(branch, after, min(max(limit, 1), MAX_PAGE))
-        recorded = self.store.recorded_many([row["_id"] for row in rows])
+        start, end = page_range(after, min(max(limit, 1), MAX_PAGE), self.store.pool_size())
+        rows, recorded = self.store.page(branch, start, end)
         schemes, today, seq = self._only(scheme), date.today(), self.rules.seq
         items, moved = [], 0
         for row in rows:
@@ -122,7 +126,7 @@ class TieringService(Erasure, ServiceBase):
         written = self.store.save_many(items)
         self.events.publish_staged()
         return {"processed": len(rows), "changes": moved, "written": written,
-                "next_after": rows[-1]["_id"] if rows else None}
+                "next_after": next_cursor(end)}
 
     def _only(self, scheme: str | None) -> dict:
         if scheme is None:

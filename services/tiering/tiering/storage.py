@@ -14,6 +14,7 @@ from pymongo.database import Database
 
 from .domain.erasure import (removal_history_row, sealed_event_fields, sealed_history_fields,
                              sealed_snapshot)
+from .domain.paging import bucket_of
 from .queries import TieringQueries
 
 COMPARED = ("tier", "reason", "rules_version", "below_count", "branch")
@@ -37,6 +38,12 @@ class TieringStore(TieringQueries):
         self.history.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
         self.history.create_index([("at", DESCENDING)])
         self.customers.create_index([("active", ASCENDING), ("branch", ASCENDING)])
+        # Recompute pages are bucket ranges (domain/paging.py): equality, then range.
+        self.customers.create_index([("active", ASCENDING), ("bucket", ASCENDING)])
+        self.customers.create_index([("active", ASCENDING), ("branch", ASCENDING),
+                                     ("bucket", ASCENDING)])
+        self.tiers.create_index([("bucket", ASCENDING)])
+        self.backfill_buckets()
         self.outbox.create_index([("body.customer_id", ASCENDING)])  # erasure: events about one
 
     def accept_snapshot(self, customer: dict) -> bool:
@@ -48,15 +55,15 @@ class TieringStore(TieringQueries):
         update miss and the insert collide, so no stray event brings personal data back.
         """
         revision = customer.get("revision", 0)
+        fields = {**customer, "revision": revision, "active": True,
+                  "bucket": bucket_of(customer["customer_id"])}
         result = self.customers.update_one(
             {"_id": customer["customer_id"], "revision": {"$lte": revision},
-             "erased": {"$ne": True}},
-            {"$set": {**customer, "revision": revision, "active": True}})
+             "erased": {"$ne": True}}, {"$set": fields})
         if result.matched_count:
             return True
         try:
-            self.customers.insert_one({"_id": customer["customer_id"], **customer,
-                                       "revision": revision, "active": True})
+            self.customers.insert_one({"_id": customer["customer_id"], **fields})
             return True
         except Exception as exc:  # duplicate key: same or newer revision already stored
             if getattr(exc, "code", None) == 11000:
@@ -85,7 +92,8 @@ class TieringStore(TieringQueries):
             for r in records:
                 fields = {"customer_id": customer_id, "scheme": r.scheme, "tier": r.tier,
                           "reason": r.reason, "rules_version": r.rules_version,
-                          "figures": r.figures, "below_count": r.below_count, "branch": branch}
+                          "figures": r.figures, "below_count": r.below_count, "branch": branch,
+                          "bucket": bucket_of(customer_id)}
                 old = (recorded or {}).get(r.scheme)
                 if recorded is not None and old and all(old.get(k) == fields[k] for k in COMPARED):
                     continue
@@ -115,11 +123,43 @@ class TieringStore(TieringQueries):
                 "at": _now()} for t in had])
         return had
 
-    def active_customers(self, branch: str | None, after: str, limit: int) -> list[dict]:
-        query: dict = {"active": True, "_id": {"$gt": after}}
+    def page(self, branch: str | None, start: int, end: int) -> tuple[list[dict], dict]:
+        """One recompute page: the active snapshots in buckets [start, end) and their
+        tiers (customer -> scheme -> record), each read as one index range."""
+        query: dict = {"active": True}
         if branch:
             query["branch"] = branch
-        return list(self.customers.find(query).sort("_id", 1).limit(limit))
+        query["bucket"] = {"$gte": start, "$lt": end}
+        rows = list(self.customers.find(query))
+        wanted = {row["_id"] for row in rows}
+        recorded: dict[str, dict[str, dict]] = {}
+        for row in self.tiers.find({"bucket": {"$gte": start, "$lt": end}}):
+            if row["customer_id"] in wanted:
+                recorded.setdefault(row["customer_id"], {})[row["scheme"]] = row
+        return rows, recorded
+
+    def backfill_buckets(self, batch: int = 5000) -> int:
+        """Snapshots and tiers stored before buckets existed get theirs, once per
+        database (marker in `meta`): a recompute must find every customer's tiers, or
+        it would announce tiers they already have as new."""
+        meta = self.db["meta"]
+        if meta.find_one({"_id": "buckets"}):
+            return 0
+        filled = 0
+        for collection in (self.customers, self.tiers):
+            while rows := list(collection.find({"bucket": {"$exists": False}},
+                                               {"customer_id": 1}).limit(batch)):
+                collection.bulk_write([UpdateOne({"_id": row["_id"]}, {"$set": {
+                    "bucket": bucket_of(row.get("customer_id") or row["_id"])}})
+                    for row in rows], ordered=False)
+                filled += len(rows)
+        meta.update_one({"_id": "buckets"}, {"$set": {"filled": filled, "at": _now()}},
+                        upsert=True)
+        return filled
+
+    def pool_size(self) -> int:
+        """An estimate (metadata, no scan): it only sizes recompute pages."""
+        return self.customers.estimated_document_count()
 
     # -- erasure --------------------------------------------------------------------
     def seal_snapshots(self, customer_ids: list[str], erased_at: datetime) -> None:
