@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from tools.stack.__main__ import Stack
 from tools.stack.procs import stop_pid
 
+from pymongo import MongoClient
+
+from . import dbprofile
 from .floor import measure_floor
+from .report import report
 from .pipeline import (AssignedWatcher, customer_id, peak_rss_mb, percentile, publish, records,
                        stage_seconds)
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK = "<!-- pipeline-bench -->"
 
 
 def crm(base: Path, *args: str) -> None:
@@ -54,10 +54,27 @@ def run_latency(env: dict, source: str, count: int, rate: float, branch: str) ->
     return [watcher.arrived[c] - t for c, t in sent.items() if c in watcher.arrived]
 
 
+def profiled_run(env: dict, customers: int) -> dict:
+    """A separate small run with the database profiler on (it doubles the writes, so
+    it is kept out of the throughput figures): round trips per customer per service
+    and the query shapes that cost the most."""
+    client = MongoClient(env["MONGO_URI"], tz_aware=True)
+    dbprofile.set_profiling(client, True)
+    try:
+        run_batch(env, "bench-profiled", customers, "BENCH", 1800)
+    finally:
+        dbprofile.set_profiling(client, False)
+    out = {"operations": dbprofile.operations(client), "shapes": dbprofile.report(client, 8)}
+    client.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--customers", type=int, default=600)
     parser.add_argument("--stream", type=int, default=200)
+    parser.add_argument("--profiled", type=int, default=100,
+                        help="customers in the run with the database profiler on")
     parser.add_argument("--dir", default=str(ROOT / ".local" / "bench"))
     args = parser.parse_args()
     base = Path(args.dir)
@@ -87,41 +104,18 @@ def main() -> None:
         time.sleep(8)
         scaled, _ = run_batch(env, "bench-scaled", args.customers, "BENCH", 3600)
         stop_pid(replica)
+        profile = profiled_run(env, args.profiled)
+        trips = round(sum(profile["operations"].values()) / args.profiled)
+        unbatched = measure_floor(env["AMQP_URI"], env["MONGO_URI"], args.profiled,
+                                  unbatched=trips)
+        print(f"floor without batching ({trips} round trips/customer): {unbatched:.1f} "
+              "customers/s", flush=True)
         p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
-        report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest, scaled)
+        report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest, scaled,
+               profile, unbatched)
     finally:
         stack.down()
         shutil.rmtree(base, ignore_errors=True)
-
-
-def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled) -> None:
-    ratio = pipeline / floor if floor else float("nan")
-    lines = [
-        MARK, "## Pipeline vs floor (`make bench`)", "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, RabbitMQ (Debian package) "
-        f"and SecantusDB as the database. Reproduce: `make bench` "
-        f"(`.venv/bin/python -m tools.bench --customers N --stream M`).", "",
-        "| measure | value |", "|---|---|",
-        f"| floor: 5 confirmed hops + batched writes, {args.customers} customers | {floor:.1f} customers/s |",
-        f"| pipeline: {args.customers} customers published at once, until assigned | {pipeline:.1f} customers/s |",
-        f"| ratio pipeline / floor | {ratio:.2f} |",
-        f"| end-to-end latency at {rate:.1f}/s offered ({args.stream} customers): p50 / p95 / p99 | "
-        f"{pcts[0]:.2f} s / {pcts[1]:.2f} s / {pcts[2]:.2f} s |",
-        f"| slowest stage (mean handler time) | {slowest} |",
-        f"| throughput with 2 replicas of {slowest} | {scaled:.1f} customers/s |", "",
-        "Mean handler time per stage: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in
-                                                   sorted(stages.items(), key=lambda kv: -kv[1])),
-        "", "Peak RSS per process (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()), "",
-    ]
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
-    head = text.split(MARK)[0].rstrip() + "\n\n"
-    tail = text.split(MARK)[1].split("\n## ", 2) if MARK in text else []
-    rest = ("\n## " + tail[2]) if len(tail) > 2 else ""
-    DOC.write_text(head + "\n".join(lines) + rest)
-    print("\n".join(lines[5:11]))
-    print(f"bench: pipeline {pipeline:.1f} customers/s, floor {floor:.1f} customers/s, "
-          f"ratio {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -50,6 +50,20 @@ def databases(client: MongoClient) -> list[str]:
     return [n for n in client.list_database_names() if n.startswith("crm_")]
 
 
+def set_profiling(client: MongoClient, on: bool, slowms: int = 0) -> None:
+    for name in [f"crm_{s}" for s in SERVICES]:
+        client[name].command("profile", 0)
+        if on:  # MongoDB refuses to drop the profile while it records
+            client[name]["system.profile"].drop()
+            client[name].command("profile", 1, slowms=slowms)
+
+
+def operations(client: MongoClient) -> dict[str, int]:
+    """Profiled operations per service database (the profile's own writes excluded)."""
+    return {name.removeprefix("crm_"): client[name]["system.profile"].count_documents({})
+            for name in databases(client)}
+
+
 def report(client: MongoClient, top: int) -> list[tuple]:
     totals: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0])
     for name in databases(client):
@@ -74,11 +88,7 @@ def main() -> None:
         for db, coll, op, filt, n, ms in report(client, args.top):
             print(f"{ms / 1000:8.1f} s {n:7d}x {ms / max(n, 1):7.1f} ms  {db}.{coll} {op} {filt}")
         return
-    for name in [f"crm_{s}" for s in SERVICES]:
-        client[name].command("profile", 0)
-        if args.action == "on":  # MongoDB refuses to drop the profile while it records
-            client[name]["system.profile"].drop()
-            client[name].command("profile", 1, slowms=args.slowms)
+    set_profiling(client, args.action == "on", args.slowms)
 
 
 if __name__ == "__main__":

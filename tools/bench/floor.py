@@ -4,6 +4,11 @@ The same work per customer as the pipeline's critical path: five durable-queue h
 (persistent messages, a publisher confirm per message) and, after each hop, a
 batched insert_many of 500 into MongoDB. Whatever the services add on top of this
 is our overhead; this loop is the machine's limit for the design.
+
+`unbatched` keeps the hops but replaces the batched insert by as many single-document
+round trips per customer as the services make (counted by the database profiler,
+tools/bench/dbprofile.py): the limit of one-message-at-a-time handlers, which says
+how much of the gap to the floor is the design and how much is our code.
 """
 from __future__ import annotations
 
@@ -18,8 +23,9 @@ HOPS = 5
 BATCH = 500
 
 
-def measure_floor(amqp_uri: str, mongo_uri: str, customers: int) -> float:
-    """Customers per second through five confirmed hops with batched writes."""
+def measure_floor(amqp_uri: str, mongo_uri: str, customers: int, unbatched: int = 0) -> float:
+    """Customers per second through five confirmed hops with batched writes, or with
+    `unbatched` single-document round trips per customer spread over the hops."""
     tag = uuid.uuid4().hex[:8]
     exchange = Exchange(f"bench-floor-{tag}", type="direct", durable=True)
     queues = [Queue(f"bench-floor-{tag}-{i}", exchange, routing_key=str(i), durable=True)
@@ -34,7 +40,8 @@ def measure_floor(amqp_uri: str, mongo_uri: str, customers: int) -> float:
         for n in range(customers):
             _publish(producer, {"n": n, "name": "x" * 120}, 0)
         for hop in range(HOPS):
-            _hop(conn, producer, queues[hop], hop, customers, db[f"hop{hop}"])
+            trips = len(range(hop, unbatched, HOPS))  # this hop's share of the round trips
+            _hop(conn, producer, queues[hop], hop, customers, db[f"hop{hop}"], trips)
         elapsed = time.perf_counter() - started
         for queue in queues:
             queue(channel).delete()
@@ -47,13 +54,20 @@ def _publish(producer, body: dict, key: int) -> None:
                      content_type="application/json", retry=True)
 
 
-def _hop(conn, producer, queue, hop: int, customers: int, collection) -> None:
-    """Consume every message of one hop, write in batches, forward to the next hop."""
+def _hop(conn, producer, queue, hop: int, customers: int, collection, trips: int = 0) -> None:
+    """Consume every message of one hop, write in batches (or `trips` single round
+    trips per message), forward to the next hop."""
     batch, seen = [], 0
     simple = conn.SimpleQueue(queue)
     while seen < customers:
         message = simple.get(timeout=30)
         body = message.payload
+        if trips:
+            _single_trips(collection, body, trips)
+            _publish(producer, body, hop + 1)
+            message.ack()
+            seen += 1
+            continue
         batch.append(body)
         message.ack()
         seen += 1
@@ -63,3 +77,13 @@ def _hop(conn, producer, queue, hop: int, customers: int, collection) -> None:
                 _publish(producer, b, hop + 1)
             batch = []
     simple.close()
+
+
+def _single_trips(collection, body: dict, trips: int) -> None:
+    """Alternate upserts and point reads by _id, like a handler's load-and-store."""
+    key = f"{body['n']}"
+    for trip in range(trips):
+        if trip % 2:
+            collection.find_one({"_id": key})
+        else:
+            collection.update_one({"_id": key}, {"$set": {"trip": trip, **body}}, upsert=True)
