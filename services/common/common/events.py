@@ -31,7 +31,7 @@ from .mongo import connect
 
 log = logging.getLogger(__name__)
 _NS = uuid.UUID("6f1c3a52-3c1e-4e0c-9d4b-6a1f3c7b2e10")
-LEASE_SECONDS = 120
+LEASE_SECONDS = 60
 
 
 def derived_event_id(cause_id: str, event_type: str, key: str) -> str:
