@@ -94,7 +94,10 @@ class AssignmentService(Erasure, ServiceBase):
                                   context)
             if not ranked:
                 break
-            if self.store.take_seat(ranked[0]["_id"], ranked[0].get("load", 0)):
+            # With one candidate there is nothing to re-rank on contention: the seat
+            # is taken on capacity alone (a load check would only make workers re-read).
+            expected = ranked[0].get("load", 0) if len(ranked) > 1 else None
+            if self.store.take_seat(ranked[0]["_id"], expected):
                 self._move(context["customer_id"], ranked[0], current, reason, context, cause_id)
                 return True
         else:  # heavy contention: take any seat that is still free

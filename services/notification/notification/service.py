@@ -18,7 +18,7 @@ from contracts.schemas import load_event
 from . import metrics
 from .dependencies import Channels
 from .erasure import Erasure
-from .followups import FollowUps
+from .followups import INTENT_SCHEME, FollowUps
 from .domain import erasure, triggers
 from .storage import NotificationStore
 
@@ -45,6 +45,8 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
     @reliable
     def on_tier_changed(self, payload: dict) -> None:
         event = load_event(names.TIER_CHANGED, payload)
+        if not triggers.concerns_anyone(event, INTENT_SCHEME):
+            return
         row = self.store.maintenance(event["customer_id"])
         if row.get("erased"):
             event = erasure.scrub(event)

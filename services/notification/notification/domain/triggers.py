@@ -26,6 +26,13 @@ def for_assigned(event: dict) -> list[Message]:
     return messages
 
 
+def concerns_anyone(event: dict, intent_scheme: str = "intent") -> bool:
+    """Only moves up or down are told to a maintainer, and only intent classes move a
+    prospect's follow-up clock: any other tier change (a new customer's first star or
+    band, a removal) needs no lookup at all."""
+    return event.get("scheme") == intent_scheme or event.get("direction") in ("up", "down")
+
+
 def for_tier_change(event: dict, maintainer: str | None) -> list[Message]:
     if maintainer and event.get("direction") in ("up", "down"):
         return [Message(maintainer, "tier.changed", event)]

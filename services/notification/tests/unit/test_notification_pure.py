@@ -5,6 +5,8 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from notification.dependencies import Messenger, template_environment
 from notification.domain import triggers
 from notification.plugins.channels import signature
@@ -92,3 +94,14 @@ def test_webhook_signature_is_hmac_sha256():
     body = b'{"a": 1}'
     expected = hmac.new(b"s3", body, hashlib.sha256).hexdigest()
     assert signature("s3", body) == f"sha256={expected}"
+
+
+@pytest.mark.parametrize("scheme", ["star", "service_band", "intent"])
+@pytest.mark.parametrize("direction", ["new", "up", "down", "removed"])
+def test_tier_changes_skipped_without_lookup_would_tell_nobody(scheme, direction):
+    event = {"scheme": scheme, "direction": direction, "customer_id": "C1"}
+    if not triggers.concerns_anyone(event):
+        assert triggers.for_tier_change(event, "M1") == []
+        assert scheme != "intent"  # intent always moves the follow-up clock
+    else:
+        assert scheme == "intent" or direction in ("up", "down")
