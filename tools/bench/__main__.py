@@ -111,11 +111,12 @@ def main() -> None:
         print(f"floor without batching ({trips} round trips/customer): {unbatched:.1f} "
               "customers/s", flush=True)
         p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
-        report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest, scaled,
-               profile, unbatched)
+        summary = report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest,
+                         scaled, profile, unbatched)
     finally:
         stack.down()
         shutil.rmtree(base, ignore_errors=True)
+    print(summary)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ MARK = "<!-- pipeline-bench -->"
 
 
 def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, profile,
-           unbatched) -> None:
+           unbatched) -> str:
+    """Print the table, write it into the doc; return the closing line (printed by the
+    caller after the stack is down, so it is the run's last line)."""
     ratio = pipeline / floor if floor else float("nan")
     operations = profile["operations"]
     trips = sum(operations.values()) / args.profiled
@@ -52,8 +54,8 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
     rest = ("\n## " + tail[2]) if len(tail) > 2 else ""
     DOC.write_text(head + "\n".join(lines) + rest)
     print("\n".join(lines[5:16]))
-    print(f"bench: pipeline {pipeline:.1f} customers/s, floor {floor:.1f} customers/s, "
-          f"ratio {ratio:.2f}")
+    return (f"bench: pipeline {pipeline:.1f} customers/s, floor {floor:.1f} customers/s, "
+            f"ratio {ratio:.2f}")
 
 
 def analysis(pipeline: float, floor: float, unbatched: float, trips: float) -> list[str]:
