@@ -53,3 +53,16 @@ def test_backfill_runs_once_per_database(db):
     assert TieringStore(db).backfill_buckets() == 10
     db.customers.insert_one({"_id": "late", "customer_id": "late", "active": True})
     assert TieringStore(db).backfill_buckets() == 0
+
+
+def test_tiers_written_without_bucket_after_the_backfill_are_still_found(db):
+    store = TieringStore(db)
+    store.ensure_indexes()  # marker set: no further back-fill
+    cid = "C00000000000000aa"
+    db.customers.insert_one({"_id": cid, "customer_id": cid, "active": True,
+                             "bucket": bucket_of(cid)})
+    db.tiers.insert_one({"_id": f"{cid}:star", "customer_id": cid, "scheme": "star",
+                         "tier": "3"})  # as an older replica would write it
+    rows, recorded = store.page(None, 0, BUCKETS)
+    assert [r["_id"] for r in rows] == [cid]
+    assert recorded[cid]["star"]["tier"] == "3"

@@ -17,7 +17,7 @@ from .domain.erasure import (removal_history_row, sealed_event_fields, sealed_hi
 from .domain.paging import bucket_of
 from .queries import TieringQueries
 
-COMPARED = ("tier", "reason", "rules_version", "below_count", "branch")
+COMPARED = ("tier", "reason", "rules_version", "below_count", "branch", "bucket")
 
 
 def _now() -> datetime:
@@ -136,6 +136,11 @@ class TieringStore(TieringQueries):
         for row in self.tiers.find({"bucket": {"$gte": start, "$lt": end}}):
             if row["customer_id"] in wanted:
                 recorded.setdefault(row["customer_id"], {})[row["scheme"]] = row
+        # Tiers without a bucket (written by an older replica during a rolling upgrade)
+        # must still be found, or the recompute would announce them as new.
+        missing = sorted(wanted - recorded.keys())
+        if missing:
+            recorded.update(self.recorded_many(missing))
         return rows, recorded
 
     def backfill_buckets(self, batch: int = 5000) -> int:
