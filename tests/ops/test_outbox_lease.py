@@ -10,7 +10,6 @@ from pymongo import MongoClient
 from common.events import Outbox
 
 pytestmark = pytest.mark.integration
-NOW = datetime.now(timezone.utc)
 
 
 @pytest.fixture
@@ -25,10 +24,12 @@ def outbox_collection(stack):
 
 
 def row(n: int, lease: timedelta | None) -> dict:
+    """A pending row staged ten minutes ago, its lease `lease` from now (None: none)."""
+    now = datetime.now(timezone.utc)  # not at import: the suite runs for many minutes
     out = {"_id": f"e{n}", "type": "test.event", "body": {"n": n}, "sent": False,
-           "created_at": NOW - timedelta(minutes=10)}
+           "created_at": now - timedelta(minutes=10)}
     if lease is not None:
-        out["lease_until"] = NOW + lease
+        out["lease_until"] = now + lease
     return out
 
 
