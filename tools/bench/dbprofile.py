@@ -16,8 +16,8 @@ from collections import defaultdict
 from pymongo import MongoClient
 
 from crm_cli.client import stack_env
+from tools.stack.__main__ import SERVICES
 
-SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification")
 COMMANDS = ("find", "update", "delete", "insert", "findAndModify", "aggregate", "count",
             "distinct", "getMore")
 

@@ -62,15 +62,13 @@ def _hop(conn, producer, queue, hop: int, customers: int, collection, trips: int
     while seen < customers:
         message = simple.get(timeout=30)
         body = message.payload
+        message.ack()
+        seen += 1
         if trips:
             _single_trips(collection, body, trips)
             _publish(producer, body, hop + 1)
-            message.ack()
-            seen += 1
             continue
         batch.append(body)
-        message.ack()
-        seen += 1
         if len(batch) == BATCH or seen == customers:
             collection.insert_many([dict(b) for b in batch], ordered=False)
             for b in batch:

@@ -91,11 +91,12 @@ class Outbox:
         now = datetime.now(timezone.utc)
         candidates = [row["_id"] for row in self.collection.find(
             {"sent": False, "created_at": {"$lt": now - timedelta(seconds=older_than)}},
-            {"lease_until": 1}).sort("created_at", 1).limit(limit)
-            if _expired(row.get("lease_until"), now)]
+            {"_id": 1}).sort("created_at", 1).limit(limit)]
         if not candidates:
             return 0
         token = uuid.uuid4().hex
+        # The claim decides: only rows whose lease ran out (or that have none, written
+        # before leases existed) get this sweeper's token.
         self.collection.update_many(
             {"_id": {"$in": candidates}, "sent": False, "lease_until": {"$not": {"$gte": now}}},
             {"$set": {"lease_until": now + timedelta(seconds=LEASE_SECONDS), "lease_by": token}})
@@ -123,15 +124,6 @@ class Outbox:
                                         {"$set": {"lease_until": datetime.now(timezone.utc)}})
         except Exception as exc:  # the lease then simply runs out
             log.warning("outbox lease kept (%s): %s", type(exc).__name__, exc)
-
-
-def _expired(lease_until: datetime | None, now: datetime) -> bool:
-    """Rows written before leases existed have none: they are free to claim."""
-    if lease_until is None:
-        return True
-    if lease_until.tzinfo is None:
-        lease_until = lease_until.replace(tzinfo=timezone.utc)
-    return lease_until < now
 
 
 class OutboxDispatcher(EventDispatcher):

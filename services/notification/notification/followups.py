@@ -16,8 +16,6 @@ from . import metrics
 from .domain import triggers
 from .followup_store import FollowUpStore
 
-INTENT_SCHEME = "intent"
-
 
 class FollowUps:
     """Entry points and helpers for follow-ups; mixed into NotificationService."""
@@ -36,7 +34,7 @@ class FollowUps:
 
     def note_intent(self, event: dict) -> None:
         """An intent class arrived or changed: (re)start that prospect's reminder clock."""
-        if event.get("scheme") != INTENT_SCHEME:
+        if event.get("scheme") != triggers.INTENT_SCHEME:
             return
         prospect = self.followups.get(event["customer_id"]) or {}
         if event["direction"] == "removed" or prospect.get("outcome") in ("converted", "lost"):

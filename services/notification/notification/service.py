@@ -18,7 +18,7 @@ from contracts.schemas import load_event
 from . import metrics
 from .dependencies import Channels
 from .erasure import Erasure
-from .followups import INTENT_SCHEME, FollowUps
+from .followups import FollowUps
 from .domain import erasure, triggers
 from .storage import NotificationStore
 
@@ -45,7 +45,7 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
     @reliable
     def on_tier_changed(self, payload: dict) -> None:
         event = load_event(names.TIER_CHANGED, payload)
-        if not triggers.concerns_anyone(event, INTENT_SCHEME):
+        if not triggers.concerns_anyone(event):
             return
         row = self.store.maintenance(event["customer_id"])
         if row.get("erased"):

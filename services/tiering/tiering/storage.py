@@ -24,6 +24,16 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _by_customer(tier_rows: Iterable[dict],
+                 wanted: set[str] | None = None) -> dict[str, dict[str, dict]]:
+    """customer -> scheme -> tier record, keeping only `wanted` customers if given."""
+    out: dict[str, dict[str, dict]] = {}
+    for row in tier_rows:
+        if wanted is None or row["customer_id"] in wanted:
+            out.setdefault(row["customer_id"], {})[row["scheme"]] = row
+    return out
+
+
 class TieringStore(TieringQueries):
     def __init__(self, db: Database):
         self.db = db
@@ -75,10 +85,7 @@ class TieringStore(TieringQueries):
 
     def recorded_many(self, customer_ids: Iterable[str]) -> dict[str, dict[str, dict]]:
         """customer -> scheme -> stored tier record, in one query for a whole page."""
-        out: dict[str, dict[str, dict]] = {}
-        for row in self.tiers.find({"customer_id": {"$in": list(customer_ids)}}):
-            out.setdefault(row["customer_id"], {})[row["scheme"]] = row
-        return out
+        return _by_customer(self.tiers.find({"customer_id": {"$in": list(customer_ids)}}))
 
     def save(self, customer_id: str, branch: str | None, records: list, changes: list,
              cause: str, recorded: dict[str, dict] | None = None) -> int:
@@ -89,11 +96,12 @@ class TieringStore(TieringQueries):
         only records that differ from `recorded` are written. Returns records written."""
         ops, history, now = [], [], _now()
         for customer_id, branch, records, changes, cause, recorded in items:
+            bucket = bucket_of(customer_id)
             for r in records:
                 fields = {"customer_id": customer_id, "scheme": r.scheme, "tier": r.tier,
                           "reason": r.reason, "rules_version": r.rules_version,
                           "figures": r.figures, "below_count": r.below_count, "branch": branch,
-                          "bucket": bucket_of(customer_id)}
+                          "bucket": bucket}
                 old = (recorded or {}).get(r.scheme)
                 if recorded is not None and old and all(old.get(k) == fields[k] for k in COMPARED):
                     continue
@@ -132,10 +140,8 @@ class TieringStore(TieringQueries):
         query["bucket"] = {"$gte": start, "$lt": end}
         rows = list(self.customers.find(query))
         wanted = {row["_id"] for row in rows}
-        recorded: dict[str, dict[str, dict]] = {}
-        for row in self.tiers.find({"bucket": {"$gte": start, "$lt": end}}):
-            if row["customer_id"] in wanted:
-                recorded.setdefault(row["customer_id"], {})[row["scheme"]] = row
+        recorded = _by_customer(self.tiers.find({"bucket": {"$gte": start, "$lt": end}}),
+                                wanted)
         # Tiers without a bucket (written by an older replica during a rolling upgrade)
         # must still be found, or the recompute would announce them as new.
         missing = sorted(wanted - recorded.keys())

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 FOLLOW_UP_DAYS = {"A": 7, "B": 14, "C": 30}  # D: no follow-up
+INTENT_SCHEME = "intent"  # the tiering scheme whose classes drive follow-ups
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,11 @@ def for_assigned(event: dict) -> list[Message]:
     return messages
 
 
-def concerns_anyone(event: dict, intent_scheme: str = "intent") -> bool:
+def concerns_anyone(event: dict) -> bool:
     """Only moves up or down are told to a maintainer, and only intent classes move a
     prospect's follow-up clock: any other tier change (a new customer's first star or
     band, a removal) needs no lookup at all."""
-    return event.get("scheme") == intent_scheme or event.get("direction") in ("up", "down")
+    return event.get("scheme") == INTENT_SCHEME or event.get("direction") in ("up", "down")
 
 
 def for_tier_change(event: dict, maintainer: str | None) -> list[Message]:
