@@ -38,14 +38,16 @@ run: up
 
 # CI runs the fault scenarios at a smaller size; `make test-faults` runs them at 300
 # (CRM_FAULT_SIZE=10000 make test-faults for the issue's full size).
+# `exec`: make's child is pytest itself, so a SIGTERM to make reaches pytest and make
+# waits while pytest stops its test stack (conftest.py turns SIGTERM into Ctrl-C).
 test: venv
-	CRM_FAULT_SIZE=$${CRM_FAULT_SIZE:-120} $(BIN)/python -m pytest
+	CRM_FAULT_SIZE=$${CRM_FAULT_SIZE:-120} exec $(BIN)/python -m pytest
 
 test-unit: venv
-	$(BIN)/python -m pytest -m "not integration"
+	exec $(BIN)/python -m pytest -m "not integration"
 
 test-faults: venv
-	$(BIN)/python -m pytest -m faults -s
+	exec $(BIN)/python -m pytest -m faults -s
 
 bench-dedup: venv
 	cd services/dedup && ../../$(BIN)/python -m bench.quality --persons 5000 --dup-rate 0.3 --seed 7 --scale
@@ -53,7 +55,8 @@ bench-dedup: venv
 export-contracts: venv
 	cd contracts && ../$(BIN)/python -m contracts.export
 
-clean: down
+clean:
+	@$(PYTHON) -m tools.stack down --purge
 	rm -rf .local $(VENV)
 
 bench: venv

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,16 +29,13 @@ class StackHandle:
 
     def start(self, fresh: bool = False) -> None:
         if fresh:
-            self.stack.down()
-            shutil.rmtree(self.base, ignore_errors=True)
+            self.stack.down(purge=True)
         self.env = self.stack.up()
         self.wait_consumers()
 
-    def stop(self) -> None:
-        for pidfile in self.extra:
-            from tools.stack.procs import stop_pid
-            stop_pid(pidfile)
-        self.stack.down()
+    def stop(self, purge: bool = False) -> None:
+        """Stop every process of the stack (replicas are recorded under pids/ too)."""
+        self.stack.down(purge=purge)
 
     def wait_consumers(self, timeout: float = 60) -> None:
         """Services are 'up' once every pipeline queue has a consumer."""

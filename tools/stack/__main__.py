@@ -11,12 +11,13 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import sys
 from pathlib import Path
 
 from . import access
-from .procs import free_port, port_open, read_pid, start_background, stop_pid, wait_for
-from .rabbit import RabbitNode, ensure_installed
+from .procs import free_port, port_open, read_pid, start_background, stop_pid, stop_pids, wait_for
+from .rabbit import RabbitNode, broker_dir, ensure_installed
 
 SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification")
 PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd", "mongo") + SERVICES
@@ -96,12 +97,25 @@ class Stack:
             "CRM_STACK_DIR": str(self.base),
         }
 
+    def node(self, ports: dict[str, int] | None = None) -> RabbitNode:
+        return RabbitNode(broker_dir(self.base), ports or self.ports())
+
+    def locations(self) -> dict[str, str]:
+        """Where every piece of the stack lives (also kept in `stack.json`)."""
+        return {"stack": str(self.base), "env": str(self.base / "env"),
+                "pids": str(self.pids), "logs": str(self.logs),
+                "database": str(self.base / "mongo"),
+                "broker": "" if self.external_amqp else str(broker_dir(self.base)),
+                "broker_log": "" if self.external_amqp else str(broker_dir(self.base) / "log")}
+
     # -- components -------------------------------------------------------------
     def up(self) -> dict[str, str]:
         self.base.mkdir(parents=True, exist_ok=True)
         self.pids.mkdir(exist_ok=True)
         ports = self.ports()
         env = self.env(ports)
+        (self.base / "stack.json").write_text(json.dumps(
+            {"locations": self.locations(), "ports": ports}, indent=1))
         if not self.external_amqp:
             self._broker(ports)
             access.apply(ports["amqp_mgmt"], self.secrets_env())
@@ -116,7 +130,7 @@ class Stack:
         return env
 
     def _broker(self, ports: dict[str, int]) -> None:
-        node = RabbitNode(self.base / "rabbitmq", ports)
+        node = self.node(ports)
         if node.running():
             return
         ensure_installed()
@@ -148,7 +162,7 @@ class Stack:
     # -- faults on purpose (tests, drills) -----------------------------------------
     def stop_broker(self) -> None:
         """Stop the private node the way an operator would (rabbitmqctl stop)."""
-        RabbitNode(self.base / "rabbitmq", self.ports()).stop()
+        self.node().stop()
 
     def start_broker(self) -> None:
         ports = self.ports()
@@ -162,21 +176,41 @@ class Stack:
     def start_db(self) -> None:
         self._database(self.ports())
 
-    def down(self) -> None:
-        for name in SERVICES:  # services before the broker, or they ignore SIGTERM
-            if stop_pid(self.pids / f"{name}.pid"):
-                print(f"stack: stopped {name}", flush=True)
-        if stop_pid(self.pids / "mongo.pid"):
+    def down(self, purge: bool = False) -> None:
+        """Stop what this stack started, by the PIDs it recorded: every service process
+        (replicas too) at once, then the database, then the broker node and its epmd.
+        `purge` also deletes the stack's files, the broker's directory included."""
+        services = [f for f in sorted(self.pids.glob("*.pid")) if f.name != "mongo.pid"] \
+            if self.pids.exists() else []
+        for pidfile in stop_pids(services):  # before the broker, or they ignore SIGTERM
+            print(f"stack: stopped {pidfile.stem}", flush=True)
+        if stop_pid(self.pids / "mongo.pid", timeout=30):
             print("stack: stopped SecantusDB", flush=True)
         ports_file = self.base / "ports.json"
         if not self.external_amqp and ports_file.exists():
-            RabbitNode(self.base / "rabbitmq", json.loads(ports_file.read_text())).stop()
+            node = self.node(json.loads(ports_file.read_text()))
+            node.stop()
             print("stack: stopped RabbitMQ", flush=True)
+            if purge:
+                node.remove()
+        if purge:
+            shutil.rmtree(self.base, ignore_errors=True)
+            print(f"stack: removed {self.base}", flush=True)
 
     def status(self) -> None:
         for name in (*SERVICES, "mongo"):
             pid = read_pid(self.pids / f"{name}.pid")
             print(f"{name:13} {'running pid ' + str(pid) if pid else 'stopped'}")
+        for replica in sorted(self.pids.glob("*-replica-*.pid")) if self.pids.exists() else []:
+            pid = read_pid(replica)
+            print(f"{replica.stem:13} {'running pid ' + str(pid) if pid else 'stopped'}")
+        if not self.external_amqp and (self.base / "ports.json").exists():
+            node = self.node(json.loads((self.base / "ports.json").read_text()))
+            state = f"running as {node.name}" if node.running() else "stopped"
+            print(f"{'rabbitmq':13} {state}")
+        for what, where in self.locations().items():
+            if where:
+                print(f"{what + ':':13} {where}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["up", "down", "status", "restart-broker",
                                             "stop-broker", "start-broker", "stop-db", "start-db"])
     parser.add_argument("--dir", default=".local")
+    parser.add_argument("--purge", action="store_true",
+                        help="down: also delete the stack's data, the broker's directory included")
     args = parser.parse_args(argv)
     stack = Stack(Path(args.dir))
     if args.command == "up":
@@ -193,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
             if key != "RABBITMQ_MANAGEMENT_URL":
                 print(f"  {key}={value}")
     elif args.command == "down":
-        stack.down()
+        stack.down(purge=args.purge)
     elif args.command == "restart-broker":
         stack.stop_broker()
         stack.start_broker()

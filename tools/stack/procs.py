@@ -74,13 +74,28 @@ def start_background(cmd: list[str], env: dict, log: Path, pidfile: Path,
 
 def stop_pid(pidfile: Path, timeout: float = 15.0) -> bool:
     """SIGTERM the process recorded in pidfile, SIGKILL it after timeout."""
-    pid = read_pid(pidfile)
-    if pid is None:
+    return bool(stop_pids([pidfile], timeout))
+
+
+def stop_pids(pidfiles: list[Path], timeout: float = 15.0) -> list[Path]:
+    """SIGTERM every process recorded in `pidfiles` at once, SIGKILL whichever still
+    runs after `timeout` (a service whose broker is gone may ignore SIGTERM), so a
+    stack stops in one grace period, not one per process. Returns the pidfiles whose
+    process was running."""
+    running = {f: pid for f in pidfiles if (pid := read_pid(f)) is not None}
+    for pid in running.values():
+        _signal(pid, signal.SIGTERM)
+    if not wait_for(lambda: not any(map(pid_alive, running.values())), timeout):
+        for pid in running.values():
+            _signal(pid, signal.SIGKILL)
+        wait_for(lambda: not any(map(pid_alive, running.values())), 5)
+    for pidfile in pidfiles:
         pidfile.unlink(missing_ok=True)
-        return False
-    os.kill(pid, signal.SIGTERM)
-    if not wait_for(lambda: not pid_alive(pid), timeout):
-        os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: not pid_alive(pid), 5)
-    pidfile.unlink(missing_ok=True)
-    return True
+    return list(running)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass

@@ -5,13 +5,15 @@ system-wide node: its own name, ports, epmd port, data, logs, cookie (HOME).
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import pwd
 import shutil
+import signal
 import subprocess
-import time
 from pathlib import Path
 
-from .procs import port_open, run_as_broker_user, wait_for
+from .procs import pid_alive, port_open, run_as_broker_user, wait_for
 
 PLUGINS = "[rabbitmq_management,rabbitmq_prometheus]."
 
@@ -28,6 +30,32 @@ def ensure_installed() -> None:
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", "rabbitmq-server"], check=True, env=env,
                    stdout=subprocess.DEVNULL)
+
+
+BROKER_USER = "rabbitmq"
+
+
+def broker_dir(stack_base: Path) -> Path:
+    """Where a stack's broker node keeps its files.
+
+    As root the node runs as the `rabbitmq` user, which cannot enter a checkout below a
+    directory closed to others (`/root`, `mktemp -d`): its files then live in a directory
+    of their own under that user's home, named after the stack (its folder name and a
+    hash of its full path, so two stacks never share one). Not as root, the node runs as
+    ourselves and stays under the stack directory.
+    """
+    stack_base = stack_base.resolve()
+    if os.geteuid() != 0:
+        return stack_base / "rabbitmq"
+    digest = hashlib.sha1(str(stack_base).encode()).hexdigest()[:10]
+    return Path(_broker_home()) / "crm-stacks" / f"{stack_base.name}-{digest}"
+
+
+def _broker_home() -> str:
+    try:
+        return pwd.getpwnam(BROKER_USER).pw_dir
+    except KeyError:  # not installed yet: Debian's package makes this its home
+        return "/var/lib/rabbitmq"
 
 
 def _bin(name: str) -> str:
@@ -63,8 +91,12 @@ class RabbitNode:
         )
 
     def _write_files(self) -> None:
-        for sub in ("home", "mnesia", "log"):
-            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            for sub in ("home", "mnesia", "log"):
+                (self.base / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SystemExit(f"stack: cannot create the broker's directory {self.base} "
+                             f"({exc.strerror}): run as root or set AMQP_URI") from None
         (self.base / "enabled_plugins").write_text(PLUGINS + "\n")
         (self.base / "rabbitmq-env.conf").write_text("")
         (self.base / "advanced.config").write_text("[].\n")
@@ -79,7 +111,8 @@ class RabbitNode:
             "disk_free_limit.absolute = 50MB\n"
             % (self.ports["amqp"], self.ports["amqp_mgmt"], self.ports["amqp_prom"]))
         if os.geteuid() == 0:
-            subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
+            subprocess.run(["chown", "-R", f"{BROKER_USER}:{BROKER_USER}", str(self.base)],
+                           check=True)
 
     def running(self) -> bool:
         return port_open(self.ports["amqp"]) and port_open(self.ports["amqp_mgmt"])
@@ -94,10 +127,29 @@ class RabbitNode:
         return run_as_broker_user([_bin("rabbitmqctl"), "-n", self.name, *args], self.env(),
                                   check=check, capture=True)
 
-    def stop(self) -> None:
+    def pid(self) -> int | None:
+        """The node's Erlang VM, as it recorded itself."""
+        try:
+            return int((self.base / "rabbit.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, grace: float = 30.0) -> None:
+        """`rabbitmqctl stop`, SIGKILL for a VM still there after `grace`, then its epmd.
+
+        The pid is read first: the node deletes its pid file while it shuts down."""
+        pid = self.pid()
         if port_open(self.ports["amqp"]) or port_open(self.ports["amqp_dist"]):
-            self.ctl("stop", check=False)
-            wait_for(lambda: not port_open(self.ports["amqp"]), 30)
+            if self.base.exists():
+                self.ctl("stop", check=False)
+            wait_for(lambda: not port_open(self.ports["amqp"]), grace)
+        if pid and not wait_for(lambda: not pid_alive(pid), grace):
+            os.kill(pid, signal.SIGKILL)
+            wait_for(lambda: not pid_alive(pid), 5)
         run_as_broker_user(["epmd", "-port", str(self.ports["epmd"]), "-kill"], self.env(),
                            check=False, capture=True)
-        time.sleep(0.2)
+        wait_for(lambda: not port_open(self.ports["epmd"]), 5)
+
+    def remove(self) -> None:
+        """Delete the node's files (after `stop`)."""
+        shutil.rmtree(self.base, ignore_errors=True)
