@@ -69,6 +69,17 @@ class StackHandle:
     def subscribe(self, exchange: str, routing_key: str) -> "Subscriber":
         return Subscriber(self.env["AMQP_URI"], exchange, routing_key)
 
+    def mongo_uri(self, service: str) -> str:
+        """The URI of the database server that holds `service`'s database (the local
+        stack runs one server per service: MONGO_URI_<SERVICE> in .local/env)."""
+        return self.env.get(f"MONGO_URI_{service.upper()}") or self.env["MONGO_URI"]
+
+    def db(self, service: str):
+        """`service`'s own MongoDB database on its server (a new client: close it with
+        `db.client.close()`)."""
+        from pymongo import MongoClient
+        return MongoClient(self.mongo_uri(service), tz_aware=True)[f"crm_{service}"]
+
     def rpc(self, timeout: float = 60):
         return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=timeout)
 
