@@ -74,6 +74,10 @@ class StackHandle:
         stack runs one server per service: MONGO_URI_<SERVICE> in .local/env)."""
         return self.env.get(f"MONGO_URI_{service.upper()}") or self.env["MONGO_URI"]
 
+    def mongo_uris(self) -> list[str]:
+        """Every database server of the stack (MONGO_URIS), each once."""
+        return (self.env.get("MONGO_URIS") or self.env["MONGO_URI"]).split()
+
     def db(self, service: str):
         """`service`'s own MongoDB database on its server (a new client: close it with
         `db.client.close()`)."""

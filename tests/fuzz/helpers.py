@@ -34,7 +34,7 @@ def expected_outcomes(value) -> int:
 
 
 def db(stack):
-    return MongoClient(stack.env["MONGO_URI"])["crm_ingestion"]
+    return MongoClient(stack.mongo_uri("ingestion"))["crm_ingestion"]
 
 
 def now() -> datetime:

@@ -17,7 +17,7 @@ def cn_id(serial: int, birth: str = "19900307", area: str = "110101") -> str:
 
 
 def records(stack, source: str) -> list[dict]:
-    with MongoClient(stack.env["MONGO_URI"]) as client:
+    with MongoClient(stack.mongo_uri("ingestion")) as client:
         return list(client["crm_ingestion"]["records"].find({"source": source}))
 
 

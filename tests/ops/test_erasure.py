@@ -30,15 +30,16 @@ def _record(source: str, external_id: str, **extra) -> dict:
 def _documents_about(stack, ids: set[str]) -> dict[str, str]:
     """Text of every stored document that mentions one of the ids, per collection."""
     found = {}
-    with MongoClient(stack.env["MONGO_URI"]) as client:
-        for db_name in [d for d in client.list_database_names() if d.startswith("crm_")]:
-            for coll in client[db_name].list_collection_names():
-                if coll.startswith("system."):
-                    continue
-                for doc in client[db_name][coll].find():
-                    text = json.dumps(doc, default=str, ensure_ascii=False)
-                    if any(i in text for i in ids):
-                        found.setdefault(f"{db_name}.{coll}", []).append(text)
+    for uri in stack.mongo_uris():
+        with MongoClient(uri) as client:
+            for db_name in [d for d in client.list_database_names() if d.startswith("crm_")]:
+                for coll in client[db_name].list_collection_names():
+                    if coll.startswith("system."):
+                        continue
+                    for doc in client[db_name][coll].find():
+                        text = json.dumps(doc, default=str, ensure_ascii=False)
+                        if any(i in text for i in ids):
+                            found.setdefault(f"{db_name}.{coll}", []).append(text)
     return {k: "\n".join(v) for k, v in found.items()}
 
 

@@ -27,7 +27,7 @@ def _set_ring(stack, ring: str) -> None:
 
 
 def _tokens(stack) -> tuple[str, str]:
-    with MongoClient(stack.env["MONGO_URI"]) as client:
+    with MongoClient(stack.mongo_uri("ingestion")) as client:
         db = client["crm_ingestion"]
         record = db["records"].find_one({"source": "kr_t", "external_id": "K-1"})
         reject = db["rejects"].find_one({"source": "kr_t"}, sort=[("received_at", -1)])

@@ -33,15 +33,16 @@ def _people() -> list[dict]:
 def _database_text(stack) -> dict[str, str]:
     """Every document of every service database, as text, per collection."""
     out = {}
-    with MongoClient(stack.env["MONGO_URI"]) as client:
-        for db_name in client.list_database_names():
-            if not db_name.startswith("crm_"):
-                continue
-            for coll in client[db_name].list_collection_names():
-                if coll.startswith("system."):
+    for uri in stack.mongo_uris():
+        with MongoClient(uri) as client:
+            for db_name in client.list_database_names():
+                if not db_name.startswith("crm_"):
                     continue
-                rows = list(client[db_name][coll].find())
-                out[f"{db_name}.{coll}"] = json.dumps(rows, default=str, ensure_ascii=False)
+                for coll in client[db_name].list_collection_names():
+                    if coll.startswith("system."):
+                        continue
+                    rows = list(client[db_name][coll].find())
+                    out[f"{db_name}.{coll}"] = json.dumps(rows, default=str, ensure_ascii=False)
     return out
 
 

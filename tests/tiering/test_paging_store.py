@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def db(stack):
-    client = MongoClient(stack.env["MONGO_URI"], tz_aware=True)
+    client = MongoClient(stack.mongo_uri("tiering"), tz_aware=True)
     client.drop_database("crm_tiering_paging_test")
     yield client["crm_tiering_paging_test"]
     client.drop_database("crm_tiering_paging_test")

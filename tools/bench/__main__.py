@@ -17,8 +17,6 @@ from pathlib import Path
 from tools.stack.__main__ import Stack
 from tools.stack.procs import stop_pid
 
-from pymongo import MongoClient
-
 from . import dbprofile
 from .floor import measure_floor
 from .report import report
@@ -58,14 +56,14 @@ def profiled_run(env: dict, customers: int) -> dict:
     """A separate small run with the database profiler on (it doubles the writes, so
     it is kept out of the throughput figures): round trips per customer per service
     and the query shapes that cost the most."""
-    client = MongoClient(env["MONGO_URI"], tz_aware=True)
-    dbprofile.set_profiling(client, True)
+    dbs = dbprofile.service_databases(env)
+    dbprofile.set_profiling(dbs, True)
     try:
         run_batch(env, "bench-profiled", customers, "BENCH", 1800)
     finally:
-        dbprofile.set_profiling(client, False)
-    out = {"operations": dbprofile.operations(client), "shapes": dbprofile.report(client, 8)}
-    client.close()
+        dbprofile.set_profiling(dbs, False)
+    out = {"operations": dbprofile.operations(dbs), "shapes": dbprofile.report(dbs, 8)}
+    dbprofile.close(dbs)
     return out
 
 

@@ -14,6 +14,7 @@ import argparse
 from collections import defaultdict
 
 from pymongo import MongoClient
+from pymongo.database import Database
 
 from crm_cli.client import stack_env
 from tools.stack.__main__ import SERVICES
@@ -46,32 +47,39 @@ def describe(command: dict) -> tuple[str, str]:
     return name, str(parts[0]) if parts else ""
 
 
-def databases(client: MongoClient) -> list[str]:
-    return [n for n in client.list_database_names() if n.startswith("crm_")]
+def service_databases(env: dict[str, str]) -> dict[str, Database]:
+    """Each service's database on its own server (the local stack runs one server per
+    service: MONGO_URI_<SERVICE>; elsewhere they share MONGO_URI)."""
+    return {name: MongoClient(env.get(f"MONGO_URI_{name.upper()}") or env["MONGO_URI"],
+                              tz_aware=True)[f"crm_{name}"] for name in SERVICES}
 
 
-def set_profiling(client: MongoClient, on: bool, slowms: int = 0) -> None:
-    for name in [f"crm_{s}" for s in SERVICES]:
-        client[name].command("profile", 0)
+def close(dbs: dict[str, Database]) -> None:
+    for db in dbs.values():
+        db.client.close()
+
+
+def set_profiling(dbs: dict[str, Database], on: bool, slowms: int = 0) -> None:
+    for db in dbs.values():
+        db.command("profile", 0)
         if on:  # MongoDB refuses to drop the profile while it records
-            client[name]["system.profile"].drop()
-            client[name].command("profile", 1, slowms=slowms)
+            db["system.profile"].drop()
+            db.command("profile", 1, slowms=slowms)
 
 
-def operations(client: MongoClient) -> dict[str, int]:
+def operations(dbs: dict[str, Database]) -> dict[str, int]:
     """Profiled operations per service database (the profile's own writes excluded)."""
-    return {name.removeprefix("crm_"): client[name]["system.profile"].count_documents({})
-            for name in databases(client)}
+    return {name: db["system.profile"].count_documents({}) for name, db in dbs.items()}
 
 
-def report(client: MongoClient, top: int) -> list[tuple]:
+def report(dbs: dict[str, Database], top: int) -> list[tuple]:
     totals: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0])
-    for name in databases(client):
-        for entry in client[name]["system.profile"].find():
+    for db in dbs.values():
+        for entry in db["system.profile"].find():
             command = entry.get("command") or {}
             op, filt = describe(command)
             collection = entry.get("ns", "").split(".", 1)[-1]
-            row = totals[(name, collection, op, filt)]
+            row = totals[(db.name, collection, op, filt)]
             row[0] += 1
             row[1] += entry.get("millis", 0)
     return sorted(((*k, n, ms) for k, (n, ms) in totals.items()), key=lambda r: -r[5])[:top]
@@ -83,12 +91,15 @@ def main() -> None:
     parser.add_argument("--slowms", type=int, default=2)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
-    client = MongoClient(stack_env()["MONGO_URI"])
-    if args.action == "report":
-        for db, coll, op, filt, n, ms in report(client, args.top):
-            print(f"{ms / 1000:8.1f} s {n:7d}x {ms / max(n, 1):7.1f} ms  {db}.{coll} {op} {filt}")
-        return
-    set_profiling(client, args.action == "on", args.slowms)
+    dbs = service_databases(stack_env())
+    try:
+        if args.action == "report":
+            for db, coll, op, filt, n, ms in report(dbs, args.top):
+                print(f"{ms / 1000:8.1f} s {n:7d}x {ms / max(n, 1):7.1f} ms  {db}.{coll} {op} {filt}")
+            return
+        set_profiling(dbs, args.action == "on", args.slowms)
+    finally:
+        close(dbs)
 
 
 if __name__ == "__main__":

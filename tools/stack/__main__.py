@@ -16,11 +16,15 @@ import sys
 from pathlib import Path
 
 from . import access
-from .procs import free_port, port_open, read_pid, start_background, stop_pid, stop_pids, wait_for
+from .procs import free_port, port_open, read_pid, start_background, stop_pids, wait_for
 from .rabbit import RabbitNode, broker_dir, ensure_installed
 
 SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification")
-PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd", "mongo") + SERVICES
+# One embedded database server per service: each service owns its database anyway, and
+# SecantusDB is one Python process (one GIL): with a single server it was the pipeline's
+# limit at 94 % of a core while the second core idled.
+DATABASES = tuple(f"mongo-{name}" for name in SERVICES)
+PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd") + DATABASES + SERVICES
 
 
 # Retryable writes off for the embedded SecantusDB only: it keeps a reply per retryable
@@ -80,14 +84,18 @@ class Stack:
         """A service's environment: its own broker user, no other user's password."""
         own = {k: v for k, v in self.secrets_env().items() if not k.startswith("AMQP_PASSWORD_")}
         return {**os.environ, **env, **own, "AMQP_URI": self.amqp_uri_for(name),
+                "MONGO_URI": env.get(f"MONGO_URI_{name.upper()}", env["MONGO_URI"]),
                 "WEB_PORT": str(port)}
 
     def env(self, ports: dict[str, int]) -> dict[str, str]:
         amqp = self.external_amqp or f"amqp://guest:guest@127.0.0.1:{ports['amqp']}/"
-        mongo = self.external_mongo or EMBEDDED_MONGO_URI.format(port=ports["mongo"])
+        mongo = {name: self.external_mongo or EMBEDDED_MONGO_URI.format(port=ports[f"mongo-{name}"])
+                 for name in SERVICES}
         return {
             "AMQP_URI": amqp,
-            "MONGO_URI": mongo,
+            "MONGO_URI": mongo[SERVICES[0]],
+            "MONGO_URIS": " ".join(dict.fromkeys(mongo.values())),
+            **{f"MONGO_URI_{name.upper()}": uri for name, uri in mongo.items()},
             "RABBITMQ_MANAGEMENT_URL": "" if self.external_amqp
             else f"http://guest:guest@127.0.0.1:{ports['amqp_mgmt']}",
             "INTAKE_URL": f"http://127.0.0.1:{ports['ingestion']}/v1/customers",
@@ -104,7 +112,7 @@ class Stack:
         """Where every piece of the stack lives (also kept in `stack.json`)."""
         return {"stack": str(self.base), "env": str(self.base / "env"),
                 "pids": str(self.pids), "logs": str(self.logs),
-                "database": str(self.base / "mongo"),
+                "databases": str(self.base / "mongo"),
                 "broker": "" if self.external_amqp else str(broker_dir(self.base)),
                 "broker_log": "" if self.external_amqp else str(broker_dir(self.base) / "log")}
 
@@ -120,7 +128,7 @@ class Stack:
             self._broker(ports)
             access.apply(ports["amqp_mgmt"], self.secrets_env())
         if not self.external_mongo:
-            self._database(ports)
+            self._databases(ports)
         for name in SERVICES:
             self._service(name, ports[name], self.service_env(name, ports[name], env))
         (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
@@ -138,18 +146,21 @@ class Stack:
         node.start()
         node.ctl("await_startup")
 
-    def _database(self, ports: dict[str, int]) -> None:
-        pidfile = self.pids / "mongo.pid"
-        if read_pid(pidfile) and port_open(ports["mongo"]):
-            return
-        data = self.base / "mongo"
-        data.mkdir(exist_ok=True)
-        print(f"stack: starting SecantusDB on port {ports['mongo']}", flush=True)
-        start_background([sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port",
-                          str(ports["mongo"]), "--storage-path", str(data)],
-                         dict(os.environ), self.logs / "mongo.log", pidfile)
-        if not wait_for(lambda: port_open(ports["mongo"]), 30):
-            raise SystemExit(f"SecantusDB did not start; see {self.logs / 'mongo.log'}")
+    def _databases(self, ports: dict[str, int]) -> None:
+        """Start every service's database server that is not running, then wait for all."""
+        for name in DATABASES:
+            pidfile = self.pids / f"{name}.pid"
+            if read_pid(pidfile) and port_open(ports[name]):
+                continue
+            data = self.base / "mongo" / name.removeprefix("mongo-")
+            data.mkdir(parents=True, exist_ok=True)
+            print(f"stack: starting SecantusDB {name} on port {ports[name]}", flush=True)
+            start_background([sys.executable, "-m", "secantus", "--host", "127.0.0.1",
+                              "--port", str(ports[name]), "--storage-path", str(data)],
+                             dict(os.environ), self.logs / f"{name}.log", pidfile)
+        for name in DATABASES:
+            if not wait_for(lambda: port_open(ports[name]), 30):
+                raise SystemExit(f"SecantusDB {name} did not start; see {self.logs / name}.log")
 
     def _service(self, name: str, port: int, env: dict[str, str]) -> None:
         pidfile = self.pids / f"{name}.pid"
@@ -171,21 +182,24 @@ class Stack:
 
     def stop_db(self) -> None:
         """SIGTERM SecantusDB and wait until it is gone (data stays on disk)."""
-        stop_pid(self.pids / "mongo.pid", timeout=30)
+        stop_pids(self._database_pidfiles(), timeout=30)
 
     def start_db(self) -> None:
-        self._database(self.ports())
+        self._databases(self.ports())
+
+    def _database_pidfiles(self) -> list[Path]:
+        return [self.pids / f"{name}.pid" for name in DATABASES]
 
     def down(self, purge: bool = False) -> None:
         """Stop what this stack started, by the PIDs it recorded: every service process
         (replicas too) at once, then the database, then the broker node and its epmd.
         `purge` also deletes the stack's files, the broker's directory included."""
-        services = [f for f in sorted(self.pids.glob("*.pid")) if f.name != "mongo.pid"] \
+        services = [f for f in sorted(self.pids.glob("*.pid")) if not f.name.startswith("mongo")] \
             if self.pids.exists() else []
         for pidfile in stop_pids(services):  # before the broker, or they ignore SIGTERM
             print(f"stack: stopped {pidfile.stem}", flush=True)
-        if stop_pid(self.pids / "mongo.pid", timeout=30):
-            print("stack: stopped SecantusDB", flush=True)
+        for pidfile in stop_pids(self._database_pidfiles(), timeout=30):
+            print(f"stack: stopped SecantusDB {pidfile.stem}", flush=True)
         ports_file = self.base / "ports.json"
         if not self.external_amqp and ports_file.exists():
             node = self.node(json.loads(ports_file.read_text()))
@@ -198,19 +212,19 @@ class Stack:
             print(f"stack: removed {self.base}", flush=True)
 
     def status(self) -> None:
-        for name in (*SERVICES, "mongo"):
+        for name in (*SERVICES, *DATABASES):
             pid = read_pid(self.pids / f"{name}.pid")
-            print(f"{name:13} {'running pid ' + str(pid) if pid else 'stopped'}")
+            print(f"{name:20} {'running pid ' + str(pid) if pid else 'stopped'}")
         for replica in sorted(self.pids.glob("*-replica-*.pid")) if self.pids.exists() else []:
             pid = read_pid(replica)
-            print(f"{replica.stem:13} {'running pid ' + str(pid) if pid else 'stopped'}")
+            print(f"{replica.stem:20} {'running pid ' + str(pid) if pid else 'stopped'}")
         if not self.external_amqp and (self.base / "ports.json").exists():
             node = self.node(json.loads((self.base / "ports.json").read_text()))
             state = f"running as {node.name}" if node.running() else "stopped"
-            print(f"{'rabbitmq':13} {state}")
+            print(f"{'rabbitmq':20} {state}")
         for what, where in self.locations().items():
             if where:
-                print(f"{what + ':':13} {where}")
+                print(f"{what + ':':20} {where}")
 
 
 def main(argv: list[str] | None = None) -> None:
