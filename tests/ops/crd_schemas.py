@@ -18,6 +18,12 @@ additionalProperties false so a misspelt field fails):
   {configure, write, read} / {exchange, write, read}; Exchange/Queue name, vhost, type,
   durable, autoDelete, arguments; Binding vhost, source, destination, destinationType,
   routingKey, arguments; Policy name, vhost, pattern, applyTo, priority, definition.
+  Exchange, Queue and Binding checked against the operator's CRDs
+  (config/crd/bases/rabbitmq.com_{exchanges,queues,bindings}.yaml, v1.17): Queue also has
+  deleteIfEmpty, deleteIfUnused and deletionPolicy (delete | retain); Binding's source,
+  destination and destinationType are optional there but required here (a binding without
+  them is never what these manifests mean). Beware: Queue.durable and Exchange.durable
+  default to false in the operator, so the manifests always set them.
 """
 from __future__ import annotations
 
@@ -151,7 +157,9 @@ TOPOLOGY_EXCHANGE = _topology("Exchange", ["name"], {
     **_DECLARED, "type": {"type": "string"}})
 
 TOPOLOGY_QUEUE = _topology("Queue", ["name"], {
-    **_DECLARED, "type": {"enum": ["classic", "quorum", "stream"]}})
+    **_DECLARED, "type": {"enum": ["classic", "quorum", "stream"]},
+    "deleteIfEmpty": {"type": "boolean"}, "deleteIfUnused": {"type": "boolean"},
+    "deletionPolicy": {"enum": ["delete", "retain"]}})
 
 TOPOLOGY_BINDING = _topology("Binding", ["source", "destination", "destinationType"], {
     "vhost": VHOST, "source": {"type": "string"}, "destination": {"type": "string"},

@@ -5,7 +5,9 @@
 - the regexes allow what each service needs and nothing of its neighbours';
 - deploy/k8s/base/rabbitmq-access.yaml is the current output of `--k8s`;
 - `--apply` talks to the management API as expected (a fake one, in-process) and stays
-  standard-library only.
+  standard-library only;
+- the pipeline topology declared up front (exchanges, queues, bindings) is exactly what
+  nameko declares itself (same names and settings), locally, in Compose and in Kubernetes.
 """
 from __future__ import annotations
 
@@ -52,6 +54,52 @@ def test_static_map_gives_the_same_permissions_as_the_packages(service):
     assert set(queues) == set(static_queues), "update access.INTAKE_QUEUES"
     assert access.permissions(service, "package") == access.permissions(service, "static")
     assert access.permissions(service) == access.permissions(service, "static")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_static_queues_are_the_packages_queues(service):
+    pytest.importorskip(f"{service}.service", reason=f"the {service} package is not installed")
+    package = access.service_queues(service, "package")
+    assert package, f"{service} consumes nothing?"
+    assert sorted(package) == sorted(access.service_queues(service, "static")), (
+        f"update access.HANDLERS[{service!r}] / INTAKE_BINDINGS: the package has {package}")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_declared_queues_are_what_nameko_declares(service):
+    """Each consumer's own kombu Queue, as nameko builds it at set-up (no broker needed):
+    same name, binding and settings, so nameko's declaration after ours is equivalent."""
+    module = pytest.importorskip(f"{service}.service")
+    from nameko.containers import ServiceContainer
+    cls = next(v for v in vars(module).values()
+               if isinstance(v, type) and getattr(v, "name", None) == service)
+    container = ServiceContainer(cls, {"AMQP_URI": "memory://"})
+    nameko_queues = []
+    for entrypoint in container.entrypoints:
+        if hasattr(entrypoint, "queue"):
+            entrypoint.setup()
+            queue = entrypoint.queue
+            nameko_queues.append(access.PipelineQueue(
+                queue.name, queue.exchange.name, queue.routing_key, service))
+            settings = {"durable": bool(queue.durable), "auto_delete": bool(queue.auto_delete),
+                        "arguments": queue.queue_arguments or {}}
+            assert settings == access.QUEUE_SETTINGS and not queue.exclusive, queue
+            exchange = queue.exchange
+            assert {"type": exchange.type, "durable": bool(exchange.durable),
+                    "auto_delete": bool(exchange.auto_delete),
+                    "internal": bool(getattr(exchange, "internal", False)),  # kombu: never
+                    "arguments": exchange.arguments or {}} == access.EXCHANGE_SETTINGS
+            assert exchange.name in access.pipeline_exchanges()
+    assert sorted(nameko_queues) == sorted(access.service_queues(service, "static"))
+
+
+def test_pipeline_queues_cover_every_service_and_are_unique():
+    queues = access.pipeline_queues("static")
+    names = [q.name for q in queues]
+    assert len(names) == len(set(names))
+    assert {q.service for q in queues} == set(SERVICES)
+    assert {q.exchange for q in queues} <= set(access.pipeline_exchanges())
+    assert set(access.INTAKE_QUEUES) <= set(names)
 
 
 def test_consumed_rejects_an_unknown_source():
@@ -170,6 +218,39 @@ def test_k8s_resources_match_the_permissions():
     assert not re.search(policy["pattern"], access.DEAD_LETTER_QUEUE)
 
 
+def test_k8s_declares_the_pipeline_topology():
+    docs = access.k8s_resources()
+    kinds: dict[str, dict[str, dict]] = {}
+    for doc in docs:
+        assert doc["metadata"]["name"] not in kinds.setdefault(doc["kind"], {}), doc
+        kinds[doc["kind"]][doc["metadata"]["name"]] = doc["spec"]
+    exchanges = {s["name"]: s for s in kinds["Exchange"].values()}
+    assert set(access.pipeline_exchanges()) <= set(exchanges)
+    for name in access.pipeline_exchanges():
+        assert exchanges[name]["type"] == "topic" and exchanges[name]["durable"] is True
+        assert exchanges[name]["autoDelete"] is False
+    queues = {s["name"]: s for s in kinds["Queue"].values()}
+    bindings = {(s["source"], s["destination"], s.get("routingKey", "")): s
+                for s in kinds["Binding"].values()}
+    for queue in access.pipeline_queues("static"):
+        spec = queues[queue.name]
+        # the operator's default is NOT durable; no type: the cluster's default (quorum)
+        assert spec["durable"] is True and spec["autoDelete"] is False and "type" not in spec
+        assert spec.get("arguments", {}) == access.QUEUE_SETTINGS["arguments"]
+        binding = bindings[(queue.exchange, queue.name, queue.routing_key)]
+        assert binding["destinationType"] == "queue" and binding["vhost"] == "/"
+    assert len(queues) == len(access.pipeline_queues("static")) + 1  # + dead-letters
+
+
+def test_k8s_topology_objects_match_the_operator_schemas():
+    import jsonschema
+
+    from .crd_schemas import SCHEMAS
+    for doc in access.k8s_resources():
+        errors = list(jsonschema.Draft202012Validator(SCHEMAS[doc["kind"]]).iter_errors(doc))
+        assert not errors, (doc["kind"], doc["metadata"]["name"], [e.message for e in errors])
+
+
 def test_k8s_generation_needs_only_the_standard_library():
     """As in the python:3.11-slim container: no site-packages (-S), so the static map."""
     result = subprocess.run([sys.executable, "-S", "-m", "tools.stack.access", "--k8s"],
@@ -256,6 +337,45 @@ def test_apply_by_port_keeps_the_local_stack_call(fake):
                           {"pattern": r"^(evt-|crm\.intake\.)", "apply-to": "queues",
                            "priority": 0,
                            "definition": {"dead-letter-exchange": "crm.dead-letter"}})
+
+
+def test_apply_declares_the_topology_before_the_policy(fake):
+    access.apply(fake.port, PASSWORDS)
+    writes = [(m, p, b) for m, p, _, b in fake.calls]
+    for exchange in access.pipeline_exchanges():
+        assert ("PUT", f"/api/exchanges/%2F/{exchange}", access.EXCHANGE_SETTINGS) in writes
+    queue_puts = [p for m, p, _ in writes if p.startswith("/api/queues/")]
+    for queue in access.pipeline_queues():
+        path = f"/api/queues/%2F/{queue.name}"
+        assert ("PUT", path, {"durable": True, "auto_delete": False, "arguments": {}}) in writes
+        binding = ("POST", f"/api/bindings/%2F/e/{queue.exchange}/q/{queue.name}",
+                   {"routing_key": queue.routing_key, "arguments": {}})
+        assert binding in writes
+        assert writes.index(binding) > writes.index(("PUT", path, access.QUEUE_SETTINGS))
+        assert writes.index(binding) > writes.index(
+            ("PUT", f"/api/exchanges/%2F/{queue.exchange}", access.EXCHANGE_SETTINGS))
+    assert len(queue_puts) == len(access.pipeline_queues()) + 1  # + dead-letters
+    assert writes[-1][1] == "/api/policies/%2F/pipeline-dead-letter"
+
+
+@pytest.mark.integration
+def test_live_broker_holds_exactly_the_declared_topology(stack):
+    """Against the test stack's broker, where the services declared their queues too: no
+    pipeline queue exists beyond the declared ones (so our names are nameko's), each has
+    our settings and binding, and applying again changes nothing (idempotent)."""
+    import urllib.parse
+    api = access.Management(stack.stack.ports()["amqp_mgmt"])
+    access.declare_topology(api, "%2F")
+    live = {q["name"]: q for q in json.loads(api.request("queues/%2F"))}
+    pipeline = access.pipeline_queues()
+    assert {n for n in live if n.startswith(("evt-", "crm."))} == {q.name for q in pipeline}
+    for queue in pipeline:
+        found = live[queue.name]
+        assert (found["durable"], found["auto_delete"], found["arguments"]) == (True, False, {})
+        bindings = json.loads(api.request(
+            f"queues/%2F/{urllib.parse.quote(queue.name, safe='')}/bindings"))
+        assert {(b["source"], b["routing_key"]) for b in bindings if b["source"]} == \
+            {(queue.exchange, queue.routing_key)}, queue.name
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "/api"])

@@ -9,7 +9,8 @@ import yaml
 from .tools import PROMETHEUS_DIR, SERVICES, require_tool, run
 
 ALERTS = {"CrmPipelineStalled", "CrmIngestionRejectsSpiking", "CrmAssignmentBacklogGrowing",
-          "CrmNotificationsFailing", "CrmServiceDown", "CrmServiceUnavailable"}
+          "CrmNotificationsFailing", "CrmServiceDown", "CrmServiceUnavailable",
+          "CrmEventsUnroutable"}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,7 @@ def test_rules_use_only_metric_names_that_exist():
     text = (PROMETHEUS_DIR / "rules.yml").read_text()
     exported = {"crm_messages_consumed_total", "crm_handler_duration_seconds_bucket",
                 "crm_handler_errors_total", "crm_outbox_pending_events",
+                "crm_events_unroutable_total",
                 "crm_ingestion_records_received_total", "crm_ingestion_records_rejected_total",
                 "crm_tiering_customers_entered_total", "crm_tiering_customers_left_total",
                 "crm_assignment_backlog_customers", "crm_notification_messages_total",

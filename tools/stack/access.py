@@ -23,6 +23,14 @@ the queue. nameko needs, per service S:
     (`customer.erased`).
 `upstream` may only publish to `crm.intake`. The crm command stays on `guest`
 (administrator, loopback only) in the local stack, on the administrator elsewhere.
+
+The same three paths also declare the pipeline's topology up front: every exchange, every
+queue a service consumes and its binding (`pipeline_queues`). RabbitMQ drops a message
+no queue is bound for, and nameko declares a queue only when its consumer starts: without
+this, an event published before a service's first start was lost. Queues are declared as
+nameko declares them (durable, not auto-delete, not exclusive, no arguments, so the
+broker's default queue type applies: classic locally, quorum in Compose and Kubernetes),
+so nameko's own later declaration is equivalent and never fails with PRECONDITION_FAILED.
 """
 from __future__ import annotations
 
@@ -38,29 +46,61 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import NamedTuple
 
-# which exchanges each service consumes from, when its package cannot be inspected
-SOURCES = {
-    "ingestion": ("crm.intake", "dedup.events"),
-    "dedup": ("ingestion.events",),
-    "tiering": ("dedup.events",),
-    "assignment": ("tiering.events", "dedup.events"),
-    "notification": ("assignment.events", "tiering.events", "dedup.events"),
+# What each service's event handlers consume, when its package cannot be inspected (the
+# Compose job's plain python, the Kubernetes manifests): (source service, event type,
+# method). tests/ops/test_broker_access.py checks it against the service classes.
+HANDLERS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "ingestion": (("dedup", "customer.erased", "on_customer_erased"),),
+    "dedup": (("ingestion", "customer.ingested", "on_ingested"),
+              ("ingestion", "customer.erasure_requested", "on_erasure_requested")),
+    "tiering": (("dedup", "customer.registered", "on_registered"),
+                ("dedup", "customer.updated", "on_updated"),
+                ("dedup", "customer.merged", "on_merged"),
+                ("dedup", "customer.erased", "on_customer_erased")),
+    "assignment": (("tiering", "tier.changed", "on_tier_changed"),
+                   ("dedup", "customer.erased", "on_customer_erased")),
+    "notification": (("assignment", "customer.assigned", "on_assigned"),
+                     ("tiering", "tier.changed", "on_tier_changed"),
+                     ("dedup", "customer.review_needed", "on_review_needed"),
+                     ("dedup", "customer.erased", "on_customer_erased")),
 }
-INTAKE_QUEUES = ("crm.intake.ingestion", "crm.intake.erase")
+INTAKE_EXCHANGE = "crm.intake"
+# ingestion's own queues on crm.intake, with their routing keys
+INTAKE_BINDINGS = {"crm.intake.ingestion": "customer.created", "crm.intake.erase": "customer.erase"}
+INTAKE_QUEUES = tuple(INTAKE_BINDINGS)
+# which exchanges each service consumes from, when its package cannot be inspected
+SOURCES: dict[str, tuple[str, ...]] = {
+    service: tuple(dict.fromkeys([*([INTAKE_EXCHANGE] if service == "ingestion" else []),
+                                  *(f"{source}.events" for source, _, _ in handlers)]))
+    for service, handlers in HANDLERS.items()}
 UPSTREAM = "upstream"
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 DEAD_LETTER_EXCHANGE = "crm.dead-letter"
 DEAD_LETTER_QUEUE = "dead-letters"  # not "crm.*"/"evt-*": `crm drain` must not wait on it
 
 
-def consumed(service: str, source: str = "auto") -> tuple[list[str], list[str]]:
-    """(exchanges, plain queues) the service's entrypoints consume, read from its class,
-    so a handler added later gets its permission without editing this file.
+class PipelineQueue(NamedTuple):
+    """One durable queue a pipeline service consumes, with the one binding it has."""
+    name: str
+    exchange: str
+    routing_key: str
+    service: str
+
+
+def event_queue(source: str, event_type: str, service: str, method: str) -> str:
+    """nameko's name for the queue of a SERVICE_POOL event handler (EventHandler.setup)."""
+    return f"evt-{source}-{event_type}--{service}.{method}"
+
+
+def service_queues(service: str, source: str = "auto") -> list[PipelineQueue]:
+    """The queues the service's entrypoints consume, read from its class, so a handler
+    added later gets its queue and permissions without editing this file.
 
     source: "auto" (the package if importable, else the static map), "package" (the
     package only; ImportError/LookupError when it cannot be inspected) or "static" (the map
-    SOURCES/INTAKE_QUEUES only, as in a plain python container)."""
+    HANDLERS/INTAKE_BINDINGS only, as in a plain python container)."""
     if source == "static":
         return _static(service)
     if source not in ("auto", "package"):
@@ -73,26 +113,55 @@ def consumed(service: str, source: str = "auto") -> tuple[list[str], list[str]]:
         return _static(service)
 
 
-def _static(service: str) -> tuple[list[str], list[str]]:
-    return list(SOURCES[service]), (list(INTAKE_QUEUES) if service == "ingestion" else [])
+def consumed(service: str, source: str = "auto") -> tuple[list[str], list[str]]:
+    """(exchanges, plain queues) the service's entrypoints consume (see service_queues)."""
+    queues = service_queues(service, source)
+    return ([q.exchange for q in queues if q.exchange],
+            [q.name for q in queues if not q.name.startswith("evt-")])
 
 
-def _inspect(service: str) -> tuple[list[str], list[str]]:
+def pipeline_queues(source: str = "auto") -> list[PipelineQueue]:
+    """Every queue of the pipeline with its binding, declared before anything publishes."""
+    return [q for service in SOURCES for q in service_queues(service, source)]
+
+
+def pipeline_exchanges() -> tuple[str, ...]:
+    """The intake and every service's `<service>.events` (also those nobody in the pipeline
+    binds to: an outside subscriber can bind before the service first starts)."""
+    return (INTAKE_EXCHANGE, *(f"{service}.events" for service in SOURCES))
+
+
+def _static(service: str) -> list[PipelineQueue]:
+    queues = [PipelineQueue(event_queue(source, event_type, service, method),
+                            f"{source}.events", event_type, service)
+              for source, event_type, method in HANDLERS[service]]
+    if service == "ingestion":
+        queues += [PipelineQueue(name, INTAKE_EXCHANGE, key, service)
+                   for name, key in INTAKE_BINDINGS.items()]
+    return queues
+
+
+def _inspect(service: str) -> list[PipelineQueue]:
     module = importlib.import_module(f"{service}.service")
     cls = next((v for v in vars(module).values()
                 if isinstance(v, type) and getattr(v, "name", None) == service), None)
     if cls is None:
         raise LookupError(f"no nameko service class named {service!r} in {module.__name__}")
-    exchanges, queues = [], []
+    queues = []
     for attr in dir(cls):
         for entry in getattr(getattr(cls, attr, None), "nameko_entrypoints", ()):
             if getattr(entry, "source_service", None):
-                exchanges.append(f"{entry.source_service}.events")
+                if entry.handler_type != "service_pool" or not entry.reliable_delivery:
+                    raise LookupError(f"{service}.{attr}: only reliable service_pool event "
+                                      "handlers have a durable queue to declare up front")
+                queues.append(PipelineQueue(
+                    event_queue(entry.source_service, entry.event_type, service, attr),
+                    f"{entry.source_service}.events", entry.event_type, service))
             elif getattr(entry, "queue", None) is not None:
-                queues.append(entry.queue.name)
-                if entry.queue.exchange is not None and entry.queue.exchange.name:
-                    exchanges.append(entry.queue.exchange.name)
-    return exchanges, queues
+                queue = entry.queue
+                exchange = queue.exchange.name if queue.exchange is not None else ""
+                queues.append(PipelineQueue(queue.name, exchange, queue.routing_key, service))
+    return queues
 
 
 def _q(name: str) -> str:
@@ -138,6 +207,11 @@ def new_passwords() -> dict[str, str]:
 
 
 TOPIC_PERMISSION = {"exchange": "nameko-rpc", "write": f"^{UUID}$", "read": ".*"}
+# What nameko declares (nameko.standalone.events.get_event_exchange, EventHandler.setup,
+# the intake Queue objects): equal settings, so either side may declare first.
+EXCHANGE_SETTINGS = {"type": "topic", "durable": True, "auto_delete": False,
+                     "internal": False, "arguments": {}}
+QUEUE_SETTINGS = {"durable": True, "auto_delete": False, "arguments": {}}
 # a safety net: anything a pipeline queue rejects without requeue lands here
 DEAD_LETTER_POLICY = {"name": "pipeline-dead-letter", "pattern": r"^(evt-|crm\.intake\.)",
                       "apply-to": "queues", "priority": 0,
@@ -201,7 +275,8 @@ def management_api(port_or_url: int | str) -> str:
 
 def apply(mgmt_port: int | str, passwords: dict[str, str], vhost: str = "/", *,
           user: str = "guest", password: str = "guest", wait: float = 0) -> None:
-    """Create/refresh the users, their permissions, and the dead-letter policy.
+    """Create/refresh the users, their permissions, the pipeline's exchanges, queues and
+    bindings, and the dead-letter policy.
 
     mgmt_port: a port on 127.0.0.1 or a base URL (http://rabbitmq:15672); user/password:
     the administrator; wait: seconds to wait for the management API first (0: don't)."""
@@ -218,8 +293,26 @@ def apply(mgmt_port: int | str, passwords: dict[str, str], vhost: str = "/", *,
     api.put(f"queues/{vh}/{DEAD_LETTER_QUEUE}", {"durable": True, "auto_delete": False})
     api.put(f"bindings/{vh}/e/{DEAD_LETTER_EXCHANGE}/q/{DEAD_LETTER_QUEUE}", {},
             method="POST")
+    declare_topology(api, vh)
     policy = {k: v for k, v in DEAD_LETTER_POLICY.items() if k != "name"}
     api.put(f"policies/{vh}/{DEAD_LETTER_POLICY['name']}", policy)
+
+
+def declare_topology(api: Management, vh: str, source: str = "auto") -> None:
+    """Every pipeline exchange, queue and binding (idempotent: PUT of an equal exchange or
+    queue and POST of an existing binding change nothing), so no event is dropped for
+    want of a queue whose consumer has not started yet or was deleted by mistake."""
+    for exchange in pipeline_exchanges():
+        api.put(f"exchanges/{vh}/{_path(exchange)}", EXCHANGE_SETTINGS)
+    for queue in pipeline_queues(source):
+        api.put(f"queues/{vh}/{_path(queue.name)}", QUEUE_SETTINGS)
+        if queue.exchange:
+            api.put(f"bindings/{vh}/e/{_path(queue.exchange)}/q/{_path(queue.name)}",
+                    {"routing_key": queue.routing_key, "arguments": {}}, method="POST")
+
+
+def _path(name: str) -> str:
+    return urllib.parse.quote(name, safe="")
 
 
 def user_permissions(user: str, source: str = "auto") -> dict[str, str]:
@@ -251,11 +344,20 @@ def k8s_import_secret(user: str) -> str:
     return f"crm-amqp-{user}"
 
 
+def k8s_object_name(kind: str, resource: str) -> str:
+    """A Kubernetes name (lower case, digits, '-') for the object of a broker resource:
+    `crm-queue-evt-dedup-customer-erased--tiering-on-customer-erased`."""
+    return f"crm-{kind}-" + re.sub(r"[^a-z0-9-]+", "-", resource.lower()).strip("-")
+
+
 def k8s_resources(cluster: str = K8S_CLUSTER, vhost: str = "/") -> list[dict]:
-    """User, Permission (and TopicPermission for services) per user, plus the dead-letter
-    exchange, queue, binding and policy: what `apply` does, as Topology Operator objects.
-    Permissions come from the static map, so the output does not depend on what is
-    installed (tests/ops/test_broker_access.py checks the map matches the packages)."""
+    """User, Permission (and TopicPermission for services) per user, the dead-letter
+    exchange, queue, binding and policy, and the pipeline's exchanges, queues and bindings:
+    what `apply` does, as Topology Operator objects. Permissions and queues come from the
+    static map, so the output does not depend on what is installed
+    (tests/ops/test_broker_access.py checks the map matches the packages). Queues carry
+    no `type`: the cluster's default_queue_type (quorum) applies, as for nameko's own
+    declarations."""
     ref = {"name": cluster}
 
     def obj(kind: str, name: str, spec: dict) -> dict:
@@ -287,6 +389,16 @@ def k8s_resources(cluster: str = K8S_CLUSTER, vhost: str = "/") -> list[dict]:
         "pattern": DEAD_LETTER_POLICY["pattern"], "applyTo": DEAD_LETTER_POLICY["apply-to"],
         "priority": DEAD_LETTER_POLICY["priority"],
         "definition": dict(DEAD_LETTER_POLICY["definition"])}))
+    for exchange in pipeline_exchanges():
+        docs.append(obj("Exchange", k8s_object_name("exchange", exchange), {
+            "name": exchange, "vhost": vhost, "type": "topic", "durable": True,
+            "autoDelete": False}))
+    for queue in pipeline_queues("static"):
+        docs.append(obj("Queue", k8s_object_name("queue", queue.name), {
+            "name": queue.name, "vhost": vhost, "durable": True, "autoDelete": False}))
+        docs.append(obj("Binding", k8s_object_name("binding", queue.name), {
+            "vhost": vhost, "source": queue.exchange, "destination": queue.name,
+            "destinationType": "queue", "routingKey": queue.routing_key}))
     return docs
 
 
@@ -294,7 +406,9 @@ def k8s_manifests(cluster: str = K8S_CLUSTER, vhost: str = "/") -> str:
     """`k8s_resources` as a YAML stream (stdlib only: a tiny emitter, strings quoted)."""
     header = (f"# GENERATED by `{K8S_COMMAND}`; do not edit.\n"
               "# One RabbitMQ user per service plus `upstream`, with the permissions of\n"
-              "# tools/stack/access.py, through the RabbitMQ Messaging Topology Operator.\n"
+              "# tools/stack/access.py, through the RabbitMQ Messaging Topology Operator,\n"
+              "# and the pipeline's exchanges, queues and bindings, declared before any\n"
+              "# service publishes (queues without a type: the cluster default, quorum).\n"
               "# Each User imports its credentials from the Secret crm-amqp-<user> (made by\n"
               "# the overlay); the operator writes them to crm-<user>-user-credentials,\n"
               "# which the service's Deployment reads.\n")
@@ -339,8 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Per-service RabbitMQ users and permissions (standard library only).")
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--apply", action="store_true",
-                      help="create/refresh the users, permissions and dead-letter policy "
-                           "through the management API: RABBITMQ_MANAGEMENT_URL, admin "
+                      help="create/refresh the users, permissions, pipeline exchanges, "
+                           "queues and bindings, and the dead-letter policy through the "
+                           "management API: RABBITMQ_MANAGEMENT_URL, admin "
                            "RABBITMQ_DEFAULT_USER/RABBITMQ_DEFAULT_PASS, passwords "
                            "AMQP_PASSWORD_<USER>")
     mode.add_argument("--k8s", action="store_true",
@@ -366,8 +481,9 @@ def main(argv: list[str] | None = None) -> int:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         print(f"broker-access: failed: {exc}", file=sys.stderr)
         return 1
-    print(f"broker-access: {len(users())} users ({', '.join(users())}), their permissions "
-          f"and the dead-letter policy applied", flush=True)
+    print(f"broker-access: {len(users())} users ({', '.join(users())}), their permissions, "
+          f"{len(pipeline_queues())} pipeline queues with their bindings and the dead-letter "
+          "policy applied", flush=True)
     return 0
 
 

@@ -13,6 +13,14 @@ before publishing it. Without leases a handler slower than the sweep interval (a
 recompute page under load) and the sweeper both published the same rows: 148
 duplicate `tier.changed` in a 100,000-customer recompute; so did two replicas'
 sweepers.
+
+Event types a pipeline service consumes (contracts.subscriptions) are published with
+`mandatory=True`: the broker drops a message no queue is bound for, and only confirms it,
+so without it an event published while its queue was missing (a service never started,
+a queue deleted by mistake) was lost and marked sent. nameko raises UndeliverableMessage
+for a returned message: the row stays pending, like after a broker error, and is
+published again every sweep until its queue exists. The rest of the rows still go out:
+one missing queue holds back only its own event types.
 """
 from __future__ import annotations
 
@@ -20,13 +28,15 @@ import logging
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from nameko.amqp.publish import UndeliverableMessage
 from nameko.events import EventDispatcher
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError
 
 from contracts.schemas import build_event
+from contracts.subscriptions import must_be_routed
 
-from .metrics import EVENTS_PUBLISHED
+from .metrics import EVENTS_PUBLISHED, EVENTS_UNROUTABLE
 from .mongo import connect
 
 log = logging.getLogger(__name__)
@@ -103,27 +113,50 @@ class Outbox:
         return self._publish(list(self.collection.find({"lease_by": token})))
 
     def _publish(self, rows: list[dict]) -> int:
-        sent = []
+        """Publish rows in order and mark the confirmed ones sent. A returned (unroutable)
+        event stays pending and the rest of its type are not tried in this pass (they have
+        the same missing queue); other types go on. A broker error stops the pass."""
+        sent, pending, unroutable = [], [], set()
         for n, row in enumerate(rows):
+            if row["type"] in unroutable:
+                pending.append(row["_id"])
+                continue
             try:
                 self._dispatch(row["type"], row["body"])
+            except UndeliverableMessage:
+                unroutable.add(row["type"])
+                pending.append(row["_id"])
+                EVENTS_UNROUTABLE.labels(self.service, row["type"]).inc()
+                log.warning("event %s (%s) left pending in the outbox: the broker has no "
+                            "queue bound for it; retried every sweep", row["_id"], row["type"])
+                continue
             except Exception as exc:  # the broker is down: the timer sweeps it out later
                 log.warning("event %s left pending in the outbox: %s", row["_id"], exc)
-                self._release([r["_id"] for r in rows[n:]])
+                pending.extend(r["_id"] for r in rows[n:])
                 break
             sent.append(row["_id"])
             EVENTS_PUBLISHED.labels(self.service, row["type"]).inc()
+        if pending:
+            self._release(pending)
         if sent:
             self.collection.update_many({"_id": {"$in": sent}}, {"$set": {"sent": True}})
         return len(sent)
 
     def _release(self, ids: list) -> None:
-        """Give up the lease at once, so the sweep after the broker's return takes them."""
+        """Give up the lease at once, so the sweep after the broker's (or the queue's)
+        return takes them."""
         try:
             self.collection.update_many({"_id": {"$in": ids}, "sent": False},
                                         {"$set": {"lease_until": datetime.now(timezone.utc)}})
         except Exception as exc:  # the lease then simply runs out
             log.warning("outbox lease kept (%s): %s", type(exc).__name__, exc)
+
+
+def publish_options(event_type: str) -> dict:
+    """Per-publish options: `mandatory` for event types a pipeline service consumes, so the
+    broker returns them (UndeliverableMessage) instead of dropping them when no queue is
+    bound; the others (outside subscribers only) may go nowhere, as before."""
+    return {"mandatory": must_be_routed(event_type)}
 
 
 class OutboxDispatcher(EventDispatcher):
@@ -139,5 +172,12 @@ class OutboxDispatcher(EventDispatcher):
         self.collection.database.client.close()
 
     def get_dependency(self, worker_ctx) -> Outbox:
-        return Outbox(self.collection, super().get_dependency(worker_ctx),
-                      self.container.service_name)
+        """An Outbox whose dispatch is nameko's (same exchange, headers, confirms), plus
+        `publish_options` per event type."""
+        headers = self.get_message_headers(worker_ctx)
+
+        def dispatch(event_type: str, body: dict) -> None:
+            self.publisher.publish(body, exchange=self.exchange, routing_key=event_type,
+                                   extra_headers=headers, **publish_options(event_type))
+
+        return Outbox(self.collection, dispatch, self.container.service_name)

@@ -18,5 +18,9 @@ HANDLER_ERRORS = Counter(
     ["service", "handler", "kind"])
 EVENTS_PUBLISHED = Counter(
     "crm_events_published_total", "Events published through the outbox.", ["service", "event_type"])
+EVENTS_UNROUTABLE = Counter(
+    "crm_events_unroutable_total",
+    "Publishes the broker returned because no queue is bound for the event (left pending, "
+    "retried every sweep).", ["service", "event_type"])
 OUTBOX_PENDING = Gauge(
     "crm_outbox_pending_events", "Events staged but not yet confirmed by the broker.", ["service"])

@@ -1,0 +1,38 @@
+"""Which pipeline services subscribe to which event type.
+
+Why this map exists: RabbitMQ silently drops a message that no queue is bound for. The
+outbox publishes every event type listed here with `mandatory=True` (and publisher
+confirms), so an event whose queue is missing comes back as unroutable and stays pending
+instead of being marked sent; event types nobody in the pipeline consumes (outside
+subscribers only) keep `mandatory=False`. tests/test_pipeline_subscriptions.py checks
+this map against the service classes' `@event_handler`s, so it cannot drift.
+
+Each event type belongs to one exchange (contracts.schemas.EVENTS); the queue of a
+subscriber S handling it in method M is nameko's `evt-<source>-<event type>--S.M`.
+"""
+from __future__ import annotations
+
+from . import names
+
+PIPELINE_SUBSCRIBERS: dict[str, tuple[str, ...]] = {
+    names.CUSTOMER_INGESTED: ("dedup",),
+    names.CUSTOMER_ERASURE_REQUESTED: ("dedup",),
+    names.CUSTOMER_REGISTERED: ("tiering",),
+    names.CUSTOMER_UPDATED: ("tiering",),
+    names.CUSTOMER_MERGED: ("tiering",),
+    names.CUSTOMER_REVIEW_NEEDED: ("notification",),
+    names.CUSTOMER_ERASED: ("ingestion", "tiering", "assignment", "notification"),
+    names.TIER_CHANGED: ("assignment", "notification"),
+    names.CUSTOMER_ASSIGNED: ("notification",),
+}
+
+
+def pipeline_subscribers(event_type: str) -> tuple[str, ...]:
+    """The pipeline services that consume `event_type` (empty: outside subscribers only)."""
+    return PIPELINE_SUBSCRIBERS.get(event_type, ())
+
+
+def must_be_routed(event_type: str) -> bool:
+    """Whether a publish of `event_type` that reaches no queue is an error (a pipeline
+    service would miss it) rather than a normal event with no listener yet."""
+    return bool(pipeline_subscribers(event_type))
