@@ -90,6 +90,26 @@ class Outbox:
             # would send the same event twice whenever two deliveries overlap.
             self._staged.extend(r for r in rows if r["_id"] not in dup)
 
+    def persist_in(self, session) -> None:
+        """Write staged events inside the caller's transaction (a batch's unit of work):
+        with its tier, seat or customer writes, or not at all. Rows that exist already
+        (a redelivered batch) are skipped, not inserted: a duplicate key would abort
+        the whole transaction."""
+        rows, self._buffer = self._buffer, []
+        if not rows:
+            return
+        ids = [r["_id"] for r in rows]
+        known = {r["_id"] for r in self.collection.find({"_id": {"$in": ids}}, {"_id": 1},
+                                                        session=session)}
+        fresh = [r for r in rows if r["_id"] not in known]
+        if fresh:
+            self.collection.insert_many(fresh, ordered=False, session=session)
+        self._staged.extend(fresh)
+
+    def discard(self) -> None:
+        """Forget what was staged: a unit of work starts again (transaction retried)."""
+        self._buffer, self._staged = [], []
+
     def publish_staged(self) -> int:
         self.persist()
         rows, self._staged = self._staged, []

@@ -1,6 +1,7 @@
-"""MongoDB access for nameko services: one client per container, one database per service."""
+"""MongoDB access for nameko services: one client per process, one database per service."""
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 from nameko.extensions import DependencyProvider
@@ -12,13 +13,35 @@ def database_name(config: dict, service: str) -> str:
     return config.get("MONGO_DATABASE") or f"crm_{service}"
 
 
+_clients: dict[str, MongoClient] = {}
+_lock = threading.Lock()
+
+
 def connect(config: dict, service: str) -> Database:
-    """A database handle; each service owns its database and nobody else writes it."""
-    # retryWrites is left to the URI (driver default: on); the embedded stack turns it
-    # off, see tools/stack (EMBEDDED_MONGO_URI).
-    client = MongoClient(config["MONGO_URI"], serverSelectionTimeoutMS=5000,
-                         connectTimeoutMS=5000, tz_aware=True)
+    """A database handle; each service owns its database and nobody else writes it.
+
+    One client per URI and process, shared by every dependency provider: a batch's
+    unit of work is one transaction over the service's store and its outbox, and a
+    session only spans operations of the client that started it (it also saves
+    connections). A client closed at a container's stop is replaced on next use."""
+    uri = config["MONGO_URI"]
+    with _lock:  # nameko sets its providers up in parallel green threads
+        client = _clients.get(uri)
+        if client is None or getattr(client, "_closed", False):
+            # retryWrites is left to the URI (driver default: on); the embedded stack
+            # turns it off, see tools/stack (EMBEDDED_MONGO_URI).
+            client = _clients[uri] = MongoClient(uri, serverSelectionTimeoutMS=5000,
+                                                 connectTimeoutMS=5000, tz_aware=True)
     return client[database_name(config, service)]
+
+
+def in_transaction(db: Database, work: Callable[[Any], Any]) -> Any:
+    """Run `work(session)` as one MongoDB transaction, retried as a whole on
+    TransientTransactionError (write conflicts between replicas, a primary stepping
+    down) and an unknown commit result, as `with_transaction` does. `work` must be
+    re-runnable: it re-reads what it decides on, inside the transaction."""
+    with db.client.start_session() as session:
+        return session.with_transaction(work)
 
 
 class MongoStore(DependencyProvider):

@@ -4,7 +4,8 @@ A mixin of the tiering service (nameko collects inherited entrypoints), kept apa
 so service.py stays a list of thin entrypoints. Order matters for at-least-once
 delivery and for concurrent replicas:
   1. snapshots are sealed first, so from here on every later customer.* event for
-     these ids is refused by `accept_snapshot` and cannot re-create personal data;
+     these ids is refused (domain/batch.py: an erased customer accepts nothing)
+     and cannot re-create personal data;
   2. the removals are staged and persisted before the tiers are deleted, with ids
      derived from the erasure event, so a crash anywhere re-derives the same events
      on redelivery and nothing is sent twice or lost;

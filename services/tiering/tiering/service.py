@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from nameko.events import event_handler
+from common.batch import batch_event_handler, reliable_batch
 from common.rpcs import rpc
 from nameko.timer import timer
 
 from common.base import ServiceBase
 from common.mongo import MongoStore
-from common.reliability import reliable
 from contracts import names
 from contracts.schemas import load_event
 
-from . import metrics
+from . import handlers, metrics
 from .dependencies import Rules
+from .domain.batch import Arrival
 from .domain.evaluate import evaluate
 from .domain.paging import next_cursor, page_range
 from .erasure import Erasure
@@ -38,62 +38,28 @@ class TieringService(Erasure, ServiceBase):
     store = MongoStore(TieringStore)
     rules = Rules()
 
-    @event_handler("dedup", names.CUSTOMER_REGISTERED)
-    @reliable
-    def on_registered(self, payload: dict) -> None:
-        event = load_event(names.CUSTOMER_REGISTERED, payload)
-        self.retier(event["customer"], event["event_id"], event["correlation_id"])
+    @batch_event_handler("dedup", names.CUSTOMER_REGISTERED)
+    @reliable_batch
+    def on_registered(self, payloads: list[dict]) -> None:
+        self._retier(names.CUSTOMER_REGISTERED, payloads)
 
-    @event_handler("dedup", names.CUSTOMER_UPDATED)
-    @reliable
-    def on_updated(self, payload: dict) -> None:
-        event = load_event(names.CUSTOMER_UPDATED, payload)
-        self.retier(event["customer"], event["event_id"], event["correlation_id"])
+    @batch_event_handler("dedup", names.CUSTOMER_UPDATED)
+    @reliable_batch
+    def on_updated(self, payloads: list[dict]) -> None:
+        self._retier(names.CUSTOMER_UPDATED, payloads)
 
-    @event_handler("dedup", names.CUSTOMER_MERGED)
-    @reliable
-    def on_merged(self, payload: dict) -> None:
+    @batch_event_handler("dedup", names.CUSTOMER_MERGED)
+    @reliable_batch
+    def on_merged(self, payloads: list[dict]) -> None:
         """The survivor is re-tiered; each absorbed id that had tiers gets a 'removed'
         change per scheme with `merged_into`, so subscribers can re-point it."""
-        event = load_event(names.CUSTOMER_MERGED, payload)
-        survivor = event["customer"]
-        for absorbed in event["absorbed_ids"]:
-            for had in self.store.remove(absorbed, survivor["customer_id"], event["event_id"]):
-                self.events.stage(names.TIER_CHANGED, {
-                    "customer_id": absorbed, "scheme": had["scheme"], "previous": had["tier"],
-                    "current": None, "direction": "removed", "merged_into": survivor["customer_id"],
-                    "reason": f"merged into {survivor['customer_id']}",
-                    "rules_version": had["rules_version"], "branch": had.get("branch")},
-                    cause_id=event["event_id"], key=f"{absorbed}:{had['scheme']}",
-                    correlation_id=event["correlation_id"])
-                metrics.record_removed(had["scheme"], had.get("branch"))
-        self.retier(survivor, event["event_id"], event["correlation_id"])
+        self._retier(names.CUSTOMER_MERGED, payloads)
 
-    def retier(self, customer: dict, cause_id: str, correlation_id: str) -> None:
-        if not self.store.accept_snapshot(customer):
-            return  # an older revision arrived late: the newer one decided already
-        recorded = self.store.recorded(customer["customer_id"])
-        records, changes = evaluate(customer, self.rules.schemes, self.rules.rules, recorded,
-                                    date.today(), self.rules.grace)
-        self._stage(customer["customer_id"], customer, changes, cause_id, correlation_id)
-        self.events.persist()  # events first: a crash after the save must not lose them
-        self.store.save(customer["customer_id"], customer.get("branch"), records, changes,
-                        cause_id, recorded)
-        self.events.publish_staged()
-        metrics.record_changes(changes, customer.get("branch"))
-
-    def _stage(self, customer_id: str, customer: dict, changes: list, cause_id: str,
-               correlation_id: str | None) -> None:
-        owner = customer.get("owner") or {}
-        for change in changes:
-            self.events.stage(names.TIER_CHANGED, {
-                "customer_id": customer_id, "scheme": change.scheme, "previous": change.previous,
-                "current": change.current, "direction": change.direction, "reason": change.reason,
-                "rules_version": change.rules_version, "branch": customer.get("branch"),
-                "registered_by": owner.get("registered_by"), "display": customer.get("display")},
-                cause_id=cause_id,
-                key=f"{customer_id}:{change.scheme}:{change.previous}>{change.current}",
-                correlation_id=correlation_id)
+    def _retier(self, event_type: str, payloads: list[dict]) -> None:
+        events = [load_event(event_type, payload) for payload in payloads]
+        arrivals = [Arrival(e["customer"], e["event_id"], e["correlation_id"],
+                            tuple(e.get("absorbed_ids") or ())) for e in events]
+        handlers.retier_batch(self.store, self.events, self.rules, arrivals, date.today())
 
     @rpc
     def recompute(self, scheme: str | None = None, branch: str | None = None,
@@ -118,7 +84,7 @@ class TieringService(Erasure, ServiceBase):
             records, changes = evaluate(customer, schemes, self.rules.rules, mine, today,
                                         self.rules.grace, new_snapshot=False)
             cause = f"recompute:{seq}:{row['_id']}:{row.get('revision')}"
-            self._stage(row["_id"], customer, changes, cause, None)
+            handlers.stage_changes(self.events, row["_id"], customer, changes, cause, None)
             items.append((row["_id"], row.get("branch"), records, changes, cause, mine))
             moved += len(changes)
             metrics.record_changes(changes, row.get("branch"))

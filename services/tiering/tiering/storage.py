@@ -34,6 +34,38 @@ def _by_customer(tier_rows: Iterable[dict],
     return out
 
 
+def _tier_ops(customer_id: str, branch: str | None, records: list, recorded: dict | None,
+              now: datetime) -> list[UpdateOne]:
+    """Upserts for the records that differ from `recorded` (None: write them all)."""
+    ops, bucket = [], bucket_of(customer_id)
+    for r in records:
+        fields = {"customer_id": customer_id, "scheme": r.scheme, "tier": r.tier,
+                  "reason": r.reason, "rules_version": r.rules_version, "figures": r.figures,
+                  "below_count": r.below_count, "branch": branch, "bucket": bucket}
+        old = (recorded or {}).get(r.scheme)
+        if recorded is not None and old and all(old.get(k) == fields[k] for k in COMPARED):
+            continue
+        ops.append(UpdateOne({"_id": f"{customer_id}:{r.scheme}"},
+                             {"$set": {**fields, "updated_at": now}}, upsert=True))
+    return ops
+
+
+def _history_rows(customer_id: str, branch: str | None, changes: list, cause: str,
+                  now: datetime) -> list[dict]:
+    return [{"customer_id": customer_id, "scheme": c.scheme, "previous": c.previous,
+             "current": c.current, "direction": c.direction, "reason": c.reason,
+             "rules_version": c.rules_version, "cause": cause, "branch": branch, "at": now}
+            for c in changes]
+
+
+def _removal_row(customer_id: str, had: dict, merged_into: str, cause: str,
+                 now: datetime) -> dict:
+    return {"customer_id": customer_id, "scheme": had["scheme"], "previous": had["tier"],
+            "current": None, "direction": "removed", "reason": f"merged into {merged_into}",
+            "rules_version": had["rules_version"], "cause": cause, "branch": had.get("branch"),
+            "at": now}
+
+
 class TieringStore(TieringQueries):
     def __init__(self, db: Database):
         self.db = db
@@ -56,80 +88,57 @@ class TieringStore(TieringQueries):
         self.backfill_buckets()
         self.outbox.create_index([("body.customer_id", ASCENDING)])  # erasure: events about one
 
-    def accept_snapshot(self, customer: dict) -> bool:
-        """Keep the newest snapshot only: an older revision arriving late is ignored.
-
-        The same revision again is accepted: a redelivery after a crash between this
-        write and the tier write must be evaluated (events are derived, so no doubles).
-        An erased customer accepts nothing: its sealed snapshot (or tombstone) makes the
-        update miss and the insert collide, so no stray event brings personal data back.
-        """
-        revision = customer.get("revision", 0)
-        fields = {**customer, "revision": revision, "active": True,
-                  "bucket": bucket_of(customer["customer_id"])}
-        result = self.customers.update_one(
-            {"_id": customer["customer_id"], "revision": {"$lte": revision},
-             "erased": {"$ne": True}}, {"$set": fields})
-        if result.matched_count:
-            return True
-        try:
-            self.customers.insert_one({"_id": customer["customer_id"], **fields})
-            return True
-        except Exception as exc:  # duplicate key: same or newer revision already stored
-            if getattr(exc, "code", None) == 11000:
-                return False
-            raise
-
-    def recorded(self, customer_id: str) -> dict[str, dict]:
-        return self.recorded_many([customer_id]).get(customer_id, {})
-
-    def recorded_many(self, customer_ids: Iterable[str]) -> dict[str, dict[str, dict]]:
+    def recorded_many(self, customer_ids: Iterable[str],
+                      session=None) -> dict[str, dict[str, dict]]:
         """customer -> scheme -> stored tier record, in one query for a whole page."""
-        return _by_customer(self.tiers.find({"customer_id": {"$in": list(customer_ids)}}))
+        return _by_customer(self.tiers.find({"customer_id": {"$in": list(customer_ids)}},
+                                            session=session))
 
-    def save(self, customer_id: str, branch: str | None, records: list, changes: list,
-             cause: str, recorded: dict[str, dict] | None = None) -> int:
-        return self.save_many([(customer_id, branch, records, changes, cause, recorded)])
+    def snapshot_states(self, customer_ids: Iterable[str], session=None) -> dict[str, dict]:
+        """customer -> {"revision", "erased"} of the kept snapshots, in one query."""
+        rows = self.customers.find({"_id": {"$in": list(customer_ids)}},
+                                   {"revision": 1, "erased": 1}, session=session)
+        return {row["_id"]: row for row in rows}
+
+    def commit_plan(self, plan, recorded: dict[str, dict[str, dict]], session) -> int:
+        """Write a batch's plan (tiering.domain.batch.Plan) inside its transaction: kept
+        snapshots, customers merged away and their tiers, final tier records that
+        differ from `recorded` (the tiers the plan was decided on, read in the same
+        transaction), one history row per move. Returns tier writes."""
+        now = _now()
+        snapshots = [UpdateOne({"_id": cid}, {"$set": {
+            **customer, "revision": customer.get("revision", 0), "active": True,
+            "bucket": bucket_of(cid)}}, upsert=True) for cid, customer in plan.snapshots.items()]
+        snapshots += [UpdateOne({"_id": cid}, {"$set": {"active": False, "merged_into": into}})
+                      for cid, into in plan.merged.items()]
+        if snapshots:
+            self.customers.bulk_write(snapshots, ordered=False, session=session)
+        if plan.merged:
+            self.tiers.delete_many({"customer_id": {"$in": list(plan.merged)}}, session=session)
+        ops = [op for cid, (branch, records) in plan.final.items()
+               for op in _tier_ops(cid, branch, records, recorded.get(cid, {}), now)]
+        history = [_removal_row(r.customer_id, r.had, r.merged_into, r.cause_id, now)
+                   for r in plan.removals]
+        history += [row for r in plan.retiered for row in _history_rows(
+            r.customer_id, r.customer.get("branch"), r.changes, r.cause_id, now)]
+        if ops:
+            self.tiers.bulk_write(ops, ordered=False, session=session)
+        if history:
+            self.history.insert_many(history, ordered=False, session=session)
+        return len(ops)
 
     def save_many(self, items: list[tuple]) -> int:
         """Items are (customer_id, branch, records, changes, cause, recorded-or-None);
         only records that differ from `recorded` are written. Returns records written."""
         ops, history, now = [], [], _now()
         for customer_id, branch, records, changes, cause, recorded in items:
-            bucket = bucket_of(customer_id)
-            for r in records:
-                fields = {"customer_id": customer_id, "scheme": r.scheme, "tier": r.tier,
-                          "reason": r.reason, "rules_version": r.rules_version,
-                          "figures": r.figures, "below_count": r.below_count, "branch": branch,
-                          "bucket": bucket}
-                old = (recorded or {}).get(r.scheme)
-                if recorded is not None and old and all(old.get(k) == fields[k] for k in COMPARED):
-                    continue
-                ops.append(UpdateOne({"_id": f"{customer_id}:{r.scheme}"},
-                                     {"$set": {**fields, "updated_at": now}}, upsert=True))
-            history += [{"customer_id": customer_id, "scheme": c.scheme, "previous": c.previous,
-                         "current": c.current, "direction": c.direction, "reason": c.reason,
-                         "rules_version": c.rules_version, "cause": cause, "branch": branch,
-                         "at": now} for c in changes]
+            ops += _tier_ops(customer_id, branch, records, recorded, now)
+            history += _history_rows(customer_id, branch, changes, cause, now)
         if ops:
             self.tiers.bulk_write(ops, ordered=False)
         if history:
             self.history.insert_many(history, ordered=False)
         return len(ops)
-
-    def remove(self, customer_id: str, merged_into: str, cause: str) -> list[dict]:
-        """An absorbed customer leaves the pool; return the tiers it had (history kept)."""
-        had = list(self.tiers.find({"customer_id": customer_id}))
-        self.tiers.delete_many({"customer_id": customer_id})
-        self.customers.update_one({"_id": customer_id},
-                                  {"$set": {"active": False, "merged_into": merged_into}})
-        if had:
-            self.history.insert_many([{
-                "customer_id": customer_id, "scheme": t["scheme"], "previous": t["tier"],
-                "current": None, "direction": "removed", "reason": f"merged into {merged_into}",
-                "rules_version": t["rules_version"], "cause": cause, "branch": t.get("branch"),
-                "at": _now()} for t in had])
-        return had
 
     def page(self, branch: str | None, start: int, end: int) -> tuple[list[dict], dict]:
         """One recompute page: the active snapshots in buckets [start, end) and their

@@ -1,0 +1,178 @@
+"""Batches as units of work: an event entrypoint that hands its handler a list.
+
+One message at a time cost every service a chain of single-document round trips per
+customer. `batch_event_handler` consumes up to `batch_size` messages, or whatever
+arrived within `batch_wait_ms` of the first one, and calls the handler once with
+their payloads; the handler reads once per collection, decides in pure code and
+commits the batch as one unit of work. The messages are acknowledged only when the
+handler returned, so a crash anywhere before leaves every one of them with the
+broker, which redelivers them (handlers are idempotent).
+
+The queue's prefetch is twice the batch size, so the next batch gathers while the
+current one runs; one batch per entrypoint runs at a time in a process (more
+replicas, more batches). Queue names stay nameko's, `evt-<source>-<type>--<service>.
+<method>`: switching a handler to batches keeps its queue and the messages in it.
+
+`reliable_batch` is `reliable` for a list: a transient failure retries the whole
+batch in place, unacknowledged; a permanent failure splits the batch in halves until
+the bad message is alone, and that one goes through `reliable` (bounded attempts,
+then parked with its reason) while the others commit. Parked rows hold one message
+each, and `parked_replay` calls the entrypoint with that one payload.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from functools import partial
+from typing import Any, Callable
+
+import eventlet
+from nameko.containers import ContainerBeingKilled
+from nameko.events import EventHandler
+from prometheus_client import Histogram
+
+from .inflight import busy
+from .messaging import TolerantQueueConsumer
+from .metrics import HANDLER_ERRORS, MESSAGES_CONSUMED
+from .reliability import TRANSIENT_ATTEMPTS, backoff, is_transient, reliable
+from .reliability import _database_answers as database_answers  # same rule as reliable()
+
+log = logging.getLogger(__name__)
+DEFAULT_SIZE = 200
+DEFAULT_WAIT_MS = 50
+
+BATCH_SIZE = Histogram(
+    "crm_batch_size", "Messages per batch handed to a handler.", ["service", "handler"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 200, 500, 1000))
+BATCH_SECONDS = Histogram(
+    "crm_batch_duration_seconds", "Time spent on one batch (its unit of work).",
+    ["service", "handler"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+
+
+class BatchQueueConsumer(TolerantQueueConsumer):
+    """nameko's queue consumer (one connection per service) with a prefetch that lets a
+    whole batch, and the next one, be delivered."""
+
+    @property
+    def prefetch_count(self) -> int:
+        sizes = [2 * getattr(p, "size", 0) for p in self._providers]
+        return max([self.container.max_workers, *sizes])
+
+
+class BatchEventHandler(EventHandler):
+    queue_consumer = BatchQueueConsumer()
+
+    def __init__(self, source_service: str, event_type: str, **kwargs):
+        super().__init__(source_service, event_type, **kwargs)
+        self.size = DEFAULT_SIZE
+        self.wait = DEFAULT_WAIT_MS / 1000
+        self._pending: list[tuple[Any, Any]] = []
+        self._timer = None
+        self._running = False
+        self._stopping = False
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.size = max(1, int(config.get("batch_size") or DEFAULT_SIZE))
+        self.wait = max(0, int(config.get("batch_wait_ms") or DEFAULT_WAIT_MS)) / 1000
+        super().setup()
+
+    def stop(self) -> None:
+        """Buffered messages are left unacknowledged: the broker redelivers them."""
+        self._stopping = True
+        if self._timer is not None:
+            self._timer.cancel()
+        super().stop()
+
+    def handle_message(self, body, message) -> None:
+        self._pending.append((body, message))
+        if len(self._pending) >= self.size:
+            self._flush()
+        elif self._timer is None:
+            self._timer = eventlet.spawn_after(self.wait, self._flush)
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._running or self._stopping or not self._pending:
+            return
+        taken, self._pending = self._pending[:self.size], self._pending[self.size:]
+        bodies, messages = [b for b, _ in taken], [m for _, m in taken]
+        self._running = True
+        try:
+            self.container.spawn_worker(
+                self, (bodies,), {}, context_data=self.unpack_message_headers(messages[0]),
+                handle_result=partial(self._finished, messages))
+        except ContainerBeingKilled:
+            self._running = False
+            for message in messages:
+                self.queue_consumer.requeue_message(message)
+
+    def _finished(self, messages: list, worker_ctx, result=None, exc_info=None):
+        """Ack the batch once its unit of work returned; requeue it if the handler
+        raised (reliable_batch parks instead of raising, so that means parking failed)."""
+        settle = self.queue_consumer.ack_message if exc_info is None \
+            else self.queue_consumer.requeue_message
+        for message in messages:
+            settle(message)
+        self._running = False
+        if self._pending:
+            eventlet.spawn_n(self._flush)
+        return result, exc_info
+
+
+batch_event_handler = BatchEventHandler.decorator
+
+
+def reliable_batch(handler: Callable) -> Callable:
+    """Run `handler(self, payloads)` as one unit of work, never letting a message vanish
+    (see the module's docstring). Accepts one payload too (a parked message replayed)."""
+    single = reliable(_as_single(handler))
+
+    @functools.wraps(handler)
+    def wrapper(self, payloads) -> None:
+        batch = [payloads] if isinstance(payloads, dict) else list(payloads)
+        BATCH_SIZE.labels(self.name, handler.__name__).observe(len(batch))
+        with busy():
+            _run(self, handler, single, batch)
+    return wrapper
+
+
+def _as_single(handler: Callable) -> Callable:
+    def one(self, payload):
+        return handler(self, [payload])
+    one.__name__ = handler.__name__  # the parked row names the entrypoint to replay
+    return one
+
+
+def _run(service, handler: Callable, single: Callable, batch: list) -> None:
+    if len(batch) == 1:
+        single(service, batch[0])
+        return
+    labels = (service.name, handler.__name__)
+    transient = 0
+    while True:
+        try:
+            with BATCH_SECONDS.labels(*labels).time():
+                handler(service, batch)
+            MESSAGES_CONSUMED.labels(*labels).inc(len(batch))
+            return
+        except Exception as exc:  # noqa: BLE001 - sorted below, never swallowed
+            if is_transient(exc):
+                HANDLER_ERRORS.labels(*labels, "transient").inc()
+                transient += 1
+                if transient < TRANSIENT_ATTEMPTS or not database_answers(service):
+                    delay = backoff(min(transient - 1, 8))
+                    log.warning("%s: batch of %d failed transiently (%s), retry %d in %.1fs",
+                                handler.__name__, len(batch), type(exc).__name__, transient,
+                                delay)
+                    eventlet.sleep(delay)
+                    continue
+            log.warning("%s: batch of %d failed (%s): splitting it to isolate the message",
+                        handler.__name__, len(batch), type(exc).__name__)
+            middle = len(batch) // 2
+            _run(service, handler, single, batch[:middle])
+            _run(service, handler, single, batch[middle:])
+            return

@@ -1,0 +1,83 @@
+"""The batch unit of work's failure rules, with an in-memory parking store (no I/O)."""
+from __future__ import annotations
+
+import pytest
+from marshmallow import ValidationError
+from pymongo.errors import AutoReconnect
+
+from common import batch as batch_module
+from common import reliability
+from common.batch import reliable_batch
+
+
+class MemoryParking:
+    def __init__(self):
+        self.rows: list[tuple[str, dict, str]] = []
+
+    def park(self, entrypoint, payload, reason, detail="", attempts=1):
+        self.rows.append((entrypoint, payload, reason))
+        return str(len(self.rows))
+
+
+class FakeService:
+    """What the wrapper needs of a service: its name and its parking store. The handler
+    commits a batch all at once or not at all, like a transaction."""
+    name = "test"
+
+    def __init__(self, fail_on=(), transient_failures=0):
+        self.parked = MemoryParking()
+        self.committed: list[int] = []
+        self.calls: list[list[int]] = []
+        self.fail_on = set(fail_on)
+        self.transient_failures = transient_failures
+
+    @reliable_batch
+    def on_event(self, payloads):
+        self.calls.append([p["n"] for p in payloads])
+        if self.transient_failures:
+            self.transient_failures -= 1
+            raise AutoReconnect("database away")
+        bad = [p["n"] for p in payloads if p["n"] in self.fail_on]
+        if bad:
+            raise ValidationError(f"message {bad[0]} breaks the contract")
+        self.committed.extend(p["n"] for p in payloads)
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr(batch_module.eventlet, "sleep", lambda s: None)
+    monkeypatch.setattr(reliability.eventlet, "sleep", lambda s: None)
+
+
+def payloads(n: int) -> list[dict]:
+    return [{"event_id": f"e{i}", "n": i} for i in range(n)]
+
+
+def test_a_good_batch_is_one_call():
+    service = FakeService()
+    service.on_event(payloads(50))
+    assert service.calls == [list(range(50))]
+    assert service.committed == list(range(50)) and service.parked.rows == []
+
+
+def test_a_bad_message_is_isolated_and_parked_while_the_others_commit():
+    service = FakeService(fail_on={13, 41})
+    service.on_event(payloads(64))
+    assert sorted(service.committed) == [n for n in range(64) if n not in (13, 41)]
+    assert len(service.committed) == 62, "each good message commits exactly once"
+    parked = sorted((row[1]["n"], row[0]) for row in service.parked.rows)
+    assert parked == [(13, "on_event"), (41, "on_event")]
+    assert max(len(c) for c in service.calls[1:]) <= 32, "halves after the first failure"
+
+
+def test_a_transient_failure_retries_the_whole_batch_unsplit():
+    service = FakeService(transient_failures=2)
+    service.on_event(payloads(10))
+    assert service.calls == [list(range(10))] * 3
+    assert service.committed == list(range(10)) and service.parked.rows == []
+
+
+def test_a_replayed_parked_message_runs_alone():
+    service = FakeService()
+    service.on_event({"event_id": "e7", "n": 7})
+    assert service.calls == [[7]] and service.committed == [7]

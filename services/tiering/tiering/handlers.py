@@ -1,0 +1,85 @@
+"""Tiering's use cases over a batch: read once, decide in the domain, commit once.
+
+`retier_batch` is the unit of work behind `customer.registered`, `customer.updated`
+and `customer.merged`: inside one MongoDB transaction it reads the kept snapshots and
+the tiers of every customer the batch names (one query each), plans the batch in pure
+code (domain/batch.py), stages the `tier.changed` events and writes snapshots, tiers,
+history and outbox rows; only after the commit are the events published. A crash or
+a write conflict anywhere before the commit leaves nothing behind, and the retried
+or redelivered batch decides again from what is stored.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from common.events import Outbox
+from common.mongo import in_transaction
+from contracts import names
+
+from . import metrics
+from .domain.batch import Arrival, Plan, plan_batch
+from .domain.evaluate import evaluate
+from .storage import TieringStore
+
+
+def retier_batch(store: TieringStore, outbox: Outbox, ruleset: Any, arrivals: list[Arrival],
+                 today: date) -> Plan:
+    """Re-tier a batch of snapshots as one unit of work; returns the committed plan."""
+    ids = {a.customer["customer_id"] for a in arrivals} | \
+        {absorbed for a in arrivals for absorbed in a.absorbed_ids}
+
+    def classify(customer, recorded):
+        return evaluate(customer, ruleset.schemes, ruleset.rules, recorded, today,
+                        ruleset.grace)
+
+    def work(session) -> Plan:
+        outbox.discard()
+        recorded = store.recorded_many(ids, session)
+        plan = plan_batch(arrivals, store.snapshot_states(ids, session), recorded, classify)
+        stage_plan(outbox, plan)
+        outbox.persist_in(session)
+        store.commit_plan(plan, recorded, session)
+        return plan
+
+    plan = in_transaction(store.db, work)
+    outbox.publish_staged()
+    record_metrics(plan)
+    return plan
+
+
+def stage_plan(outbox: Outbox, plan: Plan) -> None:
+    for removal in plan.removals:
+        had = removal.had
+        outbox.stage(names.TIER_CHANGED, {
+            "customer_id": removal.customer_id, "scheme": had["scheme"], "previous": had["tier"],
+            "current": None, "direction": "removed", "merged_into": removal.merged_into,
+            "reason": f"merged into {removal.merged_into}",
+            "rules_version": had["rules_version"], "branch": had.get("branch")},
+            cause_id=removal.cause_id, key=f"{removal.customer_id}:{had['scheme']}",
+            correlation_id=removal.correlation_id)
+    for done in plan.retiered:
+        stage_changes(outbox, done.customer_id, done.customer, done.changes, done.cause_id,
+                      done.correlation_id)
+
+
+def stage_changes(outbox: Outbox, customer_id: str, customer: dict, changes: list,
+                  cause_id: str, correlation_id: str | None) -> None:
+    """One `tier.changed` per real move, its id derived from the cause and the move."""
+    owner = customer.get("owner") or {}
+    for change in changes:
+        outbox.stage(names.TIER_CHANGED, {
+            "customer_id": customer_id, "scheme": change.scheme, "previous": change.previous,
+            "current": change.current, "direction": change.direction, "reason": change.reason,
+            "rules_version": change.rules_version, "branch": customer.get("branch"),
+            "registered_by": owner.get("registered_by"), "display": customer.get("display")},
+            cause_id=cause_id,
+            key=f"{customer_id}:{change.scheme}:{change.previous}>{change.current}",
+            correlation_id=correlation_id)
+
+
+def record_metrics(plan: Plan) -> None:
+    for removal in plan.removals:
+        metrics.record_removed(removal.had["scheme"], removal.had.get("branch"))
+    for done in plan.retiered:
+        metrics.record_changes(done.changes, done.customer.get("branch"))
