@@ -130,3 +130,15 @@ def test_env_example_lists_every_variable_and_real_env_is_ignored():
     for key in ("CRM_ENCRYPTION_KEYS", "CRM_BLIND_INDEX_KEY", "CRM_WEBHOOK_SECRET"):
         assert key in defined
     assert re.search(r"^\.env$", (ROOT / ".gitignore").read_text(), re.M)
+
+
+def test_mongo_runs_as_a_replica_set_for_transactions():
+    """A batch's unit of work is a multi-document transaction: MongoDB needs a replica set."""
+    mongo = COMPOSE["services"]["mongo"]
+    script = (ROOT / "deploy/compose/mongo/replica-entrypoint.sh").read_text()
+    assert "--replSet rs0" in script and "--keyFile" in script
+    assert any(v.endswith(":/usr/local/bin/replica-entrypoint.sh:ro") for v in mongo["volumes"])
+    assert "rs.initiate" in " ".join(mongo["healthcheck"]["test"])
+    assert mongo["environment"]["MONGO_REPLICA_KEY"].startswith("${")
+    for service in SERVICES:
+        assert "replicaSet=rs0" in COMPOSE["services"][service]["environment"]["MONGO_URI"]
