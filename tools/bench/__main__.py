@@ -19,6 +19,7 @@ from tools.stack.procs import stop_pid
 
 from . import dbprofile
 from .floor import measure_floor
+from .listimport import run_list_import
 from .report import report
 from .pipeline import (AssignedWatcher, customer_id, peak_rss_mb, percentile, publish, records,
                        stage_seconds)
@@ -73,6 +74,8 @@ def main() -> None:
     parser.add_argument("--stream", type=int, default=200)
     parser.add_argument("--profiled", type=int, default=100,
                         help="customers in the run with the database profiler on")
+    parser.add_argument("--list-rows", type=int, default=100_000,
+                        help="rows of the list imported with `crm import` (0: skip)")
     parser.add_argument("--dir", default=str(ROOT / ".local" / "bench"))
     args = parser.parse_args()
     base = Path(args.dir)
@@ -108,9 +111,14 @@ def main() -> None:
                                   unbatched=trips)
         print(f"floor without batching ({trips} round trips/customer): {unbatched:.1f} "
               "customers/s", flush=True)
+        listed = run_list_import(env, base, args.list_rows, "BENCH", 4 * 3600) \
+            if args.list_rows else None
+        if listed:
+            print(f"list: {listed['assigned']} of {args.list_rows} assigned in "
+                  f"{listed['seconds']:.0f} s", flush=True)
         p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
         summary = report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest,
-                         scaled, profile, unbatched)
+                         scaled, profile, unbatched, listed)
     finally:
         stack.down()
         shutil.rmtree(base, ignore_errors=True)

@@ -114,22 +114,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-_SUM = re.compile(r'^crm_handler_duration_seconds_(sum|count)\{handler="([^"]+)",service="([^"]+)"\} (\S+)$')
+_SAMPLE = re.compile(r'^(crm_handler_duration_seconds_sum|crm_batch_duration_seconds_sum|'
+                     r'crm_messages_consumed_total)\{handler="([^"]+)",service="([^"]+)"\} (\S+)$')
 
 
 def stage_seconds(metrics_urls: list[str]) -> dict[str, float]:
-    """Mean handler time per service (from each service's own histogram)."""
-    sums: dict[str, float] = {}
-    counts: dict[str, float] = {}
+    """Mean handling time per message per service: time in single-message handlers and
+    in batches (each service's own histograms) over the messages it consumed."""
+    seconds: dict[str, float] = {}
+    consumed: dict[str, float] = {}
     for url in metrics_urls:
         text = urllib.request.urlopen(url, timeout=10).read().decode()
         for line in text.splitlines():
-            match = _SUM.match(line)
-            if match and not match.group(2).startswith(("sweep", "drain", "retry")):
-                kind, service, value = match.group(1), match.group(3), float(match.group(4))
-                (sums if kind == "sum" else counts)[service] = \
-                    (sums if kind == "sum" else counts).get(service, 0) + value
-    return {s: sums[s] / counts[s] for s in sums if counts.get(s)}
+            match = _SAMPLE.match(line)
+            if not match or match.group(2).startswith(("sweep", "drain", "retry")):
+                continue
+            name, service, value = match.group(1), match.group(3), float(match.group(4))
+            target = consumed if name == "crm_messages_consumed_total" else seconds
+            target[service] = target.get(service, 0) + value
+    return {s: seconds[s] / consumed[s] for s in seconds if consumed.get(s)}
 
 
 def peak_rss_mb(pid_dir: Path) -> dict[str, float]:

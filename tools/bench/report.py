@@ -6,12 +6,14 @@ import platform
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import listimport
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 MARK = "<!-- pipeline-bench -->"
 
 
 def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, profile,
-           unbatched) -> str:
+           unbatched, listed: dict | None = None) -> str:
     """Print the table, write it into the doc; return the closing line (printed by the
     caller after the stack is down, so it is the run's last line)."""
     ratio = pipeline / floor if floor else float("nan")
@@ -46,6 +48,7 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         "| total s | count | database.collection | operation | filter fields |", "|---|---|---|---|---|",
         *[f"| {ms / 1000:.1f} | {n} | {db}.{coll} | {op} | `{filt}` |"
           for db, coll, op, filt, n, ms in profile["shapes"]], "",
+        *(listimport.lines(listed) if listed else []),
         *analysis(pipeline, floor, unbatched, trips), "",
     ]
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"

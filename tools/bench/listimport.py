@@ -1,0 +1,79 @@
+"""The 100,000-row list: `crm import` of one file, timed until the last customer is
+assigned (every bench customer is eligible and its branch has room), with the
+batch sizes each stage saw and the cost per customer early and late in the pool.
+
+Cost per customer is the time between assignments: over the first tenth of the list
+(a pool of ~10,000 at 100,000 rows) and over the last tenth (~100,000); their ratio
+says whether the cost grows with the pool (the target: at most 1.5).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from .pipeline import AssignedWatcher, customer_id, peak_rss_mb, records
+
+_BATCH = re.compile(r'^crm_batch_size_(sum|count)\{handler="([^"]+)",service="([^"]+)"\} (\S+)$')
+
+
+def run_list_import(env: dict, base: Path, rows: int, branch: str, timeout: float) -> dict:
+    source = "bench-list"
+    listed = records(source, rows, branch)
+    path = base / "bench-list.json"
+    path.write_text(json.dumps([{k: v for k, v in r.items() if k != "source"} for r in listed]))
+    ids = [customer_id(source, r["external_id"]) for r in listed]
+    watcher = AssignedWatcher(env["AMQP_URI"])
+    started = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "crm"), "import", str(path), "--source",
+                    source, "--imported-by", "bench"], check=True, capture_output=True,
+                   env=dict(os.environ, CRM_ENV_FILE=str(base / "env")), timeout=timeout)
+    imported = time.perf_counter() - started
+    complete = watcher.wait_for(set(ids), max(timeout - imported, 1))
+    times = sorted(watcher.arrived[i] for i in ids if i in watcher.arrived)
+    watcher.close()
+    tenth = max(len(times) // 10, 2)
+    early = (times[tenth - 1] - times[0]) / (tenth - 1) if len(times) >= tenth else float("nan")
+    late = (times[-1] - times[-tenth]) / (tenth - 1) if len(times) >= tenth else float("nan")
+    return {"rows": rows, "assigned": len(times), "complete": complete,
+            "seconds": (times[-1] - started) if times else float("nan"),
+            "import_seconds": imported, "early_ms": early * 1000, "late_ms": late * 1000,
+            "batches": batch_sizes(env["METRICS_URLS"].split()), "rss": peak_rss_mb(base / "pids")}
+
+
+def batch_sizes(metrics_urls: list[str]) -> dict[str, float]:
+    """Mean messages per batch per service and handler (the crm_batch_size histogram)."""
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for url in metrics_urls:
+        text = urllib.request.urlopen(url, timeout=10).read().decode()
+        for line in text.splitlines():
+            match = _BATCH.match(line)
+            if match:
+                key = f"{match.group(3)}.{match.group(2)}"
+                target = sums if match.group(1) == "sum" else counts
+                target[key] = target.get(key, 0) + float(match.group(4))
+    return {k: sums[k] / counts[k] for k in sums if counts.get(k)}
+
+
+def lines(result: dict) -> list[str]:
+    ratio = result["late_ms"] / result["early_ms"] if result["early_ms"] else float("nan")
+    return [
+        f"### A {result['rows']:,}-row list (`crm import`, until the last customer is assigned)",
+        "", "| measure | value |", "|---|---|",
+        f"| customers assigned | {result['assigned']:,} of {result['rows']:,}"
+        f"{'' if result['complete'] else ' (timed out)'} |",
+        f"| import to last assignment | {result['seconds']:.0f} s "
+        f"({result['assigned'] / max(result['seconds'], 1e-9):.1f} customers/s) |",
+        f"| `crm import` itself (rows accepted by ingestion) | {result['import_seconds']:.0f} s |",
+        f"| time per customer, first tenth / last tenth of the list | "
+        f"{result['early_ms']:.1f} ms / {result['late_ms']:.1f} ms (ratio {ratio:.2f}) |", "",
+        "Mean batch size per handler: " + (", ".join(
+            f"{k} {v:.1f}" for k, v in sorted(result["batches"].items())) or "none"), "",
+        "Peak RSS per process after the list (MB): " + ", ".join(
+            f"{k} {v:.0f}" for k, v in result["rss"].items()), ""]
