@@ -8,15 +8,48 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from .domain.erasure import PERSONAL_FIELDS, history_row
 
 
+# Rounds of read-then-compare-and-set before giving up on one row (each lost round
+# means another writer changed it: seats taken by others, a concurrent delivery).
+CAS_ATTEMPTS = 50
+
+
+class TombstoneContention(RuntimeError):
+    """An erasure tombstone kept changing while it was written; the message is retried."""
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def unchanged(doc: dict) -> dict:
+    """A filter matching `doc` only while every field read is still what was read, so
+    `find_one` + `update_one` is a compare-and-set on the whole document (the row read
+    is the one updated, as findAndModify would return it). `$eq` keeps values literal."""
+    return {"_id": doc["_id"], **{k: {"$eq": v} for k, v in doc.items() if k != "_id"}}
+
+
+def _has_room(load, capacity) -> bool:
+    """load < capacity as the server compares them (a missing value is null, which
+    sorts below every number)."""
+    if capacity is None:
+        return False
+    return load is None or load < capacity
+
+
+def _leased(row: dict, now: datetime) -> bool:
+    until = row.get("lease_until")
+    if until is None:
+        return False
+    if until.tzinfo is None:  # a client without tz_aware gives naive UTC
+        until = until.replace(tzinfo=timezone.utc)
+    return until >= now
 
 
 class AssignmentStore:
@@ -68,15 +101,28 @@ class AssignmentStore:
         With `expected_load` the seat is only taken if nobody else changed the load
         since the strategy ranked the team (optimistic check), so concurrent workers
         do not all pile onto the maintainer that looked least loaded.
+
+        A compare-and-set: the maintainer is read, and `load` goes up only while
+        `active`, `load` and `capacity` are still what showed room, so capacity holds
+        with any number of replicas. Another seat taken in between makes the update
+        match nothing and the maintainer is read again. Neither findAndModify nor a
+        `$expr` filter (load < capacity): SecantusDB reads the whole roster for both.
         """
-        query: dict = {"_id": manager_id, "active": True,
-                       "$expr": {"$lt": ["$load", "$capacity"]}}
-        if expected_load is not None:
-            query["load"] = expected_load
-        return self.managers.find_one_and_update(
-            query,
-            {"$inc": {"load": 1}, "$set": {"last_assigned_at": _now()}},
-            return_document=ReturnDocument.AFTER) is not None
+        for _ in range(CAS_ATTEMPTS):
+            seen = self.managers.find_one({"_id": manager_id},
+                                          {"active": 1, "load": 1, "capacity": 1})
+            if seen is None or seen.get("active") is not True:
+                return False
+            load, capacity = seen.get("load"), seen.get("capacity")
+            if not _has_room(load, capacity) or \
+                    (expected_load is not None and load != expected_load):
+                return False
+            done = self.managers.update_one(
+                {"_id": manager_id, "active": True, "load": load, "capacity": capacity},
+                {"$inc": {"load": 1}, "$set": {"last_assigned_at": _now()}})
+            if done.matched_count == 1:
+                return True
+        return False  # the load kept moving: the caller ranks the team again
 
     def free_seat(self, manager_id: str) -> None:
         self.managers.update_one({"_id": manager_id, "load": {"$gt": 0}}, {"$inc": {"load": -1}})
@@ -150,11 +196,21 @@ class AssignmentStore:
 
         Deleting it instead would hide the customer (neither assigned nor waiting)
         for as long as the attempt takes; a lease also survives a crashed replica.
+
+        Returns the row as it was when leased, None when it is gone or leased to
+        another. The lease is a compare-and-set on the whole row (`unchanged`): if
+        another replica leased it, or `to_backlog` rewrote it, between the read and
+        the write, the row is read again.
         """
         now = _now()
-        return self.backlog.find_one_and_update(
-            {"_id": customer_id, "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
-            {"$set": {"lease_until": now + timedelta(seconds=seconds)}})
+        lease = {"$set": {"lease_until": now + timedelta(seconds=seconds)}}
+        for _ in range(CAS_ATTEMPTS):
+            row = self.backlog.find_one({"_id": customer_id})
+            if row is None or _leased(row, now):
+                return None
+            if self.backlog.update_one(unchanged(row), lease).matched_count == 1:
+                return row
+        return None  # it keeps changing under us: another replica is working on it
 
     def waiting(self, limit: int = 1000) -> list[dict]:
         return list(self.backlog.find().sort("since", 1).limit(limit))
@@ -170,12 +226,29 @@ class AssignmentStore:
         return self.erased.find_one({"_id": customer_id}, {"_id": 1}) is not None
 
     def mark_erased(self, customer_id: str, erased_at: datetime, release: dict | None) -> dict:
-        """Upsert the tombstone; remember the assignment being ended (if any) on it."""
-        update: dict = {"$setOnInsert": {"erased_at": erased_at}}
-        if release:
-            update["$set"] = {"release": release}
-        return self.erased.find_one_and_update({"_id": customer_id}, update, upsert=True,
-                                               return_document=ReturnDocument.AFTER)
+        """Upsert the tombstone; remember the assignment being ended (if any) on it.
+
+        Returns the tombstone as written. A compare-and-set on the stored `release`
+        (or an insert guarded by the _id) instead of findAndModify, so the returned
+        row is exactly the one this write produced, whatever a concurrent delivery or
+        `claim_seat_release` does.
+        """
+        for _ in range(CAS_ATTEMPTS):
+            tomb = self.erased.find_one({"_id": customer_id})
+            if tomb is None:
+                tomb = {"_id": customer_id, "erased_at": erased_at,
+                        **({"release": release} if release else {})}
+                try:
+                    self.erased.insert_one(dict(tomb))
+                    return tomb
+                except DuplicateKeyError:  # a concurrent delivery wrote it first
+                    continue
+            if not release:
+                return tomb
+            same = {"_id": customer_id, "release": {"$eq": tomb.get("release")}}
+            if self.erased.update_one(same, {"$set": {"release": release}}).matched_count == 1:
+                return {**tomb, "release": release}
+        raise TombstoneContention(f"tombstone of {customer_id} kept changing")
 
     def end_assignment(self, customer_id: str, manager_id: str) -> bool:
         """Delete the assignment if it is still with `manager_id` (compare-and-delete)."""

@@ -32,7 +32,7 @@ from amqp.exceptions import RecoverableConnectionError
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure, ExecutionTimeout,
                             OperationFailure, PyMongoError, ServerSelectionTimeoutError,
                             WaitQueueTimeoutError)
@@ -90,15 +90,22 @@ class ParkedMessages:
     def park(self, entrypoint: str, payload: Any, reason: str, detail: str = "",
              attempts: int = 1) -> str:
         """Store (or refresh) the message's one parked row; a replayed message that
-        fails again is listed again, not twice."""
-        doc = self.collection.find_one_and_update(
-            {"key": message_key(entrypoint, payload)},
+        fails again is listed again, not twice.
+
+        An upsert and, for a row that existed, a read of its id by the unique `key`
+        (rows are never deleted, so the id is the one updated): not findAndModify,
+        which reads the whole collection on SecantusDB."""
+        key = message_key(entrypoint, payload)
+        done = self.collection.update_one(
+            {"key": key},
             {"$set": {"entrypoint": entrypoint, "payload": payload, "reason": reason,
                       "detail": mask_text(detail)[-4000:], "attempts": attempts,
                       "parked_at": datetime.now(timezone.utc), "replayed": False},
              "$inc": {"times_parked": 1}},
-            upsert=True, return_document=ReturnDocument.AFTER, projection={"_id": 1})
-        return str(doc["_id"])
+            upsert=True)
+        if done.upserted_id is not None:
+            return str(done.upserted_id)
+        return str(self.collection.find_one({"key": key}, {"_id": 1})["_id"])
 
     def list(self, limit: int = 100) -> list[dict]:
         rows = self.collection.find({"replayed": False}).sort("parked_at", 1).limit(limit)

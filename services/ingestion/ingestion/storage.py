@@ -8,11 +8,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 from pymongo.database import Database
 
 from .domain.erasure import record_keys
+
+
+# Rounds of read-then-compare-and-set before giving up (each lost round means another
+# writer changed the same record: contention this long is a bug, not load).
+CAS_ATTEMPTS = 50
+
+
+class RecordContention(RuntimeError):
+    """The record kept changing under save_record; the message is retried or parked."""
 
 
 def _now() -> datetime:
@@ -40,26 +49,43 @@ class IngestionStore:
         The version counts content changes; with the record id it names the
         customer.ingested event, so a redelivery re-derives the same event id. An
         erased record is never written again ('erased'): the caller refuses it.
+
+        A compare-and-set on the version, not findAndModify: SecantusDB reads the
+        whole collection for every findAndModify, and this runs for every record.
+        A concurrent delivery or erasure between the read and the write makes the
+        conditional update match nothing, and the record is read again.
         """
         key = {"source": doc["source"], "external_id": doc["external_id"]}
-        previous = self.records.find_one_and_update(
-            {**key, "content_hash": {"$ne": doc["content_hash"]}, "erased": {"$ne": True}},
-            {"$set": {**doc, "record_id": record_id, "updated_at": _now()},
-             "$inc": {"version": 1},
-             "$push": {"history": {"$each": [{"replaced_at": _now()}], "$slice": -20}}},
-            upsert=False, return_document=ReturnDocument.AFTER)
-        if previous is not None:
-            return "updated", previous["version"]
+        for _ in range(CAS_ATTEMPTS):
+            current = self.records.find_one(key, {"version": 1, "content_hash": 1, "erased": 1})
+            if current is None:
+                if self._insert_record(record_id, doc):
+                    return "created", 1
+                continue  # a concurrent delivery inserted it first
+            if current.get("erased"):
+                return "erased", current["version"]
+            if current.get("content_hash") == doc["content_hash"]:
+                return "unchanged", current["version"]
+            version = (current.get("version") or 0) + 1
+            now = _now()
+            done = self.records.update_one(  # by _id: SecantusDB scans for key + conditions
+                {"_id": current["_id"], "version": current.get("version"),
+                 "content_hash": current.get("content_hash"), "erased": {"$ne": True}},
+                {"$set": {**doc, "record_id": record_id, "updated_at": now, "version": version},
+                 "$push": {"history": {"$each": [{"replaced_at": now}], "$slice": -20}}})
+            if done.matched_count == 1:
+                return "updated", version
+        raise RecordContention(f"record {key} kept changing during {CAS_ATTEMPTS} attempts")
+
+    def _insert_record(self, record_id: str, doc: dict) -> bool:
+        """First version of a record; False when the unique key says it exists now."""
+        now = _now()
         try:
-            result = self.records.update_one(
-                key, {"$setOnInsert": {**doc, "record_id": record_id, "created_at": _now(),
-                                       "updated_at": _now(), "version": 1}}, upsert=True)
-        except DuplicateKeyError:  # a concurrent delivery inserted it first
-            return self.save_record(record_id, doc)
-        if result.upserted_id is not None:
-            return "created", 1
-        current = self.records.find_one(key, {"version": 1, "erased": 1})
-        return ("erased" if current.get("erased") else "unchanged"), current["version"]
+            self.records.insert_one({**doc, "record_id": record_id, "created_at": now,
+                                     "updated_at": now, "version": 1})
+        except DuplicateKeyError:
+            return False
+        return True
 
     def add_reject(self, channel: str, reason: str, errors: list[str],
                    raw_encrypted: str | None, masked_excerpt: str, batch_id: str | None = None,

@@ -15,7 +15,7 @@ from pymongo.database import Database
 from common.pii import mask_text
 
 from .domain.erasure import seal_followup, seal_prospect
-from .storage import seal_update
+from .storage import seal_update, unchanged
 
 OUTCOMES = ("converted", "open", "lost")
 
@@ -51,17 +51,22 @@ class FollowUpStore:
     def claim_due(self, interval_of, now: datetime | None = None) -> dict | None:
         """Take one prospect whose reminder is due and move its clock to the next one.
 
-        Returns the document as it was (with the due date the reminder is for).
+        Returns the document as it was (with the due date the reminder is for), or
+        {"_id", "skip": True} when another writer (a replica's claim, a follow-up, an
+        erasure) changed it between the read and the conditional update, which only
+        applies to the document exactly as read (`unchanged`). Not findAndModify:
+        SecantusDB reads the whole collection for it.
         """
         now = now or _now()
-        candidate = self.prospects.find_one({"due_at": {"$ne": None, "$lte": now}},
-                                            sort=[("due_at", 1)])
+        # `$lte` on a date never matches null (a stopped clock): no `$ne: None`, which
+        # SecantusDB answers by reading the whole collection instead of the index
+        candidate = self.prospects.find_one({"due_at": {"$lte": now}}, sort=[("due_at", 1)])
         if candidate is None:
             return None
-        return self.prospects.find_one_and_update(
-            {"_id": candidate["_id"], "due_at": candidate["due_at"]},
-            {"$set": {"due_at": interval_of(candidate.get("intent_class"), now)}}) \
-            or {"_id": candidate["_id"], "skip": True}
+        moved = self.prospects.update_one(
+            unchanged(candidate),
+            {"$set": {"due_at": interval_of(candidate.get("intent_class"), now)}})
+        return candidate if moved.matched_count == 1 else {"_id": candidate["_id"], "skip": True}
 
     def record(self, customer_id: str, note: str, outcome: str, by: str | None,
                next_due: datetime | None) -> dict:

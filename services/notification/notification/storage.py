@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -58,17 +58,19 @@ class NotificationStore:
                                {"$set": update})
 
     def lease_due(self, limit: int = 200) -> list[dict]:
-        """Claim due messages one by one, so two replicas never send the same one."""
-        leased = []
-        for _ in range(limit):
-            doc = self.outbox.find_one_and_update(
-                {"status": "pending", "next_attempt_at": {"$lte": _now()}},
-                {"$set": {"next_attempt_at": _now() + timedelta(seconds=LEASE_SECONDS)}},
-                sort=[("next_attempt_at", 1)])
-            if doc is None:
-                break
-            leased.append(doc)
-        return leased
+        """Claim due messages one by one, so two replicas never send the same one.
+
+        One indexed read of the due messages, then a compare-and-set per message
+        (see `unchanged`) that moves its lease forward only if nobody touched it since
+        the read: a message another replica leased, sent or cancelled meanwhile is
+        left out. Not findAndModify, which reads the whole outbox on SecantusDB.
+        """
+        now = _now()
+        due = self.outbox.find({"status": "pending", "next_attempt_at": {"$lte": now}}
+                               ).sort("next_attempt_at", 1).limit(limit)
+        lease = {"$set": {"next_attempt_at": now + timedelta(seconds=LEASE_SECONDS)}}
+        return [doc for doc in list(due)
+                if self.outbox.update_one(unchanged(doc), lease).matched_count == 1]
 
     def listing(self, status: str | None = None, limit: int = 1000) -> list[dict]:
         query = {"status": status} if status else {}
@@ -93,11 +95,23 @@ class NotificationStore:
         return row["created_at"] if row else None
 
     def set_maintainer(self, customer_id: str, manager_id: str | None) -> bool:
-        """Record the maintainer; True when the customer is erased (same round trip)."""
-        row = self.maintained.find_one_and_update(
-            {"_id": customer_id}, {"$set": {"manager_id": manager_id}}, upsert=True,
-            projection={"erased": 1}, return_document=ReturnDocument.AFTER)
-        return bool(row and row.get("erased"))
+        """Record the maintainer; True when the customer is erased.
+
+        One conditional upsert in the usual case: it matches (or creates) a row that
+        is not erased. Only an erased row makes it fail (its _id exists, so the
+        upsert's insert is a duplicate); the maintainer is then set on that row,
+        which reports the erasure. Erasure is never undone, so this ends.
+        """
+        update = {"$set": {"manager_id": manager_id}}
+        while True:
+            try:
+                self.maintained.update_one({"_id": customer_id, "erased": {"$ne": True}},
+                                           update, upsert=True)
+                return False
+            except DuplicateKeyError:  # erased, or a concurrent upsert created the row
+                if self.maintained.update_one({"_id": customer_id, "erased": True},
+                                              update).matched_count == 1:
+                    return True
 
     def maintainer_of(self, customer_id: str) -> str | None:
         return self.maintenance(customer_id).get("manager_id")
@@ -129,6 +143,17 @@ class NotificationStore:
 
     def set_preferences(self, recipient: str, prefs: dict) -> None:
         self.preferences.update_one({"_id": recipient}, {"$set": prefs}, upsert=True)
+
+
+def unchanged(doc: dict) -> dict:
+    """A filter matching `doc` only while every field read is still what was read.
+
+    With it, `find` + `update_one` is a compare-and-set on the whole document: the
+    update happens only if no other writer changed the document since the read, so
+    the document read is exactly the one the update applied to (what findAndModify
+    returned). `$eq` keeps stored values literal (a key like `$x` is not an operator).
+    """
+    return {"_id": doc["_id"], **{k: {"$eq": v} for k, v in doc.items() if k != "_id"}}
 
 
 def seal_update(seal: Seal) -> dict:
