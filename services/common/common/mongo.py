@@ -56,15 +56,15 @@ class MongoStore(DependencyProvider):
         self.store = None
 
     def setup(self) -> None:
-        db = connect(self.container.config, self.container.service_name)
-        self.store = self.factory(db)
+        self.db = connect(self.container.config, self.container.service_name)
+        self.store = self.factory(self.db)
         ensure = getattr(self.store, "ensure_indexes", None)
         if ensure:
             ensure()
 
     def stop(self) -> None:
-        if self.store is not None:
-            self.store.db.client.close()
+        if self.store is not None:  # the store's class need not keep its database
+            self.db.client.close()
 
     def get_dependency(self, worker_ctx) -> Any:
         return self.store
