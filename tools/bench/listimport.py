@@ -14,10 +14,9 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from .pipeline import AssignedWatcher, customer_id, peak_rss_mb, records
+from .pipeline import AssignedWatcher, customer_id, peak_rss_mb, records, samples
 
 _BATCH = re.compile(r'^crm_batch_size_(sum|count)\{handler="([^"]+)",service="([^"]+)"\} (\S+)$')
 
@@ -50,14 +49,10 @@ def batch_sizes(metrics_urls: list[str]) -> dict[str, float]:
     """Mean messages per batch per service and handler (the crm_batch_size histogram)."""
     sums: dict[str, float] = {}
     counts: dict[str, float] = {}
-    for url in metrics_urls:
-        text = urllib.request.urlopen(url, timeout=10).read().decode()
-        for line in text.splitlines():
-            match = _BATCH.match(line)
-            if match:
-                key = f"{match.group(3)}.{match.group(2)}"
-                target = sums if match.group(1) == "sum" else counts
-                target[key] = target.get(key, 0) + float(match.group(4))
+    for match in samples(metrics_urls, _BATCH):
+        key = f"{match.group(3)}.{match.group(2)}"
+        target = sums if match.group(1) == "sum" else counts
+        target[key] = target.get(key, 0) + float(match.group(4))
     return {k: sums[k] / counts[k] for k in sums if counts.get(k)}
 
 

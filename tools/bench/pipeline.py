@@ -16,6 +16,7 @@ import urllib.request
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Iterator
 
 from kombu import Connection, Exchange, Producer, Queue
 
@@ -123,16 +124,20 @@ def stage_seconds(metrics_urls: list[str]) -> dict[str, float]:
     in batches (each service's own histograms) over the messages it consumed."""
     seconds: dict[str, float] = {}
     consumed: dict[str, float] = {}
+    for match in samples(metrics_urls, _SAMPLE):
+        if match.group(2).startswith(("sweep", "drain", "retry")):
+            continue
+        name, service, value = match.group(1), match.group(3), float(match.group(4))
+        target = consumed if name == "crm_messages_consumed_total" else seconds
+        target[service] = target.get(service, 0) + value
+    return {s: seconds[s] / consumed[s] for s in seconds if consumed.get(s)}
+
+
+def samples(metrics_urls: list[str], pattern: re.Pattern) -> Iterator[re.Match]:
+    """The lines of every service's /metrics that match `pattern`."""
     for url in metrics_urls:
         text = urllib.request.urlopen(url, timeout=10).read().decode()
-        for line in text.splitlines():
-            match = _SAMPLE.match(line)
-            if not match or match.group(2).startswith(("sweep", "drain", "retry")):
-                continue
-            name, service, value = match.group(1), match.group(3), float(match.group(4))
-            target = consumed if name == "crm_messages_consumed_total" else seconds
-            target[service] = target.get(service, 0) + value
-    return {s: seconds[s] / consumed[s] for s in seconds if consumed.get(s)}
+        yield from filter(None, map(pattern.match, text.splitlines()))
 
 
 def peak_rss_mb(pid_dir: Path) -> dict[str, float]:
