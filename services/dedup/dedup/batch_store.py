@@ -1,0 +1,87 @@
+"""Reads and writes of one unit of work over dedup's collections, inside its session.
+
+Kept apart from storage.py (the single-document operations) because everything here
+runs in a MongoDB transaction, where a duplicate key aborts the whole transaction:
+nothing relies on unique-index collisions. Claims are read first and only written
+(upserted) where this batch takes them; a replica creating the same person at the
+same moment writes the same claim row, and one of the two transactions fails with a
+write conflict (TransientTransactionError), is retried by `with_transaction`, and
+then sees the other's customer. Writes go in one order (customers by id, then claims
+by key), so of two colliding batches the first to get there always wins.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from pymongo import UpdateOne
+
+from .domain.batch import WorkingSet
+from .storage import Conflict, DedupStore
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def owners_of(store: DedupStore, record_ids: list[str], session: Any) -> list[dict]:
+    """The active customers holding any of these records (one query for a batch)."""
+    return list(store.customers.find({"members": {"$in": record_ids}, "active": True},
+                                     session=session))
+
+
+def erased_records(store: DedupStore, record_ids: list[str], session: Any) -> set[str]:
+    """Which of these records belong to an erased customer (their tombstones)."""
+    rows = store.customers.find({"members": {"$in": record_ids}, "erased": True,
+                                 "merged_into": {"$exists": False}}, {"members": 1},
+                                session=session)
+    wanted = set(record_ids)
+    return {m for row in rows for m in row.get("members") or () if m in wanted}
+
+
+def candidate_rows(store: DedupStore, keys: list[str], max_block: int,
+                   session: Any) -> list[dict]:
+    if not keys:
+        return []
+    return list(store.customers.find({"keys": {"$in": keys}, "active": True},
+                                     session=session).limit(max_block * 2))
+
+
+def customers(store: DedupStore, ids: Iterable[str], session: Any) -> list[dict]:
+    ids = list(ids)
+    return list(store.customers.find({"_id": {"$in": ids}}, session=session)) if ids else []
+
+
+def claims_of(store: DedupStore, keys: list[str], session: Any) -> dict[str, str]:
+    """Key -> the customer holding its claim."""
+    if not keys:
+        return {}
+    return {row["_id"]: row["customer_id"]
+            for row in store.claims.find({"_id": {"$in": keys}}, session=session)}
+
+
+def commit(store: DedupStore, ws: WorkingSet, session: Any) -> None:
+    """Every customer, claim and review the batch decided on, in its transaction."""
+    now = _now()
+    inserts, replaces = ws.writes()
+    if inserts:
+        store.customers.insert_many([{**doc, "updated_at": now} for doc in inserts],
+                                    session=session)
+    for doc, revision in replaces:  # one at a time: a miss must name its customer
+        done = store.customers.replace_one({"_id": doc["_id"], "revision": revision},
+                                           {**doc, "updated_at": now}, session=session)
+        if done.matched_count != 1:
+            raise Conflict(doc["_id"])
+    if ws.claimed:
+        store.claims.bulk_write([UpdateOne({"_id": key}, {"$set": {
+            "customer_id": ws.claimed[key], "at": now}}, upsert=True)
+            for key in sorted(ws.claimed)], ordered=True, session=session)
+    if ws.reviews:
+        known = {r["_id"] for r in store.reviews.find(
+            {"_id": {"$in": list(ws.reviews)}}, {"_id": 1}, session=session)}
+        fresh = [{"_id": rid, "record_id": r.record_id, "customer_id": r.customer_id,
+                  "candidate_id": r.candidate_id, "score": r.score, "status": "open",
+                  "at": now} for rid, r in sorted(ws.reviews.items()) if rid not in known]
+        if fresh:
+            store.reviews.insert_many(fresh, session=session)
+

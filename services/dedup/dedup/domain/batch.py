@@ -1,0 +1,121 @@
+"""A batch of records placed as one unit of work: ordering and the working set (pure).
+
+A batch is placed record by record, as if the records had come one by one, but its
+writes are committed together at the end (handlers.py). So every placement must see
+what the earlier placements of the same batch did before anything is written: the
+:class:`WorkingSet` is that view, the pool as read from the database overlaid with the
+customers the batch created or changed, and it remembers what to write.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from .survivorship import registration_key
+
+Doc = dict[str, Any]
+
+
+def placement_order(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Records by registration time, undated last; ties keep their arrival order.
+
+    The earliest registration owns a customer: placing a batch in this order makes
+    the customer the earliest record creates the one the later ones join, whatever
+    order the broker delivered them in (a stable sort keeps arrival among equals)."""
+    return sorted(records, key=lambda r: registration_key(r)[:2])
+
+
+@dataclass
+class Review:
+    """A review row to open: a new customer that possibly is an existing one."""
+    record_id: str
+    customer_id: str
+    candidate_id: str
+    score: float
+
+    @property
+    def review_id(self) -> str:
+        return f"{self.record_id}>{self.candidate_id}"
+
+
+@dataclass
+class WorkingSet:
+    """The pool as this batch sees it, and the batch's pending writes.
+
+    `docs` holds every customer document read or written by the batch (the newest
+    state); `base` the revision each one had in the database (None: created by this
+    batch), the guard of its write. `claims` maps blocking keys to their holders as
+    read or claimed; `claimed` the keys this batch writes."""
+    docs: dict[str, Doc] = field(default_factory=dict)
+    base: dict[str, int | None] = field(default_factory=dict)
+    dirty: list[str] = field(default_factory=list)
+    claims: dict[str, str] = field(default_factory=dict)
+    claimed: dict[str, str] = field(default_factory=dict)
+    reviews: dict[str, Review] = field(default_factory=dict)
+
+    def know(self, rows: Iterable[Doc]) -> None:
+        """Remember database rows, unless the batch already holds a newer state."""
+        for row in rows:
+            if row["_id"] not in self.docs:
+                self.docs[row["_id"]] = row
+                self.base[row["_id"]] = row.get("revision")
+
+    def put(self, doc: Doc) -> None:
+        """A customer's new state, to be written at the commit."""
+        cid = doc["_id"]
+        if cid not in self.docs:
+            self.base[cid] = None
+        self.docs[cid] = doc
+        if cid not in self.dirty:
+            self.dirty.append(cid)
+
+    def owner_of(self, record_id: str) -> Doc | None:
+        """The active customer holding the record (the batch's own changes first)."""
+        for cid in reversed(self.dirty):
+            doc = self.docs[cid]
+            if doc.get("active") and record_id in doc.get("members", ()):
+                return doc
+        return next((d for d in self.docs.values() if d.get("active")
+                     and record_id in d.get("members", ())), None)
+
+    def candidates(self, keys: Sequence[str], rows: Sequence[Doc],
+                   max_candidates: int) -> list[Doc]:
+        """Active customers sharing keys, most shared first: the database's `rows`
+        replaced by the batch's newer states, plus the batch's own customers."""
+        self.know(rows)
+        wanted = set(keys)
+        ids = [r["_id"] for r in rows] + list(self.dirty)
+        seen: dict[str, Doc] = {}
+        for cid in ids:
+            doc = self.docs[cid]
+            if doc.get("active") and wanted.intersection(doc.get("keys") or ()):
+                seen[cid] = doc
+        ranked = sorted(seen.values(),
+                        key=lambda d: (-len(wanted.intersection(d["keys"])), d["_id"]))
+        return ranked[:max_candidates]
+
+    def claim(self, customer_id: str, keys: Sequence[str]) -> None:
+        """Take the keys nobody active holds; a key an active customer holds stays its.
+
+        A holder that is gone or no longer active (merged away) gives its key up. A
+        write of the claim row is what makes two replicas creating the same person at
+        once collide (a write conflict: one transaction is retried and then sees the
+        other's customer)."""
+        for key in keys:
+            holder = self.claims.get(key)
+            if holder and holder != customer_id and self.docs.get(holder, {}).get("active"):
+                continue
+            if holder != customer_id:
+                self.claims[key] = self.claimed[key] = customer_id
+
+    def writes(self) -> tuple[list[Doc], list[tuple[Doc, int]]]:
+        """(customers to insert, (customer, revision it had) to replace), by id so
+        concurrent batches write in one order and the first to get there wins."""
+        inserts, replaces = [], []
+        for cid in sorted(self.dirty):
+            doc, base = self.docs[cid], self.base.get(cid)
+            if base is None:
+                inserts.append(doc)
+            else:
+                replaces.append((doc, base))
+        return inserts, replaces

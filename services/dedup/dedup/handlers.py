@@ -1,0 +1,116 @@
+"""Dedup's use cases as units of work: everything a batch or a merge does commits at once.
+
+Before, a record was placed through a chain of separate writes (claim keys, insert,
+replace the survivor, retire each absorbed customer, open the review, stage the
+events); a crash in between left records in two customers, absorbed customers still
+active, `customer.merged` never sent, or a review never opened. Now a whole batch of
+`customer.ingested` is placed in one MongoDB transaction (placement.py): customers,
+retired customers, key claims, review rows and outbox rows commit together or not at
+all, and the events are published only after the commit. A merge accepted by a
+reviewer is one transaction too, and so is an erasure (erasure.py), so a merge and an
+erasure of the same person are serialized by the database (a write conflict retries
+the later one, which then sees the other's result).
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Mapping, Sequence
+
+import eventlet
+
+from common.events import Outbox
+from common.mongo import in_transaction
+from contracts import names
+
+from . import metrics
+from .batch_store import commit
+from .dependencies import MatchingSetup
+from .domain.batch import WorkingSet, placement_order
+from .domain.clusters import choose_survivor, merge_goldens
+from .domain.snapshot import golden_keys, public_view
+from .placement import Placer
+from .storage import Conflict, DedupStore
+
+MAX_CONFLICTS = 6
+
+
+def place_batch(store: DedupStore, outbox: Outbox, matching: MatchingSetup,
+                records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Place a batch of ingested records as one unit of work; returns the decisions.
+
+    Earliest registration first (ties: arrival), so the earliest registrant creates
+    the customer the others join, whatever order the broker delivered them in."""
+    ordered = placement_order(records)
+
+    def work(session: Any) -> list[str]:
+        placer = Placer(store, matching, outbox, session)
+        decisions = placer.place_all(ordered)
+        outbox.persist_in(session)
+        commit(store, placer.ws, session)
+        return decisions
+
+    decisions = run(store, outbox, work)
+    for decision in decisions:
+        metrics.DECISIONS.labels(decision).inc()
+    return decisions
+
+
+def accept_review(store: DedupStore, outbox: Outbox, matching: MatchingSetup,
+                  review_id: str) -> dict:
+    """The two customers of a review are one person: merge them (the earlier
+    registrant survives), close the review and stage customer.merged, at once."""
+
+    def work(session: Any) -> dict:
+        review = store.reviews.find_one({"_id": review_id}, session=session)
+        if not review or review["status"] != "open":
+            raise ValueError(f"no open review {review_id}")
+        a = store.customers.find_one({"_id": review["customer_id"]}, session=session)
+        b = store.customers.find_one({"_id": review["candidate_id"]}, session=session)
+        if not (a and b and a["active"] and b["active"]):
+            raise ValueError("one of the customers was merged or removed meanwhile")
+        survivor, absorbed = choose_survivor(a, b)
+        golden = merge_goldens(survivor, absorbed, matching.params)
+        ws = WorkingSet()
+        ws.know([survivor, absorbed])
+        revision = survivor["revision"] + 1
+        ws.put({**golden, "_id": survivor["_id"], "keys": golden_keys(golden),
+                "revision": revision, "active": True})
+        ws.put({**absorbed, "active": False, "merged_into": survivor["_id"], "keys": [],
+                "revision": absorbed["revision"] + 1})
+        outbox.stage(names.CUSTOMER_MERGED, {
+            "customer": public_view(golden, revision), "record_id": review["record_id"],
+            "survivor_id": survivor["_id"], "absorbed_ids": [absorbed["_id"]]},
+            f"review:{review_id}", survivor["_id"])
+        outbox.persist_in(session)
+        commit(store, ws, session)
+        store.close_review(review_id, "accepted", session=session)
+        return {"survivor_id": survivor["_id"], "absorbed_id": absorbed["_id"]}
+
+    return run(store, outbox, work)
+
+
+def run(store: DedupStore, outbox: Outbox, work: Callable[[Any], Any]) -> Any:
+    """`work(session)` in one transaction, then its staged events published.
+
+    Write conflicts with other replicas are retried by the transaction itself (and
+    counted here); a revision that moved under a write (Conflict, which a
+    transaction's snapshot should make impossible) re-runs the whole unit of work."""
+    attempts = itertools.count()
+
+    def attempt(session: Any) -> Any:
+        if next(attempts):
+            metrics.CONFLICTS.inc()
+        outbox.discard()
+        return work(session)
+
+    for n in range(MAX_CONFLICTS):
+        try:
+            result = in_transaction(store.db, attempt)
+            break
+        except Conflict:
+            metrics.CONFLICTS.inc()
+            eventlet.sleep(min(0.05 * 2 ** n, 2.0))
+    else:
+        raise RuntimeError("the unit of work kept conflicting; parked for replay")
+    outbox.publish_staged()
+    return result

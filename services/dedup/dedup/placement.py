@@ -1,0 +1,151 @@
+"""Placing a batch's records in the pool, one after another, inside one transaction.
+
+Each record is matched as if it had come alone (the same decisions as one by one),
+against the pool read through the batch's session and overlaid with what the earlier
+records of the batch did (domain.batch.WorkingSet): two records of one person in one
+batch end up in one customer. Nothing is written here; the events are staged in the
+outbox and the writes kept in the working set, and handlers.py commits both at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any, Mapping, Sequence
+
+from common.events import Outbox
+from contracts import names
+
+from . import batch_store
+from .dependencies import MatchingSetup
+from .domain.batch import Review, WorkingSet
+from .domain.clusters import build_golden
+from .domain.keys import blocking_keys
+from .domain.resolve import Resolution, resolve
+from .domain.snapshot import golden_keys, public_view
+from .storage import DedupStore
+
+log = logging.getLogger(__name__)
+CLAIMED_KEYS = ("nid:", "ph:", "em:", "nd:")
+
+
+def claimable(keys: Sequence[str]) -> list[str]:
+    """Keys specific to one person: claiming them serializes creation of that person.
+
+    Broad blocking keys (surname + postcode ...) are shared by many people and would
+    only make unrelated customers wait for each other.
+    """
+    return [k for k in keys if k.startswith(CLAIMED_KEYS)]
+
+
+def new_customer_id(record_id: str) -> str:
+    """Derived from the record, so a retried or redelivered placement reuses it."""
+    return "C" + hashlib.sha1(record_id.encode()).hexdigest()[:16]
+
+
+class Placer:
+    """Places records into a WorkingSet read through one session; stages their events."""
+
+    def __init__(self, store: DedupStore, matching: MatchingSetup, outbox: Outbox,
+                 session: Any):
+        self.store, self.matching, self.outbox, self.session = store, matching, outbox, session
+        self.ws = WorkingSet()
+        self.erased: set[str] = set()
+
+    def place_all(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Place records in the given order; returns the match decisions taken."""
+        ids = list(dict.fromkeys(r["record_id"] for r in records))
+        self.ws.know(batch_store.owners_of(self.store, ids, self.session))
+        self.erased = batch_store.erased_records(self.store, ids, self.session)
+        decisions, seen = [], set()
+        for record in records:
+            if record["event_id"] in seen:  # the same message twice in one batch
+                continue
+            seen.add(record["event_id"])
+            decision = self.place(record)
+            if decision:
+                decisions.append(decision)
+        return decisions
+
+    def place(self, record: Mapping[str, Any]) -> str | None:
+        current = self.ws.owner_of(record["record_id"])
+        if current is not None:  # a redelivery or a newer version of a placed record
+            self._update(current, record)
+            return None
+        if record["record_id"] in self.erased:
+            log.info("record %s belongs to an erased customer: not placed",
+                     record["record_id"])
+            return None
+        keys = blocking_keys(record)
+        rows = batch_store.candidate_rows(self.store, keys, self.matching.max_block,
+                                          self.session)
+        candidates = self.ws.candidates(keys, rows, self.matching.max_candidates)
+        new_id = new_customer_id(record["record_id"])
+        outcome = resolve(record, candidates, self.matching.matchers, self.matching.params,
+                          lambda: new_id)
+        if outcome.is_new:
+            self._register(outcome, keys, record)
+        else:
+            self._merge(outcome, record)
+        return outcome.decision
+
+    def _update(self, current: dict, record: Mapping[str, Any]) -> None:
+        members = [m for m in current["member_records"]
+                   if m["record_id"] != record["record_id"]] + [dict(record)]
+        golden = build_golden(current["_id"], members, self.matching.params,
+                              current.get("merged_ids", ()))
+        revision = self._put(golden, golden_keys(golden), current)
+        self._stage(names.CUSTOMER_UPDATED, {"customer": public_view(golden, revision),
+                                             "record_id": record["record_id"]},
+                    record, golden["customer_id"])
+
+    def _register(self, outcome: Resolution, keys: list[str],
+                  record: Mapping[str, Any]) -> None:
+        golden = outcome.golden
+        cid = golden["customer_id"]
+        self._claim(cid, claimable(keys))
+        self.ws.put({**golden, "_id": cid, "keys": keys, "revision": 1, "active": True})
+        view = public_view(golden, 1)
+        self._stage(names.CUSTOMER_REGISTERED, {"customer": view,
+                                                "record_id": record["record_id"]},
+                    record, cid)
+        if outcome.review_candidate:
+            score = next((r.score for g, r in outcome.results
+                          if g["customer_id"] == outcome.review_candidate), 0.0)
+            review = Review(record["record_id"], cid, outcome.review_candidate, score)
+            self.ws.reviews[review.review_id] = review
+            self._stage(names.CUSTOMER_REVIEW_NEEDED, {
+                "review_id": review.review_id, "record_id": record["record_id"],
+                "candidate_id": outcome.review_candidate, "score": score,
+                "branch": view["branch"]}, record, review.review_id)
+
+    def _merge(self, outcome: Resolution, record: Mapping[str, Any]) -> None:
+        golden = outcome.golden
+        survivor_id = golden["customer_id"]
+        revision = self._put(golden, golden_keys(golden), self.ws.docs[survivor_id])
+        absorbed = [g["customer_id"] for g in outcome.absorbed]
+        for customer_id in absorbed:
+            old = self.ws.docs[customer_id]
+            self.ws.put({**old, "active": False, "merged_into": survivor_id, "keys": [],
+                         "revision": old["revision"] + 1})
+        self._stage(names.CUSTOMER_MERGED, {
+            "customer": public_view(golden, revision), "record_id": record["record_id"],
+            "survivor_id": survivor_id, "absorbed_ids": absorbed}, record, survivor_id)
+
+    def _put(self, golden: dict, keys: list[str], current: dict) -> int:
+        revision = current["revision"] + 1
+        self.ws.put({**golden, "_id": golden["customer_id"], "keys": keys,
+                     "revision": revision, "active": True})
+        return revision
+
+    def _claim(self, customer_id: str, keys: list[str]) -> None:
+        """Read the claims (and their holders) the working set does not know yet."""
+        unknown = [k for k in keys if k not in self.ws.claims]
+        self.ws.claims.update(batch_store.claims_of(self.store, unknown, self.session))
+        holders = {self.ws.claims[k] for k in keys if k in self.ws.claims} - set(self.ws.docs)
+        self.ws.know(batch_store.customers(self.store, holders, self.session))
+        self.ws.claim(customer_id, keys)
+
+    def _stage(self, event_type: str, payload: dict, record: Mapping[str, Any],
+               key: str) -> None:
+        self.outbox.stage(event_type, payload, record["event_id"], key,
+                          record.get("correlation_id"))
