@@ -40,15 +40,16 @@ def broker_dir(stack_base: Path) -> Path:
 
     As root the node runs as the `rabbitmq` user, which cannot enter a checkout below a
     directory closed to others (`/root`, `mktemp -d`): its files then live in a directory
-    of their own under that user's home, named after the stack (its folder name and a
-    hash of its full path, so two stacks never share one). Not as root, the node runs as
-    ourselves and stays under the stack directory.
+    of their own under that user's home, named after the stack (its folder and its
+    parent's names and a hash of its full path, so two stacks never share one). Not as
+    root, the node runs as ourselves and stays under the stack directory.
     """
     stack_base = stack_base.resolve()
     if os.geteuid() != 0:
         return stack_base / "rabbitmq"
     digest = hashlib.sha1(str(stack_base).encode()).hexdigest()[:10]
-    return Path(_broker_home()) / "crm-stacks" / f"{stack_base.name}-{digest}"
+    name = f"{stack_base.parent.name}-{stack_base.name}".replace(".", "")
+    return Path(_broker_home()) / "crm-stacks" / f"{name}-{digest}"
 
 
 def _broker_home() -> str:
@@ -109,6 +110,7 @@ class RabbitNode:
             "loopback_users.guest = true\n"
             "log.console = false\n"
             "disk_free_limit.absolute = 50MB\n"
+            "collect_statistics_interval = 1000\n"  # `crm drain` waits > one interval
             % (self.ports["amqp"], self.ports["amqp_mgmt"], self.ports["amqp_prom"]))
         if os.geteuid() == 0:
             subprocess.run(["chown", "-R", f"{BROKER_USER}:{BROKER_USER}", str(self.base)],
