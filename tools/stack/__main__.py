@@ -106,15 +106,24 @@ class Stack:
         }
 
     def node(self, ports: dict[str, int] | None = None) -> RabbitNode:
-        return RabbitNode(broker_dir(self.base), ports or self.ports())
+        return RabbitNode(self._broker_base(), ports or self.ports())
+
+    def _broker_base(self) -> Path:
+        """The broker's directory this stack recorded when it started it (so `down` finds
+        the node even if the naming rule changed since), else where it goes."""
+        try:
+            recorded = json.loads((self.base / "stack.json").read_text())["locations"]["broker"]
+        except (OSError, ValueError, KeyError):
+            recorded = ""
+        return Path(recorded) if recorded else broker_dir(self.base)
 
     def locations(self) -> dict[str, str]:
         """Where every piece of the stack lives (also kept in `stack.json`)."""
         return {"stack": str(self.base), "env": str(self.base / "env"),
                 "pids": str(self.pids), "logs": str(self.logs),
                 "databases": str(self.base / "mongo"),
-                "broker": "" if self.external_amqp else str(broker_dir(self.base)),
-                "broker_log": "" if self.external_amqp else str(broker_dir(self.base) / "log")}
+                "broker": "" if self.external_amqp else str(self._broker_base()),
+                "broker_log": "" if self.external_amqp else str(self._broker_base() / "log")}
 
     # -- components -------------------------------------------------------------
     def up(self) -> dict[str, str]:
