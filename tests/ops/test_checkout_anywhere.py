@@ -55,7 +55,7 @@ def test_stack_below_closed_directory_runs_and_stops_on_sigterm():
         left = {name: pid for name, pid in processes.items() if pid_alive(pid)}
         assert not left, f"still running: {left}\n{_tail(closed / 'pytest.log')}"
         ports = report["ports"]
-        for name in ("amqp", "amqp_dist", "epmd", "mongo", "ingestion"):
+        for name in ("amqp", "amqp_dist", "epmd", "mongo-ingestion", "mongo-dedup", "ingestion"):
             assert not port_open(ports[name]), f"{name} port {ports[name]} still open"
         assert not Path(report["broker_dir"]).exists(), "the broker's directory was left behind"
         assert not Path(report["stack"]).exists(), "the stack's directory was left behind"
