@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,3 +59,72 @@ def pipeline_queues() -> list[dict]:
     return [q for q in management_get("queues?columns=name,messages,messages_ready,"
                                       "messages_unacknowledged,consumers")
             if q["name"].startswith(("evt-", "crm."))]
+
+
+DEFAULT_STATISTICS_INTERVAL = 5.0  # RabbitMQ's collect_statistics_interval default
+_STATS_SETTING = re.compile(r"^\s*\{?\s*collect_statistics_interval\s*[=,]\s*(\d+)", re.M)
+
+
+def statistics_interval() -> float:
+    """Seconds between the broker's statistics samples: how old a management count may
+    be. The API does not publish the setting, so it is read from /api/overview when a
+    broker does, else from the config files the node says it loaded (the local stack's
+    node is ours), else RabbitMQ's default is assumed."""
+    try:
+        overview = management_get("overview")
+        if overview.get("statistics_interval"):
+            return float(overview["statistics_interval"]) / 1000
+        node = management_get("nodes/" + urllib.parse.quote(overview["node"], safe=""))
+        for path in node.get("config_files") or []:
+            try:
+                found = _STATS_SETTING.search(Path(path).read_text(errors="replace"))
+            except OSError:  # a remote node's file, or not ours to read
+                continue
+            if found:
+                return int(found.group(1)) / 1000
+    except (OSError, KeyError, ValueError, TypeError):
+        pass
+    return DEFAULT_STATISTICS_INTERVAL
+
+
+class ReadyCounter:
+    """Exact ready counts by passive `queue.declare` (the management figures are
+    sampled); one connection for many polls, opened again after a broker error."""
+
+    def __init__(self) -> None:
+        self.connection = None
+        self.channel = None
+
+    def __enter__(self) -> "ReadyCounter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.release()
+            except Exception:  # noqa: BLE001 - a dead connection is closed already
+                pass
+        self.connection = self.channel = None
+
+    def ready(self, names: list[str]) -> dict[str, int]:
+        """Ready messages per queue; a queue deleted meanwhile is left out."""
+        from amqp.exceptions import NotFound
+        from kombu import Connection
+
+        if self.connection is None:
+            self.connection = Connection(stack_env()["AMQP_URI"], connect_timeout=10)
+            self.channel = self.connection.channel()
+        counts: dict[str, int] = {}
+        try:
+            for name in names:
+                try:
+                    counts[name] = self.channel.queue_declare(queue=name, passive=True).message_count
+                except NotFound:  # the error closed the channel
+                    self.channel = self.connection.channel()
+        except Exception:
+            self.close()
+            raise
+        return counts

@@ -5,26 +5,29 @@ import json
 import sys
 import time
 
-from .client import SERVICES, pipeline_queues, rpc, stack_env
+from .client import SERVICES, pipeline_queues, rpc, stack_env, statistics_interval
+from .drain import DrainWatch
+from .drain_probe import Probe
 from .output import emit, json_line, paged
 
 
 def drain(args) -> int:
-    """Exit 0 once every pipeline queue is empty (ready and unacked) for quiet-seconds."""
+    """Exit 0 once no queue, handler or outbox holds work, at every poll for more than
+    one statistics interval (and at least --quiet-seconds); 1 on time-out, saying on
+    stderr what still holds the pipeline."""
+    watch = DrainWatch(max(statistics_interval(), args.quiet_seconds))
     deadline = time.monotonic() + args.timeout
-    quiet_since = None
-    while time.monotonic() < deadline:
-        busy = sum(q.get("messages", 0) or 0 for q in pipeline_queues())
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= args.quiet_seconds:
-            print("drained: every pipeline queue is empty")
-            return 0
-        time.sleep(0.5)
-    print(f"crm drain: timed out after {args.timeout}s with messages still queued",
+    with Probe(rpc_timeout=min(5.0, max(args.timeout, 0.5))) as probe:
+        while time.monotonic() < deadline:
+            if watch.observe(probe.snapshot()):
+                print(f"drained: no queued, unacknowledged, running or unpublished work "
+                      f"for {watch.idle_for():.1f}s")
+                return 0
+            time.sleep(0.5)
+    print(f"crm drain: timed out after {args.timeout}s; still holding the pipeline:",
           file=sys.stderr)
+    for line in watch.report():
+        print(f"  {line}", file=sys.stderr)
     return 1
 
 

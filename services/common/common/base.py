@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
 from .events import OutboxDispatcher
+from .inflight import in_flight
 from .metrics import OUTBOX_PENDING
 from .reliability import TRANSIENT, Parking
 
@@ -53,6 +54,14 @@ class ServiceBase:
             log.warning("outbox sweep skipped: %s", type(exc).__name__)
             return
         OUTBOX_PENDING.labels(self.name).set(pending)
+
+    @rpc
+    def work_pending(self) -> dict:
+        """What this service still has to do, for `crm drain`: handlers running in this
+        process, and outbox rows not yet published (a lease hides them for 60 s, and
+        no queue shows them)."""
+        return {"in_flight": in_flight(),
+                "outbox_pending": self.events.collection.count_documents({"sent": False})}
 
     @rpc
     def parked_list(self, limit: int = 100) -> list[dict]:

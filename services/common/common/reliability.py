@@ -37,6 +37,7 @@ from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure, Ex
                             OperationFailure, PyMongoError, ServerSelectionTimeoutError,
                             WaitQueueTimeoutError)
 
+from .inflight import busy
 from .metrics import HANDLER_ERRORS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from .mongo import connect
 from .pii import mask_text
@@ -152,8 +153,7 @@ class Parking(DependencyProvider):
 def reliable(handler: Callable) -> Callable:
     """Retry transient failures in place; park permanent ones (needs `self.parked`)."""
 
-    @functools.wraps(handler)
-    def wrapper(self, payload, *args, **kwargs):
+    def attempt(self, payload, *args, **kwargs):
         transient = permanent = 0
         labels = (self.name, handler.__name__)
         MESSAGES_CONSUMED.labels(*labels).inc()
@@ -184,6 +184,11 @@ def reliable(handler: Callable) -> Callable:
                           transient + permanent, mask_text(str(exc))[:300])
                 _park(self, handler.__name__, payload, exc, transient + permanent)
                 return None
+
+    @functools.wraps(handler)
+    def wrapper(self, payload, *args, **kwargs):
+        with busy():  # retries and parking included: `crm drain` waits for all of it
+            return attempt(self, payload, *args, **kwargs)
     return wrapper
 
 
