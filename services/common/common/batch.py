@@ -33,9 +33,8 @@ from prometheus_client import Histogram
 
 from .inflight import busy
 from .messaging import TolerantQueueConsumer
-from .metrics import HANDLER_ERRORS, MESSAGES_CONSUMED
-from .reliability import TRANSIENT_ATTEMPTS, backoff, is_transient, reliable
-from .reliability import _database_answers as database_answers  # same rule as reliable()
+from .metrics import MESSAGES_CONSUMED
+from .reliability import is_transient, reliable, retry_transient
 
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = 200
@@ -161,14 +160,9 @@ def _run(service, handler: Callable, single: Callable, batch: list) -> None:
             return
         except Exception as exc:  # noqa: BLE001 - sorted below, never swallowed
             if is_transient(exc):
-                HANDLER_ERRORS.labels(*labels, "transient").inc()
                 transient += 1
-                if transient < TRANSIENT_ATTEMPTS or not database_answers(service):
-                    delay = backoff(min(transient - 1, 8))
-                    log.warning("%s: batch of %d failed transiently (%s), retry %d in %.1fs",
-                                handler.__name__, len(batch), type(exc).__name__, transient,
-                                delay)
-                    eventlet.sleep(delay)
+                if retry_transient(service, labels, transient, exc,
+                                   f"{handler.__name__} (batch of {len(batch)})"):
                     continue
             log.warning("%s: batch of %d failed (%s): splitting it to isolate the message",
                         handler.__name__, len(batch), type(exc).__name__)

@@ -163,14 +163,8 @@ def reliable(handler: Callable) -> Callable:
                     return handler(self, payload, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - sorted below, never swallowed
                 if is_transient(exc):
-                    HANDLER_ERRORS.labels(*labels, "transient").inc()
                     transient += 1
-                    if transient < TRANSIENT_ATTEMPTS or not _database_answers(self):
-                        delay = backoff(min(transient - 1, 8))
-                        log.warning("%s: transient failure (%s: %s), retry %d in %.1fs",
-                                    handler.__name__, type(exc).__name__, str(exc)[:200],
-                                    transient, delay)
-                        eventlet.sleep(delay)
+                    if retry_transient(self, labels, transient, exc, handler.__name__):
                         continue
                 else:
                     HANDLER_ERRORS.labels(*labels, "permanent").inc()
@@ -190,6 +184,21 @@ def reliable(handler: Callable) -> Callable:
         with busy():  # retries and parking included: `crm drain` waits for all of it
             return attempt(self, payload, *args, **kwargs)
     return wrapper
+
+
+def retry_transient(service, labels: tuple[str, str], transient: int, exc: Exception,
+                    what: str) -> bool:
+    """Count the `transient`-th transient failure; back off and say "retry" while the
+    database is down, or while the failure has not outlasted TRANSIENT_ATTEMPTS with the
+    database answering (then the message itself is the cause: park or isolate it)."""
+    HANDLER_ERRORS.labels(*labels, "transient").inc()
+    if transient < TRANSIENT_ATTEMPTS or not _database_answers(service):
+        delay = backoff(min(transient - 1, 8))
+        log.warning("%s: transient failure (%s: %s), retry %d in %.1fs", what,
+                    type(exc).__name__, str(exc)[:200], transient, delay)
+        eventlet.sleep(delay)
+        return True
+    return False
 
 
 def _database_answers(service) -> bool:
