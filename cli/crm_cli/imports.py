@@ -11,7 +11,7 @@ from ingestion.plugins.adapters import BUILTIN_PROFILES, adapter_for_filename
 from .client import rpc
 from .output import emit
 
-CHUNK = 200
+CHUNK = 500  # rows per import_rows call: one unit of work (transaction) in ingestion
 
 
 def run_import(args) -> int:

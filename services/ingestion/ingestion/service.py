@@ -17,19 +17,18 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from common.base import ServiceBase
-from common.events import derived_event_id
 from common.messaging import UNDECODABLE, tolerant_consume
 from common.mongo import MongoStore
 from common.reliability import reliable
 from contracts import names
 from contracts.schemas import load_event
 
-from . import metrics
+from . import handlers, metrics
 from .audit import AuditTrail
 from .keys import KeyRotation
 from .dependencies import Pipeline
+from .handlers import Entry
 from .domain.erasure import ERASED_ERROR, ERASED_REASON
-from .domain.intake import Accepted, Rejected
 from .domain.repair import field_errors
 from .erasure import request_erasure, seal_erased
 from .replay import replay_rejects
@@ -60,8 +59,13 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
             metrics.RECEIVED.labels("amqp", "-").inc()
             self._reject("amqp", "undecodable", [body["error"]], body["raw"])
             return
-        for raw in body if isinstance(body, list) else [body]:
-            self.ingest(raw, "amqp")
+        records = body if isinstance(body, list) else [body]
+        # An array is one unit of work; a huge one goes in slices of the HTTP limit so
+        # that no transaction grows without bound (a redelivery finds the done slices
+        # 'unchanged').
+        step = self._max_records()
+        for start in range(0, len(records), step):
+            self.ingest_many([Entry(raw) for raw in records[start:start + step]], "amqp")
 
     @tolerant_consume(ERASE)
     @reliable
@@ -85,7 +89,7 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
         """One record (202, or 400 with field errors) or an array (202, per-record results)."""
         config = self.config
         max_bytes = int(config.get("http_max_bytes", 5_000_000))
-        max_records = int(config.get("http_max_records", 1000))
+        max_records = self._max_records()
         if (request.content_length or 0) > max_bytes:
             _discard(request.stream, request.content_length)
             return _json(413, {"error": f"body larger than {max_bytes} bytes"})
@@ -102,7 +106,7 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
         records = body if isinstance(body, list) else [body]
         if len(records) > max_records:
             return _json(413, {"error": f"at most {max_records} records per request"})
-        results = [self.ingest(raw, "http") for raw in records]
+        results = self.ingest_many([Entry(raw) for raw in records], "http")
         if not isinstance(body, list) and results[0]["status"] == "rejected":
             return _json(400, {**results[0], "fields": field_errors(results[0]["errors"])})
         return _json(202, {"results": results})
@@ -114,20 +118,18 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
 
     @rpc
     def import_rows(self, batch_id: str, rows: list, finished: bool = False) -> dict:
-        """One chunk of a list import; rows are (row_number, record | error text)."""
-        counts = {"received": 0, "accepted": 0, "rejected": 0, "unchanged": 0}
-        for row_number, raw in rows:
-            counts["received"] += 1
-            if isinstance(raw, str):  # the adapter could not read this row
-                metrics.RECEIVED.labels("import", "-").inc()
-                result = self._reject("import", "unreadable_row", [raw], raw, batch_id, row_number)
-            else:
-                result = self.ingest(raw, "import", batch_id=batch_id, row=row_number)
-            key = {"rejected": "rejected", "unchanged": "unchanged"}.get(result["status"],
-                                                                         "accepted")
-            counts[key] += 1
-            metrics.IMPORT_ROWS.labels(key).inc()
-        self.store.count_batch(batch_id, counts, finished)
+        """One chunk of a list import, as one unit of work with its batch's counts;
+        rows are (row_number, record | error text)."""
+        entries = [Entry(raw, batch_id, row_number, unreadable=isinstance(raw, str))
+                   for row_number, raw in rows]
+
+        def tally(results: list[dict], session) -> None:
+            self.store.count_batch(batch_id, import_counts(results), finished, session)
+
+        counts = import_counts(self.ingest_many(entries, "import", extra=tally))
+        for key in ("accepted", "rejected", "unchanged"):
+            if counts[key]:
+                metrics.IMPORT_ROWS.labels(key).inc(counts[key])
         if finished:
             metrics.IMPORT_BATCHES.labels("finished").inc()
         return counts
@@ -164,45 +166,17 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
     # -- the one pipeline behind every channel -------------------------------------
     def ingest(self, raw, channel: str, batch_id: str | None = None, row: int | None = None,
                replay: bool = False) -> dict:
-        source = raw.get("source") if isinstance(raw, dict) else None
-        metrics.RECEIVED.labels(channel, metrics.source_label(source)).inc()
-        with metrics.PROCESSING.labels(channel).time():
-            outcome = self._process(raw)
-            if not isinstance(outcome, Accepted):
-                if replay:
-                    return {"status": "rejected", "reason": outcome.reason,
-                            "errors": outcome.errors}
-                return self._reject(channel, outcome.reason, outcome.errors, raw, batch_id, row)
-            status, version = self.store.save_record(outcome.record_id, outcome.stored)
-            if status == "erased":
-                return self._reject(channel, ERASED_REASON, [], raw, batch_id, row, replay)
-            self._announce(outcome, status, version)
-        metrics.ACCEPTED.labels(channel, status).inc()
-        return {"status": status, "record_id": outcome.record_id,
-                "quality": [f"{i['field']}: {i['issue']}" for i in outcome.issues]}
+        """One record (reject replays): an array of one."""
+        return handlers.ingest_batch(self.store, self.events, self.pipeline,
+                                     [Entry(raw, batch_id, row)], channel, replay)[0]
 
-    def _process(self, raw) -> Accepted | Rejected:
-        """The pure pipeline; a bug on odd input rejects that record, not the message."""
-        try:
-            return self.pipeline.process(raw)
-        except Exception as exc:  # noqa: BLE001 - kept as a reject, with the error type
-            log.exception("intake pipeline failed on one record")
-            return Rejected("processing_error", [f"{type(exc).__name__} while processing"])
+    def ingest_many(self, entries: list[Entry], channel: str, extra=None) -> list[dict]:
+        """An array as one unit of work (handlers.ingest_batch): one result per entry."""
+        return handlers.ingest_batch(self.store, self.events, self.pipeline, entries,
+                                     channel, extra=extra)
 
-    def _announce(self, outcome: Accepted, status: str, version: int) -> None:
-        """Publish customer.ingested once per record version.
-
-        A redelivery ('unchanged') re-stages only when no event row exists yet (the
-        first delivery died between saving and staging); an unsent row is left to
-        the outbox sweep, so two concurrent deliveries never publish twice."""
-        cause_id = f"{outcome.record_id}#{version}"
-        if status == "unchanged":
-            event_id = derived_event_id(cause_id, names.CUSTOMER_INGESTED, outcome.record_id)
-            if self.events.collection.find_one({"_id": event_id}, {"_id": 1}):
-                return
-        self.events.stage(names.CUSTOMER_INGESTED, outcome.event, cause_id=cause_id,
-                          key=outcome.record_id)
-        self.events.publish_staged()
+    def _max_records(self) -> int:
+        return int(self.config.get("http_max_records", 1000))
 
     def _reject(self, channel, reason, errors, raw, batch_id=None, row=None,
                 replay: bool = False) -> dict:
@@ -223,6 +197,15 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
         metrics.REJECTED.labels(channel, reason).inc()
         log.info("rejected %s input %s: %s", channel, reject_id, reason)
         return {"status": "rejected", "reason": reason, "errors": errors, "reject_id": reject_id}
+
+
+def import_counts(results: list[dict]) -> dict:
+    """An import chunk's counts: 'created' and 'updated' rows count as accepted."""
+    counts = {"received": len(results), "accepted": 0, "rejected": 0, "unchanged": 0}
+    for result in results:
+        counts[result["status"] if result["status"] in ("rejected", "unchanged")
+               else "accepted"] += 1
+    return counts
 
 
 def _discard(stream, length: int, cap: int = 64 * 1024 * 1024) -> None:

@@ -92,10 +92,8 @@ class IngestionStore:
                    row: int | None = None, source: str | None = None,
                    external_id: str | None = None) -> str:
         """Keep an unusable input; external_id (capped) lets an erasure find it later."""
-        doc = {"channel": channel, "reason": reason, "errors": errors, "raw": raw_encrypted,
-               "excerpt": masked_excerpt, "batch_id": batch_id, "row": row, "source": source,
-               "external_id": external_id[:256] if external_id else None,
-               "received_at": _now(), "status": "open"}
+        doc = reject_doc(channel, reason, errors, raw_encrypted, masked_excerpt, batch_id,
+                         row, source, external_id)
         return str(self.rejects.insert_one(doc).inserted_id)
 
     # -- erasure ----------------------------------------------------------------------
@@ -162,11 +160,12 @@ class IngestionStore:
                "unchanged": 0, "status": "running"}
         return str(self.batches.insert_one(doc).inserted_id)
 
-    def count_batch(self, batch_id: str, counts: dict, finished: bool = False) -> None:
+    def count_batch(self, batch_id: str, counts: dict, finished: bool = False,
+                    session=None) -> None:
         update = {"$inc": counts}
         if finished:
             update["$set"] = {"status": "finished", "finished_at": _now()}
-        self.batches.update_one({"_id": ObjectId(batch_id)}, update)
+        self.batches.update_one({"_id": ObjectId(batch_id)}, update, session=session)
 
     def list_batches(self, limit: int = 100) -> list[dict]:
         return [_batch_view(b) for b in self.batches.find().sort("started_at", -1).limit(limit)]
@@ -174,6 +173,18 @@ class IngestionStore:
     def get_batch(self, batch_id: str) -> dict | None:
         doc = self.batches.find_one({"_id": _oid(batch_id)}) if _oid(batch_id) else None
         return _batch_view(doc) if doc else None
+
+
+def reject_doc(channel: str, reason: str, errors: list[str], raw_encrypted: str | None,
+               masked_excerpt: str, batch_id: str | None = None, row: int | None = None,
+               source: str | None = None, external_id: str | None = None) -> dict:
+    """A reject row with its id chosen here, so a batch can answer with the ids of
+    rejects it inserts together with its records."""
+    return {"_id": ObjectId(), "channel": channel, "reason": reason, "errors": errors,
+            "raw": raw_encrypted, "excerpt": masked_excerpt, "batch_id": batch_id,
+            "row": row, "source": source,
+            "external_id": external_id[:256] if external_id else None,
+            "received_at": _now(), "status": "open"}
 
 
 def _oid(value: str) -> ObjectId | None:

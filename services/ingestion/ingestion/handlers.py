@@ -1,0 +1,164 @@
+"""Ingestion's use case: an array of intake records as one unit of work.
+
+An AMQP array, an HTTP array or an import chunk used to cost a chain of round trips
+per record (read, write, reject, outbox). `ingest_batch` validates and normalizes
+every record in pure code, then inside one MongoDB transaction reads the stored
+records the array names (one `$in` read), decides every record as one by one would
+(domain/bulk.py), and writes records, rejects, `customer.ingested` outbox rows and
+the caller's bookkeeping (an import's counts); the events are published only after
+the commit. A crash before the commit leaves nothing; a redelivered array decides
+again from what is stored ('unchanged', events whose rows exist are not sent again).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from common.events import Outbox
+from common.mongo import in_transaction
+from contracts import names
+
+from . import metrics
+from .bulk_store import record_states, write_batch
+from .domain.bulk import RecordPlan, plan_records, raw_key, record_key, reject_terms
+from .domain.erasure import ERASED_REASON
+from .domain.intake import Accepted, Rejected
+from .storage import CAS_ATTEMPTS, IngestionStore, RecordContention, reject_doc
+
+log = logging.getLogger(__name__)
+Extra = Callable[[list[dict], Any], None]  # (results, session): bookkeeping in the commit
+
+
+@dataclass
+class Entry:
+    """One input of an array. `unreadable` marks a row the import adapter could not
+    read: `raw` is then its error text, rejected as `unreadable_row`."""
+    raw: Any
+    batch_id: str | None = None
+    row: int | None = None
+    unreadable: bool = False
+
+
+def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: list[Entry],
+                 channel: str, replay: bool = False, extra: Extra | None = None) -> list[dict]:
+    """Ingest `entries` as one unit of work -> one result per entry, as `ingest` gave
+    one by one. With `replay` nothing is kept of a rejected input (the reject exists)."""
+    started = time.perf_counter()
+    outcomes = [_outcome(pipeline, entry, channel) for entry in entries]
+    accepted = [o if isinstance(o, Accepted) else None for o in outcomes]
+    keys = {record_key(a) for a in accepted if a} | \
+        {k for e, a in zip(entries, accepted) if a is None and not e.unreadable
+         for k in [raw_key(e.raw)] if k}
+    sealed = {i: pipeline.seal_raw(e.raw) for i, e in enumerate(entries)
+              if accepted[i] is None and not replay}
+
+    def work(session) -> tuple[list[dict], list[dict], RecordPlan]:
+        outbox.discard()
+        stored = record_states(store.records, keys, session)
+        plan = plan_records(accepted, stored)
+        results, rejects = [], []
+        for i, entry in enumerate(entries):
+            decision = plan.decisions[i]
+            if decision is not None and decision.status != "erased":
+                results.append(_accepted_result(accepted[i], decision.status))
+                continue
+            named = None if entry.unreadable else raw_key(entry.raw)
+            reason, errors = (ERASED_REASON, []) if decision else \
+                (outcomes[i].reason, outcomes[i].errors)
+            if replay and decision is None:  # the reject exists: nothing new is kept
+                results.append({"status": "rejected", "reason": reason, "errors": errors})
+                continue
+            reason, errors, keep = reject_terms(reason, errors, named, stored)
+            if replay:
+                results.append({"status": "rejected", "reason": reason, "errors": errors})
+                continue
+            raw_sealed, excerpt = sealed[i] if keep else (None, "")
+            doc = reject_doc(channel, reason, errors, raw_sealed, excerpt, entry.batch_id,
+                             entry.row, *_loose_key(entry.raw))
+            rejects.append(doc)
+            results.append({"status": "rejected", "reason": reason, "errors": errors,
+                            "reject_id": str(doc["_id"])})
+        _stage_events(outbox, accepted, plan)
+        outbox.persist_in(session)
+        write_batch(store, plan.writes, rejects, session)
+        if extra is not None:
+            extra(results, session)
+        return results, rejects, plan
+
+    results, rejects, plan = _commit(store, work)
+    outbox.publish_staged()
+    _record_metrics(channel, results, rejects, time.perf_counter() - started)
+    return results
+
+
+def _outcome(pipeline: Any, entry: Entry, channel: str) -> Accepted | Rejected:
+    """The pure pipeline; a bug on odd input rejects that record, not the array."""
+    if entry.unreadable:
+        metrics.RECEIVED.labels(channel, "-").inc()
+        return Rejected("unreadable_row", [entry.raw])
+    source = entry.raw.get("source") if isinstance(entry.raw, dict) else None
+    metrics.RECEIVED.labels(channel, metrics.source_label(source)).inc()
+    try:
+        return pipeline.process(entry.raw)
+    except Exception as exc:  # noqa: BLE001 - kept as a reject, with the error type
+        log.exception("intake pipeline failed on one record")
+        return Rejected("processing_error", [f"{type(exc).__name__} while processing"])
+
+
+def _loose_key(raw: Any) -> tuple[str | None, str | None]:
+    """A reject's own (source, external_id) fields: each kept when it is non-empty text."""
+    if not isinstance(raw, dict):
+        return None, None
+    return tuple(v if isinstance(v, str) and v else None
+                 for v in (raw.get("source"), raw.get("external_id")))
+
+
+def _accepted_result(outcome: Accepted, status: str) -> dict:
+    return {"status": status, "record_id": outcome.record_id,
+            "quality": [f"{i['field']}: {i['issue']}" for i in outcome.issues]}
+
+
+def _stage_events(outbox: Outbox, accepted: list[Accepted | None], plan: RecordPlan) -> None:
+    """One `customer.ingested` per record version, its id derived from the version: an
+    'unchanged' redelivery stages it again and `persist_in` skips a row that exists (the
+    first delivery's, published by it or the sweep), so none goes out twice."""
+    staged: set[str] = set()
+    for outcome, decision in zip(accepted, plan.decisions):
+        if decision is None or decision.status == "erased":
+            continue
+        cause_id = f"{outcome.record_id}#{decision.version}"
+        if cause_id in staged:  # the same version twice in one array
+            continue
+        staged.add(cause_id)
+        outbox.stage(names.CUSTOMER_INGESTED, outcome.event, cause_id=cause_id,
+                     key=outcome.record_id)
+
+
+def _commit(store: IngestionStore, work: Callable) -> Any:
+    """Run the unit of work, again from its read when a concurrent writer got to one of
+    its records first (a lost compare-and-set or a key inserted meanwhile)."""
+    for _ in range(CAS_ATTEMPTS):
+        try:
+            return in_transaction(store.db, work)
+        except (RecordContention, DuplicateKeyError):
+            continue
+        except BulkWriteError as exc:
+            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                raise
+    raise RecordContention(f"records kept changing during {CAS_ATTEMPTS} attempts")
+
+
+def _record_metrics(channel: str, results: list[dict], rejects: list[dict],
+                    seconds: float) -> None:
+    share = seconds / max(len(results), 1)
+    for result in results:
+        metrics.PROCESSING.labels(channel).observe(share)
+        if result["status"] != "rejected":
+            metrics.ACCEPTED.labels(channel, result["status"]).inc()
+    for doc in rejects:
+        metrics.REJECTED.labels(channel, doc["reason"]).inc()
+        log.info("rejected %s input %s: %s", channel, doc["_id"], doc["reason"])

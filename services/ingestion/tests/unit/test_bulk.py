@@ -1,0 +1,150 @@
+"""domain/bulk.py and handlers.ingest_batch: an array decided as one by one, in one commit.
+
+Pure: the store's read and write and the transaction are replaced by in-memory fakes.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+from cryptography.fernet import Fernet
+
+from common.events import Outbox
+from common.pii import Protector
+from ingestion import handlers
+from ingestion.dependencies import IntakePipeline
+from ingestion.domain.bulk import Accepted, plan_records, raw_key, reject_terms
+from ingestion.domain.erasure import ERASED_REASON
+from ingestion.plugins.normalizers import BUILTIN_NORMALIZERS
+from ingestion.service import import_counts
+
+PIPELINE = IntakePipeline(list(BUILTIN_NORMALIZERS),
+                          Protector(Fernet.generate_key().decode(), "unit-bulk-key"))
+
+
+def rec(external_id: str, content: str, source: str = "s") -> Accepted:
+    return Accepted(f"{source}:{external_id}", {"source": source, "external_id": external_id,
+                                                "content_hash": content}, {})
+
+
+def test_new_changed_unchanged_and_erased_records_as_save_record_decides():
+    stored = {("s", "old"): {"_id": 1, "version": 3, "content_hash": "a"},
+              ("s", "same"): {"_id": 2, "version": 1, "content_hash": "b"},
+              ("s", "gone"): {"_id": 3, "version": 2, "erased": True}}
+    plan = plan_records([rec("new", "x"), rec("old", "z"), rec("same", "b"), None,
+                         rec("gone", "q")], stored)
+    assert [(d.status, d.version) if d else None for d in plan.decisions] == [
+        ("created", 1), ("updated", 4), ("unchanged", 1), None, ("erased", 2)]
+    writes = {w.key: w for w in plan.writes}
+    assert set(writes) == {("s", "new"), ("s", "old")}
+    assert writes[("s", "new")].base is None and writes[("s", "new")].version == 1
+    assert writes[("s", "old")].base["_id"] == 1 and writes[("s", "old")].replaced == 1
+
+
+def test_same_key_twice_in_one_array_later_wins_with_every_version():
+    plan = plan_records([rec("e", "a"), rec("e", "a"), rec("e", "b"), rec("e", "c")], {})
+    assert [(d.status, d.version) for d in plan.decisions] == [
+        ("created", 1), ("unchanged", 1), ("updated", 2), ("updated", 3)]
+    (write,) = plan.writes
+    assert (write.base, write.version, write.replaced, write.doc["content_hash"]) == \
+        (None, 3, 2, "c")
+
+
+def test_stored_key_changed_twice_is_one_compare_and_set_on_the_stored_version():
+    stored = {("s", "e"): {"_id": 9, "version": 5, "content_hash": "a"}}
+    plan = plan_records([rec("e", "b"), rec("e", "a")], stored)
+    assert [d.version for d in plan.decisions] == [6, 7]
+    (write,) = plan.writes
+    assert write.base is stored[("s", "e")] and write.replaced == 2
+
+
+def test_same_external_id_under_two_sources_are_two_records():
+    plan = plan_records([rec("e", "a", "s1"), rec("e", "a", "s2")], {})
+    assert [d.status for d in plan.decisions] == ["created", "created"]
+    assert len(plan.writes) == 2
+
+
+@pytest.mark.parametrize("raw, key", [
+    ({"source": "s", "external_id": "e"}, ("s", "e")), ({"source": "s", "external_id": 5}, None),
+    ({"source": "", "external_id": "e"}, None), ("text", None), ([1], None)])
+def test_raw_key_counts_only_non_empty_text(raw, key):
+    assert raw_key(raw) == key
+
+
+def test_a_reject_naming_an_erased_key_keeps_nothing_of_its_input():
+    stored = {("s", "e"): {"erased": True, "version": 1}}
+    assert reject_terms("missing_key", ["x"], ("s", "e"), stored)[::2] == (ERASED_REASON, False)
+    assert reject_terms("missing_key", ["x"], ("s", "f"), stored) == ("missing_key", ["x"], True)
+    assert reject_terms("missing_key", ["x"], None, stored)[2] is True
+
+
+class FakeCollection:
+    def __init__(self) -> None:
+        self.rows: dict = {}
+
+    def find(self, query, projection=None, session=None):
+        return [{"_id": i} for i in query["_id"]["$in"] if i in self.rows]
+
+    def insert_many(self, rows, ordered=True, session=None):
+        for row in rows:
+            assert row["_id"] not in self.rows
+            self.rows[row["_id"]] = row
+
+    def update_many(self, *args, **kwargs):
+        pass
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.db = self.records = object()
+        self.written: list = []
+
+
+@pytest.fixture
+def unit(monkeypatch):
+    store, outbox = FakeStore(), Outbox(FakeCollection(), lambda t, b: sent.append(b))
+    sent: list = []
+    monkeypatch.setattr(handlers, "in_transaction", lambda db, work: work("session"))
+    monkeypatch.setattr(handlers, "record_states", lambda records, keys, session: {})
+    monkeypatch.setattr(handlers, "write_batch",
+                        lambda s, writes, rejects, session: store.written.append(
+                            (writes, rejects)))
+    return partial(handlers.ingest_batch, store, outbox, PIPELINE), store, sent
+
+
+def person(external_id: str, name: str = "王芳") -> dict:
+    return {"source": "s", "external_id": external_id, "name": name}
+
+
+def test_array_commits_records_rejects_and_events_once_and_publishes_after(unit):
+    ingest, store, sent = unit
+    entries = [handlers.Entry(person("a")), handlers.Entry({"name": "x"}, "b1", 2),
+               handlers.Entry(person("a")), handlers.Entry(person("a", "李雷")),
+               handlers.Entry("bad row", "b1", 4, unreadable=True)]
+    results = ingest(entries, "import")
+    assert [r["status"] for r in results] == ["created", "rejected", "unchanged", "updated",
+                                              "rejected"]
+    assert results[1]["reason"] == "missing_key" and results[4]["reason"] == "unreadable_row"
+    ((writes, rejects),) = store.written
+    assert len(writes) == 1 and writes[0].version == 2
+    assert [r["row"] for r in rejects] == [2, 4]
+    assert {r["reject_id"] for r in results if "reject_id" in r} == {str(r["_id"]) for r in rejects}
+    assert [e["record_id"] for e in sent] == \
+        ["s:a", "s:a"]
+    assert import_counts(results) == {"received": 5, "accepted": 2, "rejected": 2,
+                                      "unchanged": 1}
+
+
+def test_replay_keeps_no_new_reject(unit):
+    ingest, store, _ = unit
+    (result,) = ingest([handlers.Entry({"name": "x"})], "replay", replay=True)
+    assert result == {"status": "rejected", "reason": "missing_key",
+                      "errors": result["errors"]}
+    assert store.written == [([], [])]
+
+
+def test_bookkeeping_runs_inside_the_commit_with_the_results(unit):
+    ingest, _, _ = unit
+    seen = []
+    ingest([handlers.Entry(person("z"))], "import", extra=lambda res, s: seen.append((res, s)))
+    assert seen[0][1] == "session" and seen[0][0][0]["status"] == "created"
