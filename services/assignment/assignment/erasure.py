@@ -1,61 +1,62 @@
 """Assignment's part of an erasure: end the maintenance, free the seat, forget the person.
 
-A mixin of the assignment service (nameko collects inherited entrypoints). Each
-step is idempotent, because delivery is at least once and replicas race:
-  1. the tombstone is written first, with the facts of the assignment being ended,
-     so later tier events find the customer erased and never seat it again, and a
-     redelivery after a crash still knows what to announce and which seat to free;
-  2. the assignment is deleted only if it is still with that maintainer; if another
-     replica moved it meanwhile, the new one is read and ended instead;
-  3. history (derived id), the `customer.assigned` event (derived id) and the seat
-     (freed once, guarded on the tombstone) follow; then backlog and display go.
+A mixin of the assignment service (nameko collects inherited entrypoints). One unit
+of work, like every other move of a customer: in one transaction the tombstone is
+written (so later tier events never seat the customer again), the assignment is
+ended with its seat given back, the history row (derived id) and the
+`customer.assigned` event (derived id) are written, and the backlog row and every
+personal display go. Delivery is at least once: a redelivery finds the tombstone's
+release and derives the same event and history ids, so nothing is announced or
+freed twice; a concurrent move of the customer makes the transaction retry.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from common.erased import ErasureHandler
+from common.events import Outbox
+from common.mongo import in_transaction
 from contracts import names
 
 from . import metrics
+from .batch_store import commit_unit, read_unit
 from .domain import erasure
-
-END_ATTEMPTS = 5
-
-
-class ConcurrentMove(RuntimeError):
-    """The assignment kept moving while it was being ended; the message is retried."""
+from .storage import AssignmentStore
 
 
 class Erasure(ErasureHandler):
     """The `customer.erased` entrypoint; expects `store` (AssignmentStore) and `events`."""
 
     def seal_person(self, event: dict, ids: list[str], erased_at: datetime) -> None:
-        released = [(cid, self._end(cid, erased_at, event)) for cid in ids]
-        for cid, release in released:
-            if release:
-                self.events.stage(names.CUSTOMER_ASSIGNED, erasure.assigned_payload(cid, release),
-                                  cause_id=release["cause_id"], key=erasure.event_key(cid, release),
-                                  correlation_id=release.get("correlation_id"))
-        self.events.persist()  # before the seats: a crash then re-derives, never loses
-        for cid, release in released:
-            if release and self.store.claim_seat_release(cid, release["cause_id"]):
-                self.store.free_seat(release["manager_id"])
-                metrics.ASSIGNMENTS.labels(erasure.ERASED).inc()
-        self.store.forget(ids)
-        self.events.publish_staged()
+        ended = erase(self.store, self.events, event, ids, erased_at)
+        if ended:
+            metrics.ASSIGNMENTS.labels(erasure.ERASED).inc(ended)
 
-    def _end(self, customer_id: str, erased_at: datetime, event: dict) -> dict | None:
-        """Tombstone the customer and end its assignment; the release it ended (now or
-        on an earlier delivery of an erasure), or None if it had no maintainer."""
-        for _ in range(END_ATTEMPTS):
-            current = self.store.current(customer_id)
-            release = erasure.release_of(current, event["event_id"], event["correlation_id"])
-            tomb = self.store.mark_erased(customer_id, erased_at, release)
-            if release is None or self.store.end_assignment(customer_id, release["manager_id"]):
-                release = tomb.get("release")
-                if release:
-                    self.store.note_release(customer_id, release)
-                return release
-        raise ConcurrentMove(f"assignment of {customer_id} moved {END_ATTEMPTS} times "
-                             "while being ended")
+
+def erase(store: AssignmentStore, outbox: Outbox, event: dict, ids: list[str],
+          erased_at: datetime) -> int:
+    """Seal `ids` as one transaction; returns how many assignments it ended."""
+    def work(session) -> int:
+        outbox.discard()
+        unit = read_unit(store, ids, session)
+        ended = sum(1 for cid in ids if unit.current(cid))
+        tombs = erasure.seal(unit, store.tombstones(ids, session), ids, event["event_id"],
+                             event["correlation_id"], erased_at)
+        for cid, tomb in tombs.items():
+            release = tomb.get("release")
+            if release:
+                outbox.stage(names.CUSTOMER_ASSIGNED, erasure.assigned_payload(cid, release),
+                             cause_id=release["cause_id"], key=erasure.event_key(cid, release),
+                             correlation_id=release.get("correlation_id"))
+        outbox.persist_in(session)
+        commit_unit(store, unit, session)
+        store.save_tombstones(list(tombs.values()), session)
+        for cid, tomb in tombs.items():
+            if tomb.get("release"):
+                store.note_release(cid, tomb["release"], session)
+        store.forget(ids, session)
+        return ended
+
+    ended = in_transaction(store.db, work)
+    outbox.publish_staged()
+    return ended

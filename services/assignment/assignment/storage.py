@@ -1,14 +1,17 @@
 """Assignment's collections: the roster, current assignments, the unassigned backlog.
 
-Capacity is enforced in the database, not in memory: a seat is taken with one
-conditional update (`load < capacity`), so any number of replicas can assign at
-once without pushing a maintainer past capacity.
+Seats and assignments change together, inside one transaction per unit of work
+(batch_store.py, handlers.py): a maintainer's `load` is the number of customers
+assigned to them. This module keeps the indexes, the roster, reads for the RPCs and
+the erasure path's compare-and-set writes. `take_seat`, `to_backlog` and
+`claim_waiting` are the single-document compare-and-sets of the one-by-one design,
+kept for callers outside a unit of work (and guarded by tests/ops/test_hot_path_cost).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReplaceOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -91,10 +94,6 @@ class AssignmentStore:
         query = {"branch": branch} if branch else {}
         return list(self.managers.find(query).sort("_id", 1))
 
-    def team(self, branch: str | None, roles: tuple[str, ...]) -> list[dict]:
-        return list(self.managers.find({"branch": branch, "role": {"$in": list(roles)},
-                                        "active": True}))
-
     def take_seat(self, manager_id: str, expected_load: int | None = None) -> bool:
         """Atomically add one customer to a maintainer who is active and has room.
 
@@ -124,53 +123,9 @@ class AssignmentStore:
                 return True
         return False  # the load kept moving: the caller ranks the team again
 
-    def free_seat(self, manager_id: str) -> None:
-        self.managers.update_one({"_id": manager_id, "load": {"$gt": 0}}, {"$inc": {"load": -1}})
-
     # -- assignments ----------------------------------------------------------------
     def current(self, customer_id: str) -> dict | None:
         return self.assignments.find_one({"_id": customer_id})
-
-    def record(self, customer_id: str, manager: dict | None, previous_id: str | None,
-               reason: str, context: dict) -> bool:
-        """Compare-and-set the customer's maintainer from previous_id; False if it moved meanwhile.
-
-        Two replicas handling the same customer at once cannot both assign it: the
-        second insert (or the update expecting the old maintainer) matches nothing.
-        """
-        if manager is None:
-            done = self.assignments.delete_one({"_id": customer_id, "manager_id": previous_id})
-            ok = done.deleted_count == 1
-        else:
-            doc = {"manager_id": manager["_id"], "role": manager["role"], "reason": reason,
-                   "branch": context.get("branch"), "tier": context.get("tier"),
-                   "registered_by": context.get("registered_by"),
-                   "display": context.get("display") or {}, "at": _now(),
-                   "cause_id": context.get("cause_id"), "previous_manager_id": previous_id}
-            ok = self._set_assignment(customer_id, previous_id, doc)
-        if not ok:
-            return False
-        self.backlog.delete_one({"_id": customer_id})
-        self.history.insert_one({"customer_id": customer_id, "reason": reason, "at": _now(),
-                                 "manager_id": manager["_id"] if manager else None})
-        return True
-
-    def _set_assignment(self, customer_id: str, previous_id: str | None, doc: dict) -> bool:
-        if previous_id is None:
-            try:
-                self.assignments.insert_one({"_id": customer_id, **doc})
-                return True
-            except DuplicateKeyError:
-                return False
-        done = self.assignments.update_one({"_id": customer_id, "manager_id": previous_id},
-                                           {"$set": doc})
-        return done.matched_count == 1
-
-    def note_tier(self, customer_id: str, tier: str | None) -> None:
-        self.assignments.update_one({"_id": customer_id}, {"$set": {"tier": tier}})
-
-    def customers_of(self, manager_id: str) -> list[dict]:
-        return list(self.assignments.find({"manager_id": manager_id}))
 
     def export(self, skip: int = 0, limit: int = 5000) -> list[dict]:
         rows = self.assignments.find().sort("_id", 1).skip(skip).limit(limit)
@@ -215,9 +170,6 @@ class AssignmentStore:
     def waiting(self, limit: int = 1000) -> list[dict]:
         return list(self.backlog.find().sort("since", 1).limit(limit))
 
-    def drop_from_backlog(self, customer_id: str) -> None:
-        self.backlog.delete_one({"_id": customer_id})
-
     def backlog_size(self) -> int:
         return self.backlog.count_documents({})
 
@@ -230,8 +182,8 @@ class AssignmentStore:
 
         Returns the tombstone as written. A compare-and-set on the stored `release`
         (or an insert guarded by the _id) instead of findAndModify, so the returned
-        row is exactly the one this write produced, whatever a concurrent delivery or
-        `claim_seat_release` does.
+        row is exactly the one this write produced, whatever a concurrent delivery
+        does. (The erasure handler writes tombstones inside its transaction instead.)
         """
         for _ in range(CAS_ATTEMPTS):
             tomb = self.erased.find_one({"_id": customer_id})
@@ -250,29 +202,29 @@ class AssignmentStore:
                 return {**tomb, "release": release}
         raise TombstoneContention(f"tombstone of {customer_id} kept changing")
 
-    def end_assignment(self, customer_id: str, manager_id: str) -> bool:
-        """Delete the assignment if it is still with `manager_id` (compare-and-delete)."""
-        done = self.assignments.delete_one({"_id": customer_id, "manager_id": manager_id})
-        return done.deleted_count == 1
-
-    def note_release(self, customer_id: str, release: dict) -> None:
+    def note_release(self, customer_id: str, release: dict, session=None) -> None:
         row = history_row(customer_id, release, _now())
-        self.history.update_one({"_id": row.pop("_id")}, {"$setOnInsert": row}, upsert=True)
+        self.history.update_one({"_id": row.pop("_id")}, {"$setOnInsert": row}, upsert=True,
+                                session=session)
 
-    def claim_seat_release(self, customer_id: str, cause_id: str) -> bool:
-        """True exactly once per ended assignment: only then is the seat given back, so
-        a redelivery never frees it twice (a crash right after this leaves it taken,
-        the safe side: capacity is never exceeded)."""
-        return self.erased.update_one(
-            {"_id": customer_id, "release.cause_id": cause_id, "release.seat_freed": {"$ne": True}},
-            {"$set": {"release.seat_freed": True}}).modified_count == 1
+    def tombstones(self, customer_ids: list[str], session=None) -> dict[str, dict]:
+        return {t["_id"]: t for t in self.erased.find({"_id": {"$in": list(customer_ids)}},
+                                                      session=session)}
 
-    def forget(self, customer_ids: list[str]) -> None:
+    def save_tombstones(self, tombs: list[dict], session=None) -> None:
+        """Write the tombstones an erasure decided (whole rows, by id)."""
+        if tombs:
+            self.erased.bulk_write([ReplaceOne({"_id": t["_id"]}, t, upsert=True)
+                                    for t in tombs], ordered=False, session=session)
+
+    def forget(self, customer_ids: list[str], session=None) -> None:
         """Out of the backlog, and no personal display left on any row of theirs, nor in
         the bodies of this service's stored events (a pending one must not go out with it)."""
-        self.backlog.delete_many({"_id": {"$in": customer_ids}})
+        ids = {"$in": customer_ids}
+        self.backlog.delete_many({"_id": ids}, session=session)
         unset = {"$unset": {f: "" for f in PERSONAL_FIELDS}}
-        self.assignments.update_many({"_id": {"$in": customer_ids}}, unset)
-        self.history.update_many({"customer_id": {"$in": customer_ids}}, unset)
-        self.outbox.update_many({"body.customer_id": {"$in": customer_ids}},
-                                {"$set": {f"body.{f}": {} for f in PERSONAL_FIELDS}})
+        self.assignments.update_many({"_id": ids}, unset, session=session)
+        self.history.update_many({"customer_id": ids}, unset, session=session)
+        self.outbox.update_many({"body.customer_id": ids},
+                                {"$set": {f"body.{f}": {} for f in PERSONAL_FIELDS}},
+                                session=session)

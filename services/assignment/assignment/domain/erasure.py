@@ -20,10 +20,6 @@ PERSONAL_FIELDS = ("display",)
 RELEASE_KEEP = ("manager_id", "role", "branch", "tier")
 
 
-
-
-
-
 def release_of(current: Mapping[str, Any] | None, cause_id: str,
                correlation_id: str | None) -> dict[str, Any] | None:
     """The non-personal facts of the assignment an erasure ends; None without a maintainer.
@@ -68,3 +64,20 @@ def is_erasure_removal(event: Mapping[str, Any]) -> bool:
     """
     return (event.get("direction") == "removed" and not event.get("merged_into")
             and event.get("reason") == ERASED)
+
+
+def seal(unit: Any, tombs: Mapping[str, Mapping[str, Any]], ids: Iterable[str], cause_id: str,
+         correlation_id: str | None, erased_at: datetime) -> dict[str, dict[str, Any]]:
+    """End the erased customers' assignments on `unit` (a domain.unit.Unit: each seat
+    is given back with its assignment, in the same commit) and return the tombstone
+    each customer must have, keyed by id. A tombstone keeps the release
+    of the assignment it ended, so a redelivery, or a second erasure of the same
+    person, derives the same announcement instead of a new one."""
+    wanted: dict[str, dict[str, Any]] = {}
+    for customer_id in ids:
+        release = release_of(unit.end(customer_id), cause_id, correlation_id)
+        tomb = dict(tombs.get(customer_id) or {"_id": customer_id, "erased_at": erased_at})
+        if release:  # an assignment ended now (else the one an earlier delivery ended)
+            tomb["release"] = release
+        wanted[customer_id] = tomb
+    return wanted

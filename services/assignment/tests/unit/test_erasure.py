@@ -63,3 +63,17 @@ def test_only_an_unmerged_removal_with_reason_erased_is_an_erasure():
     assert not erasure.is_erasure_removal({**removed, "merged_into": "C2"})
     assert not erasure.is_erasure_removal({**removed, "reason": "merged into C2"})
     assert not erasure.is_erasure_removal({**removed, "direction": "down"})
+
+
+def test_seal_ends_the_assignment_with_its_seat_and_keeps_the_first_release():
+    from assignment.domain.unit import Unit
+    manager = {"_id": "M1", "load": 1, "capacity": 5, "role": "financial_manager",
+               "branch": "BJ001", "active": True}
+    unit = Unit({"C1": CURRENT}, [manager], {"C2": {"_id": "C2", "roles": []}}, set(), T0)
+    tombs = erasure.seal(unit, {}, ["C1", "C2"], "EV1", "CORR", T0)
+    assert unit.assignments["C1"] is None and unit.managers["M1"]["load"] == 0
+    assert unit.backlog["C2"] is None and unit.erased == {"C1", "C2"}
+    assert tombs["C1"]["release"]["cause_id"] == "EV1" and "release" not in tombs["C2"]
+    again = Unit({}, [dict(manager, load=0)], {}, set(), T0)  # a redelivery, or erased twice
+    assert erasure.seal(again, tombs, ["C1"], "EV2", None, T0)["C1"] == tombs["C1"]
+    assert again.managers["M1"]["load"] == 0  # the seat is not freed twice
