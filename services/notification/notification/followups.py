@@ -32,25 +32,10 @@ class FollowUps:
             intent_class, since, self._followup_days(),
             float(self.config.get("followup_day_seconds", 86400)))
 
-    def note_intent(self, event: dict) -> None:
-        """An intent class arrived or changed: (re)start that prospect's reminder clock."""
-        if event.get("scheme") != triggers.INTENT_SCHEME:
-            return
-        prospect = self.followups.get(event["customer_id"]) or {}
-        if event["direction"] == "removed" or prospect.get("outcome") in ("converted", "lost"):
-            due = None
-        else:
-            due = self._next_due(event.get("current"), datetime.now(timezone.utc))
-        self.followups.set_intent(event["customer_id"], event.get("current"), due,
-                                  event.get("registered_by"), event.get("display"))
-
-    def note_manager(self, event: dict) -> None:
-        self.followups.set_manager(event["customer_id"], event.get("manager_id"))
-
     @timer(interval=2)
     def remind_due(self) -> int:
         """Send every reminder whose time has come (exactly once per due date)."""
-        sent = 0
+        sent, notices = 0, []
         for _ in range(500):
             prospect = self.followups.claim_due(self._next_due)
             if prospect is None:
@@ -59,9 +44,11 @@ class FollowUps:
                 continue
             messages = triggers.for_follow_up(prospect, self._followup_days())
             event_id = f"followup:{prospect['_id']}:{prospect['due_at'].isoformat()}"
-            self.notify({"event_id": event_id}, messages)
+            notices.append(({"event_id": event_id}, messages))
             metrics.REMINDERS.labels(prospect.get("intent_class") or "-").inc(len(messages))
             sent += len(messages)
+        if notices:
+            self.notify(notices)  # one unit of work for every reminder claimed
         return sent
 
     @rpc

@@ -1,25 +1,23 @@
 """Notification: maintainers and stewards told once, through pluggable channels."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from common.rpcs import rpc
 from nameko.timer import timer
 
 from common.base import ServiceBase
 from common.mongo import MongoStore
-from common.reliability import reliable
+from common.batch import batch_event_handler, reliable_batch
 from contracts import names
 from contracts.schemas import load_event
 
-from . import metrics
+from . import handlers, metrics
 from .dependencies import Channels
 from .erasure import Erasure
 from .followups import FollowUps
-from .domain import erasure, triggers
+from .domain import batch, triggers
 from .storage import NotificationStore
 
 
@@ -32,83 +30,52 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
     messenger = Channels()
     config = Config()  # service instances have no `container`; nameko injects the config
 
-    @event_handler("assignment", names.CUSTOMER_ASSIGNED)
-    @reliable
-    def on_assigned(self, payload: dict) -> None:
-        event = load_event(names.CUSTOMER_ASSIGNED, payload)
-        if self.store.set_maintainer(event["customer_id"], event.get("manager_id")):
-            event = erasure.scrub(event)  # e.g. the "erased" release told to the maintainer
-        self.note_manager(event)
-        self.notify(event, triggers.for_assigned(event))
+    @batch_event_handler("assignment", names.CUSTOMER_ASSIGNED)
+    @reliable_batch
+    def on_assigned(self, payloads: list[dict]) -> None:
+        """Record each customer's maintainer (and the prospect's), tell the new and the
+        previous one; an erased customer's release is told without display data."""
+        events = [load_event(names.CUSTOMER_ASSIGNED, p) for p in payloads]
+        handlers.notify_batch(self._units(), {e["customer_id"] for e in events},
+                              lambda maintained, _: batch.decide_assigned(events, maintained),
+                              needs_prospects=True)
 
-    @event_handler("tiering", names.TIER_CHANGED)
-    @reliable
-    def on_tier_changed(self, payload: dict) -> None:
-        event = load_event(names.TIER_CHANGED, payload)
-        if not triggers.concerns_anyone(event):
+    @batch_event_handler("tiering", names.TIER_CHANGED)
+    @reliable_batch
+    def on_tier_changed(self, payloads: list[dict]) -> None:
+        """Moves are told to the maintainer; intent classes (re)start reminder clocks."""
+        events = [e for e in (load_event(names.TIER_CHANGED, p) for p in payloads)
+                  if triggers.concerns_anyone(e)]
+        if not events:
             return
-        row = self.store.maintenance(event["customer_id"])
-        if row.get("erased"):
-            event = erasure.scrub(event)
-        else:
-            self.note_intent(event)
-        self.notify(event, triggers.for_tier_change(event, row.get("manager_id")))
+        now = datetime.now(timezone.utc)
+        handlers.notify_batch(
+            self._units(), {e["customer_id"] for e in events},
+            lambda maintained, prospects: batch.decide_tier_changes(
+                events, maintained, prospects, self._next_due, now),
+            needs_prospects=any(e.get("scheme") == triggers.INTENT_SCHEME for e in events))
 
-    @event_handler("dedup", names.CUSTOMER_REVIEW_NEEDED)
-    @reliable
-    def on_review_needed(self, payload: dict) -> None:
-        event = load_event(names.CUSTOMER_REVIEW_NEEDED, payload)
-        self.notify(event, triggers.for_review(event, self.config["data_steward"]))
+    @batch_event_handler("dedup", names.CUSTOMER_REVIEW_NEEDED)
+    @reliable_batch
+    def on_review_needed(self, payloads: list[dict]) -> None:
+        events = [load_event(names.CUSTOMER_REVIEW_NEEDED, p) for p in payloads]
+        steward = self.config["data_steward"]
+        handlers.notify_batch(self._units(), set(), lambda *_: batch.Decided(notices=[
+            (e, triggers.for_review(e, steward)) for e in events]))
 
-    def notify(self, event: dict, messages: list) -> None:
-        """Queue each message once (outbox keyed on event, recipient, channel), then send."""
-        for message in messages:
-            prefs = self.messenger.route(message.recipient,
-                                         self.store.preferences_of(message.recipient))
-            doc = self.store.enqueue({
-                "event_id": event["event_id"], "recipient": message.recipient,
-                "subjects": erasure.subjects_of(message.context),
-                "channel": prefs["channel"], "address": prefs["address"],
-                "language": prefs["language"], "template": message.template,
-                "subject": self.messenger.subject(message.template, prefs["language"]),
-                "text": self.messenger.render(message.template, prefs["language"],
-                                              message.context)})
-            if doc:
-                self.deliver(doc)
+    def notify(self, notices: list[tuple[dict, list]]) -> None:
+        """Queue messages (no other bookkeeping) and deliver them: follow-up reminders."""
+        handlers.notify_batch(self._units(), set(), lambda *_: batch.Decided(notices=notices))
 
-    def deliver(self, doc: dict) -> None:
-        started = time.perf_counter()
-        attempts = doc.get("attempts", 0) + 1
-        try:
-            self.messenger.send(doc["channel"], doc["address"], doc["subject"], doc["text"],
-                                {"event_id": doc["event_id"], "recipient": doc["recipient"]})
-        except Exception as exc:  # a channel down must not block the queue or other channels
-            give_up = attempts >= int(self.config.get("max_attempts", 5))
-            delay = None if give_up else triggers.retry_delay(
-                attempts, float(self.config.get("retry_base_seconds", 2)))
-            self.store.mark_attempt_failed(doc["_id"], attempts, f"{type(exc).__name__}: {exc}",
-                                           delay)
-            metrics.SENT.labels(doc["channel"], "failed" if give_up else "retry").inc()
-            if give_up:
-                self._outcome(names.NOTIFICATION_FAILED, doc, "failed", str(exc))
-            return
-        metrics.SEND_SECONDS.labels(doc["channel"]).observe(time.perf_counter() - started)
-        self.store.mark_sent(doc["_id"])
-        metrics.SENT.labels(doc["channel"], "sent").inc()
-        self._outcome(names.NOTIFICATION_SENT, doc, "sent", None)
-
-    def _outcome(self, event_type: str, doc: dict, status: str, error: str | None) -> None:
-        self.events.stage(event_type, {
-            "notification_id": str(doc["_id"]), "source_event_id": doc["event_id"],
-            "recipient": doc["recipient"], "channel": doc["channel"], "status": status,
-            "error": error}, cause_id=str(doc["_id"]), key=f"{status}:{doc.get('attempts', 0)}")
-        self.events.publish_staged()
+    def _units(self) -> handlers.Units:
+        return handlers.Units(self.store, self.followups, self.messenger, self.events,
+                              int(self.config.get("max_attempts", 5)),
+                              float(self.config.get("retry_base_seconds", 2)))
 
     @timer(interval=2)
     def retry_due(self) -> None:
         """Retry messages whose backoff has elapsed; refresh the outbox gauges."""
-        for doc in self.store.lease_due():
-            self.deliver(doc)
+        handlers.deliver_many(self._units(), self.store.lease_due())
         for status, count in self.store.counts().items():
             metrics.OUTBOX.labels(status).set(count)
         oldest = self.store.oldest_pending()

@@ -8,7 +8,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .domain.erasure import CANCELLABLE, CANCELLED, Seal, cancel_message, seal_message, tombstone
+from .domain.erasure import CANCELLABLE, Seal, cancel_message, seal_message, tombstone
 
 
 LEASE_SECONDS = 30
@@ -30,32 +30,6 @@ class NotificationStore:
                                   ("channel", ASCENDING)], unique=True)
         self.outbox.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         self.outbox.create_index([("subjects", ASCENDING)])  # erasure: messages about a person
-
-    def enqueue(self, doc: dict) -> dict | None:
-        """Add a message once per (event, recipient, channel); None when it exists already."""
-        # the handler delivers at once; the retry timer only takes it over after a lease
-        doc = {**doc, "status": "pending", "attempts": 0, "created_at": _now(),
-               "next_attempt_at": _now() + timedelta(seconds=LEASE_SECONDS)}
-        try:
-            doc["_id"] = self.outbox.insert_one(doc).inserted_id
-            return doc
-        except DuplicateKeyError:
-            return None
-
-    def mark_sent(self, notification_id) -> None:
-        self.outbox.update_one({"_id": notification_id}, {"$set": {"status": "sent",
-                                                                    "sent_at": _now()}})
-
-    def mark_attempt_failed(self, notification_id, attempts: int, error: str,
-                            delay: float | None) -> None:
-        update = {"attempts": attempts, "error": error[:500]}
-        if delay is None:
-            update["status"] = "failed"
-        else:
-            update["next_attempt_at"] = _now() + timedelta(seconds=delay)
-        # a message cancelled meanwhile (erasure) stays cancelled, never "failed" and requeued
-        self.outbox.update_one({"_id": notification_id, "status": {"$ne": CANCELLED}},
-                               {"$set": update})
 
     def lease_due(self, limit: int = 200) -> list[dict]:
         """Claim due messages one by one, so two replicas never send the same one.

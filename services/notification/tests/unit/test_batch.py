@@ -1,0 +1,142 @@
+"""domain/batch.py and handlers: a batch decided as one by one, queued once, delivered after.
+
+Pure: the transaction and the collections are in-memory fakes.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from common.events import Outbox
+from notification import batch_store, handlers
+from notification.dependencies import Messenger, template_environment
+from notification.domain import batch
+
+NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
+DISPLAY = {"name": "王*", "phone": "138****8000"}
+
+
+def assigned(cid: str, manager: str, previous: str | None = None, eid: str = "") -> dict:
+    return {"event_id": eid or f"a-{cid}-{manager}", "customer_id": cid, "manager_id": manager,
+            "previous_manager_id": previous, "display": DISPLAY, "reason": "new"}
+
+
+def tier(cid: str, scheme: str, direction: str, current: str = "A") -> dict:
+    return {"event_id": f"t-{cid}-{scheme}-{direction}", "customer_id": cid, "scheme": scheme,
+            "direction": direction, "current": current, "display": DISPLAY,
+            "registered_by": "s1"}
+
+
+def test_assigned_later_event_wins_and_erased_customers_lose_their_display():
+    out = batch.decide_assigned([assigned("c1", "m1"), assigned("c1", "m2", "m1"),
+                                 assigned("c2", "m3")], {"c2": {"erased": True}})
+    assert out.maintainers == out.managers == {"c1": "m2", "c2": "m3"}
+    assert [[m.recipient for m in ms] for _, ms in out.notices] == [["m1"], ["m2", "m1"], ["m3"]]
+    assert out.notices[2][0]["display"] == {} and out.notices[0][0]["display"] == DISPLAY
+
+
+def test_tier_changes_tell_maintainer_and_restart_open_prospects_clocks_only():
+    due = lambda cls, since: since + timedelta(days=7)  # noqa: E731
+    events = [tier("c1", "star", "up"), tier("c2", "intent", "new"), tier("c3", "intent", "up"),
+              tier("c4", "star", "new"), tier("c5", "intent", "up")]
+    out = batch.decide_tier_changes(events, {"c1": {"manager_id": "m1"},
+                                             "c5": {"erased": True, "manager_id": "m5"}},
+                                    {"c3": {"outcome": "converted"}}, due, NOW)
+    assert out.intents["c2"]["due_at"] == NOW + timedelta(days=7)
+    assert out.intents["c3"]["due_at"] is None and "c5" not in out.intents
+    assert [(e["customer_id"], [m.recipient for m in ms]) for e, ms in out.notices] == [
+        ("c1", ["m1"]), ("c2", []), ("c3", []), ("c5", ["m5"])]
+    assert out.notices[3][0]["display"] == {}
+
+
+MESSENGER = Messenger({"log": object(), "email": object()}, template_environment(),
+                      {"channel": "log", "language": "zh-CN"})
+
+
+def test_each_event_recipient_and_channel_queued_once():
+    notices = batch.decide_assigned([assigned("c1", "m1", eid="e1"),
+                                     assigned("c1", "m1", eid="e1"),
+                                     assigned("c2", "m2", eid="e2"),
+                                     assigned("c3", "m3", eid="e3")], {}).notices
+    rows = batch.messages_to_queue(notices, {"m2": {"channel": "email", "language": "en"}},
+                                   {("e3", "m3", "log")}, MESSENGER)
+    assert [(r["event_id"], r["recipient"], r["channel"], r["language"]) for r in rows] == [
+        ("e1", "m1", "log", "zh-CN"), ("e2", "m2", "email", "en")]
+    assert rows[0]["subjects"] == ["c1"] and "王*" in rows[0]["text"]
+
+
+@pytest.mark.parametrize("attempts, error, expected", [
+    (1, None, ("sent", None)), (1, OSError("down"), ("retry", 2.0)),
+    (5, OSError("down"), ("failed", None))])
+def test_attempt_outcome(attempts, error, expected):
+    attempt = batch.attempt_outcome(attempts, error, 5, 2.0)
+    assert (attempt.status, attempt.delay) == expected
+    assert (attempt.error is None) == (error is None)
+
+
+class FakeCollection:
+    def __init__(self, rows=()) -> None:
+        self.rows = {r["_id"]: r for r in rows}
+        self.writes: list = []
+
+    def find(self, query, projection=None, session=None):
+        if "_id" in query:
+            return [self.rows[i] for i in query["_id"]["$in"] if i in self.rows]
+        return [r for r in self.rows.values() if r.get("event_id") in query["event_id"]["$in"]]
+
+    def insert_many(self, rows, ordered=True, session=None):
+        for row in rows:
+            self.rows[row["_id"]] = row
+
+    def bulk_write(self, ops, ordered=True, session=None):
+        self.writes.append(ops)
+
+    def update_many(self, *args, **kwargs):
+        pass
+
+
+class Sender(Messenger):
+    def __init__(self, fail: set) -> None:
+        super().__init__({"log": object()}, template_environment(),
+                         {"channel": "log", "language": "en"})
+        self.sent, self.fail = [], fail
+
+    def send(self, channel, address, subject, text, meta) -> None:
+        if meta["recipient"] in self.fail:
+            raise ConnectionError("refused")
+        self.sent.append(meta)
+
+
+@pytest.fixture
+def units(monkeypatch):
+    monkeypatch.setattr(handlers, "in_transaction", lambda db, work: work("session"))
+    store = type("S", (), {"db": None, "maintained": FakeCollection(),
+                           "preferences": FakeCollection(), "outbox": FakeCollection()})()
+    followups = type("F", (), {"prospects": FakeCollection()})()
+    events: list = []
+    outbox = Outbox(FakeCollection(), lambda t, body: events.append((t, body)))
+    return handlers.Units(store, followups, Sender({"m2"}), outbox, 5, 2.0), events
+
+
+def test_batch_commits_then_delivers_and_records_every_attempt_in_one_write(units):
+    unit, events = units
+    payloads = [assigned("c1", "m1"), assigned("c2", "m2")]
+    docs = handlers.notify_batch(unit, {"c1", "c2"},
+                                 lambda m, p: batch.decide_assigned(payloads, m), True)
+    assert len(docs) == 2 and [m["recipient"] for m in unit.messenger.sent] == ["m1"]
+    assert len(unit.store.outbox.writes) == 1 and len(unit.store.outbox.writes[0]) == 2
+    assert [t for t, _ in events] == ["notification.sent"]
+    # redelivered: nothing queued, nothing sent again
+    assert handlers.notify_batch(unit, {"c1", "c2"},
+                                 lambda m, p: batch.decide_assigned(payloads, m), True) == []
+    assert len(unit.messenger.sent) == 1
+
+
+def test_slow_deliveries_leave_the_rest_to_the_retry_timer(units):
+    unit, _ = units
+    docs = batch_store.queue_messages(unit.store.outbox, [
+        {"event_id": f"e{n}", "recipient": "m1", "channel": "log", "address": "m1",
+         "subject": "s", "text": "t"} for n in range(3)], None)
+    assert handlers.deliver_many(unit, docs, budget=-1) == 0
+    assert handlers.deliver_many(unit, docs) == 3
