@@ -63,7 +63,8 @@ def _inserted(write: Write, now: datetime) -> dict:
 
 
 def _update(write: Write, now: datetime) -> UpdateOne:
-    """save_record's compare-and-set, by `_id` (SecantusDB scans for key + conditions)."""
+    """A compare-and-set on the version read, by `_id` (SecantusDB scans for key +
+    conditions)."""
     base = write.base
     return UpdateOne(
         {"_id": base["_id"], "version": base.get("version"),

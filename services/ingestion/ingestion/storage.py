@@ -9,19 +9,18 @@ from datetime import datetime, timezone
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
 from pymongo.database import Database
 
 from .domain.erasure import record_keys
 
 
-# Rounds of read-then-compare-and-set before giving up (each lost round means another
-# writer changed the same record: contention this long is a bug, not load).
+# Rounds of a batch's unit of work before giving up (each lost round means another
+# writer changed one of its records: contention this long is a bug, not load).
 CAS_ATTEMPTS = 50
 
 
 class RecordContention(RuntimeError):
-    """The record kept changing under save_record; the message is retried or parked."""
+    """Records kept changing under a batch's unit of work; the batch is retried or parked."""
 
 
 def _now() -> datetime:
@@ -41,51 +40,6 @@ class IngestionStore:
         self.rejects.create_index([("status", ASCENDING)])
         self.rejects.create_index([("source", ASCENDING), ("external_id", ASCENDING)])
         self.batches.create_index([("started_at", DESCENDING)])
-
-    def save_record(self, record_id: str, doc: dict) -> tuple[str, int]:
-        """Upsert on (source, external_id) -> ('created'|'updated'|'unchanged'|'erased',
-        version).
-
-        The version counts content changes; with the record id it names the
-        customer.ingested event, so a redelivery re-derives the same event id. An
-        erased record is never written again ('erased'): the caller refuses it.
-
-        A compare-and-set on the version, not findAndModify: SecantusDB reads the
-        whole collection for every findAndModify, and this runs for every record.
-        A concurrent delivery or erasure between the read and the write makes the
-        conditional update match nothing, and the record is read again.
-        """
-        key = {"source": doc["source"], "external_id": doc["external_id"]}
-        for _ in range(CAS_ATTEMPTS):
-            current = self.records.find_one(key, {"version": 1, "content_hash": 1, "erased": 1})
-            if current is None:
-                if self._insert_record(record_id, doc):
-                    return "created", 1
-                continue  # a concurrent delivery inserted it first
-            if current.get("erased"):
-                return "erased", current["version"]
-            if current.get("content_hash") == doc["content_hash"]:
-                return "unchanged", current["version"]
-            version = (current.get("version") or 0) + 1
-            now = _now()
-            done = self.records.update_one(  # by _id: SecantusDB scans for key + conditions
-                {"_id": current["_id"], "version": current.get("version"),
-                 "content_hash": current.get("content_hash"), "erased": {"$ne": True}},
-                {"$set": {**doc, "record_id": record_id, "updated_at": now, "version": version},
-                 "$push": {"history": {"$each": [{"replaced_at": now}], "$slice": -20}}})
-            if done.matched_count == 1:
-                return "updated", version
-        raise RecordContention(f"record {key} kept changing during {CAS_ATTEMPTS} attempts")
-
-    def _insert_record(self, record_id: str, doc: dict) -> bool:
-        """First version of a record; False when the unique key says it exists now."""
-        now = _now()
-        try:
-            self.records.insert_one({**doc, "record_id": record_id, "created_at": now,
-                                     "updated_at": now, "version": 1})
-        except DuplicateKeyError:
-            return False
-        return True
 
     def add_reject(self, channel: str, reason: str, errors: list[str],
                    raw_encrypted: str | None, masked_excerpt: str, batch_id: str | None = None,
