@@ -1,8 +1,8 @@
 """Deciding a whole array of intake records at once, with the outcomes of one by one.
 
 Pure: it gets the stored state of every (source, external_id) the array names (one
-read) and returns, per input, what `save_record` would have answered had the records
-come one at a time in array order, plus the final write per key. A key named twice
+read) and returns, per input, the outcome one record at a time in array order would
+have had (created, updated, unchanged or erased), plus the final write per key. A key named twice
 is decided against the state the earlier one left (the later wins), so each version
 keeps its own `customer.ingested` event and the store ends as after one by one.
 """
@@ -15,7 +15,7 @@ from .erasure import ERASED_ERROR, ERASED_REASON
 from .intake import Accepted
 
 Key = tuple[str, str]
-MAX_HISTORY = 20  # replaced-at marks kept per record, as save_record's $slice
+MAX_HISTORY = 20  # replaced-at marks kept per record (the newest)
 
 
 @dataclass(frozen=True)

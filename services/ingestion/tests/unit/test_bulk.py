@@ -27,7 +27,7 @@ def rec(external_id: str, content: str, source: str = "s") -> Accepted:
                                                 "content_hash": content}, {})
 
 
-def test_new_changed_unchanged_and_erased_records_as_save_record_decides():
+def test_new_changed_unchanged_and_erased_records_as_one_by_one():
     stored = {("s", "old"): {"_id": 1, "version": 3, "content_hash": "a"},
               ("s", "same"): {"_id": 2, "version": 1, "content_hash": "b"},
               ("s", "gone"): {"_id": 3, "version": 2, "erased": True}}

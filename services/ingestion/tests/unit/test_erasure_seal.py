@@ -38,7 +38,7 @@ def accepted() -> Accepted:
 
 
 def stored_record() -> dict:
-    """The record as storage.save_record keeps it after one update."""
+    """The record as ingestion stores it after one update."""
     outcome = accepted()
     return {**outcome.stored, "_id": "oid-1", "record_id": outcome.record_id, "version": 2,
             "created_at": NOW, "updated_at": NOW + timedelta(hours=1),
