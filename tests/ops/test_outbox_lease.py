@@ -5,22 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from pymongo import MongoClient
 
 from common.events import Outbox
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def outbox_collection(stack):
-    client = MongoClient(stack.env["MONGO_URI"], tz_aware=True)
-    client.drop_database("crm_outbox_lease_test")
-    collection = client["crm_outbox_lease_test"]["outbox"]
-    collection.create_index("lease_by", sparse=True)
-    yield collection
-    client.drop_database("crm_outbox_lease_test")
-    client.close()
 
 
 def row(n: int, lease: timedelta | None) -> dict:

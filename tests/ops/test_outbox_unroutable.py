@@ -9,22 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.amqp.publish import UndeliverableMessage
 from prometheus_client import REGISTRY
-from pymongo import MongoClient
 
 from common.events import Outbox
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def outbox_collection(stack):
-    client = MongoClient(stack.env["MONGO_URI"], tz_aware=True)
-    client.drop_database("crm_outbox_unroutable_test")
-    collection = client["crm_outbox_unroutable_test"]["outbox"]
-    collection.create_index("lease_by", sparse=True)
-    yield collection
-    client.drop_database("crm_outbox_unroutable_test")
-    client.close()
 
 
 def row(n: int, event_type: str) -> dict:
