@@ -40,3 +40,15 @@ def stack():
         yield handle
     finally:
         handle.stop(purge=not os.environ.get("CRM_KEEP_TEST_STACK"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test on the stack reports what the pipeline still holds (pending outbox
+    rows, parked messages): the usual cause of an event that never came."""
+    outcome = yield
+    report = outcome.get_result()
+    handle = getattr(item, "funcargs", {}).get("stack")
+    if report.when == "call" and report.failed and isinstance(handle, StackHandle):
+        report.sections.append(("pipeline: pending outbox rows and parked messages",
+                                handle.pending_report()))

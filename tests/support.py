@@ -84,6 +84,29 @@ class StackHandle:
         from pymongo import MongoClient
         return MongoClient(self.mongo_uri(service), tz_aware=True)[f"crm_{service}"]
 
+    def pending_report(self, limit: int = 20) -> str:
+        """What the pipeline still holds: every service's unpublished outbox rows and
+        parked messages (printed with a failed test, so a missing event has a cause)."""
+        from tools.stack.__main__ import SERVICES
+        lines = []
+        for service in SERVICES:
+            db = self.db(service)
+            try:
+                pending = list(db["outbox"].find({"sent": False}, {"type": 1, "created_at": 1,
+                                                                  "lease_until": 1}).limit(limit))
+                parked = list(db["parked"].find({"replayed": False}, {"entrypoint": 1,
+                                                                      "reason": 1}).limit(limit))
+            except Exception as exc:  # noqa: BLE001 - a report, never a second failure
+                lines.append(f"{service}: unreadable ({type(exc).__name__}: {exc})")
+                continue
+            finally:
+                db.client.close()
+            lines += [f"{service}: outbox pending {r['_id']} {r.get('type')} created "
+                      f"{r.get('created_at')} lease {r.get('lease_until')}" for r in pending]
+            lines += [f"{service}: parked {r.get('entrypoint')}: {r.get('reason')}"
+                      for r in parked]
+        return "\n".join(lines) or "no outbox row pending, no message parked"
+
     def rpc(self, timeout: float = 60):
         return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=timeout)
 
