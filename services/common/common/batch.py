@@ -1,7 +1,7 @@
 """Batches as units of work: an event entrypoint that hands its handler a list.
 
 One message at a time cost every service a chain of single-document round trips per
-customer. `batch_event_handler` consumes up to `batch_size` messages, or whatever
+customer. `batch_event_handler` (and `batch_consume` for a plain queue) consumes up to `batch_size` messages, or whatever
 arrived within `batch_wait_ms` of the first one, and calls the handler once with
 their payloads; the handler reads once per collection, decides in pure code and
 commits the batch as one unit of work. The messages are acknowledged only when the
@@ -32,7 +32,7 @@ from nameko.events import EventHandler
 from prometheus_client import Histogram
 
 from .inflight import busy
-from .messaging import TolerantQueueConsumer
+from .messaging import TolerantConsumer, TolerantQueueConsumer
 from .metrics import MESSAGES_CONSUMED
 from .reliability import is_transient, reliable, retry_transient
 
@@ -59,11 +59,15 @@ class BatchQueueConsumer(TolerantQueueConsumer):
         return max([self.container.max_workers, *sizes])
 
 
-class BatchEventHandler(EventHandler):
+class _Batching:
+    """What turns a nameko consumer into a batch entrypoint: messages are buffered and
+    handed to one worker as a list (see the module's docstring). Mixed in before
+    nameko's Consumer or EventHandler, whose queue declarations stay as they are."""
+
     queue_consumer = BatchQueueConsumer()
 
-    def __init__(self, source_service: str, event_type: str, **kwargs):
-        super().__init__(source_service, event_type, **kwargs)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.size = DEFAULT_SIZE
         self.wait = DEFAULT_WAIT_MS / 1000
         self._pending: list[tuple[Any, Any]] = []
@@ -122,6 +126,16 @@ class BatchEventHandler(EventHandler):
         return result, exc_info
 
 
+class BatchEventHandler(_Batching, EventHandler):
+    """`@event_handler`, in batches."""
+
+
+class BatchConsumer(_Batching, TolerantConsumer):
+    """`@tolerant_consume(queue)`, in batches: an undecodable body reaches the handler
+    as common.messaging's UNDECODABLE marker, like any other payload of the batch."""
+
+
+batch_consume = BatchConsumer.decorator
 batch_event_handler = BatchEventHandler.decorator
 
 

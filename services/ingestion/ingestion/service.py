@@ -17,6 +17,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from common.base import ServiceBase
+from common.batch import batch_consume, reliable_batch
 from common.messaging import UNDECODABLE, tolerant_consume
 from common.mongo import MongoStore
 from common.reliability import reliable
@@ -51,21 +52,21 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
     pipeline = Pipeline()
     config = Config()
 
-    @tolerant_consume(INTAKE)
-    @reliable
-    def on_intake(self, body) -> None:
-        """One message: a record, or a JSON array of records (upstream batches)."""
-        if _undecodable(body):
-            metrics.RECEIVED.labels("amqp", "-").inc()
-            self._reject("amqp", "undecodable", [body["error"]], body["raw"])
-            return
-        records = body if isinstance(body, list) else [body]
-        # An array is one unit of work; a huge one goes in slices of the HTTP limit so
-        # that no transaction grows without bound (a redelivery finds the done slices
-        # 'unchanged').
+    @batch_consume(INTAKE)
+    @reliable_batch
+    def on_intake(self, bodies: list) -> None:
+        """A batch of messages, each a record or a JSON array of records (upstream
+        batches), as one unit of work; a huge one goes in slices of the HTTP limit so
+        that no transaction grows without bound (a redelivery finds the done slices
+        'unchanged'). Undecodable bodies become rejects once the records committed."""
+        records = [raw for body in bodies if not _undecodable(body)
+                   for raw in (body if isinstance(body, list) else [body])]
         step = self._max_records()
         for start in range(0, len(records), step):
             self.ingest_many([Entry(raw) for raw in records[start:start + step]], "amqp")
+        for body in filter(_undecodable, bodies):
+            metrics.RECEIVED.labels("amqp", "-").inc()
+            self._reject("amqp", "undecodable", [body["error"]], body["raw"])
 
     @tolerant_consume(ERASE)
     @reliable
