@@ -76,6 +76,8 @@ def main() -> None:
                         help="customers in the run with the database profiler on")
     parser.add_argument("--list-rows", type=int, default=100_000,
                         help="rows of the list imported with `crm import` (0: skip)")
+    parser.add_argument("--list-timeout", type=float, default=4 * 3600,
+                        help="seconds the list may take before its figures are reported as is")
     parser.add_argument("--dir", default=str(ROOT / ".local" / "bench"))
     args = parser.parse_args()
     base = Path(args.dir)
@@ -111,7 +113,7 @@ def main() -> None:
                                   unbatched=trips)
         print(f"floor without batching ({trips} round trips/customer): {unbatched:.1f} "
               "customers/s", flush=True)
-        listed = run_list_import(env, base, args.list_rows, "BENCH", 4 * 3600) \
+        listed = run_list_import(env, base, args.list_rows, "BENCH", args.list_timeout) \
             if args.list_rows else None
         if listed:
             print(f"list: {listed['assigned']} of {args.list_rows} assigned in "

@@ -7,6 +7,7 @@ from typing import Any, Callable
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 
 def database_name(config: dict, service: str) -> str:
@@ -35,13 +36,34 @@ def connect(config: dict, service: str) -> Database:
     return client[database_name(config, service)]
 
 
+DUPLICATE_KEY = 11000
+KEY_RACES = 5
+
+
 def in_transaction(db: Database, work: Callable[[Any], Any]) -> Any:
     """Run `work(session)` as one MongoDB transaction, retried as a whole on
     TransientTransactionError (write conflicts between replicas, a primary stepping
     down) and an unknown commit result, as `with_transaction` does. `work` must be
-    re-runnable: it re-reads what it decides on, inside the transaction."""
-    with db.client.start_session() as session:
-        return session.with_transaction(work)
+    re-runnable: it re-reads what it decides on, inside the transaction.
+
+    A unit of work inserts what its reads found missing; when another replica inserted
+    the same key meanwhile, the insert fails with a duplicate key, which aborts the
+    transaction without the transient label: that is a race like a write conflict,
+    so the work runs again (a few times) and then sees the other's document."""
+    for attempt in range(KEY_RACES):
+        try:
+            with db.client.start_session() as session:
+                return session.with_transaction(work)
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            if attempt + 1 == KEY_RACES or not _duplicate_key(exc):
+                raise
+
+
+def _duplicate_key(exc: Exception) -> bool:
+    if isinstance(exc, BulkWriteError):
+        errors = exc.details.get("writeErrors", [])
+        return bool(errors) and all(e.get("code") == DUPLICATE_KEY for e in errors)
+    return True
 
 
 class MongoStore(DependencyProvider):

@@ -36,10 +36,11 @@ def retier_batch(store: TieringStore, outbox: Outbox, ruleset: Any, arrivals: li
     def work(session) -> Plan:
         outbox.discard()
         recorded = store.recorded_many(ids, session)
-        plan = plan_batch(arrivals, store.snapshot_states(ids, session), recorded, classify)
+        stored = store.snapshot_states(ids, session)
+        plan = plan_batch(arrivals, stored, recorded, classify)
         stage_plan(outbox, plan)
         outbox.persist_in(session)
-        store.commit_plan(plan, recorded, session)
+        store.commit_plan(plan, stored, recorded, session)
         return plan
 
     plan = in_transaction(store.db, work)
