@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -82,8 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     base = Path(args.dir)
     stack = Stack(base)
-    stack.down()
-    shutil.rmtree(base, ignore_errors=True)
+    stack.down(purge=True)  # the broker's directory too
     env = stack.up()
     try:
         time.sleep(5)
@@ -122,8 +120,7 @@ def main() -> None:
         summary = report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest,
                          scaled, profile, unbatched, listed)
     finally:
-        stack.down()
-        shutil.rmtree(base, ignore_errors=True)
+        stack.down(purge=True)
     print(summary)
 
 
