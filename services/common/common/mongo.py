@@ -40,7 +40,7 @@ DUPLICATE_KEY = 11000
 KEY_RACES = 5
 
 
-def in_transaction(db: Database, work: Callable[[Any], Any]) -> Any:
+def in_transaction(db: Database, work: Callable[[Any], Any], races: int = KEY_RACES) -> Any:
     """Run `work(session)` as one MongoDB transaction, retried as a whole on
     TransientTransactionError (write conflicts between replicas, a primary stepping
     down) and an unknown commit result, as `with_transaction` does. `work` must be
@@ -49,13 +49,13 @@ def in_transaction(db: Database, work: Callable[[Any], Any]) -> Any:
     A unit of work inserts what its reads found missing; when another replica inserted
     the same key meanwhile, the insert fails with a duplicate key, which aborts the
     transaction without the transient label: that is a race like a write conflict,
-    so the work runs again (a few times) and then sees the other's document."""
-    for attempt in range(KEY_RACES):
+    so the work runs again (`races` times at most) and then sees the other's document."""
+    for attempt in range(races):
         try:
             with db.client.start_session() as session:
                 return session.with_transaction(work)
         except (DuplicateKeyError, BulkWriteError) as exc:
-            if attempt + 1 == KEY_RACES or not _duplicate_key(exc):
+            if attempt + 1 == races or not _duplicate_key(exc):
                 raise
 
 

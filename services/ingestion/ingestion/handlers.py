@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common.events import Outbox
 from common.mongo import in_transaction
@@ -141,14 +140,11 @@ def _stage_events(outbox: Outbox, accepted: list[Accepted | None], plan: RecordP
 def _commit(store: IngestionStore, work: Callable) -> Any:
     """Run the unit of work, again from its read when a concurrent writer got to one of
     its records first (a lost compare-and-set or a key inserted meanwhile)."""
-    for _ in range(CAS_ATTEMPTS):
+    for _ in range(CAS_ATTEMPTS):  # a key inserted meanwhile: in_transaction re-runs it
         try:
-            return in_transaction(store.db, work)
-        except (RecordContention, DuplicateKeyError):
+            return in_transaction(store.db, work, races=CAS_ATTEMPTS)
+        except RecordContention:
             continue
-        except BulkWriteError as exc:
-            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                raise
     raise RecordContention(f"records kept changing during {CAS_ATTEMPTS} attempts")
 
 

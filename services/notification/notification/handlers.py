@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common.events import Outbox
 from common.mongo import in_transaction
@@ -115,13 +114,5 @@ def _stage_outcome(outbox: Outbox, doc: dict, attempt: Attempt) -> None:
 
 def _commit(db: Any, work: Callable) -> Any:
     """The unit of work, again from its reads when a row it inserts was inserted by a
-    concurrent batch since (a duplicate key aborts a transaction)."""
-    for _ in range(ATTEMPTS):
-        try:
-            return in_transaction(db, work)
-        except DuplicateKeyError:
-            continue
-        except BulkWriteError as exc:
-            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                raise
-    raise RuntimeError(f"rows kept appearing under a batch during {ATTEMPTS} attempts")
+    concurrent batch since (in_transaction re-runs it on a duplicate key)."""
+    return in_transaction(db, work, races=ATTEMPTS)

@@ -104,7 +104,7 @@ class FakeStore:
 def unit(monkeypatch):
     store, outbox = FakeStore(), Outbox(FakeCollection(), lambda t, b: sent.append(b))
     sent: list = []
-    monkeypatch.setattr(handlers, "in_transaction", lambda db, work: work("session"))
+    monkeypatch.setattr(handlers, "in_transaction", lambda db, work, races=0: work("session"))
     monkeypatch.setattr(handlers, "record_states", lambda records, keys, session: {})
     monkeypatch.setattr(handlers, "write_batch",
                         lambda s, writes, rejects, session: store.written.append(

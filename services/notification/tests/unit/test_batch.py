@@ -110,7 +110,7 @@ class Sender(Messenger):
 
 @pytest.fixture
 def units(monkeypatch):
-    monkeypatch.setattr(handlers, "in_transaction", lambda db, work: work("session"))
+    monkeypatch.setattr(handlers, "in_transaction", lambda db, work, races=0: work("session"))
     store = type("S", (), {"db": None, "maintained": FakeCollection(),
                            "preferences": FakeCollection(), "outbox": FakeCollection()})()
     followups = type("F", (), {"prospects": FakeCollection()})()
