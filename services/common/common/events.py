@@ -17,18 +17,21 @@ sweepers.
 Event types a pipeline service consumes (contracts.subscriptions) are published with
 `mandatory=True`: the broker drops a message no queue is bound for, and only confirms it,
 so without it an event published while its queue was missing (a service never started,
-a queue deleted by mistake) was lost and marked sent. nameko raises UndeliverableMessage
-for a returned message: the row stays pending, like after a broker error, and is
-published again every sweep until its queue exists. The rest of the rows still go out:
-one missing queue holds back only its own event types.
+a queue deleted by mistake) was lost and marked sent. A returned message stays pending,
+like after a broker error, and is published again every sweep until its queue exists.
+The rest of the rows still go out: one missing queue holds back only its own event types.
+A batch's rows go out on one channel and their confirms are collected once
+(common.confirms), not one confirm round trip per event.
 """
 from __future__ import annotations
 
 import logging
 import uuid
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from nameko.amqp.publish import UndeliverableMessage
+from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.events import EventDispatcher
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError
@@ -36,6 +39,7 @@ from pymongo.errors import BulkWriteError
 from contracts.schemas import build_event
 from contracts.subscriptions import must_be_routed
 
+from .confirms import BatchPublisher, Outcome, Outgoing
 from .metrics import EVENTS_PUBLISHED, EVENTS_UNROUTABLE
 from .mongo import connect
 
@@ -56,10 +60,12 @@ class Outbox:
     events pays two round trips, not two per event.
     """
 
-    def __init__(self, collection, dispatch, service: str = ""):
+    def __init__(self, collection, dispatch=None, service: str = "", publish_batch=None):
+        """`publish_batch(rows) -> Outcome` publishes a batch at once (the services);
+        `dispatch(type, body)` publishes one event at a time (tests, tools)."""
         self.collection = collection
         self.service = service
-        self._dispatch = dispatch
+        self._publish_batch = publish_batch or one_at_a_time(dispatch)
         self._buffer: list[dict] = []
         self._staged: list[dict] = []
 
@@ -133,34 +139,27 @@ class Outbox:
         return self._publish(list(self.collection.find({"lease_by": token})))
 
     def _publish(self, rows: list[dict]) -> int:
-        """Publish rows in order and mark the confirmed ones sent. A returned (unroutable)
-        event stays pending and the rest of its type are not tried in this pass (they have
-        the same missing queue); other types go on. A broker error stops the pass."""
-        sent, pending, unroutable = [], [], set()
-        for n, row in enumerate(rows):
-            if row["type"] in unroutable:
-                pending.append(row["_id"])
-                continue
-            try:
-                self._dispatch(row["type"], row["body"])
-            except UndeliverableMessage:
-                unroutable.add(row["type"])
-                pending.append(row["_id"])
-                EVENTS_UNROUTABLE.labels(self.service, row["type"]).inc()
-                log.warning("event %s (%s) left pending in the outbox: the broker has no "
-                            "queue bound for it; retried every sweep", row["_id"], row["type"])
-                continue
-            except Exception as exc:  # the broker is down: the timer sweeps it out later
-                log.warning("event %s left pending in the outbox: %s", row["_id"], exc)
-                pending.extend(r["_id"] for r in rows[n:])
-                break
-            sent.append(row["_id"])
-            EVENTS_PUBLISHED.labels(self.service, row["type"]).inc()
-        if pending:
-            self._release(pending)
-        if sent:
-            self.collection.update_many({"_id": {"$in": sent}}, {"$set": {"sent": True}})
-        return len(sent)
+        """Publish rows (in order) and mark the confirmed ones sent in one write. A returned
+        (unroutable) or unconfirmed event stays pending, its lease given up, for the sweep."""
+        if not rows:
+            return 0
+        outcome = self._publish_batch(rows)
+        types = {row["_id"]: row["type"] for row in rows}
+        for row_id in outcome.delivered:
+            EVENTS_PUBLISHED.labels(self.service, types[row_id]).inc()
+        for row_id in outcome.returned:
+            EVENTS_UNROUTABLE.labels(self.service, types[row_id]).inc()
+            log.warning("event %s (%s) left pending in the outbox: the broker has no queue "
+                        "bound for it; retried every sweep", row_id, types[row_id])
+        if outcome.failed:
+            log.warning("%d events left pending in the outbox: %s", len(outcome.failed),
+                        outcome.error)
+        if outcome.returned or outcome.failed:
+            self._release(outcome.returned + outcome.failed)
+        if outcome.delivered:
+            self.collection.update_many({"_id": {"$in": outcome.delivered}},
+                                        {"$set": {"sent": True}})
+        return len(outcome.delivered)
 
     def _release(self, ids: list) -> None:
         """Give up the lease at once, so the sweep after the broker's (or the queue's)
@@ -172,6 +171,33 @@ class Outbox:
             log.warning("outbox lease kept (%s): %s", type(exc).__name__, exc)
 
 
+def one_at_a_time(dispatch) -> Callable[[list[dict]], Outcome]:
+    """A batch publisher over a single-event `dispatch`: a returned event holds back the
+    rest of its type in this pass (they have the same missing queue), other types go on;
+    a broker error stops the pass."""
+
+    def publish_batch(rows: list[dict]) -> Outcome:
+        outcome, unroutable = Outcome(), set()
+        for n, row in enumerate(rows):
+            if row["type"] in unroutable:
+                outcome.failed.append(row["_id"])
+                continue
+            try:
+                dispatch(row["type"], row["body"])
+            except UndeliverableMessage:
+                unroutable.add(row["type"])
+                outcome.returned.append(row["_id"])
+                continue
+            except Exception as exc:  # the broker is down: the timer sweeps it out later
+                outcome.error = exc
+                outcome.failed.extend(r["_id"] for r in rows[n:])
+                break
+            outcome.delivered.append(row["_id"])
+        return outcome
+
+    return publish_batch
+
+
 def publish_options(event_type: str) -> dict:
     """Per-publish options: `mandatory` for event types a pipeline service consumes, so the
     broker returns them (UndeliverableMessage) instead of dropping them when no queue is
@@ -180,24 +206,32 @@ def publish_options(event_type: str) -> dict:
 
 
 class OutboxDispatcher(EventDispatcher):
-    """nameko's EventDispatcher (persistent, confirmed) behind the outbox collection."""
+    """nameko's EventDispatcher (its exchange, headers, persistence) behind the outbox
+    collection; a batch's events go out through one BatchPublisher call."""
 
     def setup(self) -> None:
         super().setup()
-        self.collection = connect(self.container.config, self.container.service_name)["outbox"]
+        config = self.container.config
+        self.collection = connect(config, self.container.service_name)["outbox"]
         self.collection.create_index([("sent", ASCENDING), ("created_at", ASCENDING)])
         self.collection.create_index([("lease_by", ASCENDING)], sparse=True)
+        self.batch_publisher = BatchPublisher(
+            self.amqp_uri, self.exchange, serializer=self.serializer,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
 
     def stop(self) -> None:
+        self.batch_publisher.close()
         self.collection.database.client.close()
 
     def get_dependency(self, worker_ctx) -> Outbox:
-        """An Outbox whose dispatch is nameko's (same exchange, headers, confirms), plus
-        `publish_options` per event type."""
+        """An Outbox that publishes each batch on one confirm-mode channel, with the
+        worker's context headers and `publish_options` per event type."""
         headers = self.get_message_headers(worker_ctx)
 
-        def dispatch(event_type: str, body: dict) -> None:
-            self.publisher.publish(body, exchange=self.exchange, routing_key=event_type,
-                                   extra_headers=headers, **publish_options(event_type))
+        def publish_batch(rows: list[dict]) -> Outcome:
+            messages = [Outgoing(row["_id"], row["type"], row["body"],
+                                 **publish_options(row["type"])) for row in rows]
+            return self.batch_publisher.publish(messages, headers)
 
-        return Outbox(self.collection, dispatch, self.container.service_name)
+        return Outbox(self.collection, service=self.container.service_name,
+                      publish_batch=publish_batch)
