@@ -33,7 +33,7 @@ from typing import Callable
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.events import EventDispatcher
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from contracts.schemas import build_event
@@ -66,6 +66,7 @@ class Outbox:
         self.collection = collection
         self.service = service
         self._publish_batch = publish_batch or one_at_a_time(dispatch)
+        self.token = uuid.uuid4().hex  # this worker's lease on the rows it stages
         self._buffer: list[dict] = []
         self._staged: list[dict] = []
 
@@ -75,7 +76,7 @@ class Outbox:
         body["event_id"] = derived_event_id(cause_id, event_type, key)
         now = datetime.now(timezone.utc)
         self._buffer.append({"_id": body["event_id"], "type": event_type, "body": body,
-                             "sent": False, "created_at": now,
+                             "sent": False, "created_at": now, "lease_by": self.token,
                              "lease_until": now + timedelta(seconds=LEASE_SECONDS)})
         return body
 
@@ -157,16 +158,30 @@ class Outbox:
         if outcome.returned or outcome.failed:
             self._release(outcome.returned + outcome.failed)
         if outcome.delivered:
-            self.collection.update_many({"_id": {"$in": outcome.delivered}},
-                                        {"$set": {"sent": True}})
+            self._mark_sent(rows, outcome.delivered)
         return len(outcome.delivered)
+
+    def _mark_sent(self, rows: list[dict], delivered: list[str]) -> None:
+        """One write. When the whole pass went out (the usual case) its rows are named by
+        their common lease token, not by an `$in` of their ids: SecantusDB matches every
+        candidate against the whole `$in` list, so marking a tiering batch's 330 rows by
+        id cost 330 x 330 comparisons and was most of its database's time."""
+        tokens = {row.get("lease_by") for row in rows}
+        if len(delivered) == len(rows) and len(tokens) == 1 and None not in tokens:
+            self.collection.update_many({"lease_by": tokens.pop(), "sent": False},
+                                        {"$set": {"sent": True}})
+        else:
+            self.collection.bulk_write([UpdateOne({"_id": row_id}, {"$set": {"sent": True}})
+                                        for row_id in delivered], ordered=False)
 
     def _release(self, ids: list) -> None:
         """Give up the lease at once, so the sweep after the broker's (or the queue's)
         return takes them."""
         try:
-            self.collection.update_many({"_id": {"$in": ids}, "sent": False},
-                                        {"$set": {"lease_until": datetime.now(timezone.utc)}})
+            self.collection.bulk_write([UpdateOne(
+                {"_id": row_id, "sent": False},
+                {"$set": {"lease_until": datetime.now(timezone.utc)}, "$unset": {"lease_by": ""}})
+                for row_id in ids], ordered=False)
         except Exception as exc:  # the lease then simply runs out
             log.warning("outbox lease kept (%s): %s", type(exc).__name__, exc)
 

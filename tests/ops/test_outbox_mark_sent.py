@@ -1,0 +1,50 @@
+"""Marking sent against the real database: a pass that went out whole is marked by its
+lease token in one write, and touches no other worker's rows; a pass that went out in
+part marks exactly the delivered rows; a row given back (its lease released) is never
+marked sent by a later pass of the same worker."""
+from __future__ import annotations
+
+import pytest
+
+from common.confirms import Outcome
+from common.events import Outbox
+
+pytestmark = pytest.mark.integration
+
+
+def staged(outbox: Outbox, n: int, prefix: str) -> None:
+    for i in range(n):
+        outbox.stage("customer.erased", {"customer_id": f"{prefix}{i}", "requested_by": "t",
+                                         "erased_at": "2026-12-01T00:00:00+00:00"},
+                     cause_id=f"{prefix}-cause", key=str(i))
+    outbox.persist()
+
+
+def sent_ids(collection) -> set[str]:
+    return {r["body"]["customer_id"] for r in collection.find({"sent": True})}
+
+
+def test_whole_pass_marks_its_own_rows_only(outbox_collection):
+    other = Outbox(outbox_collection, lambda t, b: None)
+    staged(other, 3, "o")
+    mine = Outbox(outbox_collection, lambda t, b: None)
+    staged(mine, 5, "m")
+    assert mine.publish_staged() == 5
+    assert sent_ids(outbox_collection) == {f"m{i}" for i in range(5)}
+
+
+def test_partial_pass_marks_the_delivered_and_releases_the_rest(outbox_collection):
+    def half(rows):
+        return Outcome(delivered=[r["_id"] for r in rows[:2]],
+                       failed=[r["_id"] for r in rows[2:]], error=OSError("gone"))
+
+    outbox = Outbox(outbox_collection, publish_batch=half)
+    staged(outbox, 4, "p")
+    assert outbox.publish_staged() == 2
+    assert sent_ids(outbox_collection) == {"p0", "p1"}
+    # a later pass of the same worker that goes out whole leaves the released rows alone
+    outbox._publish_batch = lambda rows: Outcome(delivered=[r["_id"] for r in rows])
+    staged(outbox, 1, "q")
+    assert outbox.publish_staged() == 1
+    assert sent_ids(outbox_collection) == {"p0", "p1", "q0"}
+    assert outbox_collection.count_documents({"sent": False, "lease_by": {"$exists": True}}) == 0
