@@ -300,13 +300,27 @@ def envelope(correlation_id: str | None = None) -> dict:
     }
 
 
+_SCHEMAS: dict[str, Schema] = {}
+
+
+def event_schema(event_type: str) -> Schema:
+    """One schema instance per event type, reused: building a marshmallow schema deep-copies
+    its fields (and its nested schemas' fields), which cost more than validating the event
+    itself, on every event staged or received (profiled in tiering: about a tenth of its
+    time). The schemas hold no per-call state (no context, no stateful hooks)."""
+    schema = _SCHEMAS.get(event_type)
+    if schema is None:
+        schema = _SCHEMAS[event_type] = EVENTS[event_type][1]()
+    return schema
+
+
 def build_event(event_type: str, payload: dict, correlation_id: str | None = None) -> dict:
     """Validate a payload against its contract and return the JSON-ready event body."""
-    schema = EVENTS[event_type][1]()
+    schema = event_schema(event_type)
     body = {**envelope(correlation_id), **payload}
     return schema.dump(schema.load(body))
 
 
 def load_event(event_type: str, body: dict) -> dict:
     """Validate an incoming event; raises marshmallow.ValidationError when it breaks contract."""
-    return EVENTS[event_type][1]().load(body)
+    return event_schema(event_type).load(body)
