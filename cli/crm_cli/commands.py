@@ -5,6 +5,7 @@ import json
 import sys
 import time
 
+from . import clients
 from .client import SERVICES, pipeline_queues, rpc, stack_env, statistics_interval
 from .drain import DrainWatch
 from .drain_probe import Probe
@@ -223,6 +224,7 @@ def explain_customer(args) -> int:
 
 
 def add_parsers(sub) -> None:
+    clients.add_parsers(sub)
     rejects = sub.add_parser("rejects", help="records kept for repair")
     add_rejects_parsers(rejects.add_subparsers(dest="action", required=True))
 

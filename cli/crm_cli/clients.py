@@ -1,0 +1,78 @@
+"""`crm clients add|list|revoke`: the upstream systems that may send customer records.
+
+`add NAME --sources S1,S2 [--may-erase]` prints the client's credentials once, as two
+shell lines (INTAKE_TOKEN=... for HTTP, UPSTREAM_AMQP_URI=amqp://... for AMQP): only
+the token's hash is stored, so they cannot be shown again. `revoke NAME` stops both
+at once. Ingestion owns the clients (docs/access-control.md).
+"""
+from __future__ import annotations
+
+import sys
+
+from nameko.exceptions import RemoteError
+
+from .client import rpc
+from .output import emit
+
+REFUSALS = ("ValueError", "BrokerUsersUnavailable")
+
+
+def _call(command: str, method: str, *args):
+    """The RPC's result, or None after printing why ingestion refused."""
+    try:
+        with rpc() as proxy:
+            return getattr(proxy.ingestion, method)(*args)
+    except RemoteError as exc:
+        if exc.exc_type not in REFUSALS:
+            raise
+        print(f"crm clients {command}: {exc.value}", file=sys.stderr)
+        return None
+
+
+def add(args) -> int:
+    sources = [s.strip() for s in args.sources.split(",")]
+    result = _call("add", "clients_add", args.name, sources, args.may_erase)
+    if result is None:
+        return 2
+    print(f"INTAKE_TOKEN={result['token']}")
+    if result.get("amqp_uri"):
+        print(f"UPSTREAM_AMQP_URI={result['amqp_uri']}")
+    print(f"client {result['name']} created (broker user {result['broker_user']}); "
+          "these credentials are shown only now", file=sys.stderr)
+    return 0
+
+
+def listing(args) -> int:
+    rows = _call("list", "clients_list")
+    if rows is None:
+        return 2
+    emit(rows, args.json, ["name", "sources", "may_erase", "broker_user", "created_at",
+                           "revoked_at"])
+    return 0
+
+
+def revoke(args) -> int:
+    result = _call("revoke", "clients_revoke", args.name)
+    if result is None:
+        return 2
+    user = result["broker_user"]
+    print(f"revoked {result['name']}: token refused; broker user {user} "
+          + ("deleted" if result["broker_user_deleted"]
+             else "refused by ingestion (delete it on the broker too)"))
+    return 0
+
+
+def add_parsers(sub) -> None:
+    clients = sub.add_parser("clients", help="upstream systems allowed to send records")
+    csub = clients.add_subparsers(dest="action", required=True)
+    a = csub.add_parser("add", help="create a client; prints INTAKE_TOKEN and UPSTREAM_AMQP_URI once")
+    a.add_argument("name")
+    a.add_argument("--sources", required=True, help="comma-separated sources it may write ('*': all)")
+    a.add_argument("--may-erase", action="store_true", help="it may send customer.erase requests")
+    a.set_defaults(func=add)
+    ls = csub.add_parser("list", help="every client, revoked ones too (never a token)")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=listing)
+    r = csub.add_parser("revoke", help="stop a client's token and broker user at once")
+    r.add_argument("name")
+    r.set_defaults(func=revoke)
