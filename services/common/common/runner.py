@@ -1,9 +1,10 @@
 """Start one service: `python -m common.runner <service>`.
 
 Our own small runner instead of `nameko run`: it patches eventlet first, reads the
-service's YAML config, waits for the broker and the database (services may start
-in any order), and turns SIGTERM into a graceful stop (in-flight workers finish,
-unacknowledged messages return to their queues).
+service's YAML config, refuses weak secrets (common.secrets), waits for the broker
+and the database (services may start in any order), and turns SIGTERM into a
+graceful stop (in-flight workers finish, unacknowledged messages return to their
+queues).
 
 A graceful stop is bounded (CRM_STOP_TIMEOUT, default 30 s): nameko waits for the
 broker to stop its consumers, and with the broker gone it would wait for ever. Past
@@ -31,6 +32,7 @@ from pymongo import MongoClient  # noqa: E402
 from .config import load_config  # noqa: E402
 from .logs import configure_logging  # noqa: E402
 from .messaging import install_safe_acks  # noqa: E402
+from .secrets import check as check_secrets  # noqa: E402
 
 log = logging.getLogger("common.runner")
 
@@ -79,6 +81,9 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(name)
     install_safe_acks()
     config = load_config(name)
+    # before connecting to anything: a weak secret stops the service with one line
+    check_secrets(name, {**os.environ, "AMQP_URI": config["AMQP_URI"],
+                         "MONGO_URI": config["MONGO_URI"]})
     wait_for_backends(config)
     runner = ServiceRunner(config)
     runner.add_service(service_class(name))
