@@ -9,7 +9,7 @@ import pytest
 
 from notification.dependencies import Messenger, template_environment
 from notification.domain import triggers
-from notification.plugins.channels import signature
+from notification.plugins.signing import sign
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
@@ -90,10 +90,10 @@ def test_subjects_localised():
     assert messenger().subject("followup.reminder", "zh-CN") == "客户跟进提醒"
 
 
-def test_webhook_signature_is_hmac_sha256():
+def test_webhook_signature_is_hmac_sha256_over_timestamp_and_body():
     body = b'{"a": 1}'
-    expected = hmac.new(b"s3", body, hashlib.sha256).hexdigest()
-    assert signature("s3", body) == f"sha256={expected}"
+    expected = hmac.new(b"s3", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert sign("s3", 1700000000, body) == f"sha256={expected}"
 
 
 @pytest.mark.parametrize("scheme", ["star", "service_band", "intent"])
