@@ -23,6 +23,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Iterable
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -87,6 +88,7 @@ _KEY_NOISE = re.compile(r"[\s\-.]+")
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_.()\[\]/\\]")
 
 
+@lru_cache(maxsize=4096)
 def field_kind(key: Any) -> str | None:
     """The personal-data kind of a field name ('phone', 'national_id', ...), or None.
 
@@ -210,12 +212,21 @@ def _walk(value: Any, path: str, kind: str | None, key: Any, clear: frozenset,
           text_keys: frozenset | None) -> Any:
     if path in clear:
         return value
+    if type(value) in _SCALARS:  # the common case first: events are mostly scalars
+        return _leaf(value, kind, key, text_keys)
     if isinstance(value, Mapping):
         return {k: _walk(v, f"{path}.{k}" if path else str(k), field_kind(k) or kind, k,
                          clear, text_keys) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         items = [_walk(v, path, kind, key, clear, text_keys) for v in value]
         return tuple(items) if isinstance(value, tuple) else items
+    return _leaf(value, kind, key, text_keys)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _leaf(value: Any, kind: str | None, key: Any, text_keys: frozenset | None) -> Any:
     if kind:
         return mask_value(kind, value)
     if isinstance(value, str) and (text_keys is None or key in text_keys):
