@@ -23,6 +23,8 @@ from time import monotonic
 
 from kombu import Connection, Exchange, Producer
 
+from .pii import mask_event
+
 PERSISTENT = 2
 
 
@@ -106,7 +108,8 @@ class BatchPublisher:
                                 on_return=lambda exc, exchange, key, message: returned.add(
                                     message.properties.get("message_id")))
             for message in messages:
-                producer.publish(message.body, routing_key=message.routing_key,
+                producer.publish(mask_event(message.routing_key, message.body),  # common.pii
+                                 routing_key=message.routing_key,
                                  headers=headers, delivery_mode=PERSISTENT,
                                  mandatory=message.mandatory, message_id=message.row_id,
                                  retry=False)
