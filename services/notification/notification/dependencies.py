@@ -4,7 +4,7 @@ from __future__ import annotations
 from jinja2 import ChainableUndefined, Environment, PackageLoader
 from nameko.extensions import DependencyProvider
 
-from common.pii import mask_name, mask_phone, mask_text
+from common.pii import mask_fields, mask_name, mask_phone, mask_text
 from common.plugins import load_plugins
 
 LANGUAGES = ("zh-CN", "en")
@@ -34,7 +34,8 @@ class Messenger:
 
     def render(self, template: str, language: str, context: dict) -> str:
         language = language if language in LANGUAGES else "zh-CN"
-        text = self.env.get_template(f"{template}.{language}.txt").render(**context).strip()
+        text = self.env.get_template(f"{template}.{language}.txt").render(
+            **mask_fields(context, text_keys=())).strip()  # by field name (common.pii)
         return mask_text(text)  # a last guard: nothing unmasked leaves, whatever the template
 
     def subject(self, template: str, language: str) -> str:
