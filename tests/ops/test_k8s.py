@@ -91,8 +91,9 @@ def test_each_service_has_its_objects(rendered, target, service):
     container = pod["containers"][0]
     assert container["args"] == [service]
     assert container["resources"]["requests"] and container["resources"]["limits"]
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/health"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert container["startupProbe"]["httpGet"]["path"] == "/health"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"  # 503 without its database
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     env = {e["name"]: e for e in container["env"]}
     assert env["MONGO_URI"]["valueFrom"]["secretKeyRef"]["name"] == f"crm-mongodb-{service}"
@@ -191,4 +192,119 @@ def test_no_secret_values_in_the_repository():
             for doc in yaml.safe_load_all(path.read_text()):
                 assert not (doc and doc.get("kind") == "Secret"), f"{path} commits a Secret"
     ignored = (K8S_DIR / ".gitignore").read_text().split()
-    assert {"secrets.env", "mongodb-passwords.env", "**/amqp-users/*.env"} <= set(ignored)
+    assert {"*-secrets.env", "mongodb-passwords.env", "**/amqp-users/*.env"} <= set(ignored)
+
+
+# -- secrets and transport (issue 16, point 3) ------------------------------------------
+OWN_SECRETS = {"ingestion": {"CRM_ENCRYPTION_KEYS", "CRM_BLIND_INDEX_KEY"},
+               "notification": {"CRM_WEBHOOK_SECRET", "SMTP_USERNAME", "SMTP_PASSWORD"}}
+
+
+def _secret_refs(container: dict) -> set[str]:
+    refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env", [])
+            if "secretKeyRef" in e.get("valueFrom", {})}
+    return refs | {e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_gets_only_its_own_secrets(rendered, target, service):
+    """As in docker-compose.yml: the keys reach ingestion only, the webhook secret and the
+    SMTP credentials notification only, and no service reads another's Secret."""
+    docs = rendered[target]
+    container = by_kind(docs, "Deployment")[service]["spec"]["template"]["spec"]["containers"][0]
+    refs = _secret_refs(container)
+    assert {"crm-secrets"} & refs == set()
+    own = {r for r in refs if r.startswith(f"crm-{service}-secrets")}
+    assert refs - own == {f"crm-mongodb-{service}", f"crm-{service}-user-credentials"}
+    assert len(own) == (1 if service in OWN_SECRETS else 0)
+    if own and target != "base":
+        assert set(by_kind(docs, "Secret")[own.pop()]["data"]) == OWN_SECRETS[service]
+
+
+def test_no_secret_is_shared_between_services(rendered):
+    docs = rendered["overlays/prod"]
+    containers = {s: by_kind(docs, "Deployment")[s]["spec"]["template"]["spec"]["containers"][0]
+                  for s in SERVICES}
+    for service, container in containers.items():
+        for other, other_container in containers.items():
+            if other != service:
+                assert not _secret_refs(container) & _secret_refs(other_container), (service, other)
+    keys = [k for d in by_kind(docs, "Secret").values() if "secrets" in d["metadata"]["name"]
+            for k in d["data"]]
+    assert sorted(keys) == sorted(k for ks in OWN_SECRETS.values() for k in ks)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_ingestion_serves_the_intake_on_its_own_port(rendered, target):
+    docs = rendered[target]
+    container = by_kind(docs, "Deployment")["ingestion"]["spec"]["template"]["spec"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"http": 8000, "intake": 8001}
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["INTAKE_PORT"] == "8001" and env["WEB_PORT"] == "8000"
+    service = {p["name"]: p for p in by_kind(docs, "Service")["ingestion"]["spec"]["ports"]}
+    assert service["intake"]["targetPort"] == "intake" and service["http"]["targetPort"] == "http"
+    monitor = by_kind(docs, "ServiceMonitor")["ingestion"]["spec"]["endpoints"]
+    assert [e["port"] for e in monitor] == ["http"], "Prometheus scrapes the metrics port only"
+
+
+def _selects(selector: dict, labels: dict) -> bool:
+    assert set(selector) <= {"matchLabels"}, "only matchLabels selectors are evaluated here"
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def _peers(docs: list[dict], pod_labels: dict, port: str, number: int) -> list:
+    """Every `from` peer that some NetworkPolicy lets reach (pod, port); None = anyone."""
+    peers = []
+    for policy in by_kind(docs, "NetworkPolicy").values():
+        spec = policy["spec"]
+        if "Ingress" not in spec["policyTypes"] or not _selects(spec["podSelector"], pod_labels):
+            continue
+        for rule in spec.get("ingress", []):
+            ports = rule.get("ports")
+            if ports is None or any(p.get("port") in (port, number) for p in ports):
+                peers += rule.get("from") or [None]
+    return peers
+
+
+INTAKE_CLIENTS = {"namespaceSelector": {},
+                  "podSelector": {"matchLabels": {"crm.bank/intake-client": "true"}}}
+PROMETHEUS = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+              "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_network_policies_deny_by_default(rendered, target):
+    policies = by_kind(rendered[target], "NetworkPolicy")
+    deny = policies["default-deny-ingress"]["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_only_intake_clients_reach_the_intake_and_only_prometheus_the_metrics(rendered, target):
+    docs = rendered[target]
+    for service in SERVICES:
+        labels = by_kind(docs, "Deployment")[service]["spec"]["template"]["metadata"]["labels"]
+        assert _peers(docs, labels, "http", 8000) == [PROMETHEUS], service
+        if service == "ingestion":
+            assert _peers(docs, labels, "intake", 8001) == [INTAKE_CLIENTS]
+        else:
+            assert _peers(docs, labels, "intake", 8001) == []
+
+
+def test_the_policy_check_sees_an_opening():
+    """Guard: _peers finds a rule that lets anyone in, on any port."""
+    open_all = {"kind": "NetworkPolicy", "metadata": {"name": "x"}, "spec": {
+        "podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{}]}}
+    assert _peers([open_all], {"app.kubernetes.io/name": "ingestion"}, "intake", 8001) == [None]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_backing_stores_stay_reachable_by_the_services(rendered, target):
+    """A default deny must not cut the services off their broker and database."""
+    docs = rendered[target]
+    services = {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "service"}}}
+    assert services in _peers(docs, {"app.kubernetes.io/name": "crm-rabbitmq"}, "amqp", 5672)
+    assert INTAKE_CLIENTS in _peers(docs, {"app.kubernetes.io/name": "crm-rabbitmq"}, "amqp", 5672)
+    assert services in _peers(docs, {"app": "crm-mongodb-svc"}, "mongodb", 27017)
