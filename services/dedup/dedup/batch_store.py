@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from pymongo import UpdateOne
 
 from .domain.batch import WorkingSet
+from .domain.keys import is_specific
 from .storage import Conflict, DedupStore
 
 
@@ -41,10 +42,18 @@ def erased_records(store: DedupStore, record_ids: list[str], session: Any) -> se
 
 def candidate_rows(store: DedupStore, keys: list[str], max_block: int,
                    session: Any) -> list[dict]:
-    if not keys:
-        return []
-    return list(store.customers.find({"keys": {"$in": keys}, "active": True},
-                                     session=session).limit(max_block * 2))
+    """Active customers sharing a key: the specific keys' blocks read first, each
+    read capped at ``max_block * 2`` rows, so a broad block that grew with the pool
+    (a common name in one postcode) can never crowd out a customer found through
+    an identifier or a full birth date; WorkingSet.candidates ranks the union."""
+    rows: dict[str, dict] = {}
+    specific = [k for k in keys if is_specific(k)]
+    for group in (specific, [k for k in keys if not is_specific(k)]):
+        if group:  # no $nin of the rows already read: SecantusDB pays per value
+            for row in store.customers.find({"keys": {"$in": group}, "active": True},
+                                            session=session).limit(max_block * 2):
+                rows.setdefault(row["_id"], row)
+    return list(rows.values())
 
 
 def customers(store: DedupStore, ids: Iterable[str], session: Any) -> list[dict]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from .keys import candidate_rank
 from .survivorship import registration_key
 
 Doc = dict[str, Any]
@@ -80,8 +81,8 @@ class WorkingSet:
 
     def candidates(self, keys: Sequence[str], rows: Sequence[Doc],
                    max_candidates: int) -> list[Doc]:
-        """Active customers sharing keys, most shared first: the database's `rows`
-        replaced by the batch's newer states, plus the batch's own customers."""
+        """Active customers sharing keys, ranked (:func:`keys.candidate_rank`): the
+        database's `rows` replaced by the batch's newer states, plus the batch's own."""
         self.know(rows)
         wanted = set(keys)
         ids = [r["_id"] for r in rows] + list(self.dirty)
@@ -91,7 +92,7 @@ class WorkingSet:
             if doc.get("active") and wanted.intersection(doc.get("keys") or ()):
                 seen[cid] = doc
         ranked = sorted(seen.values(),
-                        key=lambda d: (-len(wanted.intersection(d["keys"])), d["_id"]))
+                        key=lambda d: (*candidate_rank(wanted, d["keys"]), d["_id"]))
         return ranked[:max_candidates]
 
     def claim(self, customer_id: str, keys: Sequence[str]) -> None:

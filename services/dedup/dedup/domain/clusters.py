@@ -16,7 +16,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from dedup.domain.keys import blocking_keys
+from dedup.domain.keys import blocking_keys, candidate_rank, is_specific
 from dedup.domain.scoring import MatchResult, decide, merged_params
 from dedup.domain.survivorship import (
     financials_of, identity_of, intent_of, owner_of, registration_key,
@@ -148,9 +148,12 @@ class Outcome:
 class IncrementalMatcher:
     """In-memory pool: blocking index key -> set(customer ids), plus goldens.
 
-    Blocks larger than ``max_block`` are skipped (a key shared by that many customers
-    carries no signal, and skipping it keeps the cost per record flat as the pool
-    grows); at most ``max_candidates`` candidates sharing the most keys are scored.
+    Specific keys are read first. A block larger than ``max_block`` adds no new
+    candidates (that many customers sharing a key is no signal, and reading it would
+    make the cost grow with the pool) but still ranks the candidates found through
+    other keys higher; at most ``max_candidates`` are scored, ranked by
+    :func:`dedup.domain.keys.candidate_rank`, so a broad key never pushes out a
+    candidate found through a specific one.
     """
 
     def __init__(self, matchers: Sequence[Matcher], params: Mapping[str, Any] | None = None,
@@ -183,16 +186,17 @@ class IncrementalMatcher:
         return keys
 
     def candidates(self, record: Record, keys: Sequence[str] | None = None) -> list[Golden]:
-        """Goldens sharing at least one (not oversized) blocking key, most shared first."""
-        counts: dict[str, int] = {}
-        for k in keys if keys is not None else blocking_keys(record):
+        """Goldens sharing at least one blocking key from a block that is not
+        oversized, best ranked first."""
+        keys = list(keys if keys is not None else blocking_keys(record))
+        found: set[str] = set()
+        for k in sorted(keys, key=lambda k: not is_specific(k)):
             block = self.index.get(k)
-            if not block or len(block) > self.max_block:
-                continue
-            for cid in block:
-                counts[cid] = counts.get(cid, 0) + 1
-        ranked = sorted(counts, key=lambda c: (-counts[c], c))[: self.max_candidates]
-        return [self.goldens[c] for c in ranked]
+            if block and len(block) <= self.max_block:
+                found.update(block)
+        wanted = set(keys)
+        ranked = sorted(found, key=lambda c: (*candidate_rank(wanted, self.keys_of[c]), c))
+        return [self.goldens[c] for c in ranked[: self.max_candidates]]
 
     def add_new(self, record: Record, keys: Sequence[str] | None = None) -> str:
         """Create a golden for ``record`` without matching (pre-filling a pool)."""

@@ -22,8 +22,14 @@ from typing import Any, Iterable, Mapping
 import jellyfish
 from pypinyin import lazy_pinyin
 
-MAX_KEYS = 12
+MAX_KEYS = 18
 """Upper bound on blocking keys per record, so index writes stay bounded."""
+
+BROAD_PREFIXES = ("nph:", "nmd:", "np:", "np3:", "org:")
+"""Key families without an identifier or a full birth date: their blocks grow with
+the pool (a common surname in one postcode), so they are read after the specific
+ones and never crowd a candidate found through a specific key out (see
+:func:`is_specific`)."""
 
 # Surnames whose everyday pypinyin reading differs from the surname reading; without
 # this "曾" (zeng) would become "ceng" and never meet the Latin spelling "Zeng".
@@ -231,6 +237,34 @@ def _dedupe(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def is_specific(key: str) -> bool:
+    """An identifier key or one holding a full birth date: its block stays small
+    however large the pool grows (a few customers per date and name, address...)."""
+    return not key.startswith(BROAD_PREFIXES)
+
+
+def candidate_rank(wanted: Iterable[str], keys: Iterable[str]) -> tuple[int, int]:
+    """Sort key of a candidate holding ``keys`` for a record with ``wanted`` keys:
+    most shared specific keys first, then most shared keys. A candidate found
+    through a specific key is never ranked below one that only shares broad ones."""
+    shared = set(wanted).intersection(keys)
+    return (-sum(1 for k in shared if is_specific(k)), -len(shared))
+
+
+def postcode_digits_key(postcode: str | None) -> str | None:
+    """The postcode's characters sorted: "2036" and "2063" (a transposition, the most
+    common postcode typo in typed lists) give the same key."""
+    return "".join(sorted(postcode)) if postcode else None
+
+
+def token_date_keys(name: str | None, dkey: str, limit: int = 3) -> list[str]:
+    """One key per name token with the birth date: a duplicate whose given name or
+    surname was replaced altogether (a nickname not in the list, a married name, a
+    missing surname) still shares the other token and the date."""
+    tokens = [t for t in dict.fromkeys(name_tokens(name)) if len(t) > 1][:limit]
+    return [f"nt:{t}|{dkey}" for t in tokens]
+
+
 def blocking_keys(record: Mapping[str, Any], max_keys: int = MAX_KEYS) -> list[str]:
     """Blocking keys of one normalized record, most specific first, at most max_keys.
 
@@ -238,14 +272,19 @@ def blocking_keys(record: Mapping[str, Any], max_keys: int = MAX_KEYS) -> list[s
     the birth date with day/month sorted (:func:`date_key`), so swaps block together:
       nid:<bi>                  national id blind index
       ph:<bi>, em:<bi>          phone (at most 2) / email (at most 1) blind indexes
+      ad:<bi>                   address line blind index (any name and date error)
       nd:<name key>|<date>      exact name (in-order and sorted tokens) + birth date
       ni:<initials>|<date>      name typos past the first letter
+      nt:<token>|<date>         one name token replaced or missing (at most 3)
       nph:<phonetic>|<year>     name typo + wrong day or month
       nmd:<phonetic>|<mm-dd>    name typo + wrong year
       dp:<date>|<postcode>      any name error
+      dps:<date>|<sorted postcode characters>
+                                any name error and a postcode transposition
       np:<phonetic>|<postcode>, np3:<token prefixes>|<postcode>
                                 any birth-date error, with or without a name typo
-    Organizations get name keys without dates (they have no birth date).
+    Organizations get name keys without dates (they have no birth date). The
+    families in :data:`BROAD_PREFIXES` come last (:func:`is_specific`).
     """
     ids = _list(record, "national_id_bi", "national_id_bis")[:1]
     phones = _list(record, "phone_bi", "phone_bis")[:2]
@@ -253,6 +292,7 @@ def blocking_keys(record: Mapping[str, Any], max_keys: int = MAX_KEYS) -> list[s
     keys: list[str] = [f"nid:{v}" for v in ids]
     keys += [f"ph:{v}" for v in phones]
     keys += [f"em:{v}" for v in emails]
+    keys += [f"ad:{v}" for v in _list(record, "address_bi", "address_bis")[:1]]
 
     name = record.get("name")
     birth = record.get("birth_date")
@@ -272,11 +312,13 @@ def blocking_keys(record: Mapping[str, Any], max_keys: int = MAX_KEYS) -> list[s
         initials = initials_key(name)
         if initials:
             keys.append(f"ni:{initials}|{dkey}")
+        keys += token_date_keys(name, dkey)
+        if postcode:
+            keys.append(f"dp:{dkey}|{postcode}")
+            keys.append(f"dps:{dkey}|{postcode_digits_key(postcode)}")
         if phon:
             keys.append(f"nph:{phon}|{dkey[:4]}")
             keys.append(f"nmd:{phon}|{dkey[5:]}")
-        if postcode:
-            keys.append(f"dp:{dkey}|{postcode}")
     if phon and postcode:
         keys.append(f"np:{phon}|{postcode}")
         keys.append(f"np3:{prefix_key(name)}|{postcode}")

@@ -147,3 +147,11 @@ def test_a_record_seen_again_in_the_batch_updates_its_customer(pool):
     assert [t for t, _ in outbox.staged] == ["customer.registered", "customer.updated"]
     (golden,), _ = p.ws.writes()
     assert golden["phone_bis"] == ["p5"] and golden["revision"] == 2
+
+
+def test_a_candidate_sharing_a_specific_key_outranks_broad_only_ones():
+    ws = WorkingSet()
+    wanted = ["nd:lilei|1985-03-07", "np:lilei|100000", "np3:leili|100000"]
+    rows = [doc(f"B{i}", ["np:lilei|100000", "np3:leili|100000"], []) for i in range(5)]
+    rows.append(doc("Z9", ["nd:lilei|1985-03-07"], []))
+    assert [d["_id"] for d in ws.candidates(wanted, rows, 2)] == ["Z9", "B0"]

@@ -115,3 +115,15 @@ def test_incremental_pool_merges_bridges_and_respects_id_conflicts():
     pool.add(rec("d:4", national_id_bi="n1", phone_bis=["p"]))
     o5 = pool.add(rec("e:5", national_id_bi="n2", phone_bis=["p"]))
     assert o5.decision == "no_match" and len(pool.goldens) == 2
+
+
+def test_pool_reads_specific_blocks_first_and_oversized_broad_blocks_only_rank():
+    pool = IncrementalMatcher(M, max_block=3, max_candidates=2)
+    broad = ["np:lilei|100000", "np3:leili|100000"]
+    crowd = [pool.add_new(rec(f"s:{i}"), broad) for i in range(5)]       # oversized blocks
+    true = pool.add_new(rec("s:t"), ["nd:lilei|1985-03-07", broad[0]])
+    other = pool.add_new(rec("s:o"), ["nd:lilei|1985-03-07"])
+    found = [g["customer_id"] for g in pool.candidates(rec("s:x"),
+                                                       ["nd:lilei|1985-03-07", *broad])]
+    assert found == [true, other]  # the broad key ranks, it does not add the crowd
+    assert not set(found) & set(crowd)

@@ -2,8 +2,8 @@
 from hypothesis import given, settings, strategies as st
 
 from dedup.domain.keys import (
-    MAX_KEYS, blocking_keys, date_key, name_key, name_keys, name_tokens, sorted_name_key,
-    swapped_date,
+    MAX_KEYS, blocking_keys, candidate_rank, date_key, is_specific, name_key, name_keys,
+    name_tokens, sorted_name_key, swapped_date, token_date_keys,
 )
 
 
@@ -94,3 +94,40 @@ def test_key_count_is_bounded_and_never_crashes(name, phones, emails, birth, pos
     keys = blocking_keys(rec)
     assert len(keys) <= MAX_KEYS
     assert len(keys) == len(set(keys))
+
+
+def _shared(a, b):
+    return set(blocking_keys(a)) & set(blocking_keys(b))
+
+
+def test_replaced_given_name_and_transposed_postcode_still_block_together():
+    # FEBRL: a given name replaced outright and the postcode's digits transposed.
+    a = _person(name="kelsey nguyen", birth_date="1913-06-01", postcode="2036")
+    b = _person(name="kelsey ferris", birth_date="1913-06-01", postcode="2063")
+    assert "nt:kelsey|1913-01-06" in _shared(a, b)
+    c = _person(name="raquel leslie", birth_date="1990-03-28", postcode="4308")
+    d = _person(name="emiixy lesliy", birth_date="1990-03-28", postcode="4380")
+    assert "dps:1990-03-28|0348" in _shared(c, d)
+
+
+def test_same_address_blocks_together_whatever_the_name_and_date():
+    a = _person(name="james blake", birth_date="1986-09-20", address_bi="A1")
+    b = _person(name="blake", birth_date="1918-09-20", address_bi="A1", postcode="7105")
+    assert _shared(a, b) == {"ad:A1"}
+    assert "ad:A2" in blocking_keys({"name": "x", "address_bis": ["A2"]})  # golden shape
+
+
+def test_broad_keys_come_last_and_rank_below_specific_ones():
+    keys = blocking_keys(_person(name="Li Lei", birth_date="1985-03-07", postcode="100000",
+                                 national_id_bi="n", address_bi="a"))
+    broad = [k for k in keys if not is_specific(k)]
+    assert broad and keys[-len(broad):] == broad
+    assert {k.split(":")[0] for k in broad} == {"nph", "nmd", "np", "np3"}
+    wanted = ["nid:n", "np:x|1", "np3:y|1"]
+    assert candidate_rank(wanted, ["nid:n"]) < candidate_rank(wanted, ["np:x|1", "np3:y|1"])
+    assert candidate_rank(wanted, ["nid:n", "np:x|1"]) < candidate_rank(wanted, ["nid:n"])
+
+
+def test_token_keys_skip_single_letters_and_are_bounded():
+    assert token_date_keys("J. R. R. Tolkien Smith Jones", "1900-01-02") == [
+        "nt:tolkien|1900-01-02", "nt:smith|1900-01-02", "nt:jones|1900-01-02"]
