@@ -57,14 +57,19 @@ class StackHandle:
         return client.pipeline_queues()
 
     def publish(self, body, routing_key: str = "customer.created",
-                content_type: str = "application/json", raw: bool = False) -> None:
-        """Publish like an upstream system would: plain kombu, persistent."""
+                content_type: str = "application/json", raw: bool = False,
+                uri: str | None = None, signed: bool = True) -> None:
+        """Publish like an upstream system would: plain kombu, persistent, as the `local`
+        client's broker user (UPSTREAM_AMQP_URI) or `uri`'s, with its `user_id`
+        (`signed=False`: without one). Nothing is declared: an upstream user may only
+        write to crm.intake, which the stack declared."""
         payload = body if raw else json.dumps(body, ensure_ascii=False)
-        with Connection(self.env["AMQP_URI"]) as conn:
-            producer = Producer(conn.channel(), exchange=INTAKE)
+        uri = uri or self.env["UPSTREAM_AMQP_URI"]
+        with Connection(uri) as conn:
+            producer = Producer(conn.channel(), exchange=INTAKE, auto_declare=False)
             producer.publish(payload, routing_key=routing_key, content_type=content_type,
                              content_encoding="utf-8" if not isinstance(payload, bytes) else "binary",
-                             delivery_mode=2, declare=[INTAKE])
+                             delivery_mode=2, declare=[], **user_id(uri, signed))
 
     def subscribe(self, exchange: str, routing_key: str) -> "Subscriber":
         return Subscriber(self.env["AMQP_URI"], exchange, routing_key)
@@ -192,20 +197,35 @@ class StackHandle:
     def publish_many(self, bodies: list, routing_key: str = "customer.created",
                      user: str | None = None, exchange: str = "crm.intake") -> None:
         """Publish many JSON messages on one confirmed connection, without declaring
-        anything (an `upstream`-like user may only write to the exchange)."""
-        uri = self.amqp_uri(user) if user else self.env["AMQP_URI"]
+        anything (an `upstream`-like user may only write to the exchange), as `user`
+        (default: the `local` client's broker user on the intake, the administrator on
+        any other exchange) with its `user_id`."""
+        default = self.env["UPSTREAM_AMQP_URI" if exchange == INTAKE.name else "AMQP_URI"]
+        uri = self.amqp_uri(user) if user else default
         with Connection(uri, transport_options={"confirm_publish": True}) as conn:
             producer = Producer(conn.channel(), exchange=Exchange(exchange, "topic", durable=True),
                                 auto_declare=False)
             for body in bodies:
                 producer.publish(json.dumps(body, ensure_ascii=False), routing_key=routing_key,
                                  content_type="application/json", content_encoding="utf-8",
-                                 delivery_mode=2, declare=[], retry=True)
+                                 delivery_mode=2, declare=[], retry=True, **user_id(uri))
 
     def notifications(self) -> list[dict]:
         """Every notification (the CLI listing stops at 1,000 rows)."""
         with self.rpc() as proxy:
             return proxy.notification.notifications_list(None, 10_000_000)
+
+
+def user_id(uri: str, signed: bool = True) -> dict:
+    """The `user_id` property naming the URI's broker user (RabbitMQ checks it), which
+    ingestion requires of every intake message."""
+    from tools.stack.intake import uri_user
+    return {"user_id": uri_user(uri)} if signed else {}
+
+
+def intake_headers(stack_env: dict, token: str | None = None) -> dict:
+    """HTTP headers of an intake POST as the `local` client (or with `token`)."""
+    return {"Authorization": f"Bearer {token or stack_env['INTAKE_TOKEN']}"}
 
 
 class Subscriber:

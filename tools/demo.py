@@ -41,7 +41,8 @@ def main() -> None:
     section("How to watch it")
     print(f"pipeline processed the lists in {elapsed:.0f} s")
     print("metrics:", *env.get("METRICS_URLS", "").split(), sep="\n  ")
-    print(f"HTTP intake: {env.get('INTAKE_URL')}")
+    print(f"HTTP intake: {env.get('INTAKE_URL')} as the `local` client: "
+          "Authorization: Bearer $INTAKE_TOKEN (.local/env; docs/access-control.md)")
     print("try: .venv/bin/crm status | crm export clusters | crm explain <customer_id> |"
           " crm managers load | crm assignments backlog | crm rejects list | crm notifications list")
     print("stop everything with: make down")

@@ -19,6 +19,7 @@ from kombu import Connection, Exchange, Producer
 
 from tests.fuzz import helpers as h
 from tests.fuzz import strategies as fz
+from tests.support import user_id
 
 pytestmark = pytest.mark.integration
 
@@ -70,8 +71,9 @@ def _valid_pair_outside_run(value) -> bool:
 def producer(stack):
     STATE["since"] = h.now()
     STATE["parked_before"] = len(_parked(stack))
-    with Connection(stack.env["AMQP_URI"]) as conn:
-        yield Producer(conn.channel(), exchange=INTAKE)
+    with Connection(stack.env["UPSTREAM_AMQP_URI"]) as conn:  # the `local` client
+        STATE["user_id"] = user_id(stack.env["UPSTREAM_AMQP_URI"])
+        yield Producer(conn.channel(), exchange=INTAKE, auto_declare=False)
 
 
 def _parked(stack) -> list:
@@ -100,7 +102,7 @@ def test_publish_hostile_messages(producer, message):
     assume(not (isinstance(body, bytes) and _bytes_spell_valid_pair(body)))
     assume(fz.known_bug(seen) is None)          # open bugs: see test_known_bugs_*
     producer.publish(body, routing_key="customer.created", content_type=content_type,
-                     content_encoding=encoding, delivery_mode=2, declare=[INTAKE])
+                     content_encoding=encoding, delivery_mode=2, declare=[], **STATE["user_id"])
     SENT.append(h.expected_outcomes(seen))
 
 
@@ -111,7 +113,7 @@ def test_every_message_is_one_record_or_one_reject_and_the_consumer_lives(stack,
     final_id = f"final-{uuid.uuid4().hex}"
     producer.publish(json.dumps({"source": SOURCE, "external_id": final_id, "name": "王芳"}),
                      routing_key="customer.created", content_type="application/json",
-                     content_encoding="utf-8", delivery_mode=2, declare=[INTAKE])
+                     content_encoding="utf-8", delivery_mode=2, declare=[], **STATE["user_id"])
 
     def outcomes() -> int:
         return h.count_records(stack, SOURCE) + len(h.rejects_since(stack, "amqp", since))

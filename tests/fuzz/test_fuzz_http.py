@@ -39,7 +39,9 @@ def post(url: str, body: bytes, content_type: str) -> tuple[int, bytes]:
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        conn.request("POST", parts.path, body=body, headers={"Content-Type": content_type})
+        conn.request("POST", parts.path, body=body,   # as the stack's `local` client
+                     headers={"Content-Type": content_type,
+                              "Authorization": f"Bearer {STATE['token']}"})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -49,6 +51,7 @@ def post(url: str, body: bytes, content_type: str) -> tuple[int, bytes]:
 @pytest.fixture(scope="module")
 def intake(stack):
     STATE["since"] = h.now()
+    STATE["token"] = stack.env["INTAKE_TOKEN"]
     return stack.env["INTAKE_URL"]
 
 

@@ -25,9 +25,13 @@ def open_rejects(stack) -> list[dict]:
     return stack.crm_json("rejects", "list", "--json")
 
 
-def post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": content_type})
+def post(url: str, body: bytes, content_type: str = "application/json",
+         token: str | None = None) -> tuple[int, dict]:
+    """POST to the intake, with `Authorization: Bearer <token>` when a token is given."""
+    headers = {"Content-Type": content_type}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())

@@ -76,22 +76,23 @@ def test_gb18030_csv_maps_with_auto_profile(stack, tmp_path):
 
 
 def test_http_batch_single_and_too_large(stack):
-    url = stack.env["INTAKE_URL"]
+    url, token = stack.env["INTAKE_URL"], stack.env["INTAKE_TOKEN"]
     before = len(open_rejects(stack))
     batch = [{"source": "web_form", "external_id": "H-1", "name": "孙七", "phones": ["13812348101"]},
              {"source": "web_form", "external_id": "H-2", "name": "周八"},
              {"source": "web_form", "name": "no external id"},
              {"source": "web_form", "external_id": "H-4", "name": {"$gt": ""}}]
-    status, body = post(url, json.dumps(batch).encode())
+    status, body = post(url, json.dumps(batch).encode(), token=token)
     assert status == 202
     assert [r["status"] for r in body["results"]] == ["created", "created", "rejected", "rejected"]
     assert [r.get("reason") for r in body["results"][2:]] == ["missing_key", "operator_injection"]
 
-    status, body = post(url, json.dumps({"source": "web_form", "external_id": 7}).encode())
+    status, body = post(url, json.dumps({"source": "web_form", "external_id": 7}).encode(),
+                        token=token)
     assert status == 400
     assert "external_id" in body["fields"] and body["reject_id"]
 
-    status, body = post(url, b"[" + b" " * 5_100_000 + b"]")
+    status, body = post(url, b"[" + b" " * 5_100_000 + b"]", token=token)
     assert status == 413
 
     assert sorted(r["external_id"] for r in records(stack, "web_form")) == ["H-1", "H-2"]

@@ -22,7 +22,8 @@ def test_no_raw_national_id_escapes(stack):
                        "national_id": ids[0], "phones": ["13812345001"]})
         post(stack.env["INTAKE_URL"], json.dumps(
             [{"source": "pii_t", "external_id": "P-2", "national_id": ids[1]},
-             {"source": "pii_t", "national_id": full_width, "name": "陈二"}]).encode())
+             {"source": "pii_t", "national_id": full_width, "name": "陈二"}]).encode(),
+            token=stack.env["INTAKE_TOKEN"])
         stack.publish({"source": "pii_t", "external_id": "P-4", "name": "楚四",
                        "national_id": bad_check})
         stack.publish({"source": "pii_t", "external_id": 5, "national_id": ids[3]})

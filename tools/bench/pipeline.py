@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from datetime import date, timedelta
@@ -94,10 +95,15 @@ class AssignedWatcher:
 
 
 def publish(amqp_uri: str, batch: list[dict], rate: float | None = None) -> dict[str, float]:
-    """Publish records one message each (optionally paced); return publish times by customer."""
+    """Publish records one message each (optionally paced); return publish times by customer.
+
+    `amqp_uri` is an intake client's broker URI (the stack's UPSTREAM_AMQP_URI): every
+    message carries its user as `user_id`, which ingestion requires; nothing is declared
+    (an upstream user may only write to crm.intake)."""
     sent: dict[str, float] = {}
+    user = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).username or "guest")
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        producer = Producer(conn.channel(), exchange=INTAKE)
+        producer = Producer(conn.channel(), exchange=INTAKE, auto_declare=False)
         started = time.perf_counter()
         for n, record in enumerate(batch):
             if rate:
@@ -106,7 +112,8 @@ def publish(amqp_uri: str, batch: list[dict], rate: float | None = None) -> dict
                     time.sleep(delay)
             sent[customer_id(record["source"], record["external_id"])] = time.perf_counter()
             producer.publish(json.dumps(record), routing_key="customer.created",
-                             content_type="application/json", delivery_mode=2)
+                             content_type="application/json", delivery_mode=2,
+                             user_id=user, declare=[])
     return sent
 
 

@@ -15,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import access
+from . import access, intake
 from .procs import free_port, port_open, read_pid, start_background, stop_pids, wait_for
 from .rabbit import RabbitNode, broker_dir, ensure_installed
 
@@ -72,6 +72,13 @@ class Stack:
             found.update(missing)
         return found
 
+    def keep_secrets(self, values: dict[str, str]) -> None:
+        """Set (or replace) entries of secrets.env, such as the `local` client's token."""
+        path = self.base / "secrets.env"
+        found = {**dict(line.split("=", 1) for line in path.read_text().split()), **values}
+        path.write_text("".join(f"{k}={v}\n" for k, v in found.items()))
+        path.chmod(0o600)
+
     def amqp_uri_for(self, user: str) -> str:
         """The broker URI of one service (or `upstream`) with its own user; with an
         external broker (AMQP_URI given) everybody uses that URI."""
@@ -81,9 +88,16 @@ class Stack:
         return access.amqp_uri(user, password, self.ports()["amqp"])
 
     def service_env(self, name: str, port: int, env: dict[str, str]) -> dict[str, str]:
-        """A service's environment: its own broker user, no other user's password."""
-        own = {k: v for k, v in self.secrets_env().items() if not k.startswith("AMQP_PASSWORD_")}
-        return {**os.environ, **env, **own, "AMQP_URI": self.amqp_uri_for(name),
+        """A service's environment: its own broker user, no other user's password, no
+        client's token; only ingestion (which creates clients' broker users) gets the
+        management API's administrator."""
+        own = {k: v for k, v in self.secrets_env().items()
+               if not k.startswith("AMQP_PASSWORD_") and k not in intake.KEPT}
+        env = {k: v for k, v in env.items() if k not in intake.ENV_KEYS
+               and (name == "ingestion" or k != "RABBITMQ_MANAGEMENT_URL")}
+        outer = {k: v for k, v in os.environ.items() if k not in intake.ENV_KEYS
+                 and (name == "ingestion" or k != "RABBITMQ_MANAGEMENT_URL")}
+        return {**outer, **env, **own, "AMQP_URI": self.amqp_uri_for(name),
                 "MONGO_URI": env.get(f"MONGO_URI_{name.upper()}", env["MONGO_URI"]),
                 "WEB_PORT": str(port)}
 
@@ -144,7 +158,18 @@ class Stack:
         for name in SERVICES:
             if not wait_for(lambda: port_open(ports[name]), 60):
                 raise SystemExit(f"service {name} did not come up; see {self.logs / name}.log")
+        env.update(self._local_client(env))
+        (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         return env
+
+    def _local_client(self, env: dict[str, str]) -> dict[str, str]:
+        """INTAKE_TOKEN and UPSTREAM_AMQP_URI of the `local` client (tools/stack/intake.py),
+        whose broker user is the stack's `upstream`."""
+        upstream = self.amqp_uri_for(access.UPSTREAM)
+        local = intake.ensure_local(env["AMQP_URI"], intake.uri_user(upstream),
+                                    self.secrets_env())
+        self.keep_secrets(local)
+        return {"INTAKE_TOKEN": local["INTAKE_TOKEN"], "UPSTREAM_AMQP_URI": upstream}
 
     def _broker(self, ports: dict[str, int]) -> None:
         node = self.node(ports)
@@ -249,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
         env = stack.up()
         print("stack: up; environment in", stack.base / "env")
         for key, value in env.items():
-            if key != "RABBITMQ_MANAGEMENT_URL":
+            if key not in ("RABBITMQ_MANAGEMENT_URL", *intake.ENV_KEYS):
                 print(f"  {key}={value}")
     elif args.command == "down":
         stack.down(purge=args.purge)

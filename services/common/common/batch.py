@@ -39,6 +39,23 @@ from .reliability import is_transient, reliable, retry_transient
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = 200
 DEFAULT_WAIT_MS = 50
+SENDER = "__sender__"
+
+
+def with_sender(body: Any, message: Any) -> dict:
+    """A payload paired with the broker user that published it (the AMQP `user_id`
+    property, which RabbitMQ checks against the connection's user; None when the
+    publisher set none). The pair travels as one payload, so a batch split or a
+    parked message keeps its sender."""
+    return {SENDER: (message.properties or {}).get("user_id"), "body": body}
+
+
+def sender(payload: Any) -> tuple[str | None, Any]:
+    """(user_id, body) of a `with_sender` payload; (None, payload) for anything else."""
+    if isinstance(payload, dict) and SENDER in payload and "body" in payload:
+        user = payload[SENDER]
+        return (user if isinstance(user, str) and user else None), payload["body"]
+    return None, payload
 
 BATCH_SIZE = Histogram(
     "crm_batch_size", "Messages per batch handed to a handler.", ["service", "handler"],
@@ -66,8 +83,9 @@ class _Batching:
 
     queue_consumer = BatchQueueConsumer()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, senders: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.senders = senders  # hand the handler with_sender payloads
         self.size = DEFAULT_SIZE
         self.wait = DEFAULT_WAIT_MS / 1000
         self._pending: list[tuple[Any, Any]] = []
@@ -102,7 +120,8 @@ class _Batching:
         if self._running or self._stopping or not self._pending:
             return
         taken, self._pending = self._pending[:self.size], self._pending[self.size:]
-        bodies, messages = [b for b, _ in taken], [m for _, m in taken]
+        bodies = [with_sender(b, m) if self.senders else b for b, m in taken]
+        messages = [m for _, m in taken]
         self._running = True
         try:
             self.container.spawn_worker(

@@ -13,6 +13,11 @@ from typing import Any
 from . import metrics
 from .domain.repair import CorrectionError, apply_corrections
 from .erasure import request_erasure
+from .intake_auth import ERASE_NOT_ALLOWED, SOURCE_NOT_ALLOWED, UNAUTHENTICATED
+
+# An input refused for its sender stays refused: a replay would accept it on nobody's
+# authority. The client sends it again once it may.
+REFUSED_SENDER = (UNAUTHENTICATED, SOURCE_NOT_ALLOWED, ERASE_NOT_ALLOWED)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,9 @@ def replay_rejects(service: Any, reject_id: str | None,
 
 
 def _replay_one(service: Any, reject: dict, corrections: dict | None) -> dict:
+    if reject.get("reason") in REFUSED_SENDER:
+        return {"status": "rejected", "reason": reject["reason"],
+                "errors": ["refused for its sender: an allowed client must send it again"]}
     if not reject.get("raw"):  # an input refused for an erased customer: nothing kept
         result = {"status": "rejected", "reason": reject["reason"],
                   "errors": ["nothing of this input was stored; it cannot be replayed"]}

@@ -17,8 +17,8 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from common.base import ServiceBase
-from common.batch import batch_consume, reliable_batch
-from common.messaging import UNDECODABLE, tolerant_consume
+from common.batch import batch_consume, reliable_batch, sender
+from common.messaging import UNDECODABLE
 from common.mongo import MongoStore
 from common.reliability import reliable
 from contracts import names
@@ -26,6 +26,10 @@ from contracts.schemas import load_event
 
 from . import handlers, metrics
 from .audit import AuditTrail
+from .clients import ClientAdmin
+from .domain.clients import bearer_token
+from .intake_auth import (ERASE_NOT_ALLOWED, NO_USER_ID, SOURCE_NOT_ALLOWED, UNAUTHENTICATED,
+                          forbidden, forbidden_result, sender_consume, split_records)
 from .keys import KeyRotation
 from .dependencies import Pipeline
 from .handlers import Entry
@@ -46,33 +50,56 @@ ERASE = Queue(ERASE_QUEUE, durable=True, routing_key=names.INTAKE_ERASE_ROUTING_
               exchange=_INTAKE_EXCHANGE)
 
 
-class IngestionService(AuditTrail, KeyRotation, ServiceBase):
+class IngestionService(ClientAdmin, AuditTrail, KeyRotation, ServiceBase):
     name = "ingestion"
     store = MongoStore(IngestionStore)
     pipeline = Pipeline()
     config = Config()
 
-    @batch_consume(INTAKE)
+    @batch_consume(INTAKE, senders=True)
     @reliable_batch
-    def on_intake(self, bodies: list) -> None:
+    def on_intake(self, payloads: list) -> None:
         """A batch of messages, each a record or a JSON array of records (upstream
         batches), as one unit of work; a huge one goes in slices of the HTTP limit so
         that no transaction grows without bound (a redelivery finds the done slices
-        'unchanged'). Undecodable bodies become rejects once the records committed."""
-        records = [raw for body in bodies if not _undecodable(body)
-                   for raw in (body if isinstance(body, list) else [body])]
+        'unchanged'). A message from no active client (its `user_id`), a record of a
+        source its client may not write and an undecodable body become rejects once
+        the records committed."""
+        records, refused = [], []
+        for user, body in map(sender, payloads):
+            client = self.clients.by_broker_user(user)
+            if client is None:
+                refused.append((UNAUTHENTICATED, [NO_USER_ID], body))
+            elif _undecodable(body):
+                refused.append(("undecodable", [body["error"]], body["raw"]))
+            else:
+                for raw in body if isinstance(body, list) else [body]:
+                    errors = forbidden(client, raw)
+                    if errors is None:
+                        records.append(raw)
+                    else:
+                        refused.append((SOURCE_NOT_ALLOWED, errors, raw))
         step = self._max_records()
         for start in range(0, len(records), step):
             self.ingest_many([Entry(raw) for raw in records[start:start + step]], "amqp")
-        for body in filter(_undecodable, bodies):
+        for reason, errors, raw in refused:
             metrics.RECEIVED.labels("amqp", "-").inc()
-            self._reject("amqp", "undecodable", [body["error"]], body["raw"])
+            self._reject("amqp", reason, errors, raw)
 
-    @tolerant_consume(ERASE)
+    @sender_consume(ERASE)
     @reliable
-    def on_erase_request(self, body) -> None:
-        """Upstream `customer.erase` (one request or an array): validated and passed
-        on to dedup as `customer.erasure_requested`; bad ones become rejects."""
+    def on_erase_request(self, payload) -> None:
+        """Upstream `customer.erase` (one request or an array) from a client that may
+        erase: validated and passed on to dedup as `customer.erasure_requested`; bad
+        ones, and any from another sender, become rejects."""
+        user, body = sender(payload)
+        client = self.clients.by_broker_user(user)
+        if client is None or not client.get("may_erase"):
+            reason = UNAUTHENTICATED if client is None else ERASE_NOT_ALLOWED
+            errors = [NO_USER_ID] if client is None else \
+                [f"client {client['_id']} may not request erasures"]
+            self._reject("erase", reason, errors, body)
+            return
         if _undecodable(body):
             self._reject("erase", "undecodable", [body["error"]], body["raw"])
             return
@@ -87,10 +114,16 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
 
     @http("POST", "/v1/customers")
     def http_intake(self, request) -> Response:
-        """One record (202, or 400 with field errors) or an array (202, per-record results)."""
+        """One record (202, or 400 with field errors) or an array (202, per-record results)
+        from a client with a valid bearer token (else 401); a record of a source the
+        client may not write gets 403 (a single record) or its own 403 result."""
         config = self.config
         max_bytes = int(config.get("http_max_bytes", 5_000_000))
         max_records = self._max_records()
+        client = self.clients.by_token(bearer_token(request.headers.get("Authorization")))
+        if client is None:
+            _discard(request.stream, request.content_length or 0)
+            return _unauthorized()
         if (request.content_length or 0) > max_bytes:
             _discard(request.stream, request.content_length)
             return _json(413, {"error": f"body larger than {max_bytes} bytes"})
@@ -107,7 +140,9 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
         records = body if isinstance(body, list) else [body]
         if len(records) > max_records:
             return _json(413, {"error": f"at most {max_records} records per request"})
-        results = self.ingest_many([Entry(raw) for raw in records], "http")
+        results = self._judged(client, records)
+        if not isinstance(body, list) and results[0].get("code") == 403:
+            return _json(403, results[0])
         if not isinstance(body, list) and results[0]["status"] == "rejected":
             return _json(400, {**results[0], "fields": field_errors(results[0]["errors"])})
         return _json(202, {"results": results})
@@ -176,6 +211,16 @@ class IngestionService(AuditTrail, KeyRotation, ServiceBase):
         return handlers.ingest_batch(self.store, self.events, self.pipeline, entries,
                                      channel, extra=extra)
 
+    def _judged(self, client: dict, records: list) -> list[dict]:
+        """The HTTP array's results in its order: refused records never reach the pipeline."""
+        allowed, refused = split_records(client, records)
+        done = iter(self.ingest_many([Entry(records[i]) for i in allowed], "http")) \
+            if allowed else iter(())
+        for _ in refused:
+            metrics.REJECTED.labels("http", SOURCE_NOT_ALLOWED).inc()
+        return [forbidden_result(refused[i]) if i in refused else next(done)
+                for i in range(len(records))]
+
     def _max_records(self) -> int:
         return int(self.config.get("http_max_records", 1000))
 
@@ -223,6 +268,13 @@ def _discard(stream, length: int, cap: int = 64 * 1024 * 1024) -> None:
 def _short(exc: Exception) -> str:
     """An error text without the input: UnicodeDecodeError/JSONDecodeError carry none."""
     return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _unauthorized() -> Response:
+    response = _json(401, {"error": UNAUTHENTICATED,
+                           "detail": "send Authorization: Bearer <token> of an active client"})
+    response.headers["WWW-Authenticate"] = 'Bearer realm="crm-intake"'
+    return response
 
 
 def _json(status: int, body: dict) -> Response:

@@ -1,0 +1,142 @@
+"""Upstream clients: who may send records, for which sources, and who may erase.
+
+The `clients` collection holds one document per client (name as _id): sources,
+may_erase, the SHA-256 of its HTTP token, its broker user, created_at, revoked_at.
+The intake looks clients up on every request and message, so each process keeps the
+active ones in memory for CACHE_SECONDS; revoking refreshes the revoking process at
+once and every other one within CACHE_SECONDS (and RabbitMQ drops the broker user's
+connections the moment its user is deleted).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import urllib.parse
+from datetime import datetime, timezone
+
+from pymongo.database import Database
+
+from common.mongo import MongoStore
+from common.rpcs import rpc
+
+from . import broker_users
+from .domain.clients import (broker_user_for, check_client, new_token, public_view,
+                             token_hash)
+
+CACHE_SECONDS = 2.0
+
+
+class ClientsStore:
+    def __init__(self, db: Database):
+        self.clients = db["clients"]
+        self._lock = threading.Lock()
+        self._loaded_at = -CACHE_SECONDS
+        self._by_token: dict[str, dict] = {}
+        self._by_user: dict[str, dict] = {}
+
+    def ensure_indexes(self) -> None:
+        self.clients.create_index("token_hash")
+        self.clients.create_index("broker_user")
+
+    # -- the hot path: cached -----------------------------------------------------------
+    def by_token(self, token: str | None) -> dict | None:
+        """The active client holding this HTTP token, else None."""
+        return self._fresh()[0].get(token_hash(token)) if token else None
+
+    def by_broker_user(self, user: str | None) -> dict | None:
+        """The active client whose broker user this is, else None."""
+        return self._fresh()[1].get(user) if user else None
+
+    def _fresh(self) -> tuple[dict, dict]:
+        with self._lock:
+            if time.monotonic() - self._loaded_at >= CACHE_SECONDS:
+                active = list(self.clients.find({"revoked_at": None}))
+                self._by_token = {d["token_hash"]: d for d in active}
+                self._by_user = {d["broker_user"]: d for d in active if d.get("broker_user")}
+                self._loaded_at = time.monotonic()
+            return self._by_token, self._by_user
+
+    def forget(self) -> None:
+        with self._lock:
+            self._loaded_at = -CACHE_SECONDS
+
+    # -- administration -----------------------------------------------------------------
+    def active(self, name: str) -> dict | None:
+        return self.clients.find_one({"_id": name, "revoked_at": None})
+
+    def user_taken(self, user: str) -> bool:
+        return self.clients.find_one({"broker_user": user, "revoked_at": None}) is not None
+
+    def save(self, doc: dict) -> None:
+        """A new client, or one taking the name of a revoked one (its row is replaced)."""
+        self.clients.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        self.forget()
+
+    def revoke(self, name: str) -> dict | None:
+        doc = self.clients.find_one_and_update(
+            {"_id": name, "revoked_at": None},
+            {"$set": {"revoked_at": datetime.now(timezone.utc)}})
+        self.forget()
+        return doc
+
+    def listing(self) -> list[dict]:
+        return [public_view(d) for d in self.clients.find().sort("_id", 1)]
+
+
+class ClientAdmin:
+    """Mixin for the ingestion service: the RPCs behind `crm clients add|list|revoke`."""
+
+    clients = MongoStore(ClientsStore)
+
+    @rpc
+    def clients_add(self, name: str, sources: list[str], may_erase: bool = False,
+                    broker_user: str | None = None) -> dict:
+        """Create a client; its HTTP token (and broker password) are returned once.
+        `broker_user` binds an existing broker user the platform created (no password
+        is returned then); otherwise ingestion creates `intake-<name>`."""
+        name, sources = check_client(name, sources)
+        if self.clients.active(name):
+            raise ValueError(f"client {name!r} exists: revoke it first")
+        user = broker_user or broker_user_for(name)
+        if self.clients.user_taken(user):
+            raise ValueError(f"broker user {user!r} belongs to another client")
+        uri = None
+        if broker_user is None:
+            amqp = self.config.get("AMQP_URI", "")
+            password = broker_users.create(self._management_url(), user, _vhost(amqp))
+            uri = broker_users.amqp_uri(amqp, user, password)
+        token = new_token()
+        self.clients.save({"_id": name, "sources": sources, "may_erase": bool(may_erase),
+                           "token_hash": token_hash(token), "broker_user": user,
+                           "managed_user": broker_user is None,
+                           "created_at": datetime.now(timezone.utc), "revoked_at": None})
+        return {"name": name, "token": token, "broker_user": user, "amqp_uri": uri}
+
+    @rpc
+    def clients_list(self) -> list[dict]:
+        return self.clients.listing()
+
+    @rpc
+    def clients_revoke(self, name: str) -> dict:
+        """Revoke the token at once and delete the broker user ingestion created (one the
+        platform made stays, but its messages are refused as `unauthenticated`)."""
+        doc = self.clients.revoke(name)
+        if doc is None:
+            raise ValueError(f"no active client named {name!r}")
+        deleted = False
+        if doc.get("managed_user"):
+            try:
+                deleted = broker_users.delete(self._management_url(), doc["broker_user"])
+            except broker_users.BrokerUsersUnavailable:
+                pass
+        return {"name": name, "broker_user": doc["broker_user"], "broker_user_deleted": deleted}
+
+    def _management_url(self) -> str | None:
+        return self.config.get("RABBITMQ_MANAGEMENT_URL") or \
+            os.environ.get("RABBITMQ_MANAGEMENT_URL") or None
+
+
+def _vhost(amqp_uri: str) -> str:
+    path = urllib.parse.urlsplit(amqp_uri).path.lstrip("/")
+    return urllib.parse.unquote(path) or "/"

@@ -1,0 +1,59 @@
+"""Who sent an intake input, and which of its records that client may write.
+
+HTTP callers prove who they are with `Authorization: Bearer <token>`; AMQP publishers
+with the message's `user_id`, which RabbitMQ refuses unless it names the connection's
+own user. Either way the client found (ingestion's `clients`) decides per record: a
+record of a source the client may not write never reaches the pipeline.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from common.batch import with_sender
+from common.messaging import TolerantConsumer
+
+from .domain.clients import may_write
+
+UNAUTHENTICATED = "unauthenticated"
+SOURCE_NOT_ALLOWED = "source_not_allowed"
+ERASE_NOT_ALLOWED = "erase_not_allowed"
+NO_USER_ID = "the message carries no user_id naming an active client's broker user"
+
+
+class SenderConsumer(TolerantConsumer):
+    """`@tolerant_consume(queue)` whose handler gets `with_sender` payloads."""
+
+    def handle_message(self, body, message) -> None:
+        super().handle_message(with_sender(body, message), message)
+
+
+sender_consume = SenderConsumer.decorator
+
+
+def source_of(raw: Any) -> Any:
+    return raw.get("source") if isinstance(raw, dict) else None
+
+
+def forbidden(client: dict, raw: Any) -> list[str] | None:
+    """The error of a record its client may not write, else None."""
+    source = source_of(raw)
+    if may_write(client, source):
+        return None
+    return [f"client {client['_id']} may not write source {source!r}"]
+
+
+def forbidden_result(errors: list[str]) -> dict:
+    """A refused record's place in an HTTP array's results."""
+    return {"status": "rejected", "code": 403, "reason": SOURCE_NOT_ALLOWED, "errors": errors}
+
+
+def split_records(client: dict, records: list) -> tuple[list[int], dict[int, list[str]]]:
+    """(positions of the records the client may write, position -> error of the others)."""
+    allowed, refused = [], {}
+    for i, raw in enumerate(records):
+        errors = forbidden(client, raw)
+        if errors is None:
+            allowed.append(i)
+        else:
+            refused[i] = errors
+    return allowed, refused
