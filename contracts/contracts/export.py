@@ -76,6 +76,8 @@ def asyncapi() -> dict:
         channels[f"{exchange}/{event_type}"] = _channel(
             exchange, event_type, event_type, (schema_cls.__doc__ or event_type).strip(),
             "subscribe")
+    for key in (names.INTAKE_ROUTING_KEY, names.INTAKE_ERASE_ROUTING_KEY):
+        channels[f"{names.INTAKE_EXCHANGE}/{key}"]["publish"]["security"] = [{UPSTREAM: []}]
     return {
         "asyncapi": "2.6.0",
         "info": {"title": "Customer-pool pipeline", "version": names.SCHEMA_VERSION,
@@ -88,7 +90,18 @@ def asyncapi() -> dict:
                  "re-tiered as usual. Delivery is at least once: deduplicate on event_id."},
         "defaultContentType": "application/json",
         "channels": channels,
+        "components": {"securitySchemes": {UPSTREAM: {
+            "type": "userPassword",
+            "description": "Each upstream client publishes with its own broker user (created "
+            "by `crm clients add`, publish-only on crm.intake) and sets the AMQP `user_id` "
+            "property to that user; RabbitMQ refuses a forged one. Ingestion keeps a message "
+            "without it as a reject `unauthenticated`, a record of a source the client may "
+            "not write as a reject `source_not_allowed`, and a customer.erase from a client "
+            "without may_erase as a reject `erase_not_allowed` (docs/access-control.md)."}}},
     }
+
+
+UPSTREAM = "upstreamClient"
 
 
 def _channel(exchange: str, key: str, schema_name: str, text: str, op: str) -> dict:
