@@ -16,7 +16,7 @@ from pathlib import Path
 from tools.stack.__main__ import Stack
 from tools.stack.procs import stop_pid
 
-from . import dbprofile
+from . import cpu, dbprofile
 from .floor import measure_floor
 from .listimport import run_list_import
 from .report import report
@@ -89,7 +89,11 @@ def main() -> None:
             "financial_manager", "--branch", "BENCH", "--capacity", "10000000")
         floor = measure_floor(env["AMQP_URI"], env["MONGO_URI"], args.customers)
         print(f"floor: {floor:.1f} customers/s", flush=True)
+        pids = cpu.stack_pids(base / "pids", stack.node().pid())
+        before, started = cpu.cpu_seconds(pids), time.perf_counter()
         pipeline, complete = run_batch(env, "bench-batch", args.customers, "BENCH", 3600)
+        usage = (cpu.per_customer_ms(before, cpu.cpu_seconds(pids), args.customers),
+                 time.perf_counter() - started)
         print(f"pipeline: {pipeline:.1f} customers/s (complete: {bool(complete)})", flush=True)
         rate = max(pipeline * 0.5, 1.0)
         latencies = run_latency(env, "bench-stream", args.stream, rate, "BENCH")
@@ -118,7 +122,7 @@ def main() -> None:
                   f"{listed['seconds']:.0f} s", flush=True)
         p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
         summary = report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest,
-                         scaled, profile, unbatched, listed)
+                         scaled, profile, unbatched, listed, usage)
     finally:
         stack.down(purge=True)
     print(summary)
