@@ -18,6 +18,7 @@ from common.mongo import in_transaction
 from contracts import names
 
 from . import metrics
+from .domain import payloads
 from .domain.batch import Arrival, Plan, plan_batch
 from .domain.evaluate import evaluate
 from .storage import TieringStore
@@ -51,14 +52,11 @@ def retier_batch(store: TieringStore, outbox: Outbox, ruleset: Any, arrivals: li
 
 def stage_plan(outbox: Outbox, plan: Plan) -> None:
     for removal in plan.removals:
-        had = removal.had
-        outbox.stage(names.TIER_CHANGED, {
-            "customer_id": removal.customer_id, "scheme": had["scheme"], "previous": had["tier"],
-            "current": None, "direction": "removed", "merged_into": removal.merged_into,
-            "reason": f"merged into {removal.merged_into}",
-            "rules_version": had["rules_version"], "branch": had.get("branch")},
-            cause_id=removal.cause_id, key=f"{removal.customer_id}:{had['scheme']}",
-            correlation_id=removal.correlation_id)
+        outbox.stage(names.TIER_CHANGED,
+                     payloads.merged_away(removal.customer_id, removal.had, removal.merged_into),
+                     cause_id=removal.cause_id,
+                     key=f"{removal.customer_id}:{removal.had['scheme']}",
+                     correlation_id=removal.correlation_id)
     for done in plan.retiered:
         stage_changes(outbox, done.customer_id, done.customer, done.changes, done.cause_id,
                       done.correlation_id)
@@ -67,16 +65,11 @@ def stage_plan(outbox: Outbox, plan: Plan) -> None:
 def stage_changes(outbox: Outbox, customer_id: str, customer: dict, changes: list,
                   cause_id: str, correlation_id: str | None) -> None:
     """One `tier.changed` per real move, its id derived from the cause and the move."""
-    owner = customer.get("owner") or {}
     for change in changes:
-        outbox.stage(names.TIER_CHANGED, {
-            "customer_id": customer_id, "scheme": change.scheme, "previous": change.previous,
-            "current": change.current, "direction": change.direction, "reason": change.reason,
-            "rules_version": change.rules_version, "branch": customer.get("branch"),
-            "registered_by": owner.get("registered_by"), "display": customer.get("display")},
-            cause_id=cause_id,
-            key=f"{customer_id}:{change.scheme}:{change.previous}>{change.current}",
-            correlation_id=correlation_id)
+        outbox.stage(names.TIER_CHANGED, payloads.moved(customer_id, customer, change),
+                     cause_id=cause_id,
+                     key=f"{customer_id}:{change.scheme}:{change.previous}>{change.current}",
+                     correlation_id=correlation_id)
 
 
 def record_metrics(plan: Plan) -> None:

@@ -14,6 +14,8 @@ from common.erasure import erased_time, person_ids  # noqa: F401 - re-exported
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
+from . import payloads
+
 ERASED_REASON = "erased"
 # What replaces free text that may quote figures (history reasons like "avg daily
 # assets 1234567.00 >= 1000000"): the row stays, the personal detail goes.
@@ -47,11 +49,7 @@ def removal_payload(tier_row: Mapping[str, Any], reason: str = ERASED_REASON) ->
     Like a merge's removal, but without `merged_into`, and with no display data and
     no registrant: the event must not carry what was just erased.
     """
-    return {"customer_id": tier_row["customer_id"], "scheme": tier_row["scheme"],
-            "previous": tier_row["tier"], "current": None, "direction": "removed",
-            "reason": reason, "rules_version": tier_row["rules_version"],
-            "branch": tier_row.get("branch"), "merged_into": None, "registered_by": None,
-            "display": {}}
+    return payloads.erased(tier_row, reason)
 
 
 def removal_event_key(tier_row: Mapping[str, Any]) -> str:
