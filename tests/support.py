@@ -137,8 +137,10 @@ class StackHandle:
         assert service in SERVICES
         pidfile = self.base / "pids" / f"{service}-replica-{uuid.uuid4().hex[:6]}.pid"
         port = free_port()
-        start_background([sys.executable, "-m", "common.runner", service],
-                         self.stack.service_env(service, port, self.env),
+        env = self.stack.service_env(service, port, self.env)
+        if service == "ingestion":  # its own intake port too
+            env["INTAKE_PORT"] = str(free_port())
+        start_background([sys.executable, "-m", "common.runner", service], env,
                          self.base / "logs" / f"{pidfile.stem}.log", pidfile)
         assert wait_for(lambda: port_open(port), 60), f"replica of {service} did not start"
         self.extra.append(pidfile)

@@ -132,3 +132,25 @@ def test_revoke_stops_both_credentials(stack):
     listed = {c["name"]: c for c in stack.crm_json("clients", "list", "--json")}
     assert listed[name]["revoked_at"]
     assert stack.crm("clients", "revoke", name, check=False).returncode == 2
+
+
+def test_the_intake_has_its_own_port(stack):
+    """POST /v1/customers only on INTAKE_PORT; /metrics only on the web port."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    intake = urllib.parse.urlsplit(stack.env["INTAKE_URL"])
+    web = stack.stack.ports()["ingestion"]
+    assert intake.port != web
+    body = json.dumps({"source": f"port_{tag()}", "external_id": "P-1"}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{web}/v1/customers", data=body, method="POST",
+        headers={"Authorization": f"Bearer {stack.env['INTAKE_TOKEN']}"})
+    with pytest.raises(urllib.error.HTTPError) as absent:
+        urllib.request.urlopen(request, timeout=10)
+    assert absent.value.code == 404
+    with urllib.request.urlopen(f"http://127.0.0.1:{web}/metrics", timeout=10) as response:
+        assert b"crm_ingestion_records_received_total" in response.read()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"http://127.0.0.1:{intake.port}/metrics", timeout=10)
+    assert refused.value.code == 404

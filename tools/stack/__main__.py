@@ -24,7 +24,10 @@ SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification")
 # SecantusDB is one Python process (one GIL): with a single server it was the pipeline's
 # limit at 94 % of a core while the second core idled.
 DATABASES = tuple(f"mongo-{name}" for name in SERVICES)
-PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd") + DATABASES + SERVICES
+# ingestion serves the HTTP intake on its own port (INTAKE_PORT), apart from /metrics
+INTAKE_PORT = "ingestion_intake"
+PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd") + DATABASES + SERVICES \
+    + (INTAKE_PORT,)
 
 
 # Retryable writes off for the embedded SecantusDB only: it keeps a reply per retryable
@@ -97,6 +100,8 @@ class Stack:
                and (name == "ingestion" or k != "RABBITMQ_MANAGEMENT_URL")}
         outer = {k: v for k, v in os.environ.items() if k not in intake.ENV_KEYS
                  and (name == "ingestion" or k != "RABBITMQ_MANAGEMENT_URL")}
+        if name == "ingestion":
+            own["INTAKE_PORT"] = str(self.ports()[INTAKE_PORT])
         return {**outer, **env, **own, "AMQP_URI": self.amqp_uri_for(name),
                 "MONGO_URI": env.get(f"MONGO_URI_{name.upper()}", env["MONGO_URI"]),
                 "WEB_PORT": str(port)}
@@ -112,7 +117,7 @@ class Stack:
             **{f"MONGO_URI_{name.upper()}": uri for name, uri in mongo.items()},
             "RABBITMQ_MANAGEMENT_URL": "" if self.external_amqp
             else f"http://guest:guest@127.0.0.1:{ports['amqp_mgmt']}",
-            "INTAKE_URL": f"http://127.0.0.1:{ports['ingestion']}/v1/customers",
+            "INTAKE_URL": f"http://127.0.0.1:{ports[INTAKE_PORT]}/v1/customers",
             "METRICS_URLS": " ".join(f"http://127.0.0.1:{ports[s]}/metrics" for s in SERVICES),
             "RABBITMQ_METRICS_URL": "" if self.external_amqp
             else f"http://127.0.0.1:{ports['amqp_prom']}/metrics",
@@ -155,9 +160,10 @@ class Stack:
         for name in SERVICES:
             self._service(name, ports[name], self.service_env(name, ports[name], env))
         (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-        for name in SERVICES:
+        for name in (*SERVICES, INTAKE_PORT):
             if not wait_for(lambda: port_open(ports[name]), 60):
-                raise SystemExit(f"service {name} did not come up; see {self.logs / name}.log")
+                service = name.split("_")[0]
+                raise SystemExit(f"service {service} did not come up; see {self.logs / service}.log")
         env.update(self._local_client(env))
         (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         return env

@@ -13,7 +13,6 @@ from kombu import Exchange, Queue
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from common.rpcs import rpc
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from common.base import ServiceBase
@@ -30,6 +29,7 @@ from .clients import ClientAdmin
 from .domain.clients import bearer_token
 from .intake_auth import (ERASE_NOT_ALLOWED, NO_USER_ID, SOURCE_NOT_ALLOWED, UNAUTHENTICATED,
                           forbidden, forbidden_result, sender_consume, split_records)
+from .intake_server import intake_http
 from .keys import KeyRotation
 from .dependencies import Pipeline
 from .handlers import Entry
@@ -112,7 +112,7 @@ class IngestionService(ClientAdmin, AuditTrail, KeyRotation, ServiceBase):
         """Seal this service's copies of an erased customer's records (idempotent)."""
         seal_erased(self, load_event(names.CUSTOMER_ERASED, payload))
 
-    @http("POST", "/v1/customers")
+    @intake_http("POST", "/v1/customers")
     def http_intake(self, request) -> Response:
         """One record (202, or 400 with field errors) or an array (202, per-record results)
         from a client with a valid bearer token (else 401); a record of a source the

@@ -67,3 +67,15 @@ def test_sender_pairs_survive_and_bodies_cannot_forge_one():
 def test_client_uri_keeps_host_port_and_vhost():
     assert amqp_uri("amqp://svc:pw@10.0.0.5:5673/crm", "intake-a", "p/w") == \
         "amqp://intake-a:p%2Fw@10.0.0.5:5673/crm"
+
+
+def test_intake_port_from_the_environment(monkeypatch):
+    from ingestion.intake_server import intake_port
+    monkeypatch.delenv("INTAKE_PORT", raising=False)
+    assert intake_port() is None
+    monkeypatch.setenv("INTAKE_PORT", "8001")
+    assert intake_port() == 8001
+    for bad in ("http", "0", "70000"):
+        monkeypatch.setenv("INTAKE_PORT", bad)
+        with pytest.raises(ValueError):
+            intake_port()
