@@ -16,7 +16,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from dedup.domain.keys import blocking_keys, candidate_rank, is_specific
+from dedup.domain.keys import blocking_keys, is_specific
 from dedup.domain.scoring import MatchResult, decide, merged_params
 from dedup.domain.survivorship import (
     financials_of, identity_of, intent_of, owner_of, registration_key,
@@ -120,6 +120,11 @@ def best_match(record: Record, candidates: Sequence[Golden], matchers: Sequence[
                ) -> tuple[str, Golden | None, list[tuple[Golden, MatchResult]]]:
     """Score ``record`` against every candidate and pick the best.
 
+    A candidate is compared through its aggregates (``names``, ``birth_dates``,
+    ``national_id_bis``, ``phone_bis``, ``postcodes``, ``address_bis``: every
+    member's value, not only the survivor's), so each matcher scores the best of
+    the members field by field and survivorship never hides a matching spelling.
+
     Returns (decision, golden, results): the decision of the best-scoring candidate,
     that candidate (None when the decision is ``no_match``), and all results sorted
     best first (ties broken by customer id, for determinism).
@@ -187,15 +192,31 @@ class IncrementalMatcher:
 
     def candidates(self, record: Record, keys: Sequence[str] | None = None) -> list[Golden]:
         """Goldens sharing at least one blocking key from a block that is not
-        oversized, best ranked first."""
-        keys = list(keys if keys is not None else blocking_keys(record))
-        found: set[str] = set()
-        for k in sorted(keys, key=lambda k: not is_specific(k)):
+        oversized, ranked as :func:`dedup.domain.keys.candidate_rank` ranks them
+        (counted here while reading the blocks, not recomputed per candidate)."""
+        shared: dict[str, int] = {}
+        specific: dict[str, int] = {}
+        oversized: list[str] = []
+        for k in keys if keys is not None else blocking_keys(record):
             block = self.index.get(k)
-            if block and len(block) <= self.max_block:
-                found.update(block)
-        wanted = set(keys)
-        ranked = sorted(found, key=lambda c: (*candidate_rank(wanted, self.keys_of[c]), c))
+            if not block:
+                continue
+            if len(block) > self.max_block:
+                oversized.append(k)
+                continue
+            spec = is_specific(k)
+            for cid in block:
+                shared[cid] = shared.get(cid, 0) + 1
+                if spec:
+                    specific[cid] = specific.get(cid, 0) + 1
+        for k in oversized:  # ranks what was found, costs what was found
+            block, spec = self.index[k], is_specific(k)
+            for cid in shared:
+                if cid in block:
+                    shared[cid] += 1
+                    if spec:
+                        specific[cid] = specific.get(cid, 0) + 1
+        ranked = sorted(shared, key=lambda c: (-specific.get(c, 0), -shared[c], c))
         return [self.goldens[c] for c in ranked[: self.max_candidates]]
 
     def add_new(self, record: Record, keys: Sequence[str] | None = None) -> str:

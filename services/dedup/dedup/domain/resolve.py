@@ -21,6 +21,17 @@ class Resolution:
     results: list = field(default_factory=list)   # (golden, MatchResult), best first
 
 
+def _conflict_field(params: Mapping[str, Any]) -> str:
+    """The ids that keep two matching goldens apart in a transitive merge: the same
+    policy as scoring's hard rule (:mod:`dedup.domain.scoring`). Under "veto" any two
+    different national ids; under "evidence" only ids verified at intake, since an
+    unverified id may hold a typo (a golden created from the typo would otherwise
+    never be merged back, although the record matches it)."""
+    if params.get("national_id_conflict", "veto") == "veto":
+        return "national_id_bis"
+    return "verified_national_id_bis"
+
+
 def resolve(record: Record, candidates: Sequence[Golden], matchers: Sequence[Any],
             params: Mapping[str, Any], new_id: Callable[[], str]) -> Resolution:
     """Merge on match (absorbing every other matching golden whose national ids do not
@@ -31,9 +42,10 @@ def resolve(record: Record, candidates: Sequence[Golden], matchers: Sequence[Any
         return Resolution(decision, new_golden(record, new_id(), params), [], review, True,
                           results)
     group = [best]
-    ids: set[str] = set(best.get("national_id_bis") or ())
+    field = _conflict_field(params)
+    ids: set[str] = set(best.get(field) or ())
     for other, result in results[1:]:
-        other_ids = set(other.get("national_id_bis") or ())
+        other_ids = set(other.get(field) or ())
         if result.decision != "match" or (ids and other_ids and not ids & other_ids):
             continue
         group.append(other)

@@ -127,3 +127,44 @@ def test_pool_reads_specific_blocks_first_and_oversized_broad_blocks_only_rank()
                                                        ["nd:lilei|1985-03-07", *broad])]
     assert found == [true, other]  # the broad key ranks, it does not add the crowd
     assert not set(found) & set(crowd)
+
+
+EVIDENCE = {"national_id_conflict": "evidence",
+            "weights": {"exact_identifier": {"agree": 14.0, "disagree": -4.0, "floor": 0.0}}}
+
+
+def test_a_non_survivor_members_spelling_and_date_still_match():
+    # The survivor shows the earliest source's values; a record written like the
+    # later member must meet that member's spelling and date, not only the survivor's.
+    g = build_golden("C1", [rec("a:1", name="Catherine Peterson", birth_date="1943-09-03",
+                                registered_at="2020-01-01T00:00:00"),
+                            rec("b:2", name="Kathryn Petersen", birth_date="1943-03-09",
+                                registered_at="2023-01-01T00:00:00")])
+    assert g["name"] == "Catherine Peterson"
+    d, best, results = best_match(rec("c:3", name="Kathryn Petersen",
+                                      birth_date="1943-03-09"), [g], M)
+    assert d == "match" and results[0][1].evidence["name"] == 1.0
+    assert results[0][1].evidence["birth_date"] == 1.0
+
+
+def test_transitive_merge_follows_the_id_conflict_policy():
+    # Two customers of one person, apart only because one id has a typo (unverified):
+    # a record matching both bridges them under "evidence"; verified ids stay apart.
+    def person(rid, nid, verified=False, **kw):
+        fields = {"name": "Jed McFadden", "birth_date": "1961-04-05", "postcode": "2000",
+                  "national_id_bi": nid, "verified_national_id_bi": nid if verified else None}
+        return rec(rid, **{**fields, **kw})
+
+    for verified, merged in ((False, True), (True, False)):
+        pool = IncrementalMatcher(M, EVIDENCE)
+        pool.add(person("a:1", "n1", verified, address_bi="A"))
+        pool.add(person("b:2", "n2", verified, phone_bis=["p"], birth_date=None))
+        assert len(pool.goldens) == 2
+        out = pool.add(person("c:3", None, address_bi="A", phone_bis=["p"]))
+        assert out.decision == "match"
+        assert (len(pool.goldens) == 1) is merged, verified
+    pool = IncrementalMatcher(M)  # default policy: any two ids are two customers
+    pool.add(person("a:1", "n1", address_bi="A"))
+    pool.add(person("b:2", "n2", phone_bis=["p"], birth_date=None))
+    pool.add(person("c:3", None, address_bi="A", phone_bis=["p"]))
+    assert len(pool.goldens) == 2
