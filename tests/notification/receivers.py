@@ -2,19 +2,21 @@
 
 The SMTP server is aiosmtpd's Controller (a real SMTP conversation over TCP); the
 webhook receiver is the standard library's HTTP server, which checks the
-HMAC-SHA256 signature exactly as a bank's receiving system would.
+signature over timestamp + body exactly as a bank's receiving system would
+(notification.plugins.signing.verify, the function docs/webhooks.md tells them to copy).
 """
 from __future__ import annotations
 
 import email
 import email.policy
-import hashlib
-import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+
+from notification.plugins.signing import verify
 
 
 class SmtpSink:
@@ -55,9 +57,8 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                expected = "sha256=" + hmac.new(receiver.secret.encode(), body,
-                                                hashlib.sha256).hexdigest()
-                ok = hmac.compare_digest(expected, self.headers.get("X-CRM-Signature", ""))
+                ok = verify(receiver.secret, self.headers.get("X-CRM-Timestamp"), body,
+                            self.headers.get("X-CRM-Signature"), now=time.time())
                 receiver.received.append({"path": self.path, "verified": ok,
                                           "body": json.loads(body)})
                 self.send_response(204 if ok else 401)
