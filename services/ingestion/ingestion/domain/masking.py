@@ -10,6 +10,8 @@ and a fallback for values of unknown kind.
 """
 from __future__ import annotations
 
+import re
+
 from common.pii import (mask_birth_date, mask_email, mask_fields, mask_name, mask_national_id,
                         mask_phone, mask_text)
 
@@ -20,8 +22,13 @@ __all__ = ["mask_birth_date", "mask_email", "mask_fields", "mask_name", "mask_na
 def mask_raw_text(text: str) -> str:
     """The excerpt of a raw input shown for a reject: usually JSON cut at 300 characters,
     so personal fields are found by name in the text itself (`"national_id": "…"`,
-    also in the last, cut-off value), then everything else by pattern."""
-    return mask_text(text)
+    also in the last, cut-off value), then everything else by pattern. Masking reads
+    JSON escapes, so a `\\ud800` escape comes back as a lone surrogate, which no UTF-8
+    store takes (the reject could not be written): those become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", mask_text(text))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def mask_text_generic(value: str) -> str:

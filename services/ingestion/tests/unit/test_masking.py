@@ -37,3 +37,12 @@ def test_an_escaped_excerpt_is_masked_after_decoding():
     shown = mask_raw_text(json.dumps({"name": "张三丰", "passport": "E12345678"}, ensure_ascii=True))
     assert "\\u5f20" not in shown and "E12345678" not in shown
     assert shown == '{"name": "张**", "passport": "E******78"}'
+
+
+def test_raw_excerpt_with_an_escaped_lone_surrogate_can_be_stored():
+    """A JSON escape such as \\ud800 must not come back as a lone surrogate: the reject
+    (its masked excerpt) could not be written to the database."""
+    import bson
+    masked = mask_raw_text(raw_excerpt({"name": "\ud800", "note": "x\udfffy"}))
+    bson.encode({"excerpt": masked})
+    assert "\ufffd" in masked
