@@ -16,7 +16,8 @@ from collections import defaultdict
 from itertools import combinations
 from typing import Any, Iterable, Mapping, Sequence
 
-from dedup.domain.clusters import Golden, IncrementalMatcher, Record
+from bench.pool import IncrementalMatcher
+from dedup.domain.clusters import Golden, Record
 from dedup.domain.keys import blocking_keys
 
 

@@ -3,7 +3,7 @@
     python -m bench.quality --persons 5000 --dup-rate 0.3 --seed 1 [--scale] [--febrl]
 
 Feeds generated records one at a time, in random order, through the pure incremental
-pipeline (:class:`dedup.domain.clusters.IncrementalMatcher`: in-memory blocking
+pipeline (:class:`bench.pool.IncrementalMatcher`: in-memory blocking
 index, best_match, merge) and scores the resulting clusters against the labels with
 pairwise precision / recall / F1. ``--scale`` also pre-fills pools of 10,000 and
 100,000 golden customers and times 2,000 further records against each, printing the
@@ -28,7 +28,7 @@ from bench.candidates import TracingMatcher, compared_recall, key_recall
 from bench.generate import Dataset, _dup_errors, _make_record, _original_errors, \
     generate, iter_persons
 from dedup.domain.batch import placement_order
-from dedup.domain.clusters import IncrementalMatcher
+from bench.pool import IncrementalMatcher
 from dedup.plugins.matchers import default_matchers
 
 

@@ -1,7 +1,8 @@
 """Decide what one incoming record does to the pool, given its candidates (pure).
 
-Shared by the service (candidates from MongoDB) and the in-memory bench pool, so
-the quality the bench measures is the quality the service delivers.
+Shared by the service (candidates from MongoDB) and the bench's in-memory pool
+(``bench/pool.py``), so the quality the bench measures is the quality the service
+delivers. It builds on :mod:`dedup.domain.clusters`, which does not import it back.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from .clusters import Golden, Record, best_match, choose_survivor, merge_goldens, merge_into, new_golden
+from .ports import Matcher
 
 
 @dataclass
@@ -32,7 +34,7 @@ def _conflict_field(params: Mapping[str, Any]) -> str:
     return "verified_national_id_bis"
 
 
-def resolve(record: Record, candidates: Sequence[Golden], matchers: Sequence[Any],
+def resolve(record: Record, candidates: Sequence[Golden], matchers: Sequence[Matcher],
             params: Mapping[str, Any], new_id: Callable[[], str]) -> Resolution:
     """Merge on match (absorbing every other matching golden whose national ids do not
     conflict: a transitive merge), else start a new golden, flagged on possible."""

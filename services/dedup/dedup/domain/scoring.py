@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
-from dedup.plugins.matchers import Matcher, values
+from dedup.domain.ports import Matcher, values
 
 Decision = Literal["match", "possible", "no_match"]
 

@@ -1,57 +1,32 @@
 """Built-in matcher plugins (entry-point group ``crm.matchers``).
 
+Each class implements the :class:`dedup.domain.ports.Matcher` port; the service
+loads them through the entry points (``dependencies.py``) and hands them to the
+domain, which never imports this module.
+
 A matcher compares one aspect of two customers and returns a similarity in [0, 1],
 or None when the aspect cannot be compared (a field is missing on either side). The
 None matters: a missing phone is *no evidence*, not evidence against a match.
 
 Either side may be a normalized record (single fields such as ``national_id_bi`` and
 ``name``) or a golden customer (list fields such as ``national_id_bis`` and
-``names``); the helpers below read both shapes, and a golden compares as the best of
+``names``); :func:`dedup.domain.ports.values` reads both shapes, and a golden compares as the best of
 its members' values.
 """
 from __future__ import annotations
 
 from itertools import permutations
-from typing import Any, Mapping, Protocol, runtime_checkable
-
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from dedup.domain.keys import name_tokens
+from dedup.domain.ports import Customer, Matcher, values
 
-Customer = Mapping[str, Any]
-
-
-@runtime_checkable
-class Matcher(Protocol):
-    """The plugin interface: a name and a pairwise score."""
-
-    name: str
-
-    def score(self, a: Customer, b: Customer) -> float | None:
-        """Similarity of one aspect in [0, 1], or None when not comparable."""
-        ...
-
-
-def values(record: Customer, field: str) -> list[str]:
-    """All non-empty values of ``field`` on a record or a golden customer.
-
-    Accepts the single form (``name``, ``national_id_bi``), the plural form
-    (``names``, ``national_id_bis``) and list fields already plural (``phone_bis``).
-    """
-    out: list[str] = []
-    singular = field[:-1] if field.endswith("s") else field
-    plural = field if field.endswith("s") else field + "s"
-    for key in (singular, plural):
-        raw = record.get(key)
-        if isinstance(raw, str):
-            if raw:
-                out.append(raw)
-        elif isinstance(raw, (list, tuple, set, frozenset)):
-            out.extend(v for v in raw if isinstance(v, str) and v)
-    return list(dict.fromkeys(out))
+__all__ = ["AddressMatcher", "BirthDateMatcher", "BUILTIN_MATCHERS", "ContactMatcher",
+           "ExactIdentifierMatcher", "Matcher", "NameMatcher", "date_similarity",
+           "default_matchers", "name_similarity", "values"]
 
 
 class ExactIdentifierMatcher:
