@@ -36,7 +36,7 @@ def run_batch(env: dict, source: str, count: int, branch: str, timeout: float) -
     watcher = AssignedWatcher(env["AMQP_URI"])
     batch = records(source, count, branch)
     started = time.perf_counter()
-    publish(env["AMQP_URI"], batch)
+    publish(env["UPSTREAM_AMQP_URI"], batch)
     ids = {customer_id(source, r["external_id"]) for r in batch}
     done = watcher.wait_for(ids, timeout)
     elapsed = max(watcher.arrived.get(i, time.perf_counter()) for i in ids) - started
@@ -46,7 +46,7 @@ def run_batch(env: dict, source: str, count: int, branch: str, timeout: float) -
 
 def run_latency(env: dict, source: str, count: int, rate: float, branch: str) -> list[float]:
     watcher = AssignedWatcher(env["AMQP_URI"])
-    sent = publish(env["AMQP_URI"], records(source, count, branch), rate=rate)
+    sent = publish(env["UPSTREAM_AMQP_URI"], records(source, count, branch), rate=rate)
     watcher.wait_for(set(sent), 600)
     watcher.close()
     return [watcher.arrived[c] - t for c, t in sent.items() if c in watcher.arrived]
