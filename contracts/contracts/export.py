@@ -12,6 +12,7 @@ from pathlib import Path
 from marshmallow import Schema, fields
 
 from . import names
+from .openapi import openapi
 from .schemas import EVENTS, ErasureRequest, IntakeRecord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +119,7 @@ def rendered() -> dict[Path, str]:
     files = {ROOT / "jsonschema" / f"{name}.json": json.dumps(doc, indent=2, ensure_ascii=False)
              + "\n" for name, doc in json_schemas().items()}
     files[ROOT / "asyncapi.json"] = json.dumps(asyncapi(), indent=2) + "\n"
+    files[ROOT / "openapi.json"] = json.dumps(openapi(), indent=2) + "\n"
     return files
 
 
