@@ -6,9 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from ingestion.plugins.adapters import BUILTIN_PROFILES, adapter_for_filename
-
 from .client import rpc
+from .listfiles import BUILTIN_PROFILES, adapter_for_filename
 from .output import emit
 
 CHUNK = 500  # rows per import_rows call: one unit of work (transaction) in ingestion

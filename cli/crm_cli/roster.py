@@ -4,9 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingestion.plugins.adapters import FieldProfile, adapter_for_filename
-
 from .client import rpc
+from .listfiles import FieldProfile, adapter_for_filename
 from .output import emit
 
 ROSTER_PROFILE = FieldProfile("roster", {

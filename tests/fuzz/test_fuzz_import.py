@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from ingestion.plugins.adapters import ADAPTER_CLASSES, BUILTIN_PROFILES
+from crm_cli.listfiles import ADAPTER_CLASSES, BUILTIN_PROFILES
 from tests.fuzz import helpers as h
 from tests.fuzz import strategies as fz
 

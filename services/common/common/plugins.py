@@ -9,7 +9,6 @@ from importlib.metadata import entry_points
 from typing import Any
 
 GROUPS = {
-    "intake_adapters": "crm.intake_adapters",
     "normalizers": "crm.normalizers",
     "matchers": "crm.matchers",
     "tiering_schemes": "crm.tiering_schemes",

@@ -17,20 +17,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import signal
 import sys
 import time
 from datetime import date
 from importlib import resources
+from pathlib import Path
 
 import uuid
 
 import yaml
 from kombu import Connection, Exchange, Queue
+from nameko.standalone.rpc import ClusterRpcProxy
 from pymongo import MongoClient
 
-from crm_cli.client import rpc, stack_env
 from tiering.domain.evaluate import evaluate
 from tiering.domain.paging import bucket_of
 from tiering.plugins.schemes import IntentScheme, ServiceBandScheme, StarScheme
@@ -61,6 +63,19 @@ class Subscriber:
     def close(self) -> None:
         self.simple.close()
         self.conn.release()
+
+
+def stack_env() -> dict[str, str]:
+    """AMQP_URI and MONGO_URI: the environment wins, else CRM_ENV_FILE, else the
+    checkout's .local/env (written by `make up`). Read here rather than through the
+    crm command's client, so a service's bench depends on no other package."""
+    path = Path(os.environ.get("CRM_ENV_FILE") or Path(__file__).resolve().parents[3] / ".local" / "env")
+    found = dict(line.split("=", 1) for line in path.read_text().splitlines()
+                 if "=" in line) if path.is_file() else {}
+    found.update({k: os.environ[k] for k in ("AMQP_URI", "MONGO_URI") if os.environ.get(k)})
+    if not {"AMQP_URI", "MONGO_URI"} <= found.keys():
+        raise SystemExit(f"no stack found ({path}): run `make up` or set AMQP_URI and MONGO_URI")
+    return found
 
 
 def snapshot(n: int, rng: random.Random) -> dict:
@@ -107,7 +122,7 @@ def expected_moves(db, old: dict, new: dict) -> int:
 
 def recompute(page: int) -> dict:
     after, totals, started = "", {"processed": 0, "changes": 0, "written": 0}, time.perf_counter()
-    with rpc(timeout=600) as proxy:
+    with ClusterRpcProxy({"AMQP_URI": stack_env()["AMQP_URI"]}, timeout=600) as proxy:
         while True:
             result = proxy.tiering.recompute(None, None, after, page)
             for key in totals:

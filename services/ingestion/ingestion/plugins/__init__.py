@@ -2,5 +2,7 @@
 
 Entry points (see the service's packaging):
 - ``crm.normalizers``: classes in :mod:`ingestion.plugins.normalizers`
-- ``crm.intake_adapters``: classes in :mod:`ingestion.plugins.adapters`
+
+Reading list files (CSV, XLSX, JSON) is the CLI's job (``crm_cli.listfiles``): the
+service only ever receives records.
 """

@@ -1,4 +1,4 @@
-"""Intake adapters: CSV (UTF-8, BOM, GB18030), XLSX, JSON, profiles."""
+"""The CLI's list readers: CSV (UTF-8, BOM, GB18030), XLSX, JSON, profiles."""
 import io
 import json
 from datetime import datetime
@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from ingestion.plugins.adapters import (
+from crm_cli.listfiles import (
     BUILTIN_PROFILES, CsvAdapter, FieldProfile, JsonAdapter, JsonLinesAdapter, XlsxAdapter,
     adapter_for_filename,
 )
