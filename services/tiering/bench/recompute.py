@@ -22,9 +22,11 @@ import random
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Iterator
 
 import uuid
 
@@ -66,16 +68,27 @@ class Subscriber:
 
 
 def stack_env() -> dict[str, str]:
-    """AMQP_URI and MONGO_URI: the environment wins, else CRM_ENV_FILE, else the
+    """AMQP_URI and MONGO_URI (tiering's own database, MONGO_URI_TIERING, when the
+    stack runs one per service): the environment wins, else CRM_ENV_FILE, else the
     checkout's .local/env (written by `make up`). Read here rather than through the
     crm command's client, so a service's bench depends on no other package."""
     path = Path(os.environ.get("CRM_ENV_FILE") or Path(__file__).resolve().parents[3] / ".local" / "env")
     found = dict(line.split("=", 1) for line in path.read_text().splitlines()
                  if "=" in line) if path.is_file() else {}
-    found.update({k: os.environ[k] for k in ("AMQP_URI", "MONGO_URI") if os.environ.get(k)})
+    found.update({k: os.environ[k] for k in ("AMQP_URI", "MONGO_URI", "MONGO_URI_TIERING")
+                  if os.environ.get(k)})
+    if found.get("MONGO_URI_TIERING"):
+        found["MONGO_URI"] = found["MONGO_URI_TIERING"]
     if not {"AMQP_URI", "MONGO_URI"} <= found.keys():
         raise SystemExit(f"no stack found ({path}): run `make up` or set AMQP_URI and MONGO_URI")
     return found
+
+
+@contextmanager
+def rpc(timeout: float = 120.0) -> Iterator:
+    """A nameko RPC proxy to the running stack's services."""
+    with ClusterRpcProxy({"AMQP_URI": stack_env()["AMQP_URI"]}, timeout=timeout) as proxy:
+        yield proxy
 
 
 def snapshot(n: int, rng: random.Random) -> dict:
@@ -122,7 +135,7 @@ def expected_moves(db, old: dict, new: dict) -> int:
 
 def recompute(page: int) -> dict:
     after, totals, started = "", {"processed": 0, "changes": 0, "written": 0}, time.perf_counter()
-    with ClusterRpcProxy({"AMQP_URI": stack_env()["AMQP_URI"]}, timeout=600) as proxy:
+    with rpc(timeout=600) as proxy:
         while True:
             result = proxy.tiering.recompute(None, None, after, page)
             for key in totals:
