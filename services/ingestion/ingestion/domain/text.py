@@ -1,4 +1,4 @@
-"""Text helpers and value parsers shared by normalizers and adapters.
+"""Text helpers and value parsers used by the normalizers.
 
 Customer lists come from spreadsheets typed on Chinese input methods, so
 full-width digits/letters, stray spaces and many date/phone/amount spellings are
