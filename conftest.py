@@ -13,6 +13,11 @@ eventlet.monkey_patch()
 
 
 def _interrupt(signum, frame):
+    """The first signal starts the orderly finish; later ones are ignored, so a second
+    SIGTERM (a supervisor repeating itself) cannot cut the stack's teardown short and
+    leave its databases and broker running."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     raise KeyboardInterrupt(f"signal {signum}")
 
 
