@@ -74,9 +74,14 @@ class ClientsStore:
         self.forget()
 
     def revoke(self, name: str) -> dict | None:
-        doc = self.clients.find_one_and_update(
-            {"_id": name, "revoked_at": None},
-            {"$set": {"revoked_at": datetime.now(timezone.utc)}})
+        """The active client as it was, now revoked; None if there was none. A read and a
+        conditional update (not findAndModify, which reads the whole collection on
+        SecantusDB): of two concurrent revokes only one matches."""
+        active = {"_id": name, "revoked_at": None}
+        doc = self.clients.find_one(active)
+        if doc is not None and self.clients.update_one(active, {"$set": {
+                "revoked_at": datetime.now(timezone.utc)}}).matched_count != 1:
+            doc = None
         self.forget()
         return doc
 
