@@ -48,7 +48,7 @@ class AssignmentService(Erasure, ServiceBase):
         return placed
 
     # -- the roster -----------------------------------------------------------------
-    @rpc
+    @rpc(role="officer")
     def managers_upsert(self, managers: list[dict]) -> dict:
         """Insert or update roster entries; one marked inactive that was active is
         deactivated like `managers_deactivate` (its customers moved or waiting)."""
@@ -65,34 +65,34 @@ class AssignmentService(Erasure, ServiceBase):
             counts[self.store.upsert_manager(record)] += 1
         return counts
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def managers_list(self, branch: str | None = None) -> list[dict]:
         return [{"id": m["_id"], "name": m["name"], "role": m["role"], "branch": m["branch"],
                  "capacity": m["capacity"], "active": m["active"], "load": m.get("load", 0)}
                 for m in self.store.list_managers(branch)]
 
-    @rpc
+    @rpc(role="officer")
     def managers_deactivate(self, manager_id: str) -> dict:
         """Take a maintainer off the roster and hand every customer to a colleague;
         those nobody can take wait in the backlog, released from the leaver."""
         return handlers.deactivate(self.store, self.events, self.policy, manager_id)
 
-    @rpc
+    @rpc(role="officer")
     def assign(self, customer_id: str, manager_id: str, reason: str = "customer-choice") -> dict:
         """A documented customer choice (or an operator's decision) overrides the strategy."""
         return handlers.assign_manually(self.store, self.events, customer_id, manager_id,
                                         reason)
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def export_assignments(self, skip: int = 0, limit: int = 5000) -> list[dict]:
         return self.store.export(skip, limit)
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def backlog(self) -> list[dict]:
         return [{"customer_id": r["_id"], "branch": r.get("branch"), "role": "/".join(r["roles"]),
                  "tier": r.get("tier"), "reason": r["reason"], "since": r["since"].isoformat()}
                 for r in self.store.waiting(100000)]
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def history(self, customer_id: str) -> list[dict]:
         return self.store.history_of(customer_id)

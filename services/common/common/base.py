@@ -57,7 +57,7 @@ class ServiceBase:
             return
         OUTBOX_PENDING.labels(self.name).set(pending)
 
-    @rpc
+    @rpc(role="viewer")
     def work_pending(self) -> dict:
         """What this service still has to do, for `crm drain`: handlers running in this
         process, and outbox rows not yet published (a lease hides them for 60 s, and
@@ -65,11 +65,11 @@ class ServiceBase:
         return {"in_flight": in_flight(),
                 "outbox_pending": self.events.collection.count_documents({"sent": False})}
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def parked_list(self, limit: int = 100) -> list[dict]:
         return self.parked.list(limit)
 
-    @rpc
+    @rpc(role="officer")
     def parked_replay(self, parked_id: str | None = None) -> int:
         """Run parked messages through their handler again (after a fix)."""
         replayed = 0

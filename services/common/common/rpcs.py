@@ -71,8 +71,19 @@ def _describe(hint: Any) -> str:
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
 
 
-def rpc(method: Callable | None = None, **kwargs) -> Callable:
-    """Drop-in for nameko's @rpc with argument checking."""
+ROLES = ("viewer", "officer", "admin")
+"""Each role may do what the one before it may (docs/access-control.md)."""
+
+
+def rpc(method: Callable | None = None, *, role: str = "admin", personal: bool = False,
+        **kwargs) -> Callable:
+    """nameko's @rpc with argument checking and an access declaration: the least role
+    that may call it (an RPC that names none is for admins only) and whether its answer
+    holds personal data (masked for viewers, always audited)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if method is None:
-        return functools.partial(rpc, **kwargs)
-    return nameko_rpc(checked(method), **kwargs)
+        return functools.partial(rpc, role=role, personal=personal, **kwargs)
+    wrapped = checked(method)
+    wrapped.access = (role, personal)
+    return nameko_rpc(wrapped, **kwargs)

@@ -64,7 +64,7 @@ class DedupService(ServiceBase):
             log.warning("erasure request %s: %s", request["event_id"], exc)
             raise
 
-    @rpc
+    @rpc(role="admin")
     def erase(self, customer_id: str, requested_by: str, reason: str = "") -> dict:
         """Erase a customer (`crm erase`): seal the golden customer and its copies and
         announce customer.erased. Repeating it returns the same result."""
@@ -77,16 +77,16 @@ class DedupService(ServiceBase):
             raise ValueError(str(exc)) from None
 
     # -- review and repair ----------------------------------------------------------
-    @rpc
+    @rpc(role="viewer", personal=True)
     def reviews_list(self) -> list[dict]:
         return self.store.list_reviews()
 
-    @rpc
+    @rpc(role="officer")
     def review_accept(self, review_id: str) -> dict:
         """The two customers are one person: merge them (the earlier registrant survives)."""
         return handlers.accept_review(self.store, self.events, self.matching, review_id)
 
-    @rpc
+    @rpc(role="officer")
     def review_reject(self, review_id: str) -> dict:
         self._open_review(review_id)
         self.store.close_review(review_id, "rejected")
@@ -98,7 +98,7 @@ class DedupService(ServiceBase):
             raise ValueError(f"no open review {review_id}")
         return review
 
-    @rpc
+    @rpc(role="officer")
     def unmerge(self, customer_id: str, member: str) -> dict:
         """Split one record (SOURCE:EXTERNAL_ID) out of a golden customer into its own."""
         current = self.store.get(customer_id)
@@ -117,15 +117,15 @@ class DedupService(ServiceBase):
         self.events.publish_staged()
         return {"customer_id": customer_id, "new_customer_id": golden["customer_id"]}
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def export_clusters(self, skip: int = 0, limit: int = 5000) -> list[dict]:
         return [cluster_line(doc) for doc in self.store.export(skip, limit)]
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def redlist(self) -> list[dict]:
         return [{"customer_id": r["_id"], "branch": r.get("branch"), "members": r["members"]}
                 for r in self.store.redlist()]
 
-    @rpc
+    @rpc(role="viewer")
     def counts(self) -> dict:
         return self.store.counts()

@@ -53,6 +53,6 @@ class AuditTrail:
             raise ValueError("actor and command are required")
         return self.audit.record(actor.strip(), command.strip(), arguments)
 
-    @rpc
+    @rpc(role="admin")
     def audit_list(self, actor: str | None = None, limit: int = 1000) -> list[dict]:
         return self.audit.listing(actor, limit)

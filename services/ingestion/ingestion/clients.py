@@ -94,7 +94,7 @@ class ClientAdmin:
 
     clients = MongoStore(ClientsStore)
 
-    @rpc
+    @rpc(role="admin")
     def clients_add(self, name: str, sources: list[str], may_erase: bool = False,
                     broker_user: str | None = None) -> dict:
         """Create a client; its HTTP token (and broker password) are returned once.
@@ -118,11 +118,11 @@ class ClientAdmin:
                            "created_at": datetime.now(timezone.utc), "revoked_at": None})
         return {"name": name, "token": token, "broker_user": user, "amqp_uri": uri}
 
-    @rpc
+    @rpc(role="admin")
     def clients_list(self) -> list[dict]:
         return self.clients.listing()
 
-    @rpc
+    @rpc(role="admin")
     def clients_revoke(self, name: str) -> dict:
         """Revoke the token at once and delete the broker user ingestion created (one the
         platform made stays, but its messages are refused as `unauthenticated`)."""

@@ -36,12 +36,12 @@ def _after_filter(after: str | None) -> dict:
 class KeyRotation:
     """Mixin for the ingestion service: the RPCs behind `crm keys status|rotate`."""
 
-    @rpc
+    @rpc(role="admin")
     def keys_status(self) -> dict:
         """Key ids of the ring this process uses, newest (the encrypting one) first."""
         return {"key_ids": self.pipeline.key_ids()}
 
-    @rpc
+    @rpc(role="admin")
     def keys_rotate(self, collection: str, after: str = "", limit: int = 500) -> dict:
         """Re-encrypt one page of `collection` under the newest key; `next` is the
         cursor for the following page (empty when done)."""

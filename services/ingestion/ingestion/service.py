@@ -147,12 +147,12 @@ class IngestionService(ClientAdmin, AuditTrail, KeyRotation, ServiceBase):
             return _json(400, {**results[0], "fields": field_errors(results[0]["errors"])})
         return _json(202, {"results": results})
 
-    @rpc
+    @rpc(role="officer")
     def start_import(self, source: str, imported_by: str, filename: str) -> str:
         metrics.IMPORT_BATCHES.labels("started").inc()
         return self.store.start_batch(source, imported_by, filename)
 
-    @rpc
+    @rpc(role="officer")
     def import_rows(self, batch_id: str, rows: list, finished: bool = False) -> dict:
         """One chunk of a list import, as one unit of work with its batch's counts;
         rows are (row_number, record | error text)."""
@@ -170,19 +170,19 @@ class IngestionService(ClientAdmin, AuditTrail, KeyRotation, ServiceBase):
             metrics.IMPORT_BATCHES.labels("finished").inc()
         return counts
 
-    @rpc
+    @rpc(role="viewer")
     def imports_list(self) -> list[dict]:
         return self.store.list_batches()
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def imports_show(self, batch_id: str) -> dict | None:
         return self.store.get_batch(batch_id)
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def rejects_list(self, status: str = "open", limit: int = 1000) -> list[dict]:
         return self.store.list_rejects(status, limit)
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def rejects_show(self, reject_id: str) -> dict | None:
         """One reject with its whole raw input, masked, so an operator can repair it."""
         doc = self.store.get_reject(reject_id)
@@ -192,7 +192,7 @@ class IngestionService(ClientAdmin, AuditTrail, KeyRotation, ServiceBase):
         return {**self.store.reject_view(doc),
                 "raw": self.pipeline.masked_raw(raw) if raw else None}
 
-    @rpc
+    @rpc(role="officer")
     def rejects_replay(self, reject_id: str | None = None,
                        corrections: dict | None = None) -> dict:
         """Run open rejects through the pipeline again, after the normalizers or the

@@ -51,7 +51,7 @@ class FollowUps:
             self.notify(notices)  # one unit of work for every reminder claimed
         return sent
 
-    @rpc
+    @rpc(role="officer")
     def followup_record(self, customer_id: str, note: str, outcome: str = "open",
                         by: str | None = None) -> dict:
         """A maintainer followed up: store it and reset the customer's reminder clock."""
@@ -65,11 +65,11 @@ class FollowUps:
         self._observe_conversion()
         return result
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def followup_history(self, customer_id: str) -> list[dict]:
         return self.followups.history(customer_id)
 
-    @rpc
+    @rpc(role="viewer")
     def followup_conversion(self) -> list[dict]:
         return self._observe_conversion()
 

@@ -82,15 +82,15 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
         metrics.OLDEST_PENDING.set(
             (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0)
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def notifications_list(self, status: str | None = None, limit: int = 1000) -> list[dict]:
         return self.store.listing(status, limit)
 
-    @rpc
+    @rpc(role="officer")
     def notifications_retry(self, notification_id: str | None = None) -> int:
         return self.store.requeue_failed(notification_id)
 
-    @rpc
+    @rpc(role="officer")
     def preferences_set(self, recipient: str, preferences: dict) -> None:
         allowed = {k: v for k, v in preferences.items()
                    if k in ("channel", "language", "address", "quiet_hours", "digest")}

@@ -61,7 +61,7 @@ class TieringService(Erasure, ServiceBase):
                             tuple(e.get("absorbed_ids") or ())) for e in events]
         handlers.retier_batch(self.store, self.events, self.rules, arrivals, date.today())
 
-    @rpc
+    @rpc(role="admin")
     def recompute(self, scheme: str | None = None, branch: str | None = None,
                   after: str = "", limit: int = 500) -> dict:
         """Re-tier one page of the pool after a rules change; the caller pages with
@@ -101,7 +101,7 @@ class TieringService(Erasure, ServiceBase):
             raise ValueError(f"unknown scheme {scheme!r}; active: {sorted(self.rules.schemes)}")
         return {scheme: self.rules.schemes[scheme]}
 
-    @rpc
+    @rpc(role="admin")
     def reload_rules(self, text: str) -> dict:
         """Validate and activate a new rules document (YAML text) for every replica.
 
@@ -110,19 +110,19 @@ class TieringService(Erasure, ServiceBase):
         """
         return self.rules.reload(text)
 
-    @rpc
+    @rpc(role="viewer")
     def active_rules(self) -> dict:
         return self.rules.describe()
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def export_tiers(self, scheme: str | None = None, skip: int = 0, limit: int = 5000) -> list:
         return self.store.export(scheme, skip, limit)
 
-    @rpc
+    @rpc(role="viewer", personal=True)
     def explain(self, customer_id: str) -> dict:
         return self.store.explain(customer_id)
 
-    @rpc
+    @rpc(role="viewer")
     def stats(self, branch: str | None = None, days: int = 30) -> dict:
         since = datetime.now(timezone.utc) - timedelta(days=days)
         return {"tiers": self.store.stats(branch), "moves": self.store.moves(since, branch)}
