@@ -108,8 +108,8 @@ def test_gauge_counts_customers_per_scheme_tier_branch(stack, pool):
             break
         time.sleep(3)
     assert wanted.search(text), [l for l in text.splitlines() if "crm_tiering_customers{" in l]
-    assert re.search(r'crm_tiering_upgrade_rate\{branch="TO01",scheme="star",window_days="30"\}',
-                     text)
+    assert re.search(r'crm_tiering_moved_ratio\{branch="TO01",direction="up",scheme="star",'
+                     r'window_days="30"\}', text)
     assert re.search(r'crm_tiering_moves_total\{branch="TO01",direction="new",scheme="star"\} 3',
                      text)
 

@@ -2,7 +2,8 @@
 
 Counters count moves as they happen in this process; the gauges are recomputed
 from the database by a timer, because a per-process "entered minus left" would
-be wrong with several replicas and after restarts.
+be wrong with several replicas and after restarts. Every replica publishes the
+same gauge values: aggregate them with `max`, the counters with `sum`.
 """
 from __future__ import annotations
 
@@ -11,29 +12,23 @@ from prometheus_client import Counter, Gauge
 MOVES = Counter("crm_tiering_moves_total",
                 "Tier changes by scheme, direction (new/up/down/removed) and branch.",
                 ["scheme", "direction", "branch"])
-UPGRADES = Counter("crm_tiering_upgrades_total", "Customers moving up a tier.",
-                   ["scheme", "branch"])
-DOWNGRADES = Counter("crm_tiering_downgrades_total",
-                     "Customers moving down a tier (churn signal).", ["scheme", "branch"])
 CUSTOMERS = Gauge("crm_tiering_customers",
                   "Customers per scheme, tier and branch (from the database).",
                   ["scheme", "tier", "branch"])
-UPGRADE_RATE = Gauge("crm_tiering_upgrade_rate",
-                     "Upgrades in the window divided by customers in scheme and branch.",
-                     ["scheme", "branch", "window_days"])
-DOWNGRADE_RATE = Gauge("crm_tiering_downgrade_rate",
-                       "Downgrades in the window divided by customers in scheme and branch.",
-                       ["scheme", "branch", "window_days"])
+# The look-back window is a label, not part of the name: one series family whatever
+# TIERING_RATE_WINDOW_DAYS says (the naming guide: no window in a gauge's name).
+MOVED_RATIO = Gauge("crm_tiering_moved_ratio",
+                    "Customers moved up or down within the last window_days days divided by "
+                    "customers in scheme and branch (from the database).",
+                    ["scheme", "branch", "direction", "window_days"])
+
+RATIO_DIRECTIONS = ("up", "down")
 
 
 def record_changes(changes: list, branch: str | None) -> None:
     branch = branch or "unknown"
     for change in changes:
         MOVES.labels(change.scheme, change.direction, branch).inc()
-        if change.direction == "up":
-            UPGRADES.labels(change.scheme, branch).inc()
-        elif change.direction == "down":
-            DOWNGRADES.labels(change.scheme, branch).inc()
 
 
 def record_removed(scheme: str, branch: str | None) -> None:
@@ -53,11 +48,9 @@ def publish_population(population: list[dict], moves: list[dict], window_days: i
     for row in moves:
         key = (row["scheme"], row.get("branch") or "unknown", row["direction"])
         counts[key] = counts.get(key, 0) + row["count"]
-    UPGRADE_RATE.clear()
-    DOWNGRADE_RATE.clear()
+    MOVED_RATIO.clear()
+    window = str(window_days)
     for (scheme, branch), total in per_scheme_branch.items():
-        window = str(window_days)
-        UPGRADE_RATE.labels(scheme, branch, window).set(
-            counts.get((scheme, branch, "up"), 0) / total)
-        DOWNGRADE_RATE.labels(scheme, branch, window).set(
-            counts.get((scheme, branch, "down"), 0) / total)
+        for direction in RATIO_DIRECTIONS:
+            MOVED_RATIO.labels(scheme, branch, direction, window).set(
+                counts.get((scheme, branch, direction), 0) / total)
