@@ -20,12 +20,14 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 _SIMPLE = {fields.String: "string", fields.Integer: "integer", fields.Float: "number",
            fields.Boolean: "boolean", fields.Dict: "object"}
+# JSON Schema keywords a field may declare in its metadata (contracts.values.Amount ...)
+_KEYWORDS = ("type", "pattern", "minimum", "description")
 
 
 def field_schema(field: fields.Field) -> dict:
     """JSON Schema of one marshmallow field (the subset the contracts use)."""
     if "type" in field.metadata:
-        return {"type": field.metadata["type"]}
+        return {k: field.metadata[k] for k in _KEYWORDS if k in field.metadata}
     if isinstance(field, fields.Nested):
         out = schema_object(field.nested if isinstance(field.nested, type) else type(field.nested))
     elif isinstance(field, fields.List):

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import names
+from .values import Amount
 
 CARD_LEVELS = ("standard", "gold", "platinum", "diamond", "black")
 
@@ -32,14 +33,26 @@ class Address(Schema):
     country = fields.String(allow_none=True)
 
 
+_AMOUNT_IN = ("yuan: a number, or text as typed in a spreadsheet ('1,234,567.89', "
+              "'¥12,000', '12.5万'); kept to the fen (two decimal places, rounded half-up); "
+              "a value that is no amount is kept as a quality issue")
+_FLAG_IN = ("true/false, 是/否, 有/无, 1/0, yes/no, on/off (contracts.values.parse_flag); "
+            "anything else is kept as a quality issue")
+
+
+def _loose(types: list[str], description: str) -> Flexible:
+    return Flexible(allow_none=True, metadata={"type": types, "description": description})
+
+
 class Financials(Schema):
+    """Figures as upstream sends them; ingestion types them once (contracts.values)."""
     class Meta:
         unknown = EXCLUDE
-    avg_daily_assets = Flexible(allow_none=True, metadata={"type": ["number", "string", "null"]})
-    has_relationship = Flexible(allow_none=True, metadata={"type": ["boolean", "string", "null"]})
-    card_spend_12m = Flexible(allow_none=True, metadata={"type": ["number", "string", "null"]})
-    loan_balance = Flexible(allow_none=True, metadata={"type": ["number", "string", "null"]})
-    custody_margin = Flexible(allow_none=True, metadata={"type": ["number", "string", "null"]})
+    avg_daily_assets = _loose(["number", "string", "null"], _AMOUNT_IN)
+    has_relationship = _loose(["boolean", "string", "null"], _FLAG_IN)
+    card_spend_12m = _loose(["number", "string", "null"], _AMOUNT_IN)
+    loan_balance = _loose(["number", "string", "null"], _AMOUNT_IN)
+    custody_margin = _loose(["number", "string", "null"], _AMOUNT_IN)
     card_level = fields.String(allow_none=True)
     as_of = fields.String(allow_none=True)
 
@@ -94,14 +107,15 @@ class Event(Schema):
 
 
 class Money(Schema):
-    """Normalized financial figures (numbers) as used by tiering."""
+    """Typed financial figures: amounts as two-place decimal strings (contracts.values,
+    never a float), has_relationship as a JSON boolean or null (not recorded)."""
     class Meta:
         unknown = EXCLUDE
-    avg_daily_assets = fields.Float(allow_none=True)
-    has_relationship = fields.Boolean(allow_none=True)
-    card_spend_12m = fields.Float(allow_none=True)
-    loan_balance = fields.Float(allow_none=True)
-    custody_margin = fields.Float(allow_none=True)
+    avg_daily_assets = Amount(allow_none=True)
+    has_relationship = fields.Boolean(allow_none=True, truthy={True}, falsy={False})
+    card_spend_12m = Amount(allow_none=True)
+    loan_balance = Amount(allow_none=True)
+    custody_margin = Amount(allow_none=True)
     card_level = fields.String(allow_none=True)
     as_of = fields.String(allow_none=True)
 
