@@ -24,6 +24,19 @@ additionalProperties false so a misspelt field fails):
   destination and destinationType are optional there but required here (a binding without
   them is never what these manifests mean). Beware: Queue.durable and Exchange.durable
   default to false in the operator, so the manifests always set them.
+- ScaledObject, TriggerAuthentication keda.sh/v1alpha1: KEDA's CRDs
+  (config/crd/bases/keda.sh_{scaledobjects,triggerauthentications}.yaml, v2.16):
+  ScaledObject spec.scaleTargetRef {apiVersion, kind, name, envSourceContainerName},
+  pollingInterval, cooldownPeriod, initialCooldownPeriod, idleReplicaCount, minReplicaCount,
+  maxReplicaCount, fallback {failureThreshold, replicas}, advanced {restoreToOriginalReplicaCount,
+  horizontalPodAutoscalerConfig {name, behavior}, scalingModifiers}, triggers[] {type, name,
+  metadata (string values only), authenticationRef {name, kind}, metricType, useCachedMetrics};
+  TriggerAuthentication spec.secretTargetRef[] / configMapTargetRef[] {parameter, name, key},
+  env[] {parameter, name, containerName}, podIdentity. Only the rabbitmq and cpu triggers
+  these manifests use are checked further (the rabbitmq scaler's documented metadata keys).
+- PrometheusRule monitoring.coreos.com/v1: prometheus-operator API (spec.groups[] {name,
+  interval, limit, partial_response_strategy, query_offset, labels, rules[] {record | alert,
+  expr, for, keep_firing_for, labels, annotations}}).
 """
 from __future__ import annotations
 
@@ -171,8 +184,103 @@ TOPOLOGY_POLICY = _topology("Policy", ["name", "pattern", "definition"], {
     "applyTo": {"enum": ["queues", "classic_queues", "quorum_queues", "exchanges", "all"]},
     "priority": {"type": "integer"}, "definition": {"type": "object", "minProperties": 1}})
 
+STRINGS = {"type": "object", "additionalProperties": {"type": "string"}}
+INT = {"type": "integer", "minimum": 0}
+TARGET_REFS = {"type": "array", "minItems": 1, "items": {
+    "type": "object", "additionalProperties": False, "required": ["parameter", "name", "key"],
+    "properties": {"parameter": {"type": "string", "minLength": 1},
+                   "name": {"type": "string", "minLength": 1},
+                   "key": {"type": "string", "minLength": 1}}}}
+RABBITMQ_TRIGGER = {"type": "object", "additionalProperties": False,
+                    "required": ["queueName", "mode", "value"], "properties": {
+                        "host": {"type": "string", "pattern": "^(amqps?|https?)://[^@]+$"},
+                        "hostFromEnv": {"type": "string"}, "protocol": {"enum": ["amqp", "http", "auto"]},
+                        "mode": {"enum": ["QueueLength", "MessageRate"]},
+                        "value": {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
+                        "activationValue": {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
+                        "queueName": {"type": "string", "minLength": 1},
+                        "vhostName": {"type": "string"}, "useRegex": {"enum": ["true", "false"]},
+                        "excludeUnacknowledged": {"enum": ["true", "false"]},
+                        "unsafeSsl": {"enum": ["true", "false"]}, "timeout": {"type": "string"},
+                        "usernameFromEnv": {"type": "string"}, "passwordFromEnv": {"type": "string"}}}
+TRIGGER = {"type": "object", "additionalProperties": False, "required": ["type", "metadata"],
+           "properties": {
+               "type": {"type": "string", "minLength": 1}, "name": {"type": "string"},
+               "metadata": STRINGS, "metricType": {"enum": ["AverageValue", "Value", "Utilization"]},
+               "useCachedMetrics": {"type": "boolean"},
+               "authenticationRef": {"type": "object", "additionalProperties": False,
+                                     "required": ["name"], "properties": {
+                                         "name": {"type": "string", "minLength": 1},
+                                         "kind": {"enum": ["TriggerAuthentication",
+                                                           "ClusterTriggerAuthentication"]}}}},
+           "allOf": [
+               {"if": {"properties": {"type": {"const": "rabbitmq"}}},
+                "then": {"properties": {"metadata": RABBITMQ_TRIGGER}}},
+               {"if": {"properties": {"type": {"enum": ["cpu", "memory"]}}},
+                "then": {"required": ["metricType"], "properties": {
+                    "metricType": {"enum": ["Utilization", "AverageValue"]},
+                    "metadata": {"type": "object", "additionalProperties": False,
+                                 "required": ["value"], "properties": {
+                                     "value": {"type": "string", "pattern": "^[0-9]+$"},
+                                     "containerName": {"type": "string"}}}}}}]}
+
+SCALED_OBJECT = _resource("keda.sh/v1alpha1", "ScaledObject", {
+    "type": "object", "additionalProperties": False, "required": ["scaleTargetRef", "triggers"],
+    "properties": {
+        "scaleTargetRef": {"type": "object", "additionalProperties": False, "required": ["name"],
+                           "properties": {"apiVersion": {"type": "string"},
+                                          "kind": {"type": "string"},
+                                          "name": {"type": "string", "minLength": 1},
+                                          "envSourceContainerName": {"type": "string"}}},
+        "pollingInterval": INT, "cooldownPeriod": INT, "initialCooldownPeriod": INT,
+        "idleReplicaCount": INT, "minReplicaCount": INT,
+        "maxReplicaCount": {"type": "integer", "minimum": 1},
+        "fallback": {"type": "object", "additionalProperties": False,
+                     "required": ["failureThreshold", "replicas"],
+                     "properties": {"failureThreshold": INT, "replicas": INT,
+                                    "behavior": {"type": "string"}}},
+        "advanced": {"type": "object", "additionalProperties": False, "properties": {
+            "restoreToOriginalReplicaCount": {"type": "boolean"},
+            "horizontalPodAutoscalerConfig": {
+                "type": "object", "additionalProperties": False, "properties": {
+                    "name": {"type": "string"}, "behavior": {
+                        "type": "object", "additionalProperties": False, "properties": {
+                            "scaleUp": {"type": "object"}, "scaleDown": {"type": "object"}}}}},
+            "scalingModifiers": {"type": "object"}}},
+        "triggers": {"type": "array", "minItems": 1, "items": TRIGGER}}})
+
+TRIGGER_AUTHENTICATION = _resource("keda.sh/v1alpha1", "TriggerAuthentication", {
+    "type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
+        "secretTargetRef": TARGET_REFS, "configMapTargetRef": TARGET_REFS,
+        "env": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["parameter", "name"],
+            "properties": {"parameter": {"type": "string"}, "name": {"type": "string"},
+                           "containerName": {"type": "string"}}}},
+        "podIdentity": {"type": "object"}}})
+
+RULE = {"type": "object", "additionalProperties": False, "required": ["expr"],
+        "oneOf": [{"required": ["record"], "not": {"anyOf": [{"required": ["alert"]},
+                                                             {"required": ["for"]},
+                                                             {"required": ["annotations"]}]}},
+                  {"required": ["alert"], "not": {"required": ["record"]}}],
+        "properties": {
+            "record": {"type": "string", "pattern": "^[a-zA-Z_:][a-zA-Z0-9_:]*$"},
+            "alert": {"type": "string", "minLength": 1},
+            "expr": {"type": ["string", "integer"]}, "for": DURATION, "keep_firing_for": DURATION,
+            "labels": STRINGS, "annotations": STRINGS}}
+
+PROMETHEUS_RULE = _resource("monitoring.coreos.com/v1", "PrometheusRule", {
+    "type": "object", "additionalProperties": False, "required": ["groups"], "properties": {
+        "groups": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "rules"],
+            "properties": {"name": {"type": "string", "minLength": 1}, "interval": DURATION,
+                           "query_offset": DURATION, "limit": INT, "labels": STRINGS,
+                           "partial_response_strategy": {"enum": ["abort", "warn"]},
+                           "rules": {"type": "array", "items": RULE}}}}}})
+
 SCHEMAS = {"RabbitmqCluster": RABBITMQ_CLUSTER, "MongoDBCommunity": MONGODB_COMMUNITY,
            "ServiceMonitor": SERVICE_MONITOR, "User": TOPOLOGY_USER,
            "Permission": TOPOLOGY_PERMISSION, "TopicPermission": TOPOLOGY_TOPIC_PERMISSION,
            "Exchange": TOPOLOGY_EXCHANGE, "Queue": TOPOLOGY_QUEUE, "Binding": TOPOLOGY_BINDING,
-           "Policy": TOPOLOGY_POLICY}
+           "Policy": TOPOLOGY_POLICY, "ScaledObject": SCALED_OBJECT,
+           "TriggerAuthentication": TRIGGER_AUTHENTICATION, "PrometheusRule": PROMETHEUS_RULE}

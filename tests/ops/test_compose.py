@@ -142,3 +142,42 @@ def test_mongo_runs_as_a_replica_set_for_transactions():
     assert mongo["environment"]["MONGO_REPLICA_KEY"].startswith("${")
     for service in SERVICES:
         assert "replicaSet=rs0" in COMPOSE["services"][service]["environment"]["MONGO_URI"]
+
+
+def _mounts(service: str) -> dict[str, str]:
+    """container path -> host path (relative to the repository) of a service's bind mounts."""
+    out = {}
+    for volume in COMPOSE["services"][service]["volumes"]:
+        parts = volume.split(":")
+        if parts[0].startswith("./"):
+            out[parts[1]] = parts[0][2:]
+    return out
+
+
+def test_grafana_provisions_the_prometheus_data_source_and_the_dashboards():
+    """Grafana loads itself (issue 22, point 1): no import by hand."""
+    grafana = COMPOSE["services"]["grafana"]
+    assert grafana["image"].startswith("grafana/grafana-oss:")
+    assert not grafana["image"].endswith(":latest")
+    assert grafana["depends_on"] == {"prometheus": {"condition": "service_healthy"}}
+    assert grafana["ports"] == ["127.0.0.1:3000:3000"]
+    mounts = _mounts("grafana")
+    assert mounts["/etc/grafana/provisioning"] == "deploy/grafana/provisioning"
+    provisioning = ROOT / mounts["/etc/grafana/provisioning"]
+    sources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
+    [source] = sources["datasources"]
+    prometheus_port = COMPOSE["services"]["prometheus"]["ports"][0].rsplit(":", 1)[1]
+    assert source["type"] == "prometheus" and source["isDefault"] is True
+    assert source["url"] == f"http://prometheus:{prometheus_port}"
+    [provider] = yaml.safe_load((provisioning / "dashboards" / "crm.yml").read_text())["providers"]
+    assert provider["type"] == "file"
+    dashboards = ROOT / mounts[provider["options"]["path"]]
+    files = sorted(dashboards.glob("*.json"))
+    assert [f.name for f in files] == ["crm-pipeline.json"]
+    home = grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert home.rsplit("/", 1)[0] == provider["options"]["path"]
+    assert (dashboards / home.rsplit("/", 1)[1]).is_file()
+    for path in files:  # each dashboard defaults to the provisioned data source
+        variables = {v["name"]: v for v in json.loads(path.read_text())["templating"]["list"]}
+        assert variables["datasource"]["current"]["value"] == source["uid"], path.name
+    assert "grafana-data" in COMPOSE["volumes"]

@@ -7,6 +7,7 @@ the small schemas in crd_schemas.py.
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 from pathlib import Path
 
@@ -82,6 +83,34 @@ def test_validators_reject_mistakes():
         assert list(jsonschema.Draft202012Validator(SCHEMAS[bad_doc["kind"]]).iter_errors(bad_doc))
 
 
+def test_keda_and_rule_schemas_reject_mistakes(rendered):
+    """Guard: the ScaledObject, TriggerAuthentication and PrometheusRule schemas accept the
+    rendered objects and catch a misspelt field, a bad trigger and a rule without its kind."""
+    docs = rendered["base"]
+    scaled = by_kind(docs, "ScaledObject")["dedup"]
+    auth = by_kind(docs, "TriggerAuthentication")["crm-dedup-rabbitmq"]
+    rule = next(iter(by_kind(docs, "PrometheusRule").values()))
+    for good in (scaled, auth, rule):
+        assert not list(jsonschema.Draft202012Validator(SCHEMAS[good["kind"]]).iter_errors(good))
+    trigger = scaled["spec"]["triggers"][0]
+    bad = [
+        {**scaled, "spec": {**scaled["spec"], "minReplicas": 1}},
+        {**scaled, "spec": {**scaled["spec"], "triggers": [
+            {**trigger, "metadata": {**trigger["metadata"], "queueLenght": "5"}}]}},
+        {**scaled, "spec": {**scaled["spec"], "triggers": [
+            {**trigger, "metadata": {**trigger["metadata"], "value": 5}}]}},
+        {**scaled, "spec": {**scaled["spec"], "triggers": [
+            {**trigger, "metadata": {**trigger["metadata"],
+                                     "host": "amqp://u:p@crm-rabbitmq:5672/"}}]}},
+        {**auth, "spec": {"secretTargetRef": [{"parameter": "password", "name": "x"}]}},
+        {**rule, "spec": {"groups": [{"name": "g", "rules": [{"expr": "up"}]}]}},
+        {**rule, "spec": {"groups": [{"name": "g", "rules": [
+            {"record": "a:b", "expr": "up", "for": "5m"}]}]}},
+    ]
+    for doc in bad:
+        assert list(jsonschema.Draft202012Validator(SCHEMAS[doc["kind"]]).iter_errors(doc)), doc
+
+
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_has_its_objects(rendered, target, service):
@@ -111,20 +140,71 @@ def test_each_service_has_its_objects(rendered, target, service):
     topic = by_kind(docs, "TopicPermission")[f"crm-{service}"]["spec"]
     assert topic["userReference"]["name"] == user["metadata"]["name"]
     assert topic["permissions"]["exchange"] == "nameko-rpc"
-    assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
+    assert "replicas" not in deployment["spec"], "KEDA's HPA owns the replica count"
 
     labels = deployment["spec"]["selector"]["matchLabels"]
     service_obj = by_kind(docs, "Service")[service]
     assert service_obj["spec"]["selector"] == labels
-    hpa = by_kind(docs, "HorizontalPodAutoscaler")[service]
-    assert hpa["spec"]["scaleTargetRef"]["name"] == service
-    assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    _scales_on_its_queues(docs, service)
     assert by_kind(docs, "PodDisruptionBudget")[service]["spec"]["selector"]["matchLabels"] == labels
     monitor = by_kind(docs, "ServiceMonitor")[service]
     assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
     assert monitor["spec"]["endpoints"][0]["port"] == service_obj["spec"]["ports"][0]["name"]
     assert all(service_obj["metadata"]["labels"].get(k) == v
                for k, v in monitor["spec"]["selector"]["matchLabels"].items())
+
+
+# The queues each service's work arrives on (its erasure and operator-change queues carry
+# too little to scale on). Each must be one the service really consumes (tools/stack/access).
+WORK_QUEUES = {
+    "ingestion": {"crm.intake.ingestion"},
+    "dedup": {"evt-ingestion-customer.ingested--dedup.on_ingested"},
+    "tiering": {"evt-dedup-customer.registered--tiering.on_registered",
+                "evt-dedup-customer.updated--tiering.on_updated",
+                "evt-dedup-customer.merged--tiering.on_merged"},
+    "assignment": {"evt-tiering-tier.changed--assignment.on_tier_changed"},
+    "notification": {"evt-assignment-customer.assigned--notification.on_assigned",
+                     "evt-tiering-tier.changed--notification.on_tier_changed",
+                     "evt-dedup-customer.review_needed--notification.on_review_needed"}}
+
+
+def _scales_on_its_queues(docs: list[dict], service: str) -> None:
+    """A KEDA ScaledObject, not a CPU-only HPA: one rabbitmq trigger per work queue, read as
+    the service's own broker user, with documented thresholds."""
+    assert service not in by_kind(docs, "HorizontalPodAutoscaler"), "KEDA creates the HPA"
+    spec = by_kind(docs, "ScaledObject")[service]["spec"]
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                      "name": service}
+    assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+    rabbit = [t for t in spec["triggers"] if t["type"] == "rabbitmq"]
+    queues = {t["metadata"]["queueName"] for t in rabbit}
+    assert queues == WORK_QUEUES[service]
+    assert queues <= {q.name for q in access.service_queues(service)}
+    auth = by_kind(docs, "TriggerAuthentication")[f"crm-{service}-rabbitmq"]["spec"]
+    assert {(r["parameter"], r["name"], r["key"]) for r in auth["secretTargetRef"]} == {
+        ("username", f"crm-{service}-user-credentials", "username"),
+        ("password", f"crm-{service}-user-credentials", "password")}
+    for trigger in rabbit:
+        meta = trigger["metadata"]
+        assert trigger["authenticationRef"] == {"name": f"crm-{service}-rabbitmq"}
+        assert meta["mode"] == "QueueLength" and meta["protocol"] == "amqp"
+        assert meta["host"] == "amqp://crm-rabbitmq:5672/", "no credentials in the manifest"
+        assert meta["value"] == QUEUE_THRESHOLDS[service]
+    assert [t["metadata"] for t in spec["triggers"] if t["type"] == "cpu"] == [{"value": "70"}]
+
+
+def _documented_thresholds() -> dict[str, str]:
+    """The messages-per-replica column of docs/operations.md's scaling table."""
+    text = (K8S_DIR.parents[1] / "docs" / "operations.md").read_text()
+    rows = re.findall(r"^\| (\w+) \| ([0-9]+) ready messages per replica", text, re.M)
+    return dict(rows)
+
+
+QUEUE_THRESHOLDS = _documented_thresholds()
+
+
+def test_thresholds_are_documented_for_every_service():
+    assert set(QUEUE_THRESHOLDS) == set(SERVICES), QUEUE_THRESHOLDS
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -181,7 +261,9 @@ def test_overlays_size_the_environments(rendered):
     assert by_kind(dev, "RabbitmqCluster")["crm-rabbitmq"]["spec"]["replicas"] == 1
     assert by_kind(prod, "RabbitmqCluster")["crm-rabbitmq"]["spec"]["replicas"] == 3
     assert by_kind(prod, "MongoDBCommunity")["crm-mongodb"]["spec"]["members"] == 3
-    assert all(h["spec"]["minReplicas"] >= 3 for h in by_kind(prod, "HorizontalPodAutoscaler").values())
+    assert all(o["spec"]["minReplicaCount"] >= 3 and o["spec"]["maxReplicaCount"] == 20
+               for o in by_kind(prod, "ScaledObject").values())
+    assert all(o["spec"]["maxReplicaCount"] == 3 for o in by_kind(dev, "ScaledObject").values())
     images = {c["image"] for d in by_kind(prod, "Deployment").values()
               for c in d["spec"]["template"]["spec"]["containers"]}
     assert not any(i.endswith(":latest") for i in images), images
