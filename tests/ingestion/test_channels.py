@@ -42,7 +42,7 @@ def test_xlsx_with_chinese_headers_is_one_tracked_batch(stack, tmp_path):
     stored = {r["external_id"]: r for r in records(stack, "branch_bj")}
     assert sorted(stored) == ["BJ-1", "BJ-2", "BJ-3"]
     assert stored["BJ-1"]["name"] == "王芳" and stored["BJ-1"]["gender"] == "female"
-    assert stored["BJ-1"]["financials"]["avg_daily_assets"] == 450000.0
+    assert stored["BJ-1"]["financials"]["avg_daily_assets"] == "450000.00"  # exact, the contract form
     assert stored["BJ-2"]["name"] == "LI Lei"           # full-width folded
     assert stored["BJ-3"]["birth_date"] == "1990-03-07"  # derived from the ID
     rejected = [r for r in open_rejects(stack) if r["batch_id"] == summary["batch_id"]]
@@ -72,7 +72,7 @@ def test_gb18030_csv_maps_with_auto_profile(stack, tmp_path):
     assert (summary["received"], summary["accepted"], summary["rejected"]) == (3, 2, 1)
     stored = {r["external_id"]: r for r in records(stack, "branch_gb")}
     assert stored["GB-2"]["name"] == "欧阳娜娜"
-    assert stored["GB-2"]["financials"]["avg_daily_assets"] == 15000.0
+    assert stored["GB-2"]["financials"]["avg_daily_assets"] == "15000.00"
 
 
 def test_http_batch_single_and_too_large(stack):

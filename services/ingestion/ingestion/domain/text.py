@@ -6,7 +6,6 @@ common; these helpers make values comparable without changing their meaning.
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from datetime import date, datetime, timezone
@@ -46,6 +45,7 @@ def clean_text(s: str) -> str:
 # --- value parsers -----------------------------------------------------------
 # Pure string -> value conversions used by the normalizers. They return None (or
 # an issue code) instead of raising, because a bad cell must never stop a list.
+# Amounts and yes/no flags are contract types: contracts.values parses them.
 
 _MULTI_SEP = re.compile(r"[,;/、，；|]+")
 _PHONE_NOISE = re.compile(r"[\s\-().]+")
@@ -53,8 +53,6 @@ _CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_TRUE = {"true", "yes", "y", "1", "是", "有", "t"}
-_FALSE = {"false", "no", "n", "0", "否", "无", "没有", "f"}
 _COUNTRIES = {"中国": "CN", "中华人民共和国": "CN", "CHINA": "CN", "PRC": "CN", "CHN": "CN"}
 
 
@@ -135,40 +133,6 @@ def _iso_datetime(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc)
     return value.isoformat()
-
-
-def parse_amount(raw: Any) -> tuple[float | None, str | None]:
-    """(amount, None) or (None, 'not_a_number' | 'negative_amount').
-
-    Accepts '1,234,567.89', full-width digits, '¥' / '元' and a '万' (x10,000) unit.
-    """
-    if isinstance(raw, bool):
-        return None, "not_a_number"
-    if isinstance(raw, (int, float)):
-        try:
-            value = float(raw)
-        except OverflowError:
-            return None, "not_a_number"
-    else:
-        s = to_half_width(str(raw)).replace(",", "").replace("¥", "").replace("元", "").strip()
-        scale = 10_000.0 if s.endswith("万") else 1.0
-        try:
-            value = float(s.rstrip("万").strip()) * scale
-        except ValueError:
-            return None, "not_a_number"
-    if math.isnan(value) or math.isinf(value):
-        return None, "not_a_number"
-    return (None, "negative_amount") if value < 0 else (value, None)
-
-
-def parse_bool(raw: Any) -> bool | None:
-    """true/false, 是/否, 1/0, yes/no -> bool; None when not recognisable."""
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, (int, float)) and raw in (0, 1):
-        return bool(raw)
-    s = clean_text(str(raw)).lower()
-    return True if s in _TRUE else False if s in _FALSE else None
 
 
 def normalize_country(raw: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable, Protocol
 
+from contracts import values
 from ingestion.domain import masking
 from ingestion.domain.cn_id import CnIdError, clean_cn_id, looks_like_cn_id, validate_cn_resident_id
 from ingestion.domain import text as parsing
@@ -228,7 +229,11 @@ class AddressesNormalizer:
 
 
 class FinancialsNormalizer:
-    """Amounts to floats (commas, full-width, 万), has_relationship to bool."""
+    """Amounts to two-place decimal strings (commas, full-width, 万; never a float) and
+    has_relationship to a bool, each by its contract parser (contracts.values).
+
+    A missing has_relationship stays missing: what follows from the assets is a
+    tiering rule (tiering.plugins.schemes), not something intake records."""
 
     name = "financials"
     AMOUNTS = ("avg_daily_assets", "card_spend_12m", "loan_balance", "custody_margin")
@@ -241,28 +246,23 @@ class FinancialsNormalizer:
         issues: list[Issue] = []
         for key in self.AMOUNTS:
             if fin.get(key) in (None, ""):
+                if key in fin:  # a blank cell: not recorded
+                    fin[key] = None
                 continue
-            value, code = parsing.parse_amount(fin[key])
+            amount, code = values.parse_amount(fin[key])
             if code:
                 issues.append(issue(f"financials.{key}", code, str(fin[key])))
-            fin[key] = value
+            fin[key] = None if amount is None else values.format_amount(amount)
         if isinstance(fin.get("card_level"), str):
             fin["card_level"] = clean_text(fin["card_level"]).lower() or None
-        self._relationship(fin, issues)
-        return out, issues
-
-    @staticmethod
-    def _relationship(fin: dict, issues: list[Issue]) -> None:
         raw = fin.get("has_relationship")
-        if raw in (None, ""):
-            assets = fin.get("avg_daily_assets")
-            if isinstance(assets, float) and assets > 0:
-                fin["has_relationship"] = True
-            return
-        value = parsing.parse_bool(raw)
-        if value is None:
-            issues.append(issue("financials.has_relationship", "invalid_boolean", str(raw)))
-        fin["has_relationship"] = value
+        if raw == "":
+            fin["has_relationship"] = None
+        elif raw is not None:
+            fin["has_relationship"] = values.parse_flag(raw)
+            if fin["has_relationship"] is None:
+                issues.append(issue("financials.has_relationship", "invalid_boolean", str(raw)))
+        return out, issues
 
 
 NORMALIZER_CLASSES: dict[str, type] = {

@@ -62,7 +62,7 @@ def test_stored_document_has_no_raw_identifier_in_plain_fields():
     opened = json.loads(PROTECTOR.decrypt(stored["pii"]))
     assert opened["national_id"] == NID and opened["phones"] == ["+8613812348000"]
     assert opened["emails"] == ["wang@example.com"]
-    assert stored["name"] == "王芳" and stored["financials"]["avg_daily_assets"] == 450000.0
+    assert stored["name"] == "王芳" and stored["financials"]["avg_daily_assets"] == "450000.00"
 
 
 def test_event_carries_blind_indexes_only():

@@ -199,10 +199,25 @@ def test_financial_amounts():
         "avg_daily_assets": "1,234,567.89", "card_spend_12m": "５００００", "loan_balance": "30万",
         "custody_margin": 12000, "card_level": " Gold "}))
     fin = out["financials"]
-    assert fin["avg_daily_assets"] == pytest.approx(1234567.89)
-    assert fin["card_spend_12m"] == 50000.0 and fin["loan_balance"] == 300000.0
-    assert fin["custody_margin"] == 12000.0 and fin["card_level"] == "gold"
-    assert fin["has_relationship"] is True  # inferred from assets > 0
+    assert fin["avg_daily_assets"] == "1234567.89"  # the contract's form: exact, never a float
+    assert fin["card_spend_12m"] == "50000.00" and fin["loan_balance"] == "300000.00"
+    assert fin["custody_margin"] == "12000.00" and fin["card_level"] == "gold"
+    assert "has_relationship" not in fin  # a tiering rule reads the assets, intake invents nothing
+    assert issues == []
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (1234567.89, "1234567.89"), ("12.3万", "123000.00"), (0.1 + 0.2, "0.30"), ("0.005", "0.01")])
+def test_financial_amounts_stay_exact(raw, expected):
+    """12.3 * 10000.0 is 123000.00000000001 and 0.1 + 0.2 is 0.30000000000000004 as floats."""
+    out, issues = FinancialsNormalizer().apply(base(financials={"avg_daily_assets": raw}))
+    assert out["financials"]["avg_daily_assets"] == expected and issues == []
+
+
+def test_blank_financial_cells_are_not_recorded():
+    out, issues = FinancialsNormalizer().apply(base(financials={
+        "avg_daily_assets": "", "has_relationship": ""}))
+    assert out["financials"] == {"avg_daily_assets": None, "has_relationship": None}
     assert issues == []
 
 
