@@ -139,3 +139,11 @@ def parse_flag(raw: Any) -> bool | None:
         return bool(raw)
     text = " ".join(unicodedata.normalize("NFKC", str(raw)).split()).lower()
     return True if text in _TRUE else False if text in _FALSE else None
+
+
+def flag(value: Any) -> bool | None:
+    """A flag as events carry it (a JSON boolean, or None: not recorded). Anything else
+    is refused with TypeError: words were for parse_flag at intake, not for later."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise TypeError(f"a flag travels as a boolean or null, got {value!r}")

@@ -23,6 +23,7 @@ from .dependencies import Rules
 from .domain.batch import Arrival
 from .domain.evaluate import evaluate
 from .domain.paging import next_cursor, page_range
+from .domain.snapshot import customer_of
 from .erasure import Erasure
 from .storage import TieringStore
 
@@ -78,8 +79,7 @@ class TieringService(Erasure, ServiceBase):
         schemes, today, seq = self._only(scheme), date.today(), self.rules.seq
         items, moved = [], 0
         for row in rows:
-            customer = {k: v for k, v in row.items() if k not in ("_id", "active")}
-            customer["customer_id"] = row["_id"]
+            customer = customer_of(row)
             mine = recorded.get(row["_id"], {})
             records, changes = evaluate(customer, schemes, self.rules.rules, mine, today,
                                         self.rules.grace, new_snapshot=False)

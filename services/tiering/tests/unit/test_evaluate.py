@@ -48,8 +48,8 @@ def test_same_figures_again_change_nothing():
 @pytest.mark.parametrize("before, after, star, band, direction", [
     (350000, 1200000, ("4", "5"), ("financial", "financial"), "up"),
     (60000, 150000, ("3", "3"), ("staff", "branch"), "up"),
-    (1200000, 299999.99, ("5", "3"), ("financial", "financial"), "down"),
-    (150000, 49999.99, ("3", "2"), ("branch", "mass"), "down"),
+    (1200000, "299999.99", ("5", "3"), ("financial", "financial"), "down"),
+    (150000, "49999.99", ("3", "2"), ("branch", "mass"), "down"),
 ])
 def test_only_moved_schemes_change_in_the_right_direction(before, after, star, band, direction):
     records, _ = run(customer(before))

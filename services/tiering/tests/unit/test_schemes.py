@@ -1,5 +1,6 @@
 """Built-in schemes: every boundary of star, service_band and intent."""
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, strategies as st
@@ -11,6 +12,7 @@ from tiering.plugins.schemes import (
     ServiceBandScheme,
     StarScheme,
     age_on,
+    has_business,
     intent_level,
 )
 
@@ -65,11 +67,11 @@ def test_builtin_registry_and_tier_order():
     "assets, expected",
     [
         (0, "2"),
-        (49999.99, "2"),
+        ("49999.99", "2"),
         (50000, "3"),
-        (299999.99, "3"),
+        ("299999.99", "3"),
         (300000, "4"),
-        (999999.99, "4"),
+        ("999999.99", "4"),
         (1000000, "5"),
         (25000000, "5"),
     ],
@@ -83,11 +85,32 @@ def test_star_accepts_numeric_strings(assets, expected):
     assert star(assets).tier == expected
 
 
+def test_money_must_not_arrive_as_a_float():
+    """A float in tiering means an amount lost its exactness on the way: refused."""
+    with pytest.raises(TypeError):
+        star(49999.99)
+    with pytest.raises(TypeError):
+        band(60000.5)
+    assert star(Decimal("1234567.89")).figures["avg_daily_assets"] == "1234567.89"
+
+
+def test_a_flag_must_arrive_as_a_boolean():
+    with pytest.raises(TypeError):
+        star(60000, relationship="是")  # words are parsed once, at intake
+
+
+@pytest.mark.parametrize("relationship, assets, expected", [
+    (True, None, True), (False, Decimal("500000"), False), (None, Decimal("0.01"), True),
+    (None, Decimal("0.00"), False), (None, None, False)])
+def test_has_business_is_tierings_rule(relationship, assets, expected):
+    assert has_business(relationship, assets) is expected
+
+
 def test_star_reason_and_figures():
     decision = star(300000)
     assert decision.reason == "avg_daily_assets 300000.00 >= 300000 (4 star threshold)"
     assert decision.figures == {"has_relationship": True, "avg_daily_assets": "300000"}
-    below = star(49999.99)
+    below = star("49999.99")
     assert below.reason == "avg_daily_assets 49999.99 < 50000 (3 star threshold)"
     assert below.figures["avg_daily_assets"] == "49999.99"
 
@@ -130,7 +153,7 @@ def test_star_per_branch_override_moves_boundary_for_that_branch_only():
     bj = effective_params(rules, "star", "BJ001")
     other = effective_params(rules, "star", "SH002")
     assert star(40000, params=bj).tier == "3"
-    assert star(39999.99, params=bj).tier == "2"
+    assert star("39999.99", params=bj).tier == "2"
     assert star(40000, params=other).tier == "2"
     assert star(300000, params=bj).tier == "4"  # the other thresholds are untouched
     assert star(40000, params=bj).reason == "avg_daily_assets 40000.00 >= 40000 (3 star threshold)"
@@ -156,14 +179,14 @@ def test_star_is_monotone_in_assets(a, b):
 @pytest.mark.parametrize(
     "assets, expected",
     [
-        (49999.99, "mass"),  # not eligible by anything
+        ("49999.99", "mass"),  # not eligible by anything
         (50000, "staff"),
-        (99999.99, "staff"),
+        ("99999.99", "staff"),
         (100000, "branch"),
-        (199999.99, "branch"),
+        ("199999.99", "branch"),
         (200000, "financial"),
         (2000000, "financial"),  # inclusive top of financial
-        (2000000.01, "private"),
+        (Decimal("2000000.01"), "private"),
         ("2000000.01", "private"),
         ("50000", "staff"),
     ],
@@ -174,7 +197,7 @@ def test_band_asset_boundaries(assets, expected):
 
 def test_band_reasons():
     assert band(2000000).reason == "avg_daily_assets 2000000.00 >= 200000 (financial threshold)"
-    assert band(2000000.01).reason == "avg_daily_assets 2000000.01 > 2000000 (private threshold)"
+    assert band("2000000.01").reason == "avg_daily_assets 2000000.01 > 2000000 (private threshold)"
     assert band(50000).reason == "avg_daily_assets 50000.00 >= 50000 (staff threshold); age 36 < 60"
 
 
@@ -236,9 +259,9 @@ def test_staff_max_age_is_configurable():
 @pytest.mark.parametrize(
     "field, at, below",
     [
-        ("card_spend_12m", 50000, 49999.99),
-        ("loan_balance", 300000, 299999.99),
-        ("custody_margin", 10000, 9999.99),
+        ("card_spend_12m", 50000, "49999.99"),
+        ("loan_balance", 300000, "299999.99"),
+        ("custody_margin", 10000, "9999.99"),
     ],
 )
 def test_each_amount_criterion_alone(field, at, below):

@@ -29,12 +29,12 @@ HASH_CHARS = 10
 
 
 def to_decimal(value: Any) -> Optional[Decimal]:
-    """Read an int/float/str/Decimal number exactly, or None if it is not one.
+    """Read a rules parameter (a threshold from YAML: int, float, str) exactly, or None.
 
-    Floats go through ``str`` so 49999.99 stays 49999.99 rather than its binary
-    approximation. Booleans, NaN, infinities and blank or malformed strings are
-    None: money compared against a threshold must be a real, finite number.
-    (Thousands separators are normalized upstream, so "1,000,000" is None here.)
+    For configuration only: customers' money arrives typed by the contract and is read
+    with contracts.values.money. Floats go through ``str`` so 49999.99 stays 49999.99
+    rather than its binary approximation. Booleans, NaN, infinities and blank or
+    malformed strings are None: a threshold must be a real, finite number.
     """
     if value is None or isinstance(value, bool):
         return None

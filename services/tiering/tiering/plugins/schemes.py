@@ -7,8 +7,11 @@ document (see ``tiering.domain.rules``) and are deep-merged over
 ``default_params``, so a partial document still works. ``validate_params`` lets
 ``validate_rules`` reject bad configuration at start-up.
 
-Money is compared as ``Decimal`` (ints, floats and numeric strings accepted), so
-49,999.99 vs 50,000 is exact. A missing or non-numeric amount counts as 0.
+Money arrives typed by the contract (``contracts.values``: a two-place decimal string
+in events and snapshots) and is compared as ``Decimal``, so 49,999.99 vs 50,000 is
+exact; a float is refused (TypeError), it would mean money lost its exactness on the
+way. A missing amount counts as 0. ``has_relationship`` arrives as a boolean or None;
+what a missing one means is this module's rule (:func:`has_business`).
 
 Boundaries (defaults; all configurable):
 
@@ -60,6 +63,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Mapping, Optional, Protocol
 
+from contracts.values import flag, money
 from tiering.domain.decide import Decision
 from tiering.domain.rules import check_increasing, deep_merge, to_decimal
 
@@ -110,20 +114,13 @@ def _required(params: Mapping[str, Any], key: str) -> Decimal:
     return number
 
 
-_TRUE = {"true", "yes", "y", "1", "是"}
-_FALSE = {"false", "no", "n", "0", "否"}
-
-
-def _to_bool(value: Any) -> Optional[bool]:
-    """True/False/None from bools, 0/1 and common yes/no strings; else None (unknown)."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return {0: False, 1: True}.get(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        return True if text in _TRUE else False if text in _FALSE else None
-    return None
+def has_business(relationship: Optional[bool], assets: Optional[Decimal]) -> bool:
+    """Tiering's rule for "the customer does business with the bank": what upstream
+    recorded in has_relationship; when it recorded nothing, assets above 0 say yes.
+    Intake records only what upstream said; the inference lives here."""
+    if relationship is not None:
+        return relationship
+    return assets is not None and assets > ZERO
 
 
 def _parse_date(value: Any) -> Optional[date]:
@@ -168,8 +165,8 @@ class StarScheme:
     def classify(self, customer: Mapping[str, Any], params: Mapping[str, Any], today: date) -> Decision:
         """Tier "1" without a relationship, else the highest threshold reached ("2" if none)."""
         fin = _financials(customer)
-        relationship = _to_bool(fin.get("has_relationship"))
-        assets = to_decimal(fin.get("avg_daily_assets"))
+        relationship = flag(fin.get("has_relationship"))
+        assets = money(fin.get("avg_daily_assets"))
         figures = {"has_relationship": relationship, "avg_daily_assets": _money_figure(assets)}
         no_business = self._no_business_reason(relationship, assets)
         if no_business:
@@ -179,14 +176,12 @@ class StarScheme:
 
     @staticmethod
     def _no_business_reason(relationship: Optional[bool], assets: Optional[Decimal]) -> str:
+        if has_business(relationship, assets):
+            return ""
         if relationship is False:
             return "has_relationship is false: no business with the bank yet (1 star)"
-        if relationship is None and (assets is None or assets == ZERO):
-            return (
-                f"has_relationship not recorded and avg_daily_assets {_show(assets)}: "
-                "no business with the bank yet (1 star)"
-            )
-        return ""
+        return (f"has_relationship not recorded and avg_daily_assets {_show(assets)}: "
+                "no business with the bank yet (1 star)")
 
     def _by_assets(self, assets: Optional[Decimal], thresholds: Mapping[str, Any]) -> tuple[str, str]:
         value = assets if assets is not None else ZERO
@@ -252,7 +247,7 @@ class ServiceBandScheme:
         """Mass unless eligible; then band by assets, with the staff age limit applied last."""
         p = _merged(self.default_params, params)
         fin = _financials(customer)
-        amounts = {f: to_decimal(fin.get(f)) for f, _ in _ELIGIBILITY_AMOUNTS}
+        amounts = {f: money(fin.get(f)) for f, _ in _ELIGIBILITY_AMOUNTS}
         card_level = fin.get("card_level")
         age = age_on(customer.get("birth_date"), today)
         met = _eligibility_met(amounts, card_level, p["eligibility"])
