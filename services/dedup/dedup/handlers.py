@@ -27,7 +27,7 @@ from .batch_store import commit
 from .dependencies import MatchingSetup
 from .domain.batch import WorkingSet, placement_order
 from .domain.clusters import choose_survivor, merge_goldens
-from .domain.snapshot import golden_keys, public_view
+from .domain.snapshot import golden_keys, merged_payload
 from .placement import Placer
 from .storage import Conflict, DedupStore
 
@@ -77,10 +77,9 @@ def accept_review(store: DedupStore, outbox: Outbox, matching: MatchingSetup,
                 "revision": revision, "active": True})
         ws.put({**absorbed, "active": False, "merged_into": survivor["_id"], "keys": [],
                 "revision": absorbed["revision"] + 1})
-        outbox.stage(names.CUSTOMER_MERGED, {
-            "customer": public_view(golden, revision), "record_id": review["record_id"],
-            "survivor_id": survivor["_id"], "absorbed_ids": [absorbed["_id"]]},
-            f"review:{review_id}", survivor["_id"])
+        outbox.stage(names.CUSTOMER_MERGED,
+                     merged_payload(golden, revision, review["record_id"], [absorbed["_id"]]),
+                     f"review:{review_id}", survivor["_id"])
         outbox.persist_in(session)
         commit(store, ws, session)
         store.close_review(review_id, "accepted", session=session)

@@ -21,7 +21,7 @@ from .domain.batch import Review, WorkingSet
 from .domain.clusters import build_golden
 from .domain.keys import blocking_keys
 from .domain.resolve import Resolution, resolve
-from .domain.snapshot import golden_keys, public_view
+from .domain.snapshot import changed_payload, golden_keys, merged_payload
 from .storage import DedupStore
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,8 @@ class Placer:
         golden = build_golden(current["_id"], members, self.matching.params,
                               current.get("merged_ids", ()))
         revision = self._put(golden, golden_keys(golden), current)
-        self._stage(names.CUSTOMER_UPDATED, {"customer": public_view(golden, revision),
-                                             "record_id": record["record_id"]},
+        self._stage(names.CUSTOMER_UPDATED,
+                    changed_payload(golden, revision, record["record_id"]),
                     record, golden["customer_id"])
 
     def _register(self, outcome: Resolution, keys: list[str],
@@ -104,10 +104,8 @@ class Placer:
         cid = golden["customer_id"]
         self._claim(cid, claimable(keys))
         self.ws.put({**golden, "_id": cid, "keys": keys, "revision": 1, "active": True})
-        view = public_view(golden, 1)
-        self._stage(names.CUSTOMER_REGISTERED, {"customer": view,
-                                                "record_id": record["record_id"]},
-                    record, cid)
+        registered = changed_payload(golden, 1, record["record_id"])
+        self._stage(names.CUSTOMER_REGISTERED, registered, record, cid)
         if outcome.review_candidate:
             score = next((r.score for g, r in outcome.results
                           if g["customer_id"] == outcome.review_candidate), 0.0)
@@ -116,7 +114,7 @@ class Placer:
             self._stage(names.CUSTOMER_REVIEW_NEEDED, {
                 "review_id": review.review_id, "record_id": record["record_id"],
                 "candidate_id": outcome.review_candidate, "score": score,
-                "branch": view["branch"]}, record, review.review_id)
+                "branch": registered["customer"]["branch"]}, record, review.review_id)
 
     def _merge(self, outcome: Resolution, record: Mapping[str, Any]) -> None:
         golden = outcome.golden
@@ -127,9 +125,9 @@ class Placer:
             old = self.ws.docs[customer_id]
             self.ws.put({**old, "active": False, "merged_into": survivor_id, "keys": [],
                          "revision": old["revision"] + 1})
-        self._stage(names.CUSTOMER_MERGED, {
-            "customer": public_view(golden, revision), "record_id": record["record_id"],
-            "survivor_id": survivor_id, "absorbed_ids": absorbed}, record, survivor_id)
+        self._stage(names.CUSTOMER_MERGED,
+                    merged_payload(golden, revision, record["record_id"], absorbed),
+                    record, survivor_id)
 
     def _put(self, golden: dict, keys: list[str], current: dict) -> int:
         revision = current["revision"] + 1

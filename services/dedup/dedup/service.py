@@ -18,7 +18,7 @@ from . import handlers
 from .dependencies import Matching
 from .domain.clusters import build_golden
 from .domain.erasure import UnknownCustomer
-from .domain.snapshot import cluster_line, golden_keys, public_view
+from .domain.snapshot import changed_payload, cluster_line, golden_keys
 from .erasure import erase_person
 from .storage import DedupStore
 
@@ -42,8 +42,8 @@ class DedupService(ServiceBase):
         golden = build_golden(current["_id"], members, self.matching.params,
                               current.get("merged_ids", ()))
         revision = self.store.replace(golden, golden_keys(golden), current["revision"])
-        self.events.stage(event_type, {"customer": public_view(golden, revision),
-                                       "record_id": record["record_id"] if record else ""},
+        self.events.stage(event_type,
+                          changed_payload(golden, revision, record["record_id"] if record else ""),
                           cause, golden["customer_id"],
                           record["correlation_id"] if record else None)
         self.events.publish_staged()
@@ -112,8 +112,8 @@ class DedupService(ServiceBase):
         self._rewrite(current, staying, cause, None, names.CUSTOMER_UPDATED)
         golden = build_golden("C" + uuid.uuid4().hex[:16], moving, self.matching.params)
         self.store.insert(golden, golden_keys(golden))
-        self.events.stage(names.CUSTOMER_REGISTERED, {"customer": public_view(golden, 1),
-                          "record_id": member}, cause, golden["customer_id"])
+        self.events.stage(names.CUSTOMER_REGISTERED, changed_payload(golden, 1, member),
+                          cause, golden["customer_id"])
         self.events.publish_staged()
         return {"customer_id": customer_id, "new_customer_id": golden["customer_id"]}
 

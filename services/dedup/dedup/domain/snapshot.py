@@ -1,7 +1,9 @@
 """What dedup tells other services about a golden customer (pure).
 
 Only non-identifying figures, staff ids and masked display values leave dedup;
-blind indexes and member records stay inside.
+blind indexes and member records stay inside. The payloads of `customer.registered`,
+`customer.updated` and `customer.merged` are built here and nowhere else (a batch
+placement, a reviewer's merge and an unmerge all announce through these).
 """
 from __future__ import annotations
 
@@ -31,6 +33,19 @@ def public_view(golden: Mapping[str, Any], revision: int) -> dict:
         "has_contact": bool(golden.get("has_contact")),
         "display": _display(members), "member_count": len(members), "revision": revision,
     }
+
+
+def changed_payload(golden: Mapping[str, Any], revision: int, record_id: str) -> dict:
+    """`customer.registered` or `customer.updated` (one shape): the golden customer as it
+    now is and the member record that caused it ("" when no record did, e.g. an unmerge)."""
+    return {"customer": public_view(golden, revision), "record_id": record_id}
+
+
+def merged_payload(golden: Mapping[str, Any], revision: int, record_id: str | None,
+                   absorbed_ids: Iterable[str]) -> dict:
+    """`customer.merged`: the survivor (the golden customer) and the ids it absorbed."""
+    return {"customer": public_view(golden, revision), "record_id": record_id,
+            "survivor_id": golden["customer_id"], "absorbed_ids": list(absorbed_ids)}
 
 
 def cluster_line(doc: Mapping[str, Any]) -> dict:
