@@ -13,6 +13,8 @@ from common.erasure import erased_time, person_ids  # noqa: F401 - re-exported
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
+from .payloads import customer_assigned
+
 ERASED = "erased"
 # Fields of assignment, backlog and history rows that describe the person.
 PERSONAL_FIELDS = ("display",)
@@ -39,9 +41,8 @@ def release_of(current: Mapping[str, Any] | None, cause_id: str,
 def assigned_payload(customer_id: str, release: Mapping[str, Any]) -> dict[str, Any]:
     """`customer.assigned` with no maintainer any more: previous set, reason "erased",
     and no display data (the event must not carry what was just erased)."""
-    return {"customer_id": customer_id, "manager_id": None, "role": None,
-            "previous_manager_id": release["manager_id"], "reason": ERASED,
-            "branch": release.get("branch"), "band": release.get("tier"), "display": {}}
+    return customer_assigned(customer_id, None, None, release["manager_id"], ERASED,
+                             release.get("branch"), release.get("tier"), {})
 
 
 def event_key(customer_id: str, release: Mapping[str, Any]) -> str:

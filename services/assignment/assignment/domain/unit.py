@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
+from .payloads import customer_assigned
 from .roles import eligible
 
 Row = dict[str, Any]
@@ -113,12 +114,10 @@ class Unit:
         self.history.append({"customer_id": customer_id, "reason": reason, "at": self.now,
                              "manager_id": manager_id})
         self.reasons.append(reason)
-        self.announcements.append(Announcement({
-            "customer_id": customer_id, "manager_id": manager_id,
-            "role": manager["role"] if manager else None,
-            "previous_manager_id": announced_previous, "reason": reason,
-            "branch": context.get("branch"), "band": context.get("tier"),
-            "display": context.get("display") or {}}, cause_id, f"{customer_id}:{manager_id}"))
+        self.announcements.append(Announcement(customer_assigned(
+            customer_id, manager_id, manager["role"] if manager else None, announced_previous,
+            reason, context.get("branch"), context.get("tier"), context.get("display")),
+            cause_id, f"{customer_id}:{manager_id}"))
 
     def wait(self, context: Row, roles: tuple[str, ...], why: str) -> None:
         """Put the customer in the backlog. A customer whose maintainer is no longer
