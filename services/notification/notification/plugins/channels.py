@@ -14,6 +14,8 @@ import urllib.request
 from email.message import EmailMessage
 from typing import Mapping, Protocol
 
+from contracts.values import parse_flag
+
 from .signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 log = logging.getLogger("notification.delivered")
@@ -79,7 +81,8 @@ class PlaintextCredentials(RuntimeError):
 
 
 def _true(value) -> bool:
-    return str(value).strip().lower() in ("true", "1", "yes", "on")
+    """A yes/no setting (SMTP_SSL=true, on, 1 ...), read by the project's one flag parser."""
+    return parse_flag(value) is True
 
 
 def tls_mode(settings: Mapping) -> str:
