@@ -51,7 +51,9 @@ def test_backends_and_prometheus_are_there():
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_is_built_from_its_dockerfile_and_scalable(service):
     spec = COMPOSE["services"][service]
-    assert spec["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    assert spec["build"]["dockerfile"] == "services/Dockerfile"
+    assert spec["build"]["args"] == {"SERVICE": service}
+    assert spec["image"] == f"crm/{service}:latest"
     assert (ROOT / spec["build"]["context"] / spec["build"]["dockerfile"]).is_file()
     assert "/health" in " ".join(spec["healthcheck"]["test"])
     assert "env_file" not in spec, ".env holds every secret: a service gets only its own"
