@@ -2,6 +2,8 @@
 they must agree with the validator ingestion applies to every incoming id."""
 import random
 
+from common.clock import today
+
 from ingestion.domain.cn_id import check_digit as ingestion_check_digit
 from ingestion.domain.cn_id import validate_cn_resident_id
 from tools.samples import check_digit, person
@@ -21,4 +23,4 @@ def test_sample_people_carry_ids_ingestion_accepts():
     rng = random.Random(7)
     for n in range(200):
         nid = person(rng, n)["national_id"]
-        assert validate_cn_resident_id(nid).number == nid  # raises CnIdError when invalid
+        assert validate_cn_resident_id(nid, today()).number == nid  # raises CnIdError when invalid

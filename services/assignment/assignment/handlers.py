@@ -9,9 +9,9 @@ the state, so a crash before publishing leaves them to the sweeper).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
+from common.clock import now
 from common.events import Outbox
 from common.mongo import in_transaction
 from contracts import names
@@ -59,7 +59,7 @@ def deactivate(store: AssignmentStore, outbox: Outbox, policy: Any, manager_id: 
     manager = store.get_manager(manager_id)
     if manager is None:
         raise ValueError(f"no maintainer {manager_id}")
-    cause = f"deactivate:{manager_id}:{datetime.now(timezone.utc).isoformat()}"
+    cause = f"deactivate:{manager_id}:{now().isoformat()}"
 
     def decide(session) -> tuple[Unit, dict]:
         unit = read_unit(store, [], session, [manager.get("branch")], manager_of=manager_id,

@@ -7,13 +7,14 @@ on redelivery instead of losing or doubling a change.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
 from common.batch import batch_event_handler, reliable_batch
 from common.rpcs import rpc
 from nameko.timer import timer
 
 from common.base import ServiceBase
+from common.clock import now, today
 from common.mongo import MongoStore
 from contracts import names
 from contracts.schemas import load_event
@@ -60,7 +61,7 @@ class TieringService(Erasure, ServiceBase):
         events = [load_event(event_type, payload) for payload in payloads]
         arrivals = [Arrival(e["customer"], e["event_id"], e["correlation_id"],
                             tuple(e.get("absorbed_ids") or ())) for e in events]
-        handlers.retier_batch(self.store, self.events, self.rules, arrivals, date.today())
+        handlers.retier_batch(self.store, self.events, self.rules, arrivals, today())
 
     @rpc(role="admin")
     def recompute(self, scheme: str | None = None, branch: str | None = None,
@@ -76,12 +77,12 @@ class TieringService(Erasure, ServiceBase):
         """
         start, end = page_range(after, min(max(limit, 1), MAX_PAGE), self.store.pool_size())
         rows, recorded = self.store.page(branch, start, end)
-        schemes, today, seq = self._only(scheme), date.today(), self.rules.seq
+        schemes, day, seq = self._only(scheme), today(), self.rules.seq
         items, moved = [], 0
         for row in rows:
             customer = customer_of(row)
             mine = recorded.get(row["_id"], {})
-            records, changes = evaluate(customer, schemes, self.rules.rules, mine, today,
+            records, changes = evaluate(customer, schemes, self.rules.rules, mine, day,
                                         self.rules.grace, new_snapshot=False)
             cause = f"recompute:{seq}:{row['_id']}:{row.get('revision')}"
             handlers.stage_changes(self.events, row["_id"], customer, changes, cause, None)
@@ -124,12 +125,12 @@ class TieringService(Erasure, ServiceBase):
 
     @rpc(role="viewer")
     def stats(self, branch: str | None = None, days: int = 30) -> dict:
-        since = datetime.now(timezone.utc) - timedelta(days=days)
+        since = now() - timedelta(days=days)
         return {"tiers": self.store.stats(branch), "moves": self.store.moves(since, branch)}
 
     @timer(interval=GAUGE_SECONDS)
     def refresh_gauges(self) -> None:
         """Per-tier population and upgrade/downgrade rates, from the database."""
-        since = datetime.now(timezone.utc) - timedelta(days=RATE_WINDOW_DAYS)
+        since = now() - timedelta(days=RATE_WINDOW_DAYS)
         metrics.publish_population(self.store.population(), self.store.moves_by_branch(since),
                                    RATE_WINDOW_DAYS)

@@ -56,8 +56,10 @@ def upgrade_15_to_18(number: str) -> str:
     return first17 + check_digit(first17)
 
 
-def validate_cn_resident_id(raw: str) -> ParsedId:
+def validate_cn_resident_id(raw: str, today: date) -> ParsedId:
     """Parse or raise CnIdError with code 'invalid_format' or 'check_digit_failed'.
+
+    A birth date after `today` (the caller's clock) is out of range.
 
     15-digit first-generation numbers are upgraded to 18 characters so the
     same person matches across old and new lists.
@@ -71,7 +73,7 @@ def validate_cn_resident_id(raw: str) -> ParsedId:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise CnIdError("invalid_format", "birth date inside the ID is impossible") from None
-    if born.year < 1850 or born > date.today():
+    if born.year < 1850 or born > today:
         raise CnIdError("invalid_format", "birth date inside the ID is out of range")
     if check_digit(number[:17]) != number[17]:
         raise CnIdError("check_digit_failed", "check character does not match")
@@ -79,10 +81,10 @@ def validate_cn_resident_id(raw: str) -> ParsedId:
     return ParsedId(number=number, birth_date=born.isoformat(), gender=gender)
 
 
-def parse_cn_resident_id(raw: str) -> ParsedId | None:
+def parse_cn_resident_id(raw: str, today: date) -> ParsedId | None:
     """Parsed ID, or None when the shape, embedded date or check character is wrong."""
     try:
-        return validate_cn_resident_id(raw)
+        return validate_cn_resident_id(raw, today)
     except CnIdError:
         return None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable, Protocol
 
+from common.clock import today
 from contracts import values
 from ingestion.domain import masking
 from ingestion.domain.cn_id import CnIdError, clean_cn_id, looks_like_cn_id, validate_cn_resident_id
@@ -87,7 +88,7 @@ class NationalIdNormalizer:
     @staticmethod
     def _cn_resident(out: dict, raw: str) -> tuple[dict, list[Issue]]:
         try:
-            parsed = validate_cn_resident_id(raw)
+            parsed = validate_cn_resident_id(raw, today())
         except CnIdError as err:
             out["national_id_raw"] = raw
             out["national_id"] = None

@@ -1,4 +1,6 @@
 """Chinese resident IDs, text helpers and masking."""
+from datetime import date
+
 import pytest
 
 from ingestion.domain.cn_id import check_digit, parse_cn_resident_id
@@ -6,8 +8,17 @@ from ingestion.domain.masking import mask_email, mask_name, mask_national_id, ma
 from ingestion.domain.text import collapse_spaces, is_cjk, to_half_width
 
 
+TODAY = date(2026, 11, 1)  # the domain takes the date from its caller (common.clock)
+
+
 def valid_id(first17: str) -> str:
     return first17 + check_digit(first17)
+
+
+def test_a_birth_date_after_today_is_out_of_range():
+    born_tomorrow = valid_id("11010120261102123")
+    assert parse_cn_resident_id(born_tomorrow, TODAY) is None
+    assert parse_cn_resident_id(born_tomorrow, date(2026, 11, 2)).birth_date == "2026-11-02"
 
 
 def test_check_digit_known_values():
@@ -23,32 +34,32 @@ def test_check_digit_rejects_wrong_length():
 
 
 def test_parse_valid_id_derives_birth_date_and_gender():
-    parsed = parse_cn_resident_id(valid_id("11010119900307123"))
+    parsed = parse_cn_resident_id(valid_id("11010119900307123"), TODAY)
     assert parsed.number == "110101199003071233"
     assert parsed.birth_date == "1990-03-07"
     assert parsed.gender == "male"  # 17th digit 3 is odd
 
 
 def test_parse_female_and_lower_case_x():
-    parsed = parse_cn_resident_id("11010519491231002x")
+    parsed = parse_cn_resident_id("11010519491231002x", TODAY)
     assert parsed.number == "11010519491231002X"
     assert parsed.gender == "female"  # 17th digit 2 is even
 
 
 def test_parse_full_width_digits_and_separators():
-    parsed = parse_cn_resident_id("１１０１０１ １９９００３０７ １２３３")
+    parsed = parse_cn_resident_id("１１０１０１ １９９００３０７ １２３３", TODAY)
     assert parsed is not None and parsed.number == "110101199003071233"
-    assert parse_cn_resident_id("110101-19900307-1233").number == "110101199003071233"
+    assert parse_cn_resident_id("110101-19900307-1233", TODAY).number == "110101199003071233"
 
 
 def test_parse_rejects_bad_check_digit_and_impossible_date():
-    assert parse_cn_resident_id("110101199003071234") is None  # check char should be 3
-    assert parse_cn_resident_id(valid_id("11010119900230123")) is None  # 30 February
-    assert parse_cn_resident_id("11010119900307") is None
+    assert parse_cn_resident_id("110101199003071234", TODAY) is None  # check char should be 3
+    assert parse_cn_resident_id(valid_id("11010119900230123"), TODAY) is None  # 30 February
+    assert parse_cn_resident_id("11010119900307", TODAY) is None
 
 
 def test_parse_upgrades_15_digit_ids():
-    parsed = parse_cn_resident_id("110101900307123")
+    parsed = parse_cn_resident_id("110101900307123", TODAY)
     assert parsed.number == valid_id("11010119900307123")
     assert parsed.birth_date == "1990-03-07"
 
