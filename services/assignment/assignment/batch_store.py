@@ -10,11 +10,12 @@ a whole collection for findAndModify and for `$expr`.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure
+
+from common import clock
 
 from .domain.unit import Unit
 from .storage import AssignmentStore
@@ -57,7 +58,7 @@ def read_unit(store: AssignmentStore, customer_ids: Iterable[str], session,
     erased = {r["_id"] for r in store.erased.find({"_id": {"$in": ids}}, {"_id": 1},
                                                   session=session)}
     return Unit(assignments, list(managers.values()), backlog, erased,
-                datetime.now(timezone.utc))
+                clock.now())
 
 
 def commit_unit(store: AssignmentStore, unit: Unit, session,

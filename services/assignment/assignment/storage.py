@@ -7,16 +7,13 @@ the erasure path's writes, each taking the unit of work's session.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from pymongo import ASCENDING, ReplaceOne
 from pymongo.database import Database
 
+from common import clock
+
 from .domain.erasure import PERSONAL_FIELDS, history_row
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class AssignmentStore:
@@ -44,7 +41,7 @@ class AssignmentStore:
         current = self.managers.find_one({"_id": manager["id"]})
         if current is None:
             self.managers.update_one({"_id": manager["id"]}, {
-                "$setOnInsert": {**fields, "load": 0, "created_at": _now()}}, upsert=True)
+                "$setOnInsert": {**fields, "load": 0, "created_at": clock.now()}}, upsert=True)
             return "created"
         if all(current.get(k) == v for k, v in fields.items()):
             return "unchanged"
@@ -78,7 +75,7 @@ class AssignmentStore:
 
     # -- erasure --------------------------------------------------------------------
     def note_release(self, customer_id: str, release: dict, session=None) -> None:
-        row = history_row(customer_id, release, _now())
+        row = history_row(customer_id, release, clock.now())
         self.history.update_one({"_id": row.pop("_id")}, {"$setOnInsert": row}, upsert=True,
                                 session=session)
 

@@ -5,12 +5,13 @@ parked messages; only what it seals in its own stores differs (`seal_person`).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from nameko.events import event_handler
 
 from contracts import names
 
+from . import clock
 from .erasure import read_erased
 from .reliability import reliable
 
@@ -21,7 +22,7 @@ class ErasureHandler:
     @event_handler("dedup", names.CUSTOMER_ERASED)
     @reliable
     def on_customer_erased(self, payload: dict) -> None:
-        event, ids, erased_at = read_erased(payload, datetime.now(timezone.utc))
+        event, ids, erased_at = read_erased(payload, clock.now())
         self.parked.seal_about(ids)
         self.seal_person(event, ids, erased_at)
 

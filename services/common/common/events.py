@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Callable
 
 from nameko.amqp.publish import UndeliverableMessage
@@ -39,6 +39,7 @@ from pymongo.errors import BulkWriteError
 from contracts.schemas import build_event
 from contracts.subscriptions import must_be_routed
 
+from . import clock
 from .confirms import BatchPublisher, Outcome, Outgoing
 from .metrics import EVENTS_PUBLISHED, EVENTS_UNROUTABLE
 from .mongo import connect
@@ -74,7 +75,7 @@ class Outbox:
               correlation_id: str | None = None) -> dict:
         body = build_event(event_type, payload, correlation_id)
         body["event_id"] = derived_event_id(cause_id, event_type, key)
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         self._buffer.append({"_id": body["event_id"], "type": event_type, "body": body,
                              "sent": False, "created_at": now, "lease_by": self.token,
                              "lease_until": now + timedelta(seconds=LEASE_SECONDS)})
@@ -125,7 +126,7 @@ class Outbox:
     def flush_pending(self, older_than: float = 10.0, limit: int = 500) -> int:
         """Publish pending rows whose lease ran out (their worker died or the broker
         was down), each claimed first so no other sweeper or worker sends it too."""
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         candidates = [row["_id"] for row in self.collection.find(
             {"sent": False, "created_at": {"$lt": now - timedelta(seconds=older_than)}},
             {"_id": 1}).sort("created_at", 1).limit(limit)]
@@ -180,7 +181,7 @@ class Outbox:
         try:
             self.collection.bulk_write([UpdateOne(
                 {"_id": row_id, "sent": False},
-                {"$set": {"lease_until": datetime.now(timezone.utc)}, "$unset": {"lease_by": ""}})
+                {"$set": {"lease_until": clock.now()}, "$unset": {"lease_by": ""}})
                 for row_id in ids], ordered=False)
         except Exception as exc:  # the lease then simply runs out
             log.warning("outbox lease kept (%s): %s", type(exc).__name__, exc)

@@ -24,7 +24,6 @@ import json
 import logging
 import socket
 import traceback
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 import eventlet
@@ -37,6 +36,7 @@ from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure, Ex
                             OperationFailure, PyMongoError, ServerSelectionTimeoutError,
                             WaitQueueTimeoutError)
 
+from . import clock
 from .inflight import busy
 from .metrics import HANDLER_ERRORS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from .mongo import connect
@@ -101,7 +101,7 @@ class ParkedMessages:
             {"key": key},
             {"$set": {"entrypoint": entrypoint, "payload": payload, "reason": reason,
                       "detail": mask_text(detail)[-4000:], "attempts": attempts,
-                      "parked_at": datetime.now(timezone.utc), "replayed": False},
+                      "parked_at": clock.now(), "replayed": False},
              "$inc": {"times_parked": 1}},
             upsert=True)
         if done.upserted_id is not None:

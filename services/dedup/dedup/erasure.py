@@ -13,9 +13,9 @@ re-runs the idempotent clean-up and re-stages the same event id: sent once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
+from common import clock
 from contracts import names
 
 from . import metrics
@@ -39,7 +39,7 @@ def erase_person(service: Any, customer_id: str | None, record_id: str | None,
         erasure, fresh = golden.get("erasure"), False
         if erasure is None:
             erasure, fresh = erasure_of(golden, requested_by, reason,
-                                        datetime.now(timezone.utc)), True
+                                        clock.now()), True
             store.seal(seal_golden(golden, erasure), golden["revision"], session)
         _clean_up(service, erasure, session)
         event_id = _stage(outbox, erasure, correlation_id)

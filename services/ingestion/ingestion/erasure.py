@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from common import clock
 from common.events import derived_event_id
 from contracts import names
 
@@ -109,5 +110,5 @@ def _when(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(str(text))
     except ValueError:
-        return datetime.now(timezone.utc)
+        return clock.now()
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

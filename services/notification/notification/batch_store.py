@@ -9,20 +9,18 @@ unit of work again from its reads.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Iterable
 
 from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
 from pymongo.collection import Collection
 
+from common import clock
+
 from .domain.batch import Attempt, Key
 from .domain.erasure import CANCELLED
 from .storage import LEASE_SECONDS
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def by_ids(collection: Collection, ids: Iterable[str], session) -> dict[str, dict]:
@@ -57,7 +55,7 @@ def set_fields(collection: Collection, fields: dict[str, dict], known: Iterable[
 def queue_messages(outbox: Collection, rows: list[dict], session) -> list[dict]:
     """Insert the batch's messages as pending. Their lease starts now: the handler
     delivers them right after the commit, the retry timer takes over only after it."""
-    now = _now()
+    now = clock.now()
     docs = [{**row, "_id": ObjectId(), "status": "pending", "attempts": 0, "created_at": now,
              "next_attempt_at": now + timedelta(seconds=LEASE_SECONDS)} for row in rows]
     if docs:
@@ -68,7 +66,7 @@ def queue_messages(outbox: Collection, rows: list[dict], session) -> list[dict]:
 def record_attempts(outbox: Collection, attempts: list[tuple[dict, Attempt]]) -> None:
     """Every delivery attempt of a batch in one write. A failure never turns a message
     cancelled meanwhile (erasure) into one that is retried or requeued."""
-    now, ops = _now(), []
+    now, ops = clock.now(), []
     for doc, attempt in attempts:
         if attempt.status == "sent":
             ops.append(UpdateOne({"_id": doc["_id"]},

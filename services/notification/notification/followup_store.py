@@ -7,21 +7,18 @@ guard.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from common import clock
 from common.pii import mask_text
 
 from .domain.erasure import seal_followup, seal_prospect
 from .storage import seal_update, unchanged
 
 OUTCOMES = ("converted", "open", "lost")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class FollowUpStore:
@@ -57,7 +54,7 @@ class FollowUpStore:
         applies to the document exactly as read (`unchanged`). Not findAndModify:
         SecantusDB reads the whole collection for it.
         """
-        now = now or _now()
+        now = now or clock.now()
         # `$lte` on a date never matches null (a stopped clock): no `$ne: None`, which
         # SecantusDB answers by reading the whole collection instead of the index
         candidate = self.prospects.find_one({"due_at": {"$lte": now}}, sort=[("due_at", 1)])
@@ -75,7 +72,7 @@ class FollowUpStore:
             raise ValueError(f"outcome must be one of {OUTCOMES}")
         prospect = self.get(customer_id) or {}
         doc = {"customer_id": customer_id, "intent_class": prospect.get("intent_class"),
-               "note": mask_text(note or ""), "outcome": outcome, "by": by, "at": _now()}
+               "note": mask_text(note or ""), "outcome": outcome, "by": by, "at": clock.now()}
         self.followups.insert_one(doc)
         closed = outcome in ("converted", "lost")
         self.prospects.update_one({"_id": customer_id}, {"$set": {

@@ -5,8 +5,9 @@ channels as every other message, so they are sent once, masked, and retried.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
+from common import clock
 from common.rpcs import rpc
 from nameko.timer import timer
 
@@ -60,7 +61,7 @@ class FollowUps:
         prospect = self.followups.get(customer_id) or {}
         result = self.followups.record(
             customer_id, note, outcome, by,
-            self._next_due(prospect.get("intent_class"), datetime.now(timezone.utc)))
+            self._next_due(prospect.get("intent_class"), clock.now()))
         metrics.FOLLOWUPS.labels(result["intent_class"] or "-", outcome).inc()
         self._observe_conversion()
         return result

@@ -1,9 +1,9 @@
 """Notification: maintainers and stewards told once, through pluggable channels."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from nameko.dependency_providers import Config
+from common import clock
 from common.rpcs import rpc
 from nameko.timer import timer
 
@@ -48,7 +48,7 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
                   if triggers.concerns_anyone(e)]
         if not events:
             return
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         handlers.notify_batch(
             self._units(), {e["customer_id"] for e in events},
             lambda maintained, prospects: batch.decide_tier_changes(
@@ -80,7 +80,7 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
             metrics.OUTBOX.labels(status).set(count)
         oldest = self.store.oldest_pending()
         metrics.OLDEST_PENDING.set(
-            (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0)
+            (clock.now() - oldest).total_seconds() if oldest else 0)
 
     @rpc(role="viewer", personal=True)
     def notifications_list(self, status: str | None = None, limit: int = 1000) -> list[dict]:

@@ -1,21 +1,19 @@
 """Notification's collections: the outbox of messages, who maintains whom, preferences."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from common import clock
+
 from .domain.erasure import CANCELLABLE, Seal, cancel_message, seal_message, tombstone
 
 
 LEASE_SECONDS = 30
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class NotificationStore:
@@ -39,7 +37,7 @@ class NotificationStore:
         the read: a message another replica leased, sent or cancelled meanwhile is
         left out. Not findAndModify, which reads the whole outbox on SecantusDB.
         """
-        now = _now()
+        now = clock.now()
         due = self.outbox.find({"status": "pending", "next_attempt_at": {"$lte": now}}
                                ).sort("next_attempt_at", 1).limit(limit)
         lease = {"$set": {"next_attempt_at": now + timedelta(seconds=LEASE_SECONDS)}}
@@ -55,7 +53,7 @@ class NotificationStore:
         if notification_id:
             query["_id"] = ObjectId(notification_id)
         return self.outbox.update_many(query, {"$set": {"status": "pending", "attempts": 0,
-                                                        "next_attempt_at": _now()}}).modified_count
+                                                        "next_attempt_at": clock.now()}}).modified_count
 
     def counts(self) -> dict:
         """Messages still needing action, per status. Delivered ones are not counted

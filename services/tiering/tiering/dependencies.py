@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import yaml
 from nameko.extensions import DependencyProvider
 from pymongo.errors import PyMongoError
 
+from common import clock
 from common.mongo import connect
 from common.plugins import load_plugins
 
@@ -103,7 +103,7 @@ class Rules(DependencyProvider):
                                      or {"seq": 0})["seq"]) + 1
         self.collection.replace_one({"_id": ACTIVE}, {
             "_id": ACTIVE, "seq": seq, "text": text, "version": str(rules.get("version")),
-            "loaded_at": datetime.now(timezone.utc)}, upsert=True)
+            "loaded_at": clock.now()}, upsert=True)
         self.refresh(force=True)
         return self.describe()
 

@@ -6,11 +6,13 @@ is what keeps a 100,000-customer recompute cheap.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
 
 from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
+
+from common import clock
 
 from .domain.erasure import (removal_history_row, sealed_event_fields, sealed_history_fields,
                              sealed_snapshot)
@@ -18,10 +20,6 @@ from .domain.paging import bucket_of
 from .queries import TieringQueries
 
 COMPARED = ("tier", "reason", "rules_version", "below_count", "branch", "bucket")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _by_customer(tier_rows: Iterable[dict],
@@ -120,7 +118,7 @@ class TieringStore(TieringQueries):
         what the plan was decided on, read in the same transaction: a snapshot or tier
         stored nowhere yet is inserted (an upsert costs SecantusDB ten times an insert).
         Returns tier writes."""
-        now = _now()
+        now = clock.now()
         snapshots = [_write(cid in stored, {"_id": cid}, {
             **customer, "revision": customer.get("revision", 0), "active": True,
             "bucket": bucket_of(cid)}) for cid, customer in plan.snapshots.items()]
@@ -145,7 +143,7 @@ class TieringStore(TieringQueries):
     def save_many(self, items: list[tuple]) -> int:
         """Items are (customer_id, branch, records, changes, cause, recorded-or-None);
         only records that differ from `recorded` are written. Returns records written."""
-        ops, history, now = [], [], _now()
+        ops, history, now = [], [], clock.now()
         for customer_id, branch, records, changes, cause, recorded in items:
             ops += _tier_ops(customer_id, branch, records, recorded, now)
             history += _history_rows(customer_id, branch, changes, cause, now)
@@ -188,7 +186,7 @@ class TieringStore(TieringQueries):
                     "bucket": bucket_of(row.get("customer_id") or row["_id"])}})
                     for row in rows], ordered=False)
                 filled += len(rows)
-        meta.update_one({"_id": "buckets"}, {"$set": {"filled": filled, "at": _now()}},
+        meta.update_one({"_id": "buckets"}, {"$set": {"filled": filled, "at": clock.now()}},
                         upsert=True)
         return filled
 
@@ -216,7 +214,7 @@ class TieringStore(TieringQueries):
         tiers go, figures and reasons with them: the customer has left the pool."""
         if not had:
             return
-        now = _now()
+        now = clock.now()
         rows = [removal_history_row(t, cause, now) for t in had]
         self.history.bulk_write([
             UpdateOne({"_id": row["_id"]},
