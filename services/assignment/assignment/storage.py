@@ -7,7 +7,6 @@ the erasure path's writes, each taking the unit of work's session.
 """
 from __future__ import annotations
 
-
 from pymongo import ASCENDING, ReplaceOne
 from pymongo.database import Database
 

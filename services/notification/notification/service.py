@@ -1,7 +1,6 @@
 """Notification: maintainers and stewards told once, through pluggable channels."""
 from __future__ import annotations
 
-
 from nameko.dependency_providers import Config
 from common import clock
 from common.rpcs import rpc
