@@ -92,10 +92,13 @@ def rpc(timeout: float = 120.0) -> Iterator:
 
 
 def snapshot(n: int, rng: random.Random) -> dict:
-    assets = round(10 ** rng.uniform(3, 6.7), 2)  # 1,000 .. 5,000,000 log-uniform
+    # 1,000 .. 5,000,000 log-uniform, kept as tiering keeps amounts: a two-place decimal
+    # string (contracts.values), never a float, which the schemes refuse
+    assets = round(10 ** rng.uniform(3, 6.7), 2)
     return {"_id": f"BENCH-{n:07d}", "customer_id": f"BENCH-{n:07d}", "kind": "person",
             "branch": f"BN{n % 20:02d}", "birth_date": f"{rng.randint(1945, 2004)}-06-15",
-            "financials": {"avg_daily_assets": assets, "has_relationship": rng.random() > 0.05,
+            "financials": {"avg_daily_assets": f"{assets:.2f}",
+                           "has_relationship": rng.random() > 0.05,
                            "card_spend_12m": rng.choice([0, 20000, 80000]), "as_of": "2026-10-31"},
             "intent": {"willingness": rng.choice(LEVELS), "potential": rng.choice(LEVELS)},
             "owner": {"registered_by": "M001", "source": "bench", "external_id": str(n)},
