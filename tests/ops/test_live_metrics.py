@@ -8,12 +8,14 @@ import time
 import urllib.parse
 import urllib.request
 import json
+import re
 
 import pytest
 import yaml
 
 from tools.stack.procs import free_port, wait_for
 
+from .exported_metrics import dashboard_files
 from .tools import PROMETHEUS_DIR, SERVICES, require_tool
 
 pytestmark = pytest.mark.integration
@@ -51,9 +53,9 @@ class Prometheus:
             parts = urllib.parse.urlsplit(url)
             jobs.append({"job_name": service, "metrics_path": parts.path,
                          "static_configs": [{"targets": [parts.netloc]}]})
-        if rabbit:
+        if rabbit:  # per queue, as deploy/prometheus/prometheus.yml scrapes it
             parts = urllib.parse.urlsplit(rabbit)
-            jobs.append({"job_name": "rabbitmq", "metrics_path": parts.path,
+            jobs.append({"job_name": "rabbitmq", "metrics_path": "/metrics/per-object",
                          "static_configs": [{"targets": [parts.netloc]}]})
         config = {"global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
                   "rule_files": [str(PROMETHEUS_DIR / "rules.yml")], "scrape_configs": jobs}
@@ -73,6 +75,11 @@ class Prometheus:
     def value(self, expr: str) -> float:
         result = self.query(expr)
         return float(result[0]["value"][1]) if result else 0.0
+
+    def get(self, path: str) -> dict:
+        body = json.loads(fetch(f"http://127.0.0.1:{self.port}{path}"))
+        assert body["status"] == "success", body
+        return body["data"]
 
     def ready(self) -> bool:
         try:
@@ -124,3 +131,56 @@ def test_prometheus_sees_every_service_up_and_business_metrics_move(stack, prome
     groups = {g["name"]: g for g in rules["data"]["groups"]}
     assert {"crm-pipeline.recording", "crm-pipeline.alerts"} <= set(groups)
     assert all(r["health"] != "err" for g in groups.values() for r in g["rules"]), groups
+
+
+SERIES_SUFFIXES = ("_bucket", "_sum", "_count", "_created")
+
+
+def _dashboard_queries() -> list[tuple[str, str]]:
+    """(panel title, query) of every dashboard target, with the template variables a
+    Grafana user would pick (`$branch` = All)."""
+    out = []
+    for path in dashboard_files():
+        for panel in json.loads(path.read_text())["panels"]:
+            for target in panel.get("targets", []):
+                out.append((panel["title"], target["expr"].replace("$branch", ".*")))
+    return out
+
+
+def _all_up(prometheus) -> bool:
+    up = {r["metric"]["job"]: r["value"][1] for r in prometheus.query("up")}
+    return all(up.get(s) == "1" for s in (*SERVICES, "rabbitmq"))
+
+
+def test_every_dashboard_query_runs_on_metrics_the_stack_exports(stack, prometheus):
+    """Each panel query is evaluated by the real Prometheus scraping the test stack, and
+    every metric it names is one that a service or RabbitMQ announced in its scrape (its
+    # TYPE line, which is there even before the first sample): a renamed metric fails."""
+    assert wait_for(lambda: _all_up(prometheus), 60), prometheus.query("up")
+    announced: set[str] = set()
+
+    def scraped() -> bool:
+        announced.update(m["metric"] for m in prometheus.get("/api/v1/targets/metadata"))
+        return any(n.startswith("crm_tiering_") for n in announced) and \
+            any(n.startswith("rabbitmq_queue_") for n in announced)
+    assert wait_for(scraped, 60), sorted(announced)[:20]
+
+    def known(name: str) -> bool:
+        return name in announced or any(
+            name.endswith(s) and name[:-len(s)] in announced for s in SERIES_SUFFIXES)
+
+    queries = _dashboard_queries()
+    assert len(queries) >= 10
+    for title, query in queries:
+        names = set(re.findall(r"(?<![a-z0-9_:])((?:crm|rabbitmq)_[a-z0-9_]+)", query))
+        unknown = sorted(n for n in names if not known(n))
+        assert not unknown, f"panel {title!r} queries {unknown}, which nothing exports"
+        prometheus.query(query)  # evaluates: a query Prometheus rejects fails here
+
+
+def test_the_dashboard_check_sees_an_unknown_metric(stack, prometheus):
+    """Guard: a misspelt metric is not among the announced names."""
+    assert wait_for(lambda: _all_up(prometheus), 60)
+    names = {m["metric"] for m in prometheus.get("/api/v1/targets/metadata")}
+    assert "crm_messages_consumed_total" in names
+    assert "crm_tiering_customers_entered_total" not in names
