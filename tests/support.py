@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from kombu import Connection, Exchange, Producer, Queue
-from nameko.standalone.rpc import ClusterRpcProxy
+from contracts.caller import IdentifiedRpcProxy
 
 from tools.stack.__main__ import SERVICES, Stack
 from tools.stack.procs import free_port, start_background, wait_for, port_open
@@ -112,8 +112,10 @@ class StackHandle:
                       for r in parked]
         return "\n".join(lines) or "no outbox row pending, no message parked"
 
-    def rpc(self, timeout: float = 60):
-        return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=timeout)
+    def rpc(self, timeout: float = 60, amqp_uri: str | None = None):
+        """An RPC proxy calling as the broker's administrator (a bootstrap admin of the
+        test stack's services), or as the operator whose URI is given."""
+        return IdentifiedRpcProxy(amqp_uri or self.env["AMQP_URI"], timeout=timeout)
 
     # -- the crm command ------------------------------------------------------------
     def crm(self, *args: str, check: bool = True, timeout: float = 600,

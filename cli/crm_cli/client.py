@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from nameko.standalone.rpc import ClusterRpcProxy
+from contracts.caller import IdentifiedRpcProxy
 
 SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification")
 
@@ -27,7 +27,8 @@ def stack_env() -> dict[str, str]:
             found = dict(line.split("=", 1) for line in candidate.read_text().splitlines()
                          if "=" in line)
             break
-    for key in ("AMQP_URI", "MONGO_URI", "RABBITMQ_MANAGEMENT_URL", "INTAKE_URL", "METRICS_URLS"):
+    for key in ("AMQP_URI", "CRM_AMQP_URI", "MONGO_URI", "RABBITMQ_MANAGEMENT_URL", "INTAKE_URL",
+                "METRICS_URLS"):
         if os.environ.get(key):
             found[key] = os.environ[key]
     if "AMQP_URI" not in found:
@@ -35,9 +36,16 @@ def stack_env() -> dict[str, str]:
     return found
 
 
+def caller_uri() -> str:
+    """The operator's broker URI (CRM_AMQP_URI, written by `make up` for the local admin
+    operator, or given to a person by `crm operators add`); else the stack's AMQP_URI."""
+    env = stack_env()
+    return env.get("CRM_AMQP_URI") or env["AMQP_URI"]
+
+
 @contextmanager
 def rpc(timeout: float = 120.0) -> Iterator:
-    with ClusterRpcProxy({"AMQP_URI": stack_env()["AMQP_URI"]}, timeout=timeout) as proxy:
+    with IdentifiedRpcProxy(caller_uri(), timeout=timeout) as proxy:
         yield proxy
 
 

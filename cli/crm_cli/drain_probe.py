@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from nameko.standalone.rpc import ClusterRpcProxy
 
-from .client import SERVICES, ReadyCounter, pipeline_queues, stack_env
+from .client import SERVICES, IdentifiedRpcProxy, ReadyCounter, caller_uri, pipeline_queues
 from .drain import Snapshot
 
 
@@ -17,7 +16,7 @@ class Probe:
     def __init__(self, rpc_timeout: float):
         self.rpc_timeout = rpc_timeout
         self.counter = ReadyCounter()
-        self.runner: ClusterRpcProxy | None = None
+        self.runner: IdentifiedRpcProxy | None = None
         self.proxy = None
 
     def __enter__(self) -> "Probe":
@@ -63,8 +62,7 @@ class Probe:
         return out
 
     def _open_rpc(self) -> bool:
-        runner = ClusterRpcProxy({"AMQP_URI": stack_env()["AMQP_URI"]},
-                                 timeout=self.rpc_timeout)
+        runner = IdentifiedRpcProxy(caller_uri(), timeout=self.rpc_timeout)
         try:
             self.proxy = runner.start()
         except Exception:  # noqa: BLE001 - the broker is away: this poll reports it

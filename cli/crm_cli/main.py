@@ -4,7 +4,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import audit, commands, keys, erasure, followups, imports, roster
+from nameko.exceptions import RemoteError
+
+from . import audit, commands, keys, erasure, followups, imports, operators, roster
+from . import deadletters
+from . import dedup
+
+
+REFUSED = 3
+"""Exit code of a command the services refused: no or an expired, revoked or too weak
+grant (docs/access-control.md)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     erasure.add_parsers(sub)
     audit.add_parsers(sub)
     keys.add_parsers(sub)
+    deadletters.add_parsers(sub)
+    operators.add_parsers(sub)
+    dedup.add_parsers(sub)
     return parser
 
 
@@ -38,11 +50,20 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:
-        audit.record_if_personal(args, argv)
         result = args.func(args)
     except KeyboardInterrupt:
         return 130
+    except RemoteError as exc:
+        if exc.exc_type != "Forbidden":
+            print(f"crm: {exc.exc_type}: {exc.value}", file=sys.stderr)
+            return 1
+        print(f"crm: refused: {exc.value}", file=sys.stderr)
+        return REFUSED
     except Exception as exc:  # show the service's own error text, not a traceback
+        if "ACCESS_REFUSED" in str(exc) or type(exc).__name__ == "AccessRefused":
+            print("crm: refused: the broker does not accept this operator's user "
+                  "(revoked, or a wrong CRM_AMQP_URI)", file=sys.stderr)
+            return REFUSED
         print(f"crm: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return int(result or 0)

@@ -32,4 +32,8 @@ NOTIFICATION_FAILED = "notification.failed"
 CUSTOMER_ERASURE_REQUESTED = "customer.erasure_requested"
 CUSTOMER_ERASED = "customer.erased"
 
+# Access control: ingestion announces every change to an operator's grant; each
+# service keeps its own copy to judge RPC callers (docs/access-control.md).
+OPERATOR_CHANGED = "operator.changed"
+
 SCHEMA_VERSION = "1"

@@ -288,6 +288,17 @@ class CustomerErased(Event):
     erased_at = fields.String(required=True)
 
 
+class OperatorChanged(Event):
+    """An operator's grant as it is now: a new one, a revocation. `version` orders the
+    changes of one operator (milliseconds since the epoch); a service keeps the newest."""
+    operator = fields.String(required=True)
+    broker_user = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(("viewer", "officer", "admin")))
+    until = fields.String(allow_none=True, load_default=None)
+    revoked = fields.Boolean(load_default=False)
+    version = fields.Integer(required=True)
+
+
 EVENTS: dict[str, tuple[str, type[Schema]]] = {
     names.CUSTOMER_INGESTED: (names.INGESTION_EVENTS, CustomerIngested),
     names.CUSTOMER_REGISTERED: (names.DEDUP_EVENTS, CustomerRegistered),
@@ -300,6 +311,7 @@ EVENTS: dict[str, tuple[str, type[Schema]]] = {
     names.NOTIFICATION_FAILED: (names.NOTIFICATION_EVENTS, NotificationOutcome),
     names.CUSTOMER_ERASURE_REQUESTED: (names.INGESTION_EVENTS, CustomerErasureRequested),
     names.CUSTOMER_ERASED: (names.DEDUP_EVENTS, CustomerErased),
+    names.OPERATOR_CHANGED: (names.INGESTION_EVENTS, OperatorChanged),
 }
 
 

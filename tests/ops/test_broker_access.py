@@ -134,8 +134,11 @@ def test_tiering_consumes_dedup_through_its_own_queues():
     for other in ("evt-dedup--assignment.on_customer_merged", "rpc-dedup", "crm.intake.ingestion"):
         for what in ("configure", "write", "read"):
             assert not can("tiering", what, other), (what, other)
-    assert not can("tiering", "read", "ingestion.events")
-    assert not can("tiering", "configure", "ingestion.events")
+    assert not can("tiering", "read", "assignment.events")
+    assert not can("tiering", "configure", "assignment.events")
+    # every service binds its own queue for operator.changed (its copy of the grants)
+    assert can("tiering", "read", "ingestion.events")
+    assert can("tiering", "read", "evt-ingestion--tiering.on_operator_changed")
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -15,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import access, intake
+from . import access, intake, operator
 from .procs import free_port, port_open, read_pid, start_background, stop_pids, wait_for
 from .rabbit import RabbitNode, broker_dir, ensure_installed
 
@@ -94,12 +94,15 @@ class Stack:
         """A service's environment: its own broker user, no other user's password, no
         client's token; only ingestion (which creates clients' broker users) gets the
         management API's administrator."""
-        own = {k: v for k, v in self.secrets_env().items()
-               if not k.startswith("AMQP_PASSWORD_") and k not in intake.KEPT}
-        env = {k: v for k, v in env.items() if k not in intake.ENV_KEYS
+        callers = (*intake.ENV_KEYS, *operator.ENV_KEYS)
+        own = {k: v for k, v in self.secrets_env().items() if not k.startswith("AMQP_PASSWORD_")
+               and k not in (*intake.KEPT, *operator.KEPT)}
+        env = {k: v for k, v in env.items() if k not in callers
                and (name == "ingestion" or k != "RABBITMQ_MANAGEMENT_URL")}
-        outer = {k: v for k, v in os.environ.items() if k not in intake.ENV_KEYS
+        outer = {k: v for k, v in os.environ.items() if k not in callers
                  and (name == "ingestion" or k != "RABBITMQ_MANAGEMENT_URL")}
+        # the broker's administrator (the stack's AMQP_URI) may create the first operator
+        own["CRM_BOOTSTRAP_ADMINS"] = intake.uri_user(env["AMQP_URI"])
         if name == "ingestion":
             own["INTAKE_PORT"] = str(self.ports()[INTAKE_PORT])
         return {**outer, **env, **own, "AMQP_URI": self.amqp_uri_for(name),
@@ -165,6 +168,7 @@ class Stack:
                 service = name.split("_")[0]
                 raise SystemExit(f"service {service} did not come up; see {self.logs / service}.log")
         env.update(self._local_client(env))
+        env.update(self._local_operator(env))
         (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         return env
 
@@ -176,6 +180,18 @@ class Stack:
                                     self.secrets_env())
         self.keep_secrets(local)
         return {"INTAKE_TOKEN": local["INTAKE_TOKEN"], "UPSTREAM_AMQP_URI": upstream}
+
+    def _local_operator(self, env: dict[str, str]) -> dict[str, str]:
+        """CRM_AMQP_URI of the local admin operator (tools/stack/operator.py); none when
+        ingestion cannot create broker users (an external broker)."""
+        from contracts.caller import IdentifiedRpcProxy
+
+        if not env.get("RABBITMQ_MANAGEMENT_URL"):
+            return {}
+        kept = operator.ensure_local(lambda: IdentifiedRpcProxy(env["AMQP_URI"], timeout=60),
+                                     self.secrets_env())
+        self.keep_secrets(kept)
+        return {"CRM_AMQP_URI": kept["CRM_AMQP_URI"]}
 
     def _broker(self, ports: dict[str, int]) -> None:
         node = self.node(ports)
@@ -280,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
         env = stack.up()
         print("stack: up; environment in", stack.base / "env")
         for key, value in env.items():
-            if key not in ("RABBITMQ_MANAGEMENT_URL", *intake.ENV_KEYS):
+            if key not in ("RABBITMQ_MANAGEMENT_URL", *intake.ENV_KEYS, *operator.ENV_KEYS):
                 print(f"  {key}={value}")
     elif args.command == "down":
         stack.down(purge=args.purge)

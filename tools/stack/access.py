@@ -66,6 +66,9 @@ HANDLERS: dict[str, tuple[tuple[str, str, str], ...]] = {
                      ("dedup", "customer.review_needed", "on_review_needed"),
                      ("dedup", "customer.erased", "on_customer_erased")),
 }
+# Every service keeps its own copy of the operators' grants (common/base.py).
+OPERATOR_GRANTS = ("ingestion", "operator.changed", "on_operator_changed")
+HANDLERS = {service: (*handlers, OPERATOR_GRANTS) for service, handlers in HANDLERS.items()}
 INTAKE_EXCHANGE = "crm.intake"
 # ingestion's own queues on crm.intake, with their routing keys
 INTAKE_BINDINGS = {"crm.intake.ingestion": "customer.created", "crm.intake.erase": "customer.erase"}
@@ -182,12 +185,25 @@ def permissions(service: str, source: str = "auto") -> dict[str, str]:
     own += map(_q, plain)
     configure = own + sources
     write = [rf"{_q(service)}\.events", "nameko-rpc", *queues]
-    read = [*queues, "nameko-rpc", *sources]
+    # a service that consumes its own events (ingestion: operator.changed) binds to them
+    own_read = [rf"{_q(service)}\.events"] if f"{service}.events" in exchanges else []
+    read = [*queues, "nameko-rpc", *sources, *own_read]
     return {"configure": _rx(configure), "write": _rx(write), "read": _rx(read)}
 
 
 def upstream_permissions() -> dict[str, str]:
     return {"configure": "^$", "write": r"^crm\.intake$", "read": "^$"}
+
+
+OPERATOR_REPLY_QUEUES = r"rpc\.reply-standalone_rpc_proxy-.*"
+
+
+def operator_permissions() -> dict[str, str]:
+    """An operator (a person running `crm`) may send RPC requests and read the answers
+    on its own reply queue, nothing else: no pipeline queue, no event exchange. What
+    each RPC allows is judged by the services from the request's user_id and role."""
+    rpc = _rx(["nameko-rpc", OPERATOR_REPLY_QUEUES])
+    return {"configure": rpc, "write": rpc, "read": rpc}
 
 
 def _rx(parts: list[str]) -> str:

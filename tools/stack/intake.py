@@ -22,12 +22,13 @@ def ensure_local(amqp_uri: str, broker_user: str, kept: dict[str, str],
     """INTAKE_TOKEN and LOCAL_CLIENT_CREATED of an active `local` client bound to
     `broker_user`: `kept` (from secrets.env) when it still holds, else a new client."""
     from nameko.exceptions import UnknownService
-    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from contracts.caller import IdentifiedRpcProxy
 
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as proxy:
+            with IdentifiedRpcProxy(amqp_uri, timeout=30) as proxy:
                 return _ensure(proxy.ingestion, broker_user, kept)
         except UnknownService:  # ingestion's RPC queue is not there yet
             if time.monotonic() >= deadline:

@@ -4,15 +4,21 @@ from __future__ import annotations
 import json
 import logging
 
-from .rpcs import rpc
+from nameko.events import event_handler
 from nameko.timer import timer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
+from contracts import names
+from contracts.schemas import load_event
+
 from .events import OutboxDispatcher
+from .gate import Gate
 from .inflight import in_flight
 from .metrics import OUTBOX_PENDING
-from .reliability import TRANSIENT, Parking
+from .operators import Grant
+from .reliability import TRANSIENT, Parking, reliable
+from .rpcs import rpc
 from .web import http
 
 log = logging.getLogger(__name__)
@@ -24,6 +30,7 @@ class ServiceBase:
     name = "base"
     events = OutboxDispatcher()
     parked = Parking()
+    door = Gate()
 
     @http("GET", "/metrics")
     def http_metrics(self, request) -> Response:
@@ -78,3 +85,21 @@ class ServiceBase:
             getattr(self, row["entrypoint"])(row["payload"])
             replayed += 1
         return replayed
+
+    # -- access control (common/gate.py, docs/access-control.md) ------------------------
+    @event_handler("ingestion", names.OPERATOR_CHANGED)
+    @reliable
+    def on_operator_changed(self, payload: dict) -> None:
+        """Keep this service's copy of an operator's grant (the newest version wins)."""
+        self.door.learn(Grant.from_payload(load_event(names.OPERATOR_CHANGED, payload)))
+
+    @rpc(role="admin")
+    def grant_version(self, broker_user: str) -> int | None:
+        """The version of this user's grant this service holds, so that `crm operators
+        add|revoke` can wait until every service has it."""
+        return self.door.gate.grants.version(broker_user)
+
+    @rpc(role="admin")
+    def audit_list(self, actor: str | None = None, limit: int = 1000) -> list[dict]:
+        """This service's audit rows, newest first (`crm audit list` merges them)."""
+        return self.door.gate.audit.listing(actor, limit)

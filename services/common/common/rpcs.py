@@ -4,6 +4,11 @@ The crm command and other teams call these over AMQP with whatever they send; a
 wrong type or an unknown id must come back as a ValueError naming the argument,
 not as a TypeError from deep inside pymongo. Arguments are checked against the
 method's type hints before it runs.
+
+Every RPC also names the least role that may call it (`@rpc(role=...)`, admin when it
+names none) and whether its answer holds personal data (`personal=True`): the caller
+is admitted through the service's gate (common/gate.py) before the method runs, a
+viewer gets personal fields masked, and the request is audited by the service.
 """
 from __future__ import annotations
 
@@ -14,7 +19,9 @@ import typing
 from typing import Any, Callable
 
 from bson.errors import InvalidId
-from nameko.rpc import rpc as nameko_rpc
+from .gate import identified_rpc
+from .operators import ROLES
+from .pii import mask_fields
 
 MAX_INT = 2 ** 63 - 1
 
@@ -44,6 +51,13 @@ def conforms(value: Any, hint: Any) -> bool:
 
 
 def checked(method: Callable) -> Callable:
+    """`method` with its arguments checked against its type hints first."""
+    return guarded(method, None, False)
+
+
+def guarded(method: Callable, role: str | None, personal: bool) -> Callable:
+    """`method` with its arguments checked and, when `role` is given, the caller
+    admitted through the service's gate (`self.door`) and the request audited."""
     signature = inspect.signature(method)
     try:
         hints = typing.get_type_hints(method)
@@ -56,23 +70,37 @@ def checked(method: Callable) -> Callable:
             bound = signature.bind(self, *args, **kwargs)
         except TypeError as exc:
             raise ValueError(f"{method.__name__}: {exc}") from None
-        for name, value in list(bound.arguments.items())[1:]:
+        arguments = dict(list(bound.arguments.items())[1:])
+        for name, value in arguments.items():
             if name in hints and not conforms(value, hints[name]):
                 raise ValueError(f"{method.__name__}: argument {name!r} must be "
                                  f"{_describe(hints[name])}, got {type(value).__name__}")
+        if role is None:
+            return _run(method, self, args, kwargs)
+        door = self.door
+        grant = door.admit(role, arguments)
         try:
-            return method(self, *args, **kwargs)
-        except (InvalidId, OverflowError) as exc:
-            raise ValueError(f"{method.__name__}: {exc}") from None
+            result = _run(method, self, args, kwargs)
+        except Exception:
+            door.served(arguments, "failed")
+            raise
+        if personal and grant.role == "viewer":
+            result = mask_fields(result)
+        if personal or role != "viewer":
+            door.served(arguments)
+        return result
     return wrapper
+
+
+def _run(method: Callable, service: Any, args: tuple, kwargs: dict) -> Any:
+    try:
+        return method(service, *args, **kwargs)
+    except (InvalidId, OverflowError) as exc:
+        raise ValueError(f"{method.__name__}: {exc}") from None
 
 
 def _describe(hint: Any) -> str:
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
-
-
-ROLES = ("viewer", "officer", "admin")
-"""Each role may do what the one before it may (docs/access-control.md)."""
 
 
 def rpc(method: Callable | None = None, *, role: str = "admin", personal: bool = False,
@@ -84,6 +112,6 @@ def rpc(method: Callable | None = None, *, role: str = "admin", personal: bool =
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if method is None:
         return functools.partial(rpc, role=role, personal=personal, **kwargs)
-    wrapped = checked(method)
+    wrapped = guarded(method, role, personal)
     wrapped.access = (role, personal)
-    return nameko_rpc(wrapped, **kwargs)
+    return identified_rpc(wrapped, **kwargs)

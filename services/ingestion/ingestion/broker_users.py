@@ -8,6 +8,7 @@ may do). Ingestion learns the API and an administrator from RABBITMQ_MANAGEMENT_
 """
 from __future__ import annotations
 
+import os
 import secrets
 import urllib.error
 import urllib.parse
@@ -36,13 +37,16 @@ def _api(management_url: str | None):
     return access, api
 
 
-def create(management_url: str | None, user: str, vhost: str = "/") -> str:
-    """Create (or reset) `user`, publish-only on crm.intake; returns its new password."""
+def create(management_url: str | None, user: str, vhost: str = "/",
+           operator: bool = False) -> str:
+    """Create (or reset) `user`, publish-only on crm.intake (an upstream client) or
+    allowed RPC calls only (an operator); returns its new password."""
     access, api = _api(management_url)
     password = secrets.token_hex(16)
     vh = urllib.parse.quote(vhost, safe="")
     api.put(f"users/{user}", {"password": password, "tags": ""})
-    api.put(f"permissions/{vh}/{user}", access.upstream_permissions())
+    api.put(f"permissions/{vh}/{user}", access.operator_permissions() if operator
+            else access.upstream_permissions())
     return password
 
 
@@ -65,3 +69,13 @@ def amqp_uri(service_uri: str, user: str, password: str) -> str:
     netloc = f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}" \
              f"@{host}{f':{parts.port}' if parts.port else ''}"
     return urllib.parse.urlunsplit((parts.scheme or "amqp", netloc, parts.path or "/", "", ""))
+
+
+def vhost_of(amqp_uri: str) -> str:
+    path = urllib.parse.urlsplit(amqp_uri).path.lstrip("/")
+    return urllib.parse.unquote(path) or "/"
+
+
+def management_url(config: dict) -> str | None:
+    return config.get("RABBITMQ_MANAGEMENT_URL") or \
+        os.environ.get("RABBITMQ_MANAGEMENT_URL") or None

@@ -9,10 +9,8 @@ connections the moment its user is deleted).
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
-import urllib.parse
 from datetime import datetime, timezone
 
 from pymongo.database import Database
@@ -109,7 +107,8 @@ class ClientAdmin:
         uri = None
         if broker_user is None:
             amqp = self.config.get("AMQP_URI", "")
-            password = broker_users.create(self._management_url(), user, _vhost(amqp))
+            password = broker_users.create(broker_users.management_url(self.config), user,
+                                           broker_users.vhost_of(amqp))
             uri = broker_users.amqp_uri(amqp, user, password)
         token = new_token()
         self.clients.save({"_id": name, "sources": sources, "may_erase": bool(may_erase),
@@ -132,16 +131,9 @@ class ClientAdmin:
         deleted = False
         if doc.get("managed_user"):
             try:
-                deleted = broker_users.delete(self._management_url(), doc["broker_user"])
+                deleted = broker_users.delete(broker_users.management_url(self.config),
+                                              doc["broker_user"])
             except broker_users.BrokerUsersUnavailable:
                 pass
         return {"name": name, "broker_user": doc["broker_user"], "broker_user_deleted": deleted}
 
-    def _management_url(self) -> str | None:
-        return self.config.get("RABBITMQ_MANAGEMENT_URL") or \
-            os.environ.get("RABBITMQ_MANAGEMENT_URL") or None
-
-
-def _vhost(amqp_uri: str) -> str:
-    path = urllib.parse.urlsplit(amqp_uri).path.lstrip("/")
-    return urllib.parse.unquote(path) or "/"

@@ -24,7 +24,7 @@ from contracts import names
 from contracts.schemas import load_event
 
 from . import handlers, metrics
-from .audit import AuditTrail
+from .operators import OperatorAdmin
 from .clients import ClientAdmin
 from .domain.clients import bearer_token
 from .intake_auth import (ERASE_NOT_ALLOWED, NO_USER_ID, SOURCE_NOT_ALLOWED, UNAUTHENTICATED,
@@ -50,7 +50,7 @@ ERASE = Queue(ERASE_QUEUE, durable=True, routing_key=names.INTAKE_ERASE_ROUTING_
               exchange=_INTAKE_EXCHANGE)
 
 
-class IngestionService(ClientAdmin, AuditTrail, KeyRotation, ServiceBase):
+class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
     name = "ingestion"
     store = MongoStore(IngestionStore)
     pipeline = Pipeline()

@@ -1,0 +1,75 @@
+"""The audit trail: who ran what through the services' RPCs, and who was refused.
+
+Each service writes its own rows, in its own database, for every request it refused
+and every request it served that touched personal data or changed something (an
+officer's or admin's command), before the answer leaves it: no caller can skip the
+trail, and `crm audit list` merges the services' rows. A row holds ids and options,
+never personal values: string arguments go through the free-text mask and long or
+structured ones are summarised.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from pymongo import DESCENDING
+from pymongo.database import Database
+
+from .pii import mask_text
+
+MAX_CHARS = 200
+CUSTOMER_ARGUMENTS = ("customer_id", "member", "customer_ids")
+
+
+def summary(arguments: Mapping[str, Any]) -> dict:
+    """Arguments as the trail may keep them."""
+    kept: dict[str, Any] = {}
+    for name, value in arguments.items():
+        if isinstance(value, str):
+            kept[name] = mask_text(value)[:MAX_CHARS]
+        elif value is None or isinstance(value, (bool, int, float)):
+            kept[name] = value
+        elif isinstance(value, (list, tuple)):
+            kept[name] = f"<{len(value)} items>"
+        else:
+            kept[name] = f"<{type(value).__name__}>"
+    return kept
+
+
+def customers(arguments: Mapping[str, Any]) -> list[str]:
+    """The customers a request names."""
+    found: list[str] = []
+    for name in CUSTOMER_ARGUMENTS:
+        value = arguments.get(name)
+        if isinstance(value, str) and value:
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(str(v) for v in value)
+    return found
+
+
+class AuditStore:
+    def __init__(self, db: Database, service: str = ""):
+        self.entries = db["audit"]
+        self.service = service
+
+    def ensure_indexes(self) -> None:
+        self.entries.create_index([("at", DESCENDING)])
+        self.entries.create_index([("actor", DESCENDING), ("at", DESCENDING)])
+
+    def record(self, actor: str, role: str | None, command: str,
+               arguments: Mapping[str, Any], outcome: str, reason: str = "") -> None:
+        self.entries.insert_one({
+            "actor": actor[:MAX_CHARS], "role": role, "service": self.service,
+            "command": command, "arguments": summary(arguments),
+            "customers": customers(arguments)[:100], "outcome": outcome,
+            "reason": reason[:MAX_CHARS], "at": datetime.now(timezone.utc)})
+
+    def listing(self, actor: str | None, limit: int) -> list[dict]:
+        query = {"actor": actor} if actor else {}
+        rows = self.entries.find(query).sort("at", DESCENDING).limit(max(1, min(limit, 10000)))
+        return [{"id": str(r["_id"]), "at": r["at"].isoformat(), "actor": r["actor"],
+                 "role": r.get("role"), "service": r.get("service", self.service),
+                 "command": r["command"], "customers": r.get("customers", []),
+                 "arguments": r.get("arguments", {}), "outcome": r.get("outcome", "served"),
+                 "reason": r.get("reason", "")} for r in rows]

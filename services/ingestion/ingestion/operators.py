@@ -1,0 +1,107 @@
+"""Operators: the people who run `crm`, each with a broker user, a role and a last day.
+
+Ingestion owns them (`operators`, one document per name), as it owns the upstream
+clients, and announces every change as `operator.changed`; every service keeps its own
+copy of the grants from those events (common/grants.py) and judges its callers itself
+(common/gate.py). The broker password is returned once and never stored.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timezone
+
+from pymongo.database import Database
+
+from common.mongo import MongoStore
+from common.operators import BROKER_USER_PREFIX, Grant, check_operator
+from common.rpcs import rpc
+from contracts import names
+
+from . import broker_users
+
+
+class OperatorsStore:
+    def __init__(self, db: Database):
+        self.operators = db["operators"]
+
+    def active(self, name: str) -> dict | None:
+        return self.operators.find_one({"_id": name, "revoked_at": None})
+
+    def save(self, doc: dict) -> None:
+        self.operators.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    def revoke(self, name: str, version: int) -> dict | None:
+        """The active operator as it was, now revoked; None if there was none (a read
+        and a conditional update, not findAndModify)."""
+        active = {"_id": name, "revoked_at": None}
+        doc = self.operators.find_one(active)
+        if doc is None or self.operators.update_one(active, {"$set": {
+                "revoked_at": datetime.now(timezone.utc), "version": version}}).matched_count != 1:
+            return None
+        return doc
+
+    def listing(self) -> list[dict]:
+        return [_view(d) for d in self.operators.find().sort("_id", 1)]
+
+
+def _view(doc: dict) -> dict:
+    return {"name": doc["_id"], "role": doc["role"], "until": doc.get("until"),
+            "broker_user": doc["broker_user"], "created_at": doc["created_at"].isoformat(),
+            "revoked_at": doc["revoked_at"].isoformat() if doc.get("revoked_at") else None,
+            "version": doc["version"]}
+
+
+def _version() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class OperatorAdmin:
+    """Mixin for the ingestion service: the RPCs behind `crm operators add|list|revoke`."""
+
+    operators = MongoStore(OperatorsStore)
+
+    @rpc(role="admin")
+    def operators_add(self, name: str, role: str, until: str | None = None) -> dict:
+        """Create an operator and its broker user; the broker URI is returned once."""
+        name, role, last_day = check_operator(name, role, until)
+        if self.operators.active(name):
+            raise ValueError(f"operator {name!r} exists: revoke it first")
+        user = BROKER_USER_PREFIX + name
+        amqp = self.config.get("AMQP_URI", "")
+        password = broker_users.create(broker_users.management_url(self.config), user,
+                                       broker_users.vhost_of(amqp), operator=True)
+        grant = Grant(name, user, role, last_day, False, _version())
+        self.operators.save({"_id": name, "role": role, "broker_user": user,
+                             "until": last_day.isoformat() if last_day else None,
+                             "created_at": datetime.now(timezone.utc), "revoked_at": None,
+                             "version": grant.version})
+        self._announce(grant)
+        return {**_view(self.operators.active(name)),
+                "amqp_uri": broker_users.amqp_uri(amqp, user, password),
+                "expired": last_day is not None and last_day < date.today()}
+
+    @rpc(role="admin")
+    def operators_list(self) -> list[dict]:
+        return self.operators.listing()
+
+    @rpc(role="admin")
+    def operators_revoke(self, name: str) -> dict:
+        """Refuse the operator everywhere and delete its broker user (RabbitMQ closes
+        its connections at once)."""
+        version = _version()
+        doc = self.operators.revoke(name, version)
+        if doc is None:
+            raise ValueError(f"no active operator named {name!r}")
+        until = date.fromisoformat(doc["until"]) if doc.get("until") else None
+        self._announce(Grant(name, doc["broker_user"], doc["role"], until, True, version))
+        try:
+            deleted = broker_users.delete(broker_users.management_url(self.config), doc["broker_user"])
+        except broker_users.BrokerUsersUnavailable:
+            deleted = False
+        return {"name": name, "broker_user": doc["broker_user"], "version": version,
+                "broker_user_deleted": deleted}
+
+    def _announce(self, grant: Grant) -> None:
+        self.events.stage(names.OPERATOR_CHANGED, grant.payload(),
+                          cause_id=f"operator:{grant.name}", key=str(grant.version))
+        self.events.publish_staged()
