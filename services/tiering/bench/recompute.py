@@ -32,7 +32,7 @@ import uuid
 
 import yaml
 from kombu import Connection, Exchange, Queue
-from nameko.standalone.rpc import ClusterRpcProxy
+from contracts.caller import IdentifiedRpcProxy
 from pymongo import MongoClient
 
 from tiering.domain.evaluate import evaluate
@@ -87,7 +87,7 @@ def stack_env() -> dict[str, str]:
 @contextmanager
 def rpc(timeout: float = 120.0) -> Iterator:
     """A nameko RPC proxy to the running stack's services."""
-    with ClusterRpcProxy({"AMQP_URI": stack_env()["AMQP_URI"]}, timeout=timeout) as proxy:
+    with IdentifiedRpcProxy(stack_env()["AMQP_URI"], timeout=timeout) as proxy:
         yield proxy
 
 
