@@ -1,0 +1,86 @@
+"""`crm dedup train [--sample N]` and `crm dedup params [--json] [--version N]`.
+
+Training learns dedup's match weights from the current pool without labels (u from
+random pairs, m by expectation-maximisation over blocked pairs, term frequencies)
+and stores them as a new parameter version, which dedup uses from its next batch on.
+`params` shows the weight of every comparison level, like Splink's match-weights
+chart: a bar per level, right of the axis for evidence of one person, left against.
+"""
+from __future__ import annotations
+
+import getpass
+import sys
+
+from .client import rpc
+from .output import json_line
+
+BAR_SCALE = 2.0   # characters per bit of match weight
+BAR_MAX = 20
+
+
+def train(args) -> int:
+    with rpc(timeout=args.timeout) as proxy:
+        result = proxy.dedup.train(args.sample, args.by or getpass.getuser())
+    if args.json:
+        sys.stdout.write(json_line(result))
+        return 0
+    sessions = ", ".join(f"{s['blocked_on']}: {s['pairs']} pairs" for s in result["sessions"])
+    print(f"trained parameter version {result['version']} on {result['records']} records "
+          f"({result['random_pairs']} random pairs for u; EM over {sessions}); "
+          f"prior {result['lambda']:.3g}")
+    return 0
+
+
+def _bar(weight: float | None) -> str:
+    if weight is None:
+        return ""
+    n = min(BAR_MAX, int(round(abs(weight) * BAR_SCALE)))
+    left = ("#" * n).rjust(BAR_MAX) if weight < 0 else " " * BAR_MAX
+    right = "#" * n if weight > 0 else ""
+    return f"{left}|{right}"
+
+
+def chart(result: dict) -> list[str]:
+    """The match-weights chart as text lines."""
+    if result["learned"]:
+        head = (f"parameter version {result['version']} (newest {result['newest']}), trained "
+                f"{result['trained_at']} on {result['training'].get('records')} records")
+    else:
+        head = "hand-set parameters (version 0: no model trained yet)"
+    lines = [head, "thresholds: " + ", ".join(f"{k} {v}" for k, v in
+                                               result["thresholds"].items()), ""]
+    lines.append(f"{'comparison':<12} {'level':<28} {'weight':>8}  {'m':>9} {'u':>11}  chart")
+    for row in result["weights"]:
+        m, u, w = row.get("m"), row.get("u"), row.get("weight")
+        tf = " (tf)" if row.get("tf_adjusted") else ""
+        lines.append(f"{row['comparison']:<12} {row['level'] + tf:<28} "
+                     f"{w if w is not None else '':>8}  {'' if m is None else f'{m:.4f}':>9} "
+                     f"{'' if u is None else f'{u:.3g}':>11}  {_bar(w)}")
+    return lines
+
+
+def params(args) -> int:
+    with rpc() as proxy:
+        result = proxy.dedup.params(args.version)
+    if args.json:
+        sys.stdout.write(json_line(result))
+        return 0
+    print("\n".join(chart(result)))
+    return 0
+
+
+def add_parsers(sub) -> None:
+    dedup = sub.add_parser("dedup", help="dedup's learned match weights: train, show")
+    dsub = dedup.add_subparsers(dest="action", required=True)
+    t = dsub.add_parser("train", help="learn match weights from the current pool "
+                                      "(a new parameter version)")
+    t.add_argument("--sample", type=int, default=20000,
+                   help="random record pairs for the u probabilities (default 20000)")
+    t.add_argument("--by", default="", help="who trains (default: the login name)")
+    t.add_argument("--timeout", type=float, default=600)
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=train)
+    p = dsub.add_parser("params", help="match weight per comparison level")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--version", type=int, default=0, help="a stored version (default: newest)")
+    p.set_defaults(func=params)
