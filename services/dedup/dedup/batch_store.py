@@ -90,7 +90,8 @@ def commit(store: DedupStore, ws: WorkingSet, session: Any) -> None:
             {"_id": {"$in": list(ws.reviews)}}, {"_id": 1}, session=session)}
         fresh = [{"_id": rid, "record_id": r.record_id, "customer_id": r.customer_id,
                   "candidate_id": r.candidate_id, "score": r.score, "status": "open",
-                  "at": now} for rid, r in sorted(ws.reviews.items()) if rid not in known]
+                  "evidence": r.evidence, "params_version": r.params_version, "at": now}
+                 for rid, r in sorted(ws.reviews.items()) if rid not in known]
         if fresh:
             store.reviews.insert_many(fresh, session=session)
 

@@ -28,10 +28,13 @@ from .dependencies import MatchingSetup
 from .domain.batch import WorkingSet, placement_order
 from .domain.clusters import choose_survivor, merge_goldens
 from .domain.snapshot import golden_keys, merged_payload
+from .domain.fellegi_sunter import params_with
+from .model_store import ModelStore, NewestParams
 from .placement import Placer
 from .storage import Conflict, DedupStore
 
 MAX_CONFLICTS = 6
+NEWEST = NewestParams()
 
 
 def place_batch(store: DedupStore, outbox: Outbox, matching: MatchingSetup,
@@ -41,6 +44,7 @@ def place_batch(store: DedupStore, outbox: Outbox, matching: MatchingSetup,
     Earliest registration first (ties: arrival), so the earliest registrant creates
     the customer the others join, whatever order the broker delivered them in."""
     ordered = placement_order(records)
+    matching = with_newest_params(store, matching)
 
     def work(session: Any) -> list[str]:
         placer = Placer(store, matching, outbox, session)
@@ -53,6 +57,14 @@ def place_batch(store: DedupStore, outbox: Outbox, matching: MatchingSetup,
     for decision in decisions:
         metrics.DECISIONS.labels(decision).inc()
     return decisions
+
+
+def with_newest_params(store: DedupStore, matching: MatchingSetup) -> MatchingSetup:
+    """The matching setup with the newest trained parameter version (model_store.py):
+    read once per batch, so every record of a batch is decided by one version."""
+    params = NEWEST.current(ModelStore(store.db), matching.params, params_with)
+    return MatchingSetup(matching.matchers, params, matching.max_block,
+                         matching.max_candidates)
 
 
 def accept_review(store: DedupStore, outbox: Outbox, matching: MatchingSetup,

@@ -19,6 +19,7 @@ from . import batch_store
 from .dependencies import MatchingSetup
 from .domain.batch import Review, WorkingSet
 from .domain.clusters import build_golden
+from .domain.fellegi_sunter import explain
 from .domain.keys import blocking_keys
 from .domain.resolve import Resolution, resolve
 from .domain.snapshot import changed_payload, golden_keys, merged_payload
@@ -107,9 +108,12 @@ class Placer:
         registered = changed_payload(golden, 1, record["record_id"])
         self._stage(names.CUSTOMER_REGISTERED, registered, record, cid)
         if outcome.review_candidate:
-            score = next((r.score for g, r in outcome.results
-                          if g["customer_id"] == outcome.review_candidate), 0.0)
-            review = Review(record["record_id"], cid, outcome.review_candidate, score)
+            result = next((r for g, r in outcome.results
+                           if g["customer_id"] == outcome.review_candidate), None)
+            score = result.score if result else 0.0
+            review = Review(record["record_id"], cid, outcome.review_candidate, score,
+                            explain(result) if result else {},
+                            int(self.matching.params.get("params_version", 0)))
             self.ws.reviews[review.review_id] = review
             self._stage(names.CUSTOMER_REVIEW_NEEDED, {
                 "review_id": review.review_id, "record_id": record["record_id"],

@@ -20,12 +20,13 @@ from .domain.clusters import build_golden
 from .domain.erasure import UnknownCustomer
 from .domain.snapshot import changed_payload, cluster_line, golden_keys
 from .erasure import erase_person
+from .model import ModelRpcs
 from .storage import DedupStore
 
 log = logging.getLogger(__name__)
 
 
-class DedupService(ServiceBase):
+class DedupService(ModelRpcs, ServiceBase):
     name = "dedup"
     store = MongoStore(DedupStore)
     matching = Matching()

@@ -98,7 +98,9 @@ class DedupStore:
     # -- reviews --------------------------------------------------------------------
     def list_reviews(self, status: str = "open") -> list[dict]:
         return [{"id": r["_id"], "record_id": r["record_id"], "customer_id": r["customer_id"],
-                 "candidate_id": r["candidate_id"], "score": r["score"], "status": r["status"]}
+                 "candidate_id": r["candidate_id"], "score": r["score"], "status": r["status"],
+                 "evidence": r.get("evidence") or {},
+                 "params_version": r.get("params_version", 0)}
                 for r in self.reviews.find({"status": status}).sort("at", 1)]
 
     def get_review(self, review_id: str) -> dict | None:

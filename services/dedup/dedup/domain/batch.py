@@ -33,6 +33,8 @@ class Review:
     customer_id: str
     candidate_id: str
     score: float
+    evidence: dict = field(default_factory=dict)  # per comparison: level/similarity, weight
+    params_version: int = 0                        # 0: the hand-set parameters
 
     @property
     def review_id(self) -> str:

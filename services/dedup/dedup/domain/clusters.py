@@ -31,6 +31,7 @@ _AGGREGATES: dict[str, tuple[str | None, str | None]] = {
     "phone_bis": (None, "phone_bis"),
     "email_bis": (None, "email_bis"),
     "postcodes": ("postcode", None),
+    "cities": ("city", None),
     "address_bis": ("address_bi", None),
     "sources": ("source", None),
 }

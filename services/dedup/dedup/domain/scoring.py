@@ -24,6 +24,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
+from dedup.domain import fellegi_sunter
+from dedup.domain.comparisons import LEVELS
 from dedup.domain.ports import Matcher, values
 
 Decision = Literal["match", "possible", "no_match"]
@@ -51,6 +53,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # Without any of these matchers comparable, a pair is at most "possible": a name
     # alone never merges two customers.
     "min_evidence": ["birth_date", "contact", "exact_identifier", "address"],
+    # With a learned model (params["model"], a trained parameter version) the score is
+    # a match probability: at least match_probability merges, at least
+    # review_probability opens a review. Without one, the thresholds above apply.
+    "match_probability": 0.99,
+    "review_probability": 0.5,
 }
 
 
@@ -78,6 +85,7 @@ class MatchResult:
     evidence: dict[str, float | None] = field(default_factory=dict)
     contributions: dict[str, float] = field(default_factory=dict)
     rule: str | None = None
+    levels: dict[str, int | None] = field(default_factory=dict)
 
 
 def _kind(x: Mapping[str, Any]) -> str:
@@ -130,6 +138,8 @@ def decide(a: Mapping[str, Any], b: Mapping[str, Any], matchers: Iterable[Matche
     if ident == 0.0 and (p.get("national_id_conflict", "veto") == "veto"
                          or _verified_apart(a, b)):
         return MatchResult(0.0, "no_match", evidence, {}, "different_national_id")
+    if p.get("model"):
+        return _decide_learned(a, b, evidence, p)
     birth = evidence.get("birth_date")
     if (birth is not None and birth <= p["namesake_birth_date_max"]
             and evidence.get("contact") != 1.0 and ident != 1.0):
@@ -152,3 +162,42 @@ def decide(a: Mapping[str, Any], b: Mapping[str, Any], matchers: Iterable[Matche
             evidence.get(n) is not None for n in p.get("min_evidence", ())):
         decision, rule = "possible", "name_only"
     return MatchResult(round(score, 6), decision, evidence, contributions, rule)
+
+
+# What a family shares: a phone or email, and the home address.
+HOUSEHOLD = ("contact", "address")
+
+
+def _decide_learned(a: Mapping[str, Any], b: Mapping[str, Any],
+                    evidence: dict[str, float | None], p: Mapping[str, Any]) -> MatchResult:
+    """The learned model's match probability against the probability thresholds.
+
+    Two rules stay above the model, because the model assumes the fields agree
+    independently and families break that:
+      * namesakes: birth dates more than a year apart (no typo pattern) and no
+        shared national id are two people, even at one address and phone (a parent
+        and child of one name);
+      * households: a pair sharing a phone or email whose names differ (below
+        ``min_name_level``) with no id agreeing is a family until the rest proves
+        otherwise: it is judged without the contact and the address, which a family
+        shares (twins share surname, birth date and home too).
+    """
+    probability, levels, weights = fellegi_sunter.score(p["model"], a, b, evidence)
+    same_id = levels.get("national_id") == 0
+    birth = levels.get("birth_date")
+    if birth is not None and LEVELS["birth_date"][birth] == "different" and not same_id:
+        return MatchResult(0.0, "no_match", evidence, weights, "different_birth_date", levels)
+    name = levels.get("name")
+    rule = None
+    shared_home = sum(max(weights.get(c, 0.0), 0.0) for c in HOUSEHOLD)
+    if (not same_id and name is not None and levels.get("contact") == 0
+            and name > LEVELS["name"].index(p.get("min_name_level", "jw_0.85"))):
+        probability = fellegi_sunter.probability(
+            fellegi_sunter.log2_odds(probability) - shared_home)
+        rule = "household_evidence_ignored"
+    decision: Decision = ("match" if probability >= p["match_probability"] else
+                          "possible" if probability >= p["review_probability"] else "no_match")
+    if decision == "match" and not any(
+            evidence.get(n) is not None for n in p.get("min_evidence", ())):
+        decision, rule = "possible", "name_only"
+    return MatchResult(round(probability, 6), decision, evidence, weights, rule, levels)

@@ -1,0 +1,159 @@
+"""Comparison levels per field: what the learned Fellegi-Sunter model weighs (pure).
+
+The hand-set scoring turns each matcher's similarity into a weight by linear
+interpolation; a learned model instead sorts every pair into one *level* per
+comparison (exact, close, fuzzy, ... different) and learns, per level, how often
+true duplicates (m) and unrelated pairs (u) land there. Levels are tried in order
+and the first that holds is the pair's level; a comparison whose field is missing on
+either side has no level (None): no evidence, as with the matchers.
+
+Either side may be a record or a golden customer (every member's values); a
+comparison takes the best level over all value pairs, so survivorship never hides
+the spelling that matches. Name similarity comes from the name matcher's evidence
+(script-aware: Han syllables, pinyin, token order), so the model sees names the way
+the hand-set scoring does.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable, Mapping
+
+from rapidfuzz.distance import JaroWinkler
+
+from .keys import name_tokens
+from .ports import values
+
+Customer = Mapping[str, Any]
+Evidence = Mapping[str, float | None]
+
+# comparison -> its levels, strongest agreement first; the last is "different".
+LEVELS: dict[str, tuple[str, ...]] = {
+    "national_id": ("exact", "different"),
+    "contact": ("shared", "different"),
+    "name": ("exact", "jw_0.94", "jw_0.85", "token_shared", "jw_0.70", "different"),
+    "birth_date": ("exact", "day_month_swapped", "one_typo", "within_year", "different"),
+    # one comparison for the whole address: its parts (line, postcode, city) agree
+    # together, and weighing them apart would count one agreement three times
+    "address": ("line_exact", "postcode_and_city", "postcode", "postcode_transposed_or_city",
+                "different"),
+}
+
+# Levels whose weight is adjusted by the frequency of the agreeing value (a rare
+# surname agreeing is stronger evidence than "Smith"): level -> (share of the
+# adjustment applied, the level whose u is the average the frequency is compared to).
+TF_LEVELS: dict[str, dict[str, tuple[float, str]]] = {
+    "name": {"exact": (1.0, "exact"), "jw_0.94": (0.5, "exact")},
+    "birth_date": {"exact": (1.0, "exact")},
+    "address": {"postcode_and_city": (1.0, "postcode_and_city"),
+                "postcode": (1.0, "postcode")},
+}
+
+
+def _sets(a: Customer, b: Customer, field: str) -> tuple[set[str], set[str]]:
+    return set(values(a, field)), set(values(b, field))
+
+
+def _binary(field: str) -> Callable[[Customer, Customer, Evidence], int | None]:
+    def compare(a: Customer, b: Customer, evidence: Evidence) -> int | None:
+        xa, xb = _sets(a, b, field)
+        if not xa or not xb:
+            return None
+        return 0 if xa & xb else 1
+    return compare
+
+
+def _contact(a: Customer, b: Customer, evidence: Evidence) -> int | None:
+    pa, pb = _sets(a, b, "phone_bis")
+    ea, eb = _sets(a, b, "email_bis")
+    if (pa & pb) or (ea & eb):
+        return 0
+    if (pa and pb) or (ea and eb):
+        return 1
+    return None
+
+
+def _name(a: Customer, b: Customer, evidence: Evidence) -> int | None:
+    sim = evidence.get("name")
+    if sim is None:
+        return None
+    if sim >= 1.0:
+        return 0
+    if sim >= 0.94:
+        return 1
+    if sim >= 0.85:
+        return 2
+    ta = {t for n in values(a, "names") for t in name_tokens(n) if len(t) > 1}
+    tb = {t for n in values(b, "names") for t in name_tokens(n) if len(t) > 1}
+    if ta & tb:
+        return 3
+    return 4 if sim >= 0.70 else 5
+
+
+def _parse(iso: str) -> date | None:
+    try:
+        return date(int(iso[0:4]), int(iso[5:7]), int(iso[8:10]))
+    except (ValueError, IndexError):
+        return None
+
+
+def date_level(x: str, y: str) -> int:
+    """Level of two ISO dates: exact, day/month swapped, one character off or two
+    adjacent ones transposed, within a year, different."""
+    if x == y:
+        return 0
+    if len(x) != 10 or len(y) != 10:
+        return 4
+    if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
+        return 1
+    diffs = [i for i in range(10) if x[i] != y[i]]
+    if len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                           and x[diffs[0]] == y[diffs[1]] and x[diffs[1]] == y[diffs[0]]):
+        return 2
+    dx, dy = _parse(x), _parse(y)
+    if dx and dy and abs((dx - dy).days) <= 365:
+        return 3
+    return 4
+
+
+def _birth_date(a: Customer, b: Customer, evidence: Evidence) -> int | None:
+    da, db = values(a, "birth_dates"), values(b, "birth_dates")
+    if not da or not db:
+        return None
+    return min(date_level(x, y) for x in da for y in db)
+
+
+def _cities(x: Customer) -> set[str]:
+    found = {c.casefold().strip() for c in values(x, "city") + values(x, "cities")}
+    found.discard("")
+    return found
+
+
+def _address(a: Customer, b: Customer, evidence: Evidence) -> int | None:
+    la, lb = _sets(a, b, "address_bis")
+    pa, pb = _sets(a, b, "postcodes")
+    ca, cb = _cities(a), _cities(b)
+    if la & lb:
+        return 0
+    if not ((la and lb) or (pa and pb) or (ca and cb)):
+        return None
+    same_city = bool(ca & cb) or any(JaroWinkler.similarity(x, y) >= 0.9
+                                     for x in ca for y in cb)
+    if pa & pb:
+        return 1 if same_city else 2
+    if same_city or {"".join(sorted(p)) for p in pa} & {"".join(sorted(p)) for p in pb}:
+        return 3
+    return 4
+
+
+COMPARE: dict[str, Callable[[Customer, Customer, Evidence], int | None]] = {
+    "national_id": _binary("national_id_bis"),
+    "contact": _contact,
+    "name": _name,
+    "birth_date": _birth_date,
+    "address": _address,
+}
+
+
+def comparison_vector(a: Customer, b: Customer, evidence: Evidence) -> dict[str, int | None]:
+    """The level index of every comparison for one pair (None: not comparable)."""
+    return {name: compare(a, b, evidence) for name, compare in COMPARE.items()}
