@@ -9,12 +9,12 @@ structured ones are summarised.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from pymongo import DESCENDING
 from pymongo.database import Database
 
+from . import clock
 from .pii import mask_text
 
 MAX_CHARS = 200
@@ -63,7 +63,7 @@ class AuditStore:
             "actor": actor[:MAX_CHARS], "role": role, "service": self.service,
             "command": command, "arguments": summary(arguments),
             "customers": customers(arguments)[:100], "outcome": outcome,
-            "reason": reason[:MAX_CHARS], "at": datetime.now(timezone.utc)})
+            "reason": reason[:MAX_CHARS], "at": clock.now()})
 
     def listing(self, actor: str | None, limit: int) -> list[dict]:
         query = {"actor": actor} if actor else {}

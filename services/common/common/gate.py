@@ -10,12 +10,12 @@ audit trail (common/audit.py). common/rpcs.py calls the gate around every RPC.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 
+from . import clock
 from .audit import AuditStore
 from .grants import GrantsStore
 from .mongo import connect
@@ -45,7 +45,7 @@ class Door:
         """The caller's grant, or Forbidden after the refusal is in the trail."""
         known = self.gate.grant_of(self.user)
         try:
-            self.grant = admit(self.user, known, needed, datetime.now(timezone.utc).date())
+            self.grant = admit(self.user, known, needed, clock.now().date())
         except Forbidden as refusal:
             actor = known.name if known else (self.user or "<no user_id>")
             self.gate.audit.record(actor, known.role if known else None, self.command,

@@ -11,18 +11,15 @@ by key), so of two colliding batches the first to get there always wins.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from pymongo import UpdateOne
 
+from common import clock
+
 from .domain.batch import WorkingSet
 from .domain.keys import is_specific
 from .storage import Conflict, DedupStore
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def owners_of(store: DedupStore, record_ids: list[str], session: Any) -> list[dict]:
@@ -71,7 +68,7 @@ def claims_of(store: DedupStore, keys: list[str], session: Any) -> dict[str, str
 
 def commit(store: DedupStore, ws: WorkingSet, session: Any) -> None:
     """Every customer, claim and review the batch decided on, in its transaction."""
-    now = _now()
+    now = clock.now()
     inserts, replaces = ws.writes()
     if inserts:
         store.customers.insert_many([{**doc, "updated_at": now} for doc in inserts],

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
 
 from pymongo.database import Database
 
+from common import clock
 from common.mongo import MongoStore
 from common.rpcs import rpc
 
@@ -78,7 +78,7 @@ class ClientsStore:
         active = {"_id": name, "revoked_at": None}
         doc = self.clients.find_one(active)
         if doc is not None and self.clients.update_one(active, {"$set": {
-                "revoked_at": datetime.now(timezone.utc)}}).matched_count != 1:
+                "revoked_at": clock.now()}}).matched_count != 1:
             doc = None
         self.forget()
         return doc
@@ -114,7 +114,7 @@ class ClientAdmin:
         self.clients.save({"_id": name, "sources": sources, "may_erase": bool(may_erase),
                            "token_hash": token_hash(token), "broker_user": user,
                            "managed_user": broker_user is None,
-                           "created_at": datetime.now(timezone.utc), "revoked_at": None})
+                           "created_at": clock.now(), "revoked_at": None})
         return {"name": name, "token": token, "broker_user": user, "amqp_uri": uri}
 
     @rpc(role="admin")

@@ -8,10 +8,11 @@ copy of the grants from those events (common/grants.py) and judges its callers i
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import date
 
 from pymongo.database import Database
 
+from common import clock
 from common.mongo import MongoStore
 from common.operators import BROKER_USER_PREFIX, Grant, check_operator
 from common.rpcs import rpc
@@ -36,7 +37,7 @@ class OperatorsStore:
         active = {"_id": name, "revoked_at": None}
         doc = self.operators.find_one(active)
         if doc is None or self.operators.update_one(active, {"$set": {
-                "revoked_at": datetime.now(timezone.utc), "version": version}}).matched_count != 1:
+                "revoked_at": clock.now(), "version": version}}).matched_count != 1:
             return None
         return doc
 
@@ -73,12 +74,12 @@ class OperatorAdmin:
         grant = Grant(name, user, role, last_day, False, _version())
         self.operators.save({"_id": name, "role": role, "broker_user": user,
                              "until": last_day.isoformat() if last_day else None,
-                             "created_at": datetime.now(timezone.utc), "revoked_at": None,
+                             "created_at": clock.now(), "revoked_at": None,
                              "version": grant.version})
         self._announce(grant)
         return {**_view(self.operators.active(name)),
                 "amqp_uri": broker_users.amqp_uri(amqp, user, password),
-                "expired": last_day is not None and last_day < date.today()}
+                "expired": last_day is not None and last_day < clock.today()}
 
     @rpc(role="admin")
     def operators_list(self) -> list[dict]:
