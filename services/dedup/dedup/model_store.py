@@ -10,12 +10,13 @@ config.yaml apply (version 0).
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from pymongo import DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from common import clock
 
 COLLECTION = "match_params"
 
@@ -46,7 +47,7 @@ class ModelStore:
             try:
                 self.params.insert_one({**model, "_id": version, "version": version,
                                         "trained_by": trained_by,
-                                        "trained_at": datetime.now(timezone.utc)})
+                                        "trained_at": clock.now()})
                 return version
             except DuplicateKeyError:
                 continue
