@@ -7,7 +7,6 @@ import sys
 from nameko.exceptions import RemoteError
 
 from . import audit, commands, keys, erasure, followups, imports, operators, roster
-from . import deadletters
 from . import dedup
 
 
@@ -40,7 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
     erasure.add_parsers(sub)
     audit.add_parsers(sub)
     keys.add_parsers(sub)
-    deadletters.add_parsers(sub)
     operators.add_parsers(sub)
     dedup.add_parsers(sub)
     return parser
