@@ -7,6 +7,7 @@ import sys
 from nameko.exceptions import RemoteError
 
 from . import audit, commands, keys, erasure, followups, imports, operators, roster
+from . import deadletters
 from . import dedup
 
 
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     erasure.add_parsers(sub)
     audit.add_parsers(sub)
     keys.add_parsers(sub)
+    deadletters.add_parsers(sub)
     operators.add_parsers(sub)
     dedup.add_parsers(sub)
     return parser
