@@ -11,7 +11,11 @@ from .tools import PROMETHEUS_DIR, SERVICES, require_tool, run
 
 ALERTS = {"CrmPipelineStalled", "CrmIngestionRejectsSpiking", "CrmAssignmentBacklogGrowing",
           "CrmNotificationsFailing", "CrmServiceDown", "CrmServiceUnavailable",
-          "CrmEventsUnroutable"}
+          "CrmEventsUnroutable",
+          # every place where work can get stuck (issue 22, point 2)
+          "CrmQueueGrowing", "CrmQueueWithoutConsumer", "CrmDeadLetters", "CrmHandlerErrors",
+          "CrmReviewsWaiting", "CrmRejectsNotRepaired", "CrmAssignmentBacklogWaiting",
+          "CrmNotificationsDelayed", "CrmOutboxStuck", "CrmOutboxBacklog"}
 
 
 @pytest.fixture(scope="module")

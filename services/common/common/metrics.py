@@ -5,6 +5,10 @@ live in the service's own package next to the code that moves them.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+import pymongo
+import pymongo.errors
 from prometheus_client import Counter, Gauge, Histogram
 
 MESSAGES_CONSUMED = Counter(
@@ -24,3 +28,29 @@ EVENTS_UNROUTABLE = Counter(
     "retried every sweep).", ["service", "event_type"])
 OUTBOX_PENDING = Gauge(
     "crm_outbox_pending_events", "Events staged but not yet confirmed by the broker.", ["service"])
+
+
+def age_seconds(oldest, now: datetime | None = None) -> float:
+    """Seconds since `oldest` (a datetime; naive means UTC), 0 when there is none."""
+    if oldest is None:
+        return 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return max(0.0, ((now or datetime.now(timezone.utc)) - oldest).total_seconds())
+
+
+def watch_oldest(gauge: Gauge, collection, query: dict, field: str,
+                 budget: float = 2.0) -> None:
+    """Make `gauge` read, at each scrape, the age of the oldest document matching `query`
+    (by `field`). Dedup and ingestion have no timer of their own to refresh such a gauge;
+    one small indexed read per scrape costs less than a timer, and pymongo's timeout caps
+    it, so a database outage yields NaN (no alert fires on NaN) instead of a scrape that
+    hangs and makes the whole service look down."""
+    def read() -> float:
+        try:
+            with pymongo.timeout(budget):
+                row = collection.find_one(query, {field: 1}, sort=[(field, 1)])
+        except pymongo.errors.PyMongoError:
+            return float("nan")
+        return age_seconds(row.get(field) if row else None)
+    gauge.set_function(read)

@@ -16,6 +16,8 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from . import metrics
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -39,6 +41,7 @@ class DedupStore:
         self.reviews.create_index([("status", ASCENDING)])
         # an erasure deletes every claim of the customer, also of keys it no longer has
         self.claims.create_index([("customer_id", ASCENDING)])
+        metrics.watch_open_reviews(self.reviews)  # set up once per process, with the indexes
 
     # -- reading --------------------------------------------------------------------
     def owner_of_record(self, record_id: str, session: Any = None) -> dict | None:

@@ -6,7 +6,9 @@ data into a label.
 """
 import re
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+
+from common.metrics import watch_oldest
 
 RECEIVED = Counter("crm_ingestion_records_received_total",
                    "Intake inputs received, by channel and source.", ["channel", "source"])
@@ -43,3 +45,12 @@ ERASURE_REQUESTS = Counter("crm_ingestion_erasure_requests_total",
                            ["outcome"])
 RECORDS_ERASED = Counter("crm_ingestion_records_erased_total",
                          "Accepted records sealed after customer.erased.")
+
+OLDEST_OPEN_REJECT = Gauge("crm_ingestion_oldest_open_reject_age_seconds",
+                           "Age of the oldest reject not yet repaired or discarded "
+                           "(0 when none is open).")
+
+
+def watch_open_rejects(rejects) -> None:
+    """The reject-age gauge reads `rejects` at each scrape (alert CrmRejectsNotRepaired)."""
+    watch_oldest(OLDEST_OPEN_REJECT, rejects, {"status": "open"}, "received_at")

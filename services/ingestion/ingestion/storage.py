@@ -11,6 +11,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
+from . import metrics
 from .domain.erasure import record_keys
 
 
@@ -40,6 +41,7 @@ class IngestionStore:
         self.rejects.create_index([("status", ASCENDING)])
         self.rejects.create_index([("source", ASCENDING), ("external_id", ASCENDING)])
         self.batches.create_index([("started_at", DESCENDING)])
+        metrics.watch_open_rejects(self.rejects)  # set up once per process, with the indexes
 
     def add_reject(self, channel: str, reason: str, errors: list[str],
                    raw_encrypted: str | None, masked_excerpt: str, batch_id: str | None = None,
