@@ -12,7 +12,9 @@ import sys
 from nameko.exceptions import RemoteError
 
 from .client import rpc
-from .output import emit
+from .exits import USAGE, first_line
+from .listing import add_options, show
+from .parsers import command, group
 
 REFUSALS = ("ValueError", "BrokerUsersUnavailable")
 
@@ -25,7 +27,7 @@ def _call(command: str, method: str, *args):
     except RemoteError as exc:
         if exc.exc_type not in REFUSALS:
             raise
-        print(f"crm clients {command}: {exc.value}", file=sys.stderr)
+        print(f"crm clients {command}: {first_line(exc.value)}", file=sys.stderr)
         return None
 
 
@@ -33,7 +35,7 @@ def add(args) -> int:
     sources = [s.strip() for s in args.sources.split(",")]
     result = _call("add", "clients_add", args.name, sources, args.may_erase)
     if result is None:
-        return 2
+        return USAGE
     print(f"INTAKE_TOKEN={result['token']}")
     if result.get("amqp_uri"):
         print(f"UPSTREAM_AMQP_URI={result['amqp_uri']}")
@@ -45,16 +47,16 @@ def add(args) -> int:
 def listing(args) -> int:
     rows = _call("list", "clients_list")
     if rows is None:
-        return 2
-    emit(rows, args.json, ["name", "sources", "may_erase", "broker_user", "created_at",
-                           "revoked_at"])
+        return USAGE
+    show(rows, args, ["name", "sources", "may_erase", "broker_user", "created_at",
+                      "revoked_at"], what="clients")
     return 0
 
 
 def revoke(args) -> int:
     result = _call("revoke", "clients_revoke", args.name)
     if result is None:
-        return 2
+        return USAGE
     user = result["broker_user"]
     print(f"revoked {result['name']}: token refused; broker user {user} "
           + ("deleted" if result["broker_user_deleted"]
@@ -63,16 +65,19 @@ def revoke(args) -> int:
 
 
 def add_parsers(sub) -> None:
-    clients = sub.add_parser("clients", help="upstream systems allowed to send records")
-    csub = clients.add_subparsers(dest="action", required=True)
-    a = csub.add_parser("add", help="create a client; prints INTAKE_TOKEN and UPSTREAM_AMQP_URI once")
-    a.add_argument("name")
-    a.add_argument("--sources", required=True, help="comma-separated sources it may write ('*': all)")
+    csub = group(sub, "clients", "upstream systems allowed to send records")
+    a = command(csub, "add", "create a client; prints INTAKE_TOKEN and UPSTREAM_AMQP_URI once",
+                "crm clients add core_banking --sources core,branch_cn --may-erase")
+    a.add_argument("name", help="the client's name (unique)")
+    a.add_argument("--sources", required=True,
+                   help="comma-separated sources it may write ('*': all)")
     a.add_argument("--may-erase", action="store_true", help="it may send customer.erase requests")
     a.set_defaults(func=add)
-    ls = csub.add_parser("list", help="every client, revoked ones too (never a token)")
-    ls.add_argument("--json", action="store_true")
+    ls = command(csub, "list", "every client, revoked ones too (never a token)",
+                 "crm clients list --json")
+    add_options(ls, what="clients")
     ls.set_defaults(func=listing)
-    r = csub.add_parser("revoke", help="stop a client's token and broker user at once")
-    r.add_argument("name")
+    r = command(csub, "revoke", "stop a client's token and broker user at once",
+                "crm clients revoke core_banking")
+    r.add_argument("name", help="the client's name")
     r.set_defaults(func=revoke)

@@ -1,35 +1,44 @@
-"""Pipeline-wide commands: drain, status, export, rejects, review, tiers, notifications."""
+"""Pipeline-wide commands: drain, status, export, review, redlist, notifications, parked."""
 from __future__ import annotations
 
 import json
 import sys
 import time
 
-from . import clients
-from .client import SERVICES, pipeline_queues, rpc, stack_env, statistics_interval
+from . import clients, rejects, tiers
+from .client import SERVICES, pipeline_queues, rpc, statistics_interval
 from .drain import DrainWatch
 from .drain_probe import Probe
+from .exits import FAILED, TIMED_OUT, UsageError
+from .listing import add_options, ask, show
 from .output import emit, json_line, paged
+from .parsers import command, group
+from .progress import wanted, watching
 
 
 def drain(args) -> int:
     """Exit 0 once no queue, handler or outbox holds work, at every poll for more than
-    one statistics interval (and at least --quiet-seconds); 1 on time-out, saying on
-    stderr what still holds the pipeline."""
+    one statistics interval (and at least --quiet-seconds); 5 on time-out, saying on
+    stderr what still holds the pipeline. Either way it says what it waited for."""
     watch = DrainWatch(max(statistics_interval(), args.quiet_seconds))
-    deadline = time.monotonic() + args.timeout
-    with Probe(rpc_timeout=min(5.0, max(args.timeout, 0.5))) as probe:
+    started = time.monotonic()
+    deadline = started + args.timeout
+    with Probe(rpc_timeout=min(5.0, max(args.timeout, 0.5))) as probe, \
+            watching(wanted(), deadline) as shown:
         while time.monotonic() < deadline:
             if watch.observe(probe.snapshot()):
-                print(f"drained: no queued, unacknowledged, running or unpublished work "
-                      f"for {watch.idle_for():.1f}s")
+                print(f"drained after {time.monotonic() - started:.1f}s: no queued, "
+                      f"unacknowledged, running or unpublished work for "
+                      f"{watch.idle_for():.1f}s; {watch.summary()}")
                 return 0
+            shown(watch)
             time.sleep(0.5)
     print(f"crm drain: timed out after {args.timeout}s; still holding the pipeline:",
           file=sys.stderr)
     for line in watch.report():
         print(f"  {line}", file=sys.stderr)
-    return 1
+    print(f"crm drain: {watch.summary()}", file=sys.stderr)
+    return TIMED_OUT
 
 
 def status(args) -> int:
@@ -44,10 +53,10 @@ def status(args) -> int:
     emit(rows, args.json, ["service", "state", "consumers", "queued", "queues"])
     if not args.json:
         print()
-        emit([{"queue": q["name"], "ready": q.get("messages_ready", 0),
+        show([{"queue": q["name"], "ready": q.get("messages_ready", 0),
                "unacked": q.get("messages_unacknowledged", 0), "consumers": q.get("consumers", 0)}
-              for q in queues], False)
-    return 0 if all(r["state"] == "up" for r in rows) else 3
+              for q in queues], args, what="queues")
+    return 0 if all(r["state"] == "up" for r in rows) else FAILED
 
 
 def _owner(queue: str) -> str:
@@ -58,91 +67,31 @@ def _owner(queue: str) -> str:
 
 
 def export(args) -> int:
+    """JSON lines, streamed page by page (--json changes nothing: it is the only form)."""
+    written = 0
     with rpc() as proxy:
         call = {"clusters": proxy.dedup.export_clusters, "tiers": proxy.tiering.export_tiers,
                 "assignments": proxy.assignment.export_assignments}[args.what]
-        for row in paged(call):
+        for row in paged(call, page=min(5000, ask(args.limit)) if args.limit else 5000):
+            if args.limit is not None and written == args.limit:
+                print(f"crm: showing the first {written} {args.what}; there are more "
+                      "(pass a higher --limit)", file=sys.stderr)
+                break
             if args.what == "tiers":
                 row = {"customer_id": row["customer_id"], "scheme": row["scheme"],
                        "tier": row["tier"]}
             sys.stdout.write(json_line(row))
+            written += 1
     return 0
 
 
-def rejects_list(args) -> int:
-    with rpc() as proxy:
-        rows = proxy.ingestion.rejects_list()
-    emit(rows, args.json, ["id", "channel", "reason", "source", "row", "received_at", "excerpt"])
-    return 0
-
-
-def rejects_show(args) -> int:
-    """One reject with its whole raw input, masked: what to correct before a replay."""
-    with rpc() as proxy:
-        reject = proxy.ingestion.rejects_show(args.id)
-    if reject is None:
-        raise SystemExit(f"crm: no reject {args.id}")
-    if args.json:
-        sys.stdout.write(json_line(reject))
-    else:
-        print(json.dumps(reject, ensure_ascii=False, indent=1))
-    return 0
-
-
-def rejects_replay(args) -> int:
-    if bool(args.id) == bool(args.all):
-        raise SystemExit("crm rejects replay: give a reject ID or --all")
-    corrections = _corrections(args)
-    if corrections and args.all:
-        raise SystemExit("crm rejects replay: --set/--unset apply to one reject ID")
-    with rpc() as proxy:
-        outcome = proxy.ingestion.rejects_replay(None if args.all else args.id, corrections)
-    for result in outcome.get("results", []):
-        if result["status"] == "rejected":
-            print(f"{result['id']}: still rejected ({result['reason']}): "
-                  f"{'; '.join(result.get('errors', []))}", file=sys.stderr)
-    print(f"replayed: {outcome['accepted']} accepted, {outcome['still_rejected']} still rejected")
-    return 0 if outcome["still_rejected"] == 0 or args.all else 2
-
-
-def _corrections(args) -> dict:
-    """--set PATH=TEXT (a string), --set-json PATH=JSON (typed), --unset PATH (remove)."""
-    fixes: dict = {}
-    for option, items in (("--set", args.set or []), ("--set-json", args.set_json or [])):
-        for item in items:
-            path, sep, value = item.partition("=")
-            if not sep or not path:
-                raise SystemExit(f"crm rejects replay: {option} wants PATH=VALUE, got {item!r}")
-            fixes[path] = json.loads(value) if option == "--set-json" else value
-    fixes.update({path: None for path in args.unset or []})
-    return fixes
-
-
-def add_rejects_parsers(rsub) -> None:
-    """`crm rejects list|show|replay` (rsub: the `rejects` sub-command parsers)."""
-    rl = rsub.add_parser("list")
-    rl.add_argument("--json", action="store_true")
-    rl.set_defaults(func=rejects_list)
-    rs = rsub.add_parser("show", help="one reject with its raw input (masked)")
-    rs.add_argument("id")
-    rs.add_argument("--json", action="store_true", help="one line")
-    rs.set_defaults(func=rejects_show)
-    rr = rsub.add_parser("replay")
-    rr.add_argument("id", nargs="?")
-    rr.add_argument("--all", action="store_true")
-    rr.add_argument("--set", action="append", metavar="PATH=TEXT",
-                    help="correct a field of the raw record before the replay (repeatable)")
-    rr.add_argument("--set-json", action="append", metavar="PATH=JSON",
-                    help="like --set, with a JSON value (number, list, true ...)")
-    rr.add_argument("--unset", action="append", metavar="PATH", help="remove a field")
-    rr.set_defaults(func=rejects_replay)
-
-
-def _listing(service: str, method: str, columns: list[str]):
+def _listing(service: str, method: str, columns: list[str], *, limited: bool = False):
+    """A listing RPC shown with --json/--limit (`limited`: the RPC takes a limit)."""
     def run(args) -> int:
         with rpc() as proxy:
-            rows = getattr(getattr(proxy, service), method)()
-        emit(rows, args.json, columns)
+            call = getattr(getattr(proxy, service), method)
+            rows = call(limit=ask(args.limit)) if limited else call()
+        show(rows, args, columns)
         return 0
     return run
 
@@ -156,158 +105,80 @@ def _call(service: str, method: str, *names: str):
     return run
 
 
-def recompute(args) -> int:
-    """Page through the pool (`--page` customers per call) with progress on stderr."""
-    after, processed, changes = "", 0, 0
-    with rpc(timeout=600) as proxy:
-        while True:
-            page = proxy.tiering.recompute(args.scheme, args.branch, after, args.page)
-            processed, changes = processed + page["processed"], changes + page["changes"]
-            print(f"\rrecompute: {processed} customers, {changes} tier changes", end="",
-                  file=sys.stderr, flush=True)
-            if not page["next_after"]:
-                break
-            after = page["next_after"]
-    print(file=sys.stderr)
-    print(json.dumps({"processed": processed, "changes": changes}))
-    return 0
-
-
-def tiers_reload(args) -> int:
-    """Send the file's text (the service validates; invalid rules keep the old ones)."""
-    with open(args.file, encoding="utf-8") as handle:
-        text = handle.read()
-    with rpc() as proxy:
-        active = proxy.tiering.reload_rules(text)
-    print(f"rules version {active['version']} active (seq {active['seq']}); "
-          "run `crm tiers recompute` to re-tier existing customers")
-    return 0
-
-
-def tiers_rules(args) -> int:
-    with rpc() as proxy:
-        print(json.dumps(proxy.tiering.active_rules(), ensure_ascii=False))
-    return 0
-
-
-def tiers_stats(args) -> int:
-    with rpc() as proxy:
-        result = proxy.tiering.stats(args.branch, args.days)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-        return 0
-    emit(result["tiers"], False, ["scheme", "tier", "customers"])
-    print(f"\nmoves in the last {args.days} days")
-    emit(result["moves"], False, ["scheme", "direction", "count"])
-    return 0
-
-
-def explain_customer(args) -> int:
-    with rpc() as proxy:
-        result = proxy.tiering.explain(args.customer_id)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, default=str))
-        return 0
-    if not result["tiers"] and not result["history"]:
-        print(f"crm explain: no tiers recorded for {args.customer_id}", file=sys.stderr)
-        return 1
-    print(f"customer {result['customer_id']}" + (
-        f" (merged into {result['merged_into']})" if result.get("merged_into") else ""))
-    for scheme, tier in sorted(result["tiers"].items()):
-        print(f"  {scheme}: {tier['tier']}  [rules {tier['rules_version']}]")
-        print(f"    why: {tier['reason']}")
-        print(f"    figures: {json.dumps(tier.get('figures') or {}, ensure_ascii=False)}")
-    print("history")
-    emit(result["history"], False, ["at", "scheme", "previous", "current", "direction",
-                                    "rules_version", "reason"])
-    return 0
-
-
 def add_parsers(sub) -> None:
     clients.add_parsers(sub)
-    rejects = sub.add_parser("rejects", help="records kept for repair")
-    add_rejects_parsers(rejects.add_subparsers(dest="action", required=True))
-
-    def listing(parent, name, service, method, columns, help_text):
-        p = parent.add_parser(name, help=help_text)
-        p.add_argument("--json", action="store_true")
-        p.set_defaults(func=_listing(service, method, columns))
-
-    review = sub.add_parser("review", help="possible duplicates waiting for a person")
-    rsub = review.add_subparsers(dest="action", required=True)
-    listing(rsub, "list", "dedup", "reviews_list",
-            ["id", "record_id", "candidate_id", "score", "status"], "open reviews")
-    for verb in ("accept", "reject"):
-        p = rsub.add_parser(verb)
-        p.add_argument("id")
+    rejects.add_parsers(sub)
+    tiers.add_parsers(sub)
+    rsub = group(sub, "review", "possible duplicates waiting for a person")
+    listing = command(rsub, "list", "open reviews, oldest first", "crm review list",
+                      "crm review list --json --limit 50")
+    add_options(listing, what="reviews")
+    listing.set_defaults(func=_listing("dedup", "reviews_list",
+                                       ["id", "record_id", "candidate_id", "score", "status"]))
+    for verb, meaning in (("accept", "the two are one person: merge them"),
+                          ("reject", "the two are different people: keep both")):
+        p = command(rsub, verb, meaning, f"crm review {verb} 'R-1>R-2'")
+        p.add_argument("id", help="the review id from `crm review list` (quote it)")
         p.set_defaults(func=_call("dedup", f"review_{verb}", "id"))
 
-    unmerge = sub.add_parser("unmerge", help="split a record out of a golden customer")
-    unmerge.add_argument("customer_id")
-    unmerge.add_argument("member", help="SOURCE:EXTERNAL_ID")
+    unmerge = command(sub, "unmerge", "split a record out of a golden customer",
+                      "crm unmerge C-0001 branch_cn:A-1001")
+    unmerge.add_argument("customer_id", help="the golden customer holding the record")
+    unmerge.add_argument("member", help="the record to split out, as SOURCE:EXTERNAL_ID")
     unmerge.set_defaults(func=_call("dedup", "unmerge", "customer_id", "member"))
 
-    listing(sub, "redlist", "dedup", "redlist", ["customer_id", "branch", "members"],
-            "golden customers without usable contact (data repair)")
+    red = command(sub, "redlist", "golden customers without usable contact (data repair)",
+                  "crm redlist --limit 20")
+    add_options(red, what="customers")
+    red.set_defaults(func=_listing("dedup", "redlist", ["customer_id", "branch", "members"]))
 
-    tiers = sub.add_parser("tiers", help="tier statistics, rules reload and recomputation")
-    tsub = tiers.add_subparsers(dest="action", required=True)
-    rc = tsub.add_parser("recompute", help="re-tier the pool after a rules change")
-    rc.add_argument("--scheme")
-    rc.add_argument("--branch")
-    rc.add_argument("--page", type=int, default=1000, help="customers per RPC call")
-    rc.set_defaults(func=recompute)
-    st = tsub.add_parser("stats", help="customers per tier, moves up and down in a period")
-    st.add_argument("--branch")
-    st.add_argument("--days", type=int, default=30)
-    st.add_argument("--json", action="store_true")
-    st.set_defaults(func=tiers_stats)
-    rl = tsub.add_parser("reload", help="validate and activate a rules document (YAML)")
-    rl.add_argument("--file", required=True, help="rules YAML, e.g. a copy of rules.yaml")
-    rl.set_defaults(func=tiers_reload)
-    ru = tsub.add_parser("rules", help="which rules document is active")
-    ru.set_defaults(func=tiers_rules)
+    add_notification_parsers(group(sub, "notifications", "what went out, what failed"))
+    add_parked_parsers(group(sub, "parked", "messages a service could not handle"))
 
-    explain = sub.add_parser("explain", help="each scheme's tier, the rule behind it, history")
-    explain.add_argument("customer_id")
-    explain.add_argument("--json", action="store_true")
-    explain.set_defaults(func=explain_customer)
 
-    notes = sub.add_parser("notifications", help="what went out, what failed")
-    nsub = notes.add_subparsers(dest="action", required=True)
-    listing(nsub, "list", "notification", "notifications_list",
-            ["event_id", "recipient", "channel", "status", "text"], "every notification")
-    failed = nsub.add_parser("failed")
-    failed.add_argument("--json", action="store_true")
-    failed.set_defaults(func=lambda a: _failed(a))
-    retry = nsub.add_parser("retry")
-    retry.add_argument("id", nargs="?")
-    retry.add_argument("--all", action="store_true")
-    retry.set_defaults(func=lambda a: _retry(a))
+def add_notification_parsers(nsub) -> None:
+    every = command(nsub, "list", "every notification, oldest first",
+                    "crm notifications list --limit 100")
+    add_options(every, what="notifications")
+    every.set_defaults(func=_listing("notification", "notifications_list",
+                                     ["event_id", "recipient", "channel", "status", "text"],
+                                     limited=True))
+    failed = command(nsub, "failed", "notifications that could not be delivered",
+                     "crm notifications failed --json")
+    add_options(failed, what="notifications")
+    failed.set_defaults(func=_failed)
+    retry = command(nsub, "retry", "send failed notifications again",
+                    "crm notifications retry 65a1f0c2e4b0a1b2c3d4e5f6",
+                    "crm notifications retry --all")
+    retry.add_argument("id", nargs="?", help="one notification id from `crm notifications "
+                                             "failed`")
+    retry.add_argument("--all", action="store_true", help="every failed notification")
+    retry.set_defaults(func=_retry)
 
-    parked = sub.add_parser("parked", help="messages a service could not handle")
-    psub = parked.add_subparsers(dest="action", required=True)
-    pl = psub.add_parser("list")
-    pl.add_argument("service", choices=SERVICES)
-    pl.add_argument("--json", action="store_true")
-    pl.set_defaults(func=lambda a: _parked_list(a))
-    pr = psub.add_parser("replay")
-    pr.add_argument("service", choices=SERVICES)
-    pr.add_argument("id", nargs="?")
-    pr.set_defaults(func=lambda a: _parked_replay(a))
+
+def add_parked_parsers(psub) -> None:
+    pl = command(psub, "list", "a service's parked messages", "crm parked list tiering")
+    pl.add_argument("service", choices=SERVICES, help="whose parked messages")
+    add_options(pl, what="messages")
+    pl.set_defaults(func=_parked_list)
+    pr = command(psub, "replay", "run parked messages through their handler again",
+                 "crm parked replay tiering", "crm parked replay tiering 65a1f0c2e4b0")
+    pr.add_argument("service", choices=SERVICES, help="whose parked messages")
+    pr.add_argument("id", nargs="?", help="one parked message (default: all of them)")
+    pr.set_defaults(func=_parked_replay)
 
 
 def _failed(args) -> int:
     with rpc() as proxy:
-        rows = proxy.notification.notifications_list("failed")
-    emit(rows, args.json, ["id", "event_id", "recipient", "channel", "attempts", "error"])
+        rows = proxy.notification.notifications_list("failed", ask(args.limit))
+    show(rows, args, ["id", "event_id", "recipient", "channel", "attempts", "error"])
     return 0
 
 
 def _retry(args) -> int:
     """Resend one failed notification, or every one with --all (never all by accident)."""
-    if not args.id and not args.all:
-        raise SystemExit("crm notifications retry: give a notification ID or --all")
+    if bool(args.id) == bool(args.all):
+        raise UsageError("crm notifications retry: give one notification ID or --all")
     with rpc() as proxy:
         count = proxy.notification.notifications_retry(None if args.all else args.id)
     print(f"requeued {count} failed notification(s)")
@@ -316,8 +187,8 @@ def _retry(args) -> int:
 
 def _parked_list(args) -> int:
     with rpc() as proxy:
-        rows = getattr(proxy, args.service).parked_list()
-    emit(rows, args.json)
+        rows = getattr(proxy, args.service).parked_list(ask(args.limit))
+    show(rows, args)
     return 0
 
 

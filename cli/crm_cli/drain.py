@@ -51,9 +51,12 @@ class DrainWatch:
         self.idle_since: float | None = None
         self.last: Snapshot | None = None
         self.last_holds: list[str] = []
+        self.polls = 0
+        self.peaks: dict[str, int] = {}
 
     def observe(self, snapshot: Snapshot) -> bool:
-        self.last = snapshot
+        self.last, self.polls = snapshot, self.polls + 1
+        self._remember(snapshot)
         busy = holds(snapshot)
         if busy:
             self.idle_since, self.last_holds = None, busy
@@ -61,6 +64,24 @@ class DrainWatch:
         if self.idle_since is None:
             self.idle_since = snapshot.at
         return snapshot.at - self.idle_since > self.window
+
+    def _remember(self, snapshot: Snapshot) -> None:
+        """The most work each queue and service held at any poll."""
+        found = {f"queue {name}": ready + unacked
+                 for name, (ready, unacked) in snapshot.queues.items()}
+        found.update({f"service {name}": work.get("in_flight", 0) + work.get("outbox_pending", 0)
+                      for name, work in snapshot.services.items() if isinstance(work, dict)})
+        for where, amount in found.items():
+            if amount:
+                self.peaks[where] = max(amount, self.peaks.get(where, 0))
+
+    def summary(self) -> str:
+        """What the drain waited for, for its last line: polls and the work seen."""
+        if not self.peaks:
+            return f"{self.polls} poll(s); no work seen"
+        seen = ", ".join(f"{where} (at most {amount})"
+                         for where, amount in sorted(self.peaks.items()))
+        return f"{self.polls} poll(s); work seen: {seen}"
 
     def idle_for(self) -> float:
         if self.idle_since is None or self.last is None:

@@ -9,7 +9,8 @@ import getpass
 import json
 
 from .client import rpc
-from .output import emit
+from .listing import add_options, show
+from .parsers import command, group
 
 
 def followup(args) -> int:
@@ -22,31 +23,36 @@ def followup(args) -> int:
 
 def history(args) -> int:
     with rpc() as proxy:
-        emit(proxy.notification.followup_history(args.customer_id), args.json,
-             ["at", "intent_class", "outcome", "by", "note"])
+        rows = proxy.notification.followup_history(args.customer_id)
+    show(rows, args, ["at", "intent_class", "outcome", "by", "note"], what="follow-ups")
     return 0
 
 
 def conversion(args) -> int:
     with rpc() as proxy:
-        emit(proxy.notification.followup_conversion(), args.json,
-             ["intent_class", "customers", "followups", "converted", "lost", "conversion"])
+        rows = proxy.notification.followup_conversion()
+    show(rows, args, ["intent_class", "customers", "followups", "converted", "lost",
+                      "conversion"], what="intent classes")
     return 0
 
 
 def add_parsers(sub) -> None:
-    rec = sub.add_parser("followup", help="record a follow-up with a customer (resets reminders)")
-    rec.add_argument("customer_id")
-    rec.add_argument("--note", required=True)
-    rec.add_argument("--outcome", choices=["converted", "open", "lost"], default="open")
-    rec.add_argument("--by", default=getpass.getuser(), help="who followed up")
+    rec = command(sub, "followup", "record a follow-up with a customer (resets reminders)",
+                  "crm followup C-0001 --note '电话回访，预约下周面谈' --outcome open")
+    rec.add_argument("customer_id", help="the golden customer followed up")
+    rec.add_argument("--note", required=True, help="what was said or agreed")
+    rec.add_argument("--outcome", choices=["converted", "open", "lost"], default="open",
+                     help="where the customer stands now (default open)")
+    rec.add_argument("--by", default=getpass.getuser(),
+                     help="who followed up (default: the login name)")
     rec.set_defaults(func=followup)
-    fus = sub.add_parser("followups", help="follow-up history and conversion per intent class")
-    fsub = fus.add_subparsers(dest="action", required=True)
-    hi = fsub.add_parser("history")
-    hi.add_argument("customer_id")
-    hi.add_argument("--json", action="store_true")
+    fsub = group(sub, "followups", "follow-up history and conversion per intent class")
+    hi = command(fsub, "history", "a customer's follow-ups, oldest first",
+                 "crm followups history C-0001")
+    hi.add_argument("customer_id", help="the golden customer")
+    add_options(hi, what="follow-ups")
     hi.set_defaults(func=history)
-    co = fsub.add_parser("conversion")
-    co.add_argument("--json", action="store_true")
+    co = command(fsub, "conversion", "customers converted and lost per intent class",
+                 "crm followups conversion --json")
+    add_options(co, what="intent classes")
     co.set_defaults(func=conversion)

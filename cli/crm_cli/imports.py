@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
 from pathlib import Path
 
 from .client import rpc
 from .listfiles import BUILTIN_PROFILES, adapter_for_filename
+from .exits import Failed, UsageError
+from .listing import add_options, show
 from .output import emit
+from .parsers import command, group
+from .progress import bar, wanted
 
 CHUNK = 500  # rows per import_rows call: one unit of work (transaction) in ingestion
+SERVICE_BATCHES = 100  # ingestion's imports_list answers with the newest 100 batches
 
 
 def run_import(args) -> int:
@@ -18,13 +22,20 @@ def run_import(args) -> int:
     adapter = adapter_for_filename(path.name)
     profile = args.profile or "auto"
     if profile not in (*BUILTIN_PROFILES, "auto"):
-        raise SystemExit(f"crm import: unknown profile {profile!r}; "
+        raise UsageError(f"crm import: unknown profile {profile!r}; "
                          f"one of {sorted(BUILTIN_PROFILES)} or auto")
-    rows = list(adapter.parse(path.read_bytes(), profile))
+    show = wanted(args.json)
+    data = path.read_bytes()
+    with bar(f"reading {path.name}", None, show) as reading:
+        rows = []
+        for row in adapter.parse(data, profile):
+            rows.append(row)
+            reading.advance(1)
+        reading.finish()
     totals = {"received": 0, "accepted": 0, "rejected": 0, "unchanged": 0}
     seen: dict[str, int] = {}
     duplicates = 0
-    with rpc(timeout=600) as proxy:
+    with rpc(timeout=600) as proxy, bar("importing", len(rows), show) as sending:
         batch_id = proxy.ingestion.start_import(args.source, args.imported_by, path.name)
         for start in range(0, max(len(rows), 1), CHUNK):
             chunk = []
@@ -40,8 +51,7 @@ def run_import(args) -> int:
             counts = proxy.ingestion.import_rows(batch_id, chunk, last)
             for key, value in counts.items():
                 totals[key] += value
-            _progress(totals["received"], len(rows))
-    print(file=sys.stderr)
+            sending.advance(len(chunk), note=f"{totals['rejected']} rejected")
     unmapped = getattr(adapter, "unmapped_headers", None)
     used = getattr(adapter, "profile_used", None)
     if args.json:
@@ -56,20 +66,12 @@ def run_import(args) -> int:
     return 0
 
 
-def _progress(done: int, total: int) -> None:
-    if not sys.stderr.isatty() and done < total:
-        return
-    width = 30
-    filled = int(width * done / max(total, 1))
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="",
-          file=sys.stderr, flush=True)
-
-
 def imports_list(args) -> int:
     with rpc() as proxy:
         rows = proxy.ingestion.imports_list()
-    emit(rows, args.json, ["id", "source", "filename", "imported_by", "started_at", "status",
-                           "received", "accepted", "unchanged", "rejected"])
+    show(rows, args, ["id", "source", "filename", "imported_by", "started_at", "status",
+                      "received", "accepted", "unchanged", "rejected"],
+         cap=SERVICE_BATCHES, what="batches")
     return 0
 
 
@@ -77,25 +79,30 @@ def imports_show(args) -> int:
     with rpc() as proxy:
         batch = proxy.ingestion.imports_show(args.id)
     if batch is None:
-        raise SystemExit(f"crm: no import {args.id}")
+        raise Failed(f"no import {args.id}")
     emit([batch], args.json)
     return 0
 
 
 def add_parsers(sub) -> None:
-    imp = sub.add_parser("import", help="import a list file (CSV UTF-8/GB18030, XLSX, JSON)")
-    imp.add_argument("file")
+    imp = command(sub, "import", "import a list file (CSV UTF-8/GB18030, XLSX, JSON)",
+                  "crm import customers.xlsx --source branch_cn --profile branch_cn",
+                  "crm import list.csv --source campaign_2026 --json")
+    imp.add_argument("file", help="the list: .csv/.tsv, .xlsx, .json or .jsonl")
     imp.add_argument("--source", required=True, help="the channel this list came from")
-    imp.add_argument("--profile", help=f"column mapping: {sorted(BUILTIN_PROFILES)} or auto")
-    imp.add_argument("--imported-by", default=getpass.getuser())
+    imp.add_argument("--profile", help=f"column mapping: {sorted(BUILTIN_PROFILES)} or auto "
+                                       "(default auto)")
+    imp.add_argument("--imported-by", default=getpass.getuser(),
+                     help="who imports (default: the login name)")
     imp.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     imp.set_defaults(func=run_import)
-    imps = sub.add_parser("imports", help="import batches")
-    isub = imps.add_subparsers(dest="action", required=True)
-    il = isub.add_parser("list")
-    il.add_argument("--json", action="store_true")
+    isub = group(sub, "imports", "import batches")
+    il = command(isub, "list", "import batches, newest first", "crm imports list",
+                 "crm imports list --json --limit 10")
+    add_options(il, what="batches")
     il.set_defaults(func=imports_list)
-    ish = isub.add_parser("show")
-    ish.add_argument("id")
-    ish.add_argument("--json", action="store_true")
+    ish = command(isub, "show", "one import batch and its counts",
+                  "crm imports show 65a1f0c2e4b0a1b2c3d4e5f6")
+    ish.add_argument("id", help="the batch id printed by `crm import` or `crm imports list`")
+    ish.add_argument("--json", action="store_true", help="the batch as one JSON line")
     ish.set_defaults(func=imports_show)

@@ -11,7 +11,8 @@ import sys
 import time
 
 from .client import SERVICES, rpc
-from .output import emit
+from .listing import add_options, show
+from .parsers import command, group
 
 PROPAGATION_SECONDS = 30.0
 
@@ -46,7 +47,8 @@ def add(args) -> int:
 def listing(args) -> int:
     with rpc() as proxy:
         rows = proxy.ingestion.operators_list()
-    emit(rows, args.json, ["name", "role", "until", "broker_user", "created_at", "revoked_at"])
+    show(rows, args, ["name", "role", "until", "broker_user", "created_at", "revoked_at"],
+         what="operators")
     return 0
 
 
@@ -61,19 +63,20 @@ def revoke(args) -> int:
 
 
 def add_parsers(sub) -> None:
-    operators = sub.add_parser("operators", help="people who may run crm, with their roles")
-    osub = operators.add_subparsers(dest="action", required=True)
-    a = osub.add_parser("add", help="create an operator; prints CRM_AMQP_URI once")
-    a.add_argument("name")
+    osub = group(sub, "operators", "people who may run crm, with their roles")
+    a = command(osub, "add", "create an operator; prints CRM_AMQP_URI once",
+                "crm operators add wang.fang --role officer --until 2026-12-31")
+    a.add_argument("name", help="the operator's name (a login name, unique)")
     a.add_argument("--role", required=True, choices=["viewer", "officer", "admin"],
                    help="viewer: listings masked; officer: also unmasked views, exports, "
                         "reviews, imports, assignments; admin: also erasure, keys, rules, "
                         "clients, operators")
     a.add_argument("--until", help="the last day the grant holds (YYYY-MM-DD)")
     a.set_defaults(func=add)
-    ls = osub.add_parser("list", help="every operator, revoked ones too")
-    ls.add_argument("--json", action="store_true")
+    ls = command(osub, "list", "every operator, revoked ones too", "crm operators list --json")
+    add_options(ls, what="operators")
     ls.set_defaults(func=listing)
-    r = osub.add_parser("revoke", help="refuse an operator everywhere and delete its broker user")
-    r.add_argument("name")
+    r = command(osub, "revoke", "refuse an operator everywhere and delete its broker user",
+                "crm operators revoke wang.fang")
+    r.add_argument("name", help="the operator's name")
     r.set_defaults(func=revoke)

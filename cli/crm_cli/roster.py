@@ -6,7 +6,10 @@ from pathlib import Path
 
 from .client import rpc
 from .listfiles import FieldProfile, adapter_for_filename
-from .output import emit
+from .confirm import YES_HELP, confirm
+from .exits import Failed
+from .listing import add_options, show
+from .parsers import command, group
 
 ROSTER_PROFILE = FieldProfile("roster", {
     "id": "id", "工号": "id", "员工编号": "id", "name": "name", "姓名": "name",
@@ -18,13 +21,14 @@ ROLE_NAMES_CN = {"理财经理": "financial_manager", "财富经理": "wealth_ma
                  "柜员": "branch_staff", "网点员工": "branch_staff", "行长": "branch_president",
                  "支行行长": "branch_president", "客户经理": "customer_manager"}
 COLUMNS = ["id", "name", "role", "branch", "capacity", "active", "load"]
+SERVICE_BACKLOG = 100_000  # assignment's backlog RPC answers with at most this many
 
 
 def read_roster(path: Path) -> list[dict]:
     rows = []
     for number, row in adapter_for_filename(path.name).parse(path.read_bytes(), ROSTER_PROFILE):
         if isinstance(row, str):
-            raise SystemExit(f"crm managers import: row {number}: {row}")
+            raise Failed(f"crm managers import: row {number}: {row}")
         row["role"] = ROLE_NAMES_CN.get(str(row.get("role", "")).strip(), row.get("role"))
         row["id"] = str(row.get("id", "")).strip()
         rows.append(row)
@@ -52,7 +56,7 @@ def managers_update(args) -> int:
     with rpc() as proxy:
         current = {m["id"]: m for m in proxy.assignment.managers_list()}.get(args.id)
         if current is None:
-            raise SystemExit(f"crm: no maintainer {args.id}")
+            raise Failed(f"no maintainer {args.id}")
         changes = {k: v for k, v in (("name", args.name), ("role", args.role),
                                      ("branch", args.branch), ("capacity", args.capacity))
                    if v is not None}
@@ -63,25 +67,33 @@ def managers_update(args) -> int:
 def managers_list(args) -> int:
     with rpc() as proxy:
         rows = proxy.assignment.managers_list(args.branch)
-    emit(rows, args.json, COLUMNS)
+    show(rows, args, COLUMNS, what="maintainers")
     return 0
 
 
 def managers_load(args) -> int:
     with rpc() as proxy:
         rows = proxy.assignment.managers_list(args.branch)
-    emit([{"id": m["id"], "branch": m["branch"], "role": m["role"], "customers": m["load"],
+    show([{"id": m["id"], "branch": m["branch"], "role": m["role"], "customers": m["load"],
            "capacity": m["capacity"],
            "utilization": f"{m['load'] / max(m['capacity'], 1):.0%}"} for m in rows],
-         args.json)
+         args, what="maintainers")
     return 0
 
 
 def managers_deactivate(args) -> int:
+    """Ask first (unless --yes), naming the maintainer and how many customers move."""
     with rpc(timeout=600) as proxy:
+        found = {m["id"]: m for m in proxy.assignment.managers_list()}.get(args.id)
+        if found is None:
+            raise Failed(f"no maintainer {args.id}")
+        confirm(f"Deactivate {args.id} ({found['name']}, {found['role']}, branch "
+                f"{found['branch']}) and hand their {found['load']} customer(s) to "
+                "colleagues?", args.yes, "crm managers deactivate")
         result = proxy.assignment.managers_deactivate(args.id)
-    print(f"deactivated {args.id}: {result['moved']} customers moved, "
-          f"{result['backlog']} waiting in the backlog")
+    print(f"deactivated {args.id} (branch {found['branch']}): {result['moved']} customers "
+          f"moved, {result['backlog']} waiting in the backlog"
+          + ("" if found["active"] else " (was inactive already)"))
     return 0
 
 
@@ -94,54 +106,73 @@ def assign(args) -> int:
 def backlog(args) -> int:
     with rpc() as proxy:
         rows = proxy.assignment.backlog()
-    emit(rows, args.json, ["customer_id", "branch", "role", "reason", "since"])
+    show(rows, args, ["customer_id", "branch", "role", "reason", "since"],
+         cap=SERVICE_BACKLOG, what="customers")
     return 0
 
 
 def history(args) -> int:
     with rpc() as proxy:
-        emit(proxy.assignment.history(args.customer_id), args.json)
+        show(proxy.assignment.history(args.customer_id), args, what="moves")
     return 0
 
 
 def add_parsers(sub) -> None:
-    managers = sub.add_parser("managers", help="the maintainers' roster")
-    msub = managers.add_subparsers(dest="action", required=True)
-    add = msub.add_parser("add")
-    for name in ("id", "name", "role", "branch"):
-        add.add_argument(f"--{name}", required=True)
-    add.add_argument("--capacity", type=int, default=None)
-    add.set_defaults(func=managers_add)
-    upd = msub.add_parser("update")
-    upd.add_argument("id")
-    for name in ("name", "role", "branch"):
-        upd.add_argument(f"--{name}")
-    upd.add_argument("--capacity", type=int)
-    upd.set_defaults(func=managers_update)
-    for name, func in (("list", managers_list), ("load", managers_load)):
-        p = msub.add_parser(name)
-        p.add_argument("--branch")
-        p.add_argument("--json", action="store_true")
-        p.set_defaults(func=func)
-    deact = msub.add_parser("deactivate")
-    deact.add_argument("id")
-    deact.set_defaults(func=managers_deactivate)
-    imp = msub.add_parser("import")
-    imp.add_argument("file")
-    imp.set_defaults(func=managers_import)
-
-    assign_p = sub.add_parser("assign", help="give a customer to a named maintainer")
-    assign_p.add_argument("customer_id")
-    assign_p.add_argument("manager_id")
-    assign_p.add_argument("--reason", default="customer-choice")
+    add_manager_parsers(group(sub, "managers", "the maintainers' roster"))
+    assign_p = command(sub, "assign", "give a customer to a named maintainer",
+                       "crm assign C-0001 BJ01-007 --reason customer-choice")
+    assign_p.add_argument("customer_id", help="the golden customer")
+    assign_p.add_argument("manager_id", help="the maintainer's id (from `crm managers list`)")
+    assign_p.add_argument("--reason", default="customer-choice",
+                          help="why, kept in the history (default customer-choice)")
     assign_p.set_defaults(func=assign)
 
-    assignments = sub.add_parser("assignments", help="backlog and history")
-    asub = assignments.add_subparsers(dest="action", required=True)
-    bl = asub.add_parser("backlog")
-    bl.add_argument("--json", action="store_true")
+    asub = group(sub, "assignments", "backlog and history")
+    bl = command(asub, "backlog", "customers waiting for a maintainer, oldest first",
+                 "crm assignments backlog --limit 50")
+    add_options(bl, what="customers")
     bl.set_defaults(func=backlog)
-    hi = asub.add_parser("history")
-    hi.add_argument("customer_id")
-    hi.add_argument("--json", action="store_true")
+    hi = command(asub, "history", "a customer's maintainers over time",
+                 "crm assignments history C-0001 --json")
+    hi.add_argument("customer_id", help="the golden customer")
+    add_options(hi, what="moves")
     hi.set_defaults(func=history)
+
+
+def add_manager_parsers(msub) -> None:
+    add = command(msub, "add", "add one maintainer to the roster",
+                  "crm managers add --id BJ01-007 --name 王芳 --role financial_manager "
+                  "--branch BJ01 --capacity 300")
+    for name, text in (("id", "the staff id (工号)"), ("name", "the maintainer's name"),
+                       ("role", "e.g. financial_manager, wealth_manager, branch_director"),
+                       ("branch", "the branch code")):
+        add.add_argument(f"--{name}", required=True, help=text)
+    add.add_argument("--capacity", type=int, default=None,
+                     help="most customers they keep (default: the role's from the config)")
+    add.set_defaults(func=managers_add)
+    upd = command(msub, "update", "change a maintainer's name, role, branch or capacity",
+                  "crm managers update BJ01-007 --capacity 350")
+    upd.add_argument("id", help="the maintainer's id")
+    for name in ("name", "role", "branch"):
+        upd.add_argument(f"--{name}", help=f"the new {name} (default: unchanged)")
+    upd.add_argument("--capacity", type=int, help="the new capacity (default: unchanged)")
+    upd.set_defaults(func=managers_update)
+    for name, func, text, example in (
+            ("list", managers_list, "the roster", "crm managers list --branch BJ01"),
+            ("load", managers_load, "customers per maintainer against capacity",
+             "crm managers load --branch BJ01")):
+        p = command(msub, name, text, example)
+        p.add_argument("--branch", help="only this branch (default: all)")
+        add_options(p, what="maintainers")
+        p.set_defaults(func=func)
+    deact = command(msub, "deactivate", "take a maintainer off the roster; their customers "
+                    "go to colleagues or wait in the backlog",
+                    "crm managers deactivate BJ01-007", "crm managers deactivate BJ01-007 --yes")
+    deact.add_argument("id", help="the maintainer's id")
+    deact.add_argument("--yes", action="store_true", help=YES_HELP)
+    deact.set_defaults(func=managers_deactivate)
+    imp = command(msub, "import", "create or update maintainers from a roster file",
+                  "crm managers import roster.xlsx")
+    imp.add_argument("file", help="CSV or XLSX with id/工号, name/姓名, role/角色, "
+                                  "branch/网点, capacity/容量, active/在职 columns")
+    imp.set_defaults(func=managers_import)

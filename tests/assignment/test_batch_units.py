@@ -57,7 +57,7 @@ def test_burst_keeps_load_equal_to_assignments_then_leaver_goes_to_backlog(stack
     leaver = f"{b}-0"
     theirs = {cid for cid, a in assigned.items() if a["manager_id"] == leaver}
     assert len(theirs) == CAPACITY
-    out = stack.crm("managers", "deactivate", leaver).stdout
+    out = stack.crm("managers", "deactivate", leaver, "--yes").stdout
     assert f"0 customers moved, {CAPACITY} waiting" in out  # every colleague is full
 
     managers, assigned, waiting = state(stack, b)

@@ -68,7 +68,7 @@ def test_deactivation_redistributes_every_customer(stack, replicas):
     assert len(leaving) == 3
     events = stack.subscribe("assignment.events", "customer.assigned")
     try:
-        out = stack.crm("managers", "deactivate", f"{b}-0").stdout
+        out = stack.crm("managers", "deactivate", f"{b}-0", "--yes").stdout
         got = [e for e in events.collect(quiet=3) if e["customer_id"] in leaving]
     finally:
         events.close()

@@ -65,8 +65,9 @@ def test_erase_seals_the_person_in_every_service_and_tells_subscribers(stack):
         ("dedup.events", "customer.erased"), ("tiering.events", "tier.changed"),
         ("assignment.events", "customer.assigned"))}
     try:
-        done = stack.crm("erase", customer_id, "--by", "DPO-7", "--reason", "customer request")
-        again = stack.crm("erase", customer_id, "--by", "DPO-7", "--json")
+        done = stack.crm("erase", customer_id, "--by", "DPO-7", "--reason", "customer request",
+                         "--yes")
+        again = stack.crm("erase", customer_id, "--by", "DPO-7", "--yes", "--json")
         stack.drain(timeout=600)
         seen = {key: [e for e in s.collect(quiet=5) if e.get("customer_id") == customer_id]
                 for key, s in watch.items()}

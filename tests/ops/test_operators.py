@@ -58,7 +58,7 @@ def test_a_viewer_sees_masked_data_and_may_not_erase_or_rotate_keys(stack, custo
     export = _as(stack, uri, "export", "clusters", check=True).stdout
     assert customer["customer_id"] in export and PHONE not in export and NAME not in export
 
-    erase = _as(stack, uri, "erase", customer["customer_id"], "--by", "DPO-1")
+    erase = _as(stack, uri, "erase", customer["customer_id"], "--by", "DPO-1", "--yes")
     rotate = _as(stack, uri, "keys", "rotate")
     for refused in (erase, rotate):
         assert refused.returncode == 3, refused.stderr
