@@ -206,6 +206,28 @@ def operator_permissions() -> dict[str, str]:
     return {"configure": rpc, "write": rpc, "read": rpc}
 
 
+DOWNSTREAM = "downstream"  # a subscriber outside the pipeline (examples/subscribe_tier_changed.py)
+
+
+def downstream_permissions(user: str = DOWNSTREAM,
+                           exchanges: tuple[str, ...] = ("tiering.events",)) -> dict[str, str]:
+    """A downstream subscriber declares, binds and reads only its own queues, named
+    `<user>.<anything>`, and binds them only to `exchanges` (a bind needs read on the
+    exchange); it publishes nowhere and cannot touch a pipeline queue."""
+    own = rf"{_q(user)}\..+"
+    return {"configure": f"^{own}$", "write": f"^{own}$",
+            "read": _rx([own, *map(_q, exchanges)])}
+
+
+def add_downstream(mgmt_port: int | str, password: str, user: str = DOWNSTREAM,
+                   vhost: str = "/", *, admin: str = "guest", admin_password: str = "guest") -> None:
+    """Create (or refresh) a downstream subscriber's broker user with
+    `downstream_permissions`, through the management API as `admin`."""
+    api, vh = Management(mgmt_port, admin, admin_password), urllib.parse.quote(vhost, safe="")
+    api.put(f"users/{user}", {"password": password, "tags": ""})
+    api.put(f"permissions/{vh}/{user}", downstream_permissions(user))
+
+
 def _rx(parts: list[str]) -> str:
     return "^(" + "|".join(dict.fromkeys(parts)) + ")$"
 
