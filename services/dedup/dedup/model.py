@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 RECORD_FIELDS = ("kind", "name", "birth_date", "national_id_bi", "phone_bis", "email_bis",
                  "address_bi", "postcode", "city")
 MAX_RECORDS = 200_000
+MAX_SAMPLE = 2_000_000
 
 
 def pool_records(db: Any, limit: int = MAX_RECORDS) -> list[dict]:
@@ -38,6 +39,16 @@ def pool_records(db: Any, limit: int = MAX_RECORDS) -> list[dict]:
         if len(out) >= limit:
             break
     return out[:limit]
+
+
+def _whole(value: Any, what: str) -> int:
+    """An RPC argument that must be a whole number (a ValueError names it otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"{what} must be a whole number")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number") from None
 
 
 def _evidence(matchers: list) -> Any:
@@ -59,9 +70,11 @@ class ModelRpcs:
     @rpc(role="admin")
     def train(self, sample: int = 20000, trained_by: str = "") -> dict:
         """Learn a model from the current pool and store it as the newest version."""
-        sample = int(sample)
-        if sample < 100:
-            raise ValueError("train: --sample must be at least 100 random pairs")
+        sample = _whole(sample, "sample")
+        if not isinstance(trained_by, str):
+            raise ValueError("trained_by must be text")
+        if not 100 <= sample <= MAX_SAMPLE:
+            raise ValueError(f"train: --sample must be 100 to {MAX_SAMPLE} random pairs")
         records = pool_records(self.store.db)
         if len(records) < 2:
             raise ValueError("train: the pool holds fewer than two person records")
@@ -73,6 +86,7 @@ class ModelRpcs:
     @rpc(role="viewer")
     def params(self, version: int = 0) -> dict:
         """The parameters in use (or a given version): match weight per level."""
+        version = _whole(version, "version")
         models = ModelStore(self.store.db)
         doc = models.get(version) if version else models.newest()
         if version and not doc:

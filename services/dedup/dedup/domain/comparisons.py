@@ -30,6 +30,8 @@ Evidence = Mapping[str, float | None]
 LEVELS: dict[str, tuple[str, ...]] = {
     "national_id": ("exact", "different"),
     "contact": ("shared", "different"),
+    # token_shared: one token (surname or given name) equal or one typo away (Jaro-
+    # Winkler >= 0.9), the rest not: a token replaced, or a family member
     "name": ("exact", "jw_0.94", "jw_0.85", "token_shared", "jw_0.70", "different"),
     "birth_date": ("exact", "day_month_swapped", "one_typo", "within_year", "different"),
     # one comparison for the whole address: its parts (line, postcode, city) agree
@@ -84,7 +86,8 @@ def _name(a: Customer, b: Customer, evidence: Evidence) -> int | None:
         return 2
     ta = {t for n in values(a, "names") for t in name_tokens(n) if len(t) > 1}
     tb = {t for n in values(b, "names") for t in name_tokens(n) if len(t) > 1}
-    if ta & tb:
+    if ta & tb or any(len(x) > 3 and len(y) > 3 and JaroWinkler.similarity(x, y) >= 0.9
+                      for x in ta for y in tb):
         return 3
     return 4 if sim >= 0.70 else 5
 
