@@ -11,7 +11,8 @@ from pathlib import Path
 
 from marshmallow import Schema, fields
 
-from . import names
+from . import examples, names
+from .descriptions import describe
 from .openapi import openapi
 from .schemas import EVENTS, ErasureRequest, IntakeRecord
 
@@ -24,8 +25,15 @@ _SIMPLE = {fields.String: "string", fields.Integer: "integer", fields.Float: "nu
 _KEYWORDS = ("type", "pattern", "minimum", "description")
 
 
-def field_schema(field: fields.Field) -> dict:
-    """JSON Schema of one marshmallow field (the subset the contracts use)."""
+def field_schema(field: fields.Field, name: str = "", owner: str = "") -> dict:
+    """JSON Schema of one marshmallow field (the subset the contracts use), with the field's
+    description (its metadata's, else contracts.descriptions' for `name` in schema `owner`)."""
+    out = _field_type(field)
+    text = field.metadata.get("description") or (describe(owner, name) if name else None)
+    return {"description": text, **out} if text else out
+
+
+def _field_type(field: fields.Field) -> dict:
     if "type" in field.metadata:
         return {k: field.metadata[k] for k in _KEYWORDS if k in field.metadata}
     if isinstance(field, fields.Nested):
@@ -47,7 +55,8 @@ def schema_object(schema_cls: type[Schema]) -> dict:
     declared = schema_cls._declared_fields
     return {
         "type": "object",
-        "properties": {name: field_schema(f) for name, f in declared.items()},
+        "properties": {name: field_schema(f, name, schema_cls.__name__)
+                       for name, f in declared.items()},
         "required": sorted(name for name, f in declared.items() if f.required),
     }
 
@@ -81,8 +90,11 @@ def asyncapi() -> dict:
             "subscribe")
     for key in (names.INTAKE_ROUTING_KEY, names.INTAKE_ERASE_ROUTING_KEY):
         channels[f"{names.INTAKE_EXCHANGE}/{key}"]["publish"]["security"] = [{UPSTREAM: []}]
+    tier_changed = channels[f"{names.TIERING_EVENTS}/{names.TIER_CHANGED}"]["subscribe"]
+    tier_changed["security"] = [{DOWNSTREAM: []}]
     return {
         "asyncapi": "2.6.0",
+        "servers": SERVERS,
         "info": {"title": "Customer-pool pipeline", "version": names.SCHEMA_VERSION,
                  "description": "Events of the five services. Every exchange is a durable "
                  "topic exchange; messages are persistent JSON. Payload schemas are the files "
@@ -93,7 +105,14 @@ def asyncapi() -> dict:
                  "re-tiered as usual. Delivery is at least once: deduplicate on event_id."},
         "defaultContentType": "application/json",
         "channels": channels,
-        "components": {"securitySchemes": {UPSTREAM: {
+        "components": {"securitySchemes": {DOWNSTREAM: {
+            "type": "userPassword",
+            "description": "A downstream subscriber gets its own broker user that may declare, "
+            "bind and read only queues named `<user>.<anything>`, bind them only to "
+            "tiering.events, and publish nowhere (tools/stack/access.py "
+            "downstream_permissions; examples/subscribe_tier_changed.py). Its durable queue "
+            "keeps events while it is down; delivery is at least once: deduplicate on "
+            "event_id."}, UPSTREAM: {
             "type": "userPassword",
             "description": "Each upstream client publishes with its own broker user (created "
             "by `crm clients add`, publish-only on crm.intake) and sets the AMQP `user_id` "
@@ -105,6 +124,23 @@ def asyncapi() -> dict:
 
 
 UPSTREAM = "upstreamClient"
+DOWNSTREAM = "downstreamSubscriber"
+SERVERS = {
+    "production": {
+        "url": "{host}:{port}", "protocol": "amqps", "protocolVersion": "0.9.1",
+        "description": "The bank's RabbitMQ cluster (Kubernetes: the crm-rabbitmq "
+        "RabbitmqCluster; Compose: the rabbitmq service), virtual host `/`, TLS. Every client "
+        "connects with its own broker user.",
+        "variables": {"host": {"description": "the broker's host name, given by operations"},
+                      "port": {"default": "5671", "description": "AMQPS port"}},
+        "security": [{UPSTREAM: []}, {DOWNSTREAM: []}]},
+    "local": {
+        "url": "127.0.0.1:{port}", "protocol": "amqp", "protocolVersion": "0.9.1",
+        "description": "The private broker of `make up`; its port and the local client's "
+        "URI are in .local/env (AMQP_URI, UPSTREAM_AMQP_URI).",
+        "variables": {"port": {"description": "the port in .local/env's AMQP_URI"}},
+        "security": [{UPSTREAM: []}, {DOWNSTREAM: []}]},
+}
 
 
 def _channel(exchange: str, key: str, schema_name: str, text: str, op: str) -> dict:
@@ -112,8 +148,14 @@ def _channel(exchange: str, key: str, schema_name: str, text: str, op: str) -> d
         "description": text,
         "bindings": {"amqp": {"is": "routingKey",
                               "exchange": {"name": exchange, "type": "topic", "durable": True}}},
-        op: {"message": {"name": key, "payload": {"$ref": f"jsonschema/{schema_name}.json"}}},
+        op: {"message": {"name": key, "payload": {"$ref": f"jsonschema/{schema_name}.json"},
+                         "examples": [{"name": f"{key}-example", "payload": _example(key)}]}},
     }
+
+
+def _example(key: str) -> dict:
+    """The example of a routing key (an intake key or an event type): contracts.examples."""
+    return examples.INTAKE.get(key) or examples.EVENTS[key]
 
 
 def rendered() -> dict[Path, str]:

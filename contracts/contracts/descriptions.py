@@ -1,0 +1,149 @@
+"""One sentence for every field of the contracts, exported into the JSON Schema files and
+the AsyncAPI document (contracts.export) for the teams that integrate.
+
+FIELDS holds what a name means in every message; BY_SCHEMA overrides it where one schema
+(by its marshmallow class name) uses the name differently. A description in a field's own
+metadata wins over both. contracts/tests/test_descriptions.py fails on a field that has
+none, so a new field cannot be exported without one.
+"""
+from __future__ import annotations
+
+FIELDS: dict[str, str] = {
+    # -- every event ------------------------------------------------------------------
+    "event_id": "Unique id of this event (UUID); the same on a redelivery: deduplicate on it.",
+    "occurred_at": "When the event happened, ISO 8601 with a UTC offset.",
+    "schema_version": "Version of this contract; a consumer refuses a version it does not know.",
+    "correlation_id": "Id shared by every event caused by the same intake record or operator "
+                      "action, for tracing a customer through the pipeline.",
+    # -- intake record and its parts ----------------------------------------------------
+    "source": "The upstream system's name for itself; with external_id it identifies the record.",
+    "external_id": "The record's id in the upstream system; (source, external_id) is unique.",
+    "registered_by": "Id of the employee who registered the customer upstream (the registrant "
+                     "keeps an affinity in assignment).",
+    "registered_at": "When the customer was registered upstream, ISO 8601 date or date-time.",
+    "kind": "`person` or `organization`.",
+    "name": "The customer's full name.",
+    "given_name": "Given name, when upstream splits the name.",
+    "family_name": "Family name, when upstream splits the name.",
+    "birth_date": "Birth date, ISO 8601 (YYYY-MM-DD).",
+    "gender": "Gender as upstream records it (e.g. M, F).",
+    "national_id": "National identity number (a CN resident id is checked: length, date and "
+                   "check digit); stored encrypted, never sent on in an event.",
+    "national_id_type": "What national_id is: `cn_resident`, `passport` or `other`.",
+    "phones": "Phone numbers in any common notation; normalized to E.164.",
+    "emails": "E-mail addresses; normalized to lower case.",
+    "address": "Postal address.",
+    "line1": "Street and number.",
+    "line2": "Further address line (building, floor, unit).",
+    "city": "City.",
+    "district": "District within the city.",
+    "province": "Province.",
+    "postcode": "Postal code.",
+    "country": "Country, ISO 3166-1 alpha-2 (e.g. CN).",
+    "branch": "Code of the bank branch the customer belongs to.",
+    "financials": "The customer's financial figures, the input of the tiering schemes.",
+    "avg_daily_assets": "Average daily assets in yuan.",
+    "has_relationship": "Whether the customer already holds a product of the bank.",
+    "card_spend_12m": "Card spending over the last 12 months, in yuan.",
+    "loan_balance": "Outstanding loan balance, in yuan.",
+    "custody_margin": "Margin earned on custody accounts, in yuan.",
+    "card_level": "Level of the customer's card (standard, gold, platinum, diamond, black).",
+    "as_of": "Date the financial figures refer to, ISO 8601.",
+    "intent": "What a maintainer learned about the customer's intentions.",
+    "willingness": "How willing the customer is to buy (the intent scheme's input).",
+    "potential": "The customer's estimated potential (the intent scheme's input).",
+    "consent": "The customer's consents.",
+    "marketing": "Whether the customer agreed to marketing contact.",
+    # -- identities and blind indexes -----------------------------------------------------
+    "record_id": "Id of the accepted intake record (`<source>:<external_id>`).",
+    "customer_id": "Id of the golden customer (the deduplicated person or organization).",
+    "national_id_bi": "Keyed blind index of the national id (HMAC: matches without the id).",
+    "verified_national_id_bi": "The same blind index when the id was verified at intake (a CN "
+                               "resident id with valid check digit and date), else null.",
+    "phone_bis": "Keyed blind indexes of the normalized phone numbers.",
+    "email_bis": "Keyed blind indexes of the normalized e-mail addresses.",
+    "address_bi": "Keyed blind index of the normalized address.",
+    "has_contact": "Whether the customer has at least one usable phone or e-mail address.",
+    "display": "Masked personal data for people and notifications (张*, 138****8000).",
+    "phone": "Masked phone number.",
+    "email": "Masked e-mail address.",
+    "quality": "Data-quality findings of intake (field, issue) that did not reject the record.",
+    # -- dedup ----------------------------------------------------------------------------
+    "customer": "The golden customer as it is after this change.",
+    "owner": "The registration that owns the golden customer (its earliest registrant).",
+    "member_count": "How many intake records make up the golden customer.",
+    "revision": "Revision of the golden customer; grows with every change to it.",
+    "survivor_id": "The golden customer that remains after the merge.",
+    "absorbed_ids": "Golden customers merged into customer_id, which no longer exist on their own.",
+    "review_id": "Id of the review, for `crm review accept|reject`.",
+    "candidate_id": "The existing golden customer the record possibly duplicates.",
+    "score": "Match score between the record and the candidate (0 to 1).",
+    "record_ids": "Intake records of the erased customer.",
+    "requested_by": "Who asked for the erasure (an operator or an upstream system).",
+    "erased_at": "When dedup sealed the personal data, ISO 8601.",
+    # -- tiering and assignment -----------------------------------------------------------
+    "scheme": "Tiering scheme (`star`, `service_band`, `intent`).",
+    "previous": "Tier before the change; null for a customer new to the scheme.",
+    "current": "Tier after the change; null when the customer left the scheme.",
+    "direction": "`new`, `up`, `down` or `removed`.",
+    "reason": "Why, in plain words: the rule and the figures behind the decision.",
+    "rules_version": "Version of the tiering rules document that decided.",
+    "merged_into": "For `removed` after a merge: the surviving golden customer.",
+    "manager_id": "The maintainer now responsible for the customer; null when none has room.",
+    "role": "The maintainer's role (which tiers or bands they serve).",
+    "previous_manager_id": "The maintainer responsible before this change, if any.",
+    "band": "Service band of the customer that decided the maintainer's role.",
+    # -- notification ---------------------------------------------------------------------
+    "notification_id": "Id of the notification message.",
+    "source_event_id": "event_id of the event that caused the notification.",
+    "recipient": "Who was notified (a maintainer id or a configured address).",
+    "channel": "Delivery channel (`log`, `email`, `webhook`).",
+    "status": "`sent` or `failed`.",
+    "error": "Why the delivery failed (masked); null when sent.",
+    # -- operators -------------------------------------------------------------------------
+    "operator": "The operator's name.",
+    "broker_user": "The operator's broker user, from which services learn the caller.",
+    "until": "When the grant expires, ISO 8601; null for no expiry.",
+    "revoked": "Whether the grant was revoked.",
+    "version": "Orders the changes of one operator (milliseconds since the epoch): keep the newest.",
+}
+
+BY_SCHEMA: dict[str, dict[str, str]] = {
+    "CustomerIngested": {
+        "name": "The customer's normalized name (clear: this event stays inside the pipeline).",
+        "birth_date": "Birth date, ISO 8601 (clear: this event stays inside the pipeline).",
+        "city": "City of the normalized address.",
+        "district": "District of the normalized address.",
+        "province": "Province of the normalized address.",
+        "postcode": "Postal code of the normalized address.",
+        "financials": "The financial figures, typed: amounts as two-place decimal strings.",
+        "intent": "What a maintainer learned about the customer's intentions.",
+    },
+    "Display": {"name": "Masked name (张*)."},
+    "Registration": {"source": "Upstream system of the owning registration.",
+                     "external_id": "Id of the owning registration in its upstream system."},
+    "ErasureRequest": {
+        "customer_id": "Golden customer to erase, when the sender knows our id.",
+        "source": "The sender's system name, with external_id, when it does not know ours.",
+        "external_id": "The record's id in the sender's system.",
+        "reason": "Why the erasure is asked for (kept in the audit trail).",
+    },
+    "CustomerErasureRequested": {
+        "customer_id": "Golden customer to erase, when the request named it.",
+        "record_id": "Intake record whose customer is to be erased, when the request named one.",
+        "reason": "Why the erasure is asked for.",
+    },
+    "CustomerErased": {"customer_id": "The erased golden customer.",
+                       "reason": "Why the erasure was asked for."},
+    "CustomerMerged": {"customer_id": "The surviving golden customer.",
+                       "record_id": "The intake record whose arrival caused the merge, if any."},
+    "CustomerAssigned": {"reason": "Why the maintainer changed (`erased` when the "
+                                   "customer's personal data was erased)."},
+    "OperatorChanged": {"role": "The operator's role: `viewer`, `officer` or `admin`."},
+    "NotificationOutcome": {"status": "`sent` or `failed`."},
+}
+
+
+def describe(schema_name: str, field_name: str) -> str | None:
+    """The description of `field_name` in the schema class `schema_name`, if any."""
+    return BY_SCHEMA.get(schema_name, {}).get(field_name) or FIELDS.get(field_name)
