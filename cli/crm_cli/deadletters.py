@@ -21,7 +21,8 @@ from datetime import datetime
 from kombu import Connection
 
 from .client import stack_env
-from .output import emit
+from .listing import add_options, show
+from .parsers import command, group
 
 DEAD_LETTER_QUEUE = "dead-letters"  # tools.stack.access.DEAD_LETTER_QUEUE
 MAX_MESSAGES = 10_000
@@ -147,8 +148,8 @@ def replay(uri: str, letter: str | None) -> tuple[list[str], list[str]]:
 
 def cmd_list(args) -> int:
     rows = [asdict(d) for d in list_letters(stack_env()["AMQP_URI"])]
-    emit(rows, args.json, ["id", "queue", "exchange", "routing_key", "reason", "count",
-                           "died_at", "size"])
+    show(rows, args, ["id", "queue", "exchange", "routing_key", "reason", "count", "died_at",
+                      "size"], what="dead letters")
     return 0
 
 
@@ -165,13 +166,15 @@ def cmd_replay(args) -> int:
 
 
 def add_parsers(sub) -> None:
-    """`crm deadletters list [--json]` and `crm deadletters replay [ID|--all]`."""
-    dead = sub.add_parser("deadletters", help="messages the broker dead-lettered (list, replay)")
-    dsub = dead.add_subparsers(dest="action", required=True)
-    listing = dsub.add_parser("list", help="where each message came from, why it died")
-    listing.add_argument("--json", action="store_true")
+    """`crm deadletters list [--json] [--limit N]` and `crm deadletters replay [ID|--all]`."""
+    actions = group(sub, "deadletters", "messages the broker dead-lettered (list, replay)")
+    listing = command(actions, "list", "where each dead letter came from and why it died",
+                      "crm deadletters list", "crm deadletters list --json")
+    add_options(listing, default=None, what="dead letters")
     listing.set_defaults(func=cmd_list)
-    again = dsub.add_parser("replay", help="publish again to its original exchange and key")
-    again.add_argument("id", nargs="?")
-    again.add_argument("--all", action="store_true")
+    again = command(actions, "replay",
+                    "publish dead letters again to their original exchange and routing key",
+                    "crm deadletters replay 3f1c9a0b7d2e4c61", "crm deadletters replay --all")
+    again.add_argument("id", nargs="?", help="the id `crm deadletters list` shows")
+    again.add_argument("--all", action="store_true", help="replay every dead letter")
     again.set_defaults(func=cmd_replay)
