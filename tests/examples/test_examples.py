@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 from kombu import Connection
 
 from tests.ingestion.helpers import records
-from tools.stack import access
 
 pytestmark = pytest.mark.integration
 
@@ -39,12 +37,9 @@ def customers(tmp_path: Path, source: str, count: int = 2) -> Path:
 
 
 def downstream_uri(stack) -> str:
-    """A `downstream` broker user made with tools.stack.access.add_downstream."""
-    password = uuid.uuid4().hex
-    access.add_downstream(urllib.parse.urlsplit(stack.env["RABBITMQ_MANAGEMENT_URL"]).port,
-                          password)
-    return access.amqp_uri(access.DOWNSTREAM, password,
-                           urllib.parse.urlsplit(stack.env["AMQP_URI"]).port)
+    """The stack's `downstream` subscriber (`make up` creates it with
+    tools.stack.access.add_downstream and writes DOWNSTREAM_AMQP_URI to .local/env)."""
+    return stack.env["DOWNSTREAM_AMQP_URI"]
 
 
 def test_publish_intake_records_over_amqp(stack, tmp_path):
@@ -106,6 +101,10 @@ def test_the_downstream_role_reads_its_own_queues_and_nothing_else(stack):
     import amqp
 
     uri, tag = downstream_uri(stack), uuid.uuid4().hex[:6]
+    for service in ("ingestion", "tiering"):  # a subscriber's credential is no service's
+        env = stack.stack.service_env(service, 1, stack.env)
+        assert "DOWNSTREAM_AMQP_URI" not in env and "AMQP_PASSWORD_DOWNSTREAM" not in env
+        assert uri.split("@")[0] not in json.dumps(env)
     with Connection(uri) as conn:  # allowed: its own queue, bound to tiering.events
         channel = conn.channel()
         channel.queue_declare(f"downstream.ok-{tag}", durable=True, auto_delete=False)

@@ -26,6 +26,7 @@ SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification")
 DATABASES = tuple(f"mongo-{name}" for name in SERVICES)
 # ingestion serves the HTTP intake on its own port (INTAKE_PORT), apart from /metrics
 INTAKE_PORT = "ingestion_intake"
+DOWNSTREAM_ENV = "DOWNSTREAM_AMQP_URI"  # in the stack's env file, never in a service's
 PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd") + DATABASES + SERVICES \
     + (INTAKE_PORT,)
 
@@ -94,7 +95,7 @@ class Stack:
         """A service's environment: its own broker user, no other user's password, no
         client's token; only ingestion (which creates clients' broker users) gets the
         management API's administrator."""
-        callers = (*intake.ENV_KEYS, *operator.ENV_KEYS)
+        callers = (*intake.ENV_KEYS, *operator.ENV_KEYS, DOWNSTREAM_ENV)
         own = {k: v for k, v in self.secrets_env().items() if not k.startswith("AMQP_PASSWORD_")
                and k not in (*intake.KEPT, *operator.KEPT)}
         env = {k: v for k, v in env.items() if k not in callers
@@ -169,8 +170,21 @@ class Stack:
                 raise SystemExit(f"service {service} did not come up; see {self.logs / service}.log")
         env.update(self._local_client(env))
         env.update(self._local_operator(env))
+        env.update(self._downstream(ports))
         (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         return env
+
+    def _downstream(self, ports: dict[str, int]) -> dict[str, str]:
+        """DOWNSTREAM_AMQP_URI: the stack's `downstream` subscriber, which may read only its
+        own queues bound to tiering.events (access.downstream_permissions,
+        examples/subscribe_tier_changed.py); none with an external broker."""
+        if self.external_amqp:
+            return {}
+        key = access.password_key(access.DOWNSTREAM)
+        password = self.secrets_env().get(key) or secrets.token_hex(16)
+        self.keep_secrets({key: password})
+        access.add_downstream(ports["amqp_mgmt"], password)
+        return {DOWNSTREAM_ENV: access.amqp_uri(access.DOWNSTREAM, password, ports["amqp"])}
 
     def _local_client(self, env: dict[str, str]) -> dict[str, str]:
         """INTAKE_TOKEN and UPSTREAM_AMQP_URI of the `local` client (tools/stack/intake.py),
@@ -296,7 +310,8 @@ def main(argv: list[str] | None = None) -> None:
         env = stack.up()
         print("stack: up; environment in", stack.base / "env")
         for key, value in env.items():
-            if key not in ("RABBITMQ_MANAGEMENT_URL", *intake.ENV_KEYS, *operator.ENV_KEYS):
+            if key not in ("RABBITMQ_MANAGEMENT_URL", *intake.ENV_KEYS, *operator.ENV_KEYS,
+                           DOWNSTREAM_ENV):
                 print(f"  {key}={value}")
     elif args.command == "down":
         stack.down(purge=args.purge)
