@@ -10,17 +10,14 @@ Methods take an optional `session`: inside a unit of work they run in its transa
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from common import clock
+
 from . import metrics
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Conflict(Exception):
@@ -59,12 +56,12 @@ class DedupStore:
     # -- writing --------------------------------------------------------------------
     def insert(self, golden: dict, keys: list[str]) -> None:
         self.customers.insert_one({**golden, "_id": golden["customer_id"], "keys": keys,
-                                   "revision": 1, "active": True, "updated_at": _now()})
+                                   "revision": 1, "active": True, "updated_at": clock.now()})
 
     def replace(self, golden: dict, keys: list[str], revision: int) -> int:
         """Write a new state of an existing golden if nobody else did since `revision`."""
         doc = {**golden, "_id": golden["customer_id"], "keys": keys, "revision": revision + 1,
-               "active": True, "updated_at": _now()}
+               "active": True, "updated_at": clock.now()}
         done = self.customers.replace_one({"_id": doc["_id"], "revision": revision}, doc)
         if done.matched_count != 1:
             raise Conflict(golden["customer_id"])
@@ -96,7 +93,7 @@ class DedupStore:
         return self.reviews.update_many(
             {"status": "open", "$or": [{"customer_id": {"$in": customer_ids}},
                                        {"candidate_id": {"$in": customer_ids}}]},
-            {"$set": {"status": "erased", "closed_at": _now()}}, session=session).modified_count
+            {"$set": {"status": "erased", "closed_at": clock.now()}}, session=session).modified_count
 
     # -- reviews --------------------------------------------------------------------
     def list_reviews(self, status: str = "open") -> list[dict]:
@@ -111,7 +108,7 @@ class DedupStore:
 
     def close_review(self, review_id: str, status: str, session: Any = None) -> None:
         self.reviews.update_one({"_id": review_id},
-                                {"$set": {"status": status, "closed_at": _now()}},
+                                {"$set": {"status": status, "closed_at": clock.now()}},
                                 session=session)
 
     # -- listings -------------------------------------------------------------------

@@ -12,8 +12,10 @@ from typing import Iterable
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 
+from common import clock
+
 from .domain.bulk import MAX_HISTORY, Write
-from .storage import IngestionStore, RecordContention, _now
+from .storage import IngestionStore, RecordContention
 
 
 def record_states(records: Collection, keys: Iterable[tuple[str, str]], session=None) -> dict:
@@ -40,7 +42,7 @@ def write_batch(store: IngestionStore, writes: list, rejects: list[dict], sessio
     updates by `_id` for changed ones) and its rejects, inside its transaction.
     An update that matches nothing (a concurrent writer or erasure since the read)
     raises RecordContention: the caller re-runs the unit of work."""
-    now = _now()
+    now = clock.now()
     inserts = [_inserted(w, now) for w in writes if w.base is None]
     updates = [_update(w, now) for w in writes if w.base is not None]
     if inserts:

@@ -5,11 +5,11 @@ so the unique (source, external_id) key refuses to bring the person back.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
+
+from common import clock
 
 from . import metrics
 from .domain.erasure import record_keys
@@ -22,10 +22,6 @@ CAS_ATTEMPTS = 50
 
 class RecordContention(RuntimeError):
     """Records kept changing under a batch's unit of work; the batch is retried or parked."""
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class IngestionStore:
@@ -102,17 +98,17 @@ class IngestionStore:
                      corrected: list[str] | None = None) -> None:
         """Close a reject; only the corrected paths are kept, never their values."""
         self.rejects.update_one({"_id": reject_id}, {"$set": {
-            "status": outcome, "closed_at": _now(), "record_id": record_id,
+            "status": outcome, "closed_at": clock.now(), "record_id": record_id,
             "corrected_fields": corrected or []}})
 
     def note_replay(self, reject_id, result: dict) -> None:
         self.rejects.update_one({"_id": reject_id}, {
             "$inc": {"replay_attempts": 1},
-            "$set": {"last_replay_at": _now(), "last_replay_reason": result.get("reason")}})
+            "$set": {"last_replay_at": clock.now(), "last_replay_reason": result.get("reason")}})
 
     def start_batch(self, source: str, imported_by: str, filename: str) -> str:
         doc = {"source": source, "imported_by": imported_by, "filename": filename,
-               "started_at": _now(), "received": 0, "accepted": 0, "rejected": 0,
+               "started_at": clock.now(), "received": 0, "accepted": 0, "rejected": 0,
                "unchanged": 0, "status": "running"}
         return str(self.batches.insert_one(doc).inserted_id)
 
@@ -120,7 +116,7 @@ class IngestionStore:
                     session=None) -> None:
         update = {"$inc": counts}
         if finished:
-            update["$set"] = {"status": "finished", "finished_at": _now()}
+            update["$set"] = {"status": "finished", "finished_at": clock.now()}
         self.batches.update_one({"_id": ObjectId(batch_id)}, update, session=session)
 
     def list_batches(self, limit: int = 100) -> list[dict]:
@@ -140,7 +136,7 @@ def reject_doc(channel: str, reason: str, errors: list[str], raw_encrypted: str 
             "raw": raw_encrypted, "excerpt": masked_excerpt, "batch_id": batch_id,
             "row": row, "source": source,
             "external_id": external_id[:256] if external_id else None,
-            "received_at": _now(), "status": "open"}
+            "received_at": clock.now(), "status": "open"}
 
 
 def _oid(value: str) -> ObjectId | None:
