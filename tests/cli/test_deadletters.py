@@ -86,6 +86,7 @@ def test_a_message_signed_by_another_broker_user_stays_put(stack, scratch):
     key = scratch.routing_key
     publish_expiring(stack.env["UPSTREAM_AMQP_URI"], key, {"probe": key}, signed=True)
     [letter] = ours(stack, key)
-    result = stack.crm("deadletters", "replay", "--all", check=False)
+    result = stack.crm("deadletters", "replay", letter["id"], check=False)  # not --all: the
+    # session's other dead letters, if any, are not this test's to move
     assert result.returncode == 1 and f"{letter['id']}: published by broker user" in result.stdout
     assert [r["id"] for r in ours(stack, key, timeout=0)] == [letter["id"]]
