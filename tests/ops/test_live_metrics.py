@@ -4,19 +4,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
-import urllib.parse
 import urllib.request
 import json
 import re
 
 import pytest
-import yaml
 
 from tools.stack.procs import free_port, wait_for
+from tools.stack.prometheus import Api, command, scrape_config, write_config
 
 from .exported_metrics import dashboard_files
-from .tools import PROMETHEUS_DIR, SERVICES, require_tool
+from .tools import SERVICES, require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -43,50 +41,17 @@ def test_every_endpoint_passes_promtool_check_metrics(stack):
             not result.stderr.strip(), f"{service}: {result.stdout}{result.stderr}"
 
 
-class Prometheus:
-    """A private Prometheus on a free port scraping the stack every second; stopped by PID."""
+class Prometheus(Api):
+    """A private Prometheus on a free port scraping the stack every second, configured by
+    tools/stack/prometheus.py as `make up`'s is; stopped by PID."""
 
     def __init__(self, binary: str, base, targets: dict[str, str], rabbit: str | None):
         self.port = free_port()
-        jobs = []
-        for service, url in targets.items():
-            parts = urllib.parse.urlsplit(url)
-            jobs.append({"job_name": service, "metrics_path": parts.path,
-                         "static_configs": [{"targets": [parts.netloc]}]})
-        if rabbit:  # per queue, as deploy/prometheus/prometheus.yml scrapes it
-            parts = urllib.parse.urlsplit(rabbit)
-            jobs.append({"job_name": "rabbitmq", "metrics_path": "/metrics/per-object",
-                         "static_configs": [{"targets": [parts.netloc]}]})
-        config = {"global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                  "rule_files": [str(PROMETHEUS_DIR / "rules.yml")], "scrape_configs": jobs}
-        (base / "prometheus.yml").write_text(yaml.safe_dump(config))
+        super().__init__(f"http://127.0.0.1:{self.port}")
+        write_config(base, scrape_config(targets, rabbit, interval="1s"))
         self.log = open(base / "prometheus.log", "w")
-        self.proc = subprocess.Popen(
-            [binary, f"--config.file={base / 'prometheus.yml'}",
-             f"--storage.tsdb.path={base / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    def query(self, expr: str) -> list[dict]:
-        url = f"http://127.0.0.1:{self.port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-        body = json.loads(fetch(url))
-        assert body["status"] == "success", body
-        return body["data"]["result"]
-
-    def value(self, expr: str) -> float:
-        result = self.query(expr)
-        return float(result[0]["value"][1]) if result else 0.0
-
-    def get(self, path: str) -> dict:
-        body = json.loads(fetch(f"http://127.0.0.1:{self.port}{path}"))
-        assert body["status"] == "success", body
-        return body["data"]
-
-    def ready(self) -> bool:
-        try:
-            fetch(f"http://127.0.0.1:{self.port}/-/ready")
-            return True
-        except Exception:
-            return False
+        self.proc = subprocess.Popen(command(binary, base, self.port),
+                                     stdout=self.log, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -127,8 +92,7 @@ def test_prometheus_sees_every_service_up_and_business_metrics_move(stack, prome
     assert wait_for(lambda: prometheus.value(received) > before, 30), \
         f"crm_ingestion_records_received_total stayed at {before}"
     # the rules file loads in a real Prometheus against real series
-    rules = json.loads(fetch(f"http://127.0.0.1:{prometheus.port}/api/v1/rules"))
-    groups = {g["name"]: g for g in rules["data"]["groups"]}
+    groups = {g["name"]: g for g in prometheus.get("/api/v1/rules")["groups"]}
     assert {"crm-pipeline.recording", "crm-pipeline.alerts"} <= set(groups)
     assert all(r["health"] != "err" for g in groups.values() for r in g["rules"]), groups
 
