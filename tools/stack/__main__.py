@@ -15,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import access, intake, operator
+from . import access, intake, operator, prometheus
 from .procs import free_port, port_open, read_pid, start_background, stop_pids, wait_for
 from .rabbit import RabbitNode, broker_dir, ensure_installed
 
@@ -28,7 +28,7 @@ DATABASES = tuple(f"mongo-{name}" for name in SERVICES)
 INTAKE_PORT = "ingestion_intake"
 DOWNSTREAM_ENV = "DOWNSTREAM_AMQP_URI"  # in the stack's env file, never in a service's
 PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd") + DATABASES + SERVICES \
-    + (INTAKE_PORT,)
+    + (INTAKE_PORT, "prometheus")
 
 
 # Retryable writes off for the embedded SecantusDB only: it keeps a reply per retryable
@@ -163,6 +163,7 @@ class Stack:
             self._databases(ports)
         for name in SERVICES:
             self._service(name, ports[name], self.service_env(name, ports[name], env))
+        env["PROMETHEUS_URL"] = self._prometheus(ports["prometheus"], env)
         (self.base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         for name in (*SERVICES, INTAKE_PORT):
             if not wait_for(lambda: port_open(ports[name]), 60):
@@ -206,6 +207,34 @@ class Stack:
                                      self.secrets_env())
         self.keep_secrets(kept)
         return {"CRM_AMQP_URI": kept["CRM_AMQP_URI"]}
+
+    def _prometheus(self, port: int, env: dict[str, str]) -> str:
+        """PROMETHEUS_URL: a Prometheus (tools/stack/prometheus.py) scraping the services
+        and the broker with the alert rules loaded, data under the stack's directory, its
+        PID under pids/ (so `down` stops it with the services); "" when the binary cannot
+        be installed, because the pipeline runs without it."""
+        url = f"http://127.0.0.1:{port}"
+        pidfile = self.pids / "prometheus.pid"
+        if read_pid(pidfile):
+            return url
+        binary = prometheus.ensure_installed()
+        if not binary:
+            print("stack: note: prometheus is not installed and could not be (apt-get install "
+                  "prometheus needs root); going on without it", flush=True)
+            return ""
+        base = self.base / "prometheus"
+        targets = dict(zip(SERVICES, env["METRICS_URLS"].split()))
+        prometheus.write_config(base, prometheus.scrape_config(
+            targets, env["RABBITMQ_METRICS_URL"] or None))
+        print(f"stack: starting Prometheus on {url}", flush=True)
+        start_background(prometheus.command(binary, base, port), dict(os.environ),
+                         self.logs / "prometheus.log", pidfile)
+        if not wait_for(lambda: port_open(port) or not read_pid(pidfile), 30) \
+                or not read_pid(pidfile):
+            print(f"stack: note: Prometheus did not start (see {self.logs}/prometheus.log); "
+                  "going on without it", flush=True)
+            return ""
+        return url
 
     def _broker(self, ports: dict[str, int]) -> None:
         node = self.node(ports)
@@ -262,7 +291,7 @@ class Stack:
 
     def down(self, purge: bool = False) -> None:
         """Stop what this stack started, by the PIDs it recorded: every service process
-        (replicas too) at once, then the database, then the broker node and its epmd.
+        (replicas too) and Prometheus at once, then the database, then the broker node and its epmd.
         `purge` also deletes the stack's files, the broker's directory included."""
         services = [f for f in sorted(self.pids.glob("*.pid")) if not f.name.startswith("mongo")] \
             if self.pids.exists() else []
