@@ -41,11 +41,19 @@ def main() -> None:
     section("How to watch it")
     print(f"pipeline processed the lists in {elapsed:.0f} s")
     print("metrics:", *env.get("METRICS_URLS", "").split(), sep="\n  ")
+    print(prometheus_line(env))
     print(f"HTTP intake: {env.get('INTAKE_URL')} as the `local` client: "
           "Authorization: Bearer $INTAKE_TOKEN (.local/env; docs/access-control.md)")
     print("try: .venv/bin/crm status | crm export clusters | crm explain <customer_id> |"
           " crm managers load | crm assignments backlog | crm rejects list | crm notifications list")
     print("stop everything with: make down")
+
+
+def prometheus_line(env: dict[str, str]) -> str:
+    """Where to query the pipeline over time: the stack's Prometheus (PROMETHEUS_URL),
+    or why there is none (`make up` goes on without it when it cannot be installed)."""
+    url = env.get("PROMETHEUS_URL") or "not running (apt-get install prometheus, then make up)"
+    return f"Prometheus (services and RabbitMQ scraped, alert rules loaded): {url}"
 
 
 def report(proxy) -> None:

@@ -63,3 +63,12 @@ def test_the_stack_runs_prometheus_with_six_healthy_targets_and_the_rules(stack)
     assert {name: len(g["rules"]) for name, g in groups.items()} == _rule_count()
     alerts = [r for r in groups["crm-pipeline.alerts"]["rules"] if r["type"] == "alerting"]
     assert alerts and all(r["health"] != "err" for g in groups.values() for r in g["rules"])
+
+
+def test_the_run_report_prints_the_prometheus_url_or_why_there_is_none():
+    from tools.demo import prometheus_line
+
+    assert prometheus_line({"PROMETHEUS_URL": "http://127.0.0.1:40123"}).endswith(
+        ": http://127.0.0.1:40123")
+    assert "not running" in prometheus_line({"PROMETHEUS_URL": ""})
+    assert "not running" in prometheus_line({})
