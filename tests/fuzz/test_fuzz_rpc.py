@@ -28,7 +28,7 @@ RPCS = [
     ("ingestion", "rejects_replay", 2),
     ("dedup", "export_clusters", 2), ("dedup", "reviews_list", 0),
     ("dedup", "review_accept", 1), ("dedup", "review_reject", 1), ("dedup", "unmerge", 2),
-    ("dedup", "redlist", 0),
+    ("dedup", "redlist", 0), ("dedup", "params", 1),
     ("tiering", "recompute", 4), ("tiering", "reload_rules", 1), ("tiering", "active_rules", 0),
     ("tiering", "stats", 2), ("tiering", "explain", 1), ("tiering", "export_tiers", 3),
     ("assignment", "export_assignments", 2), ("assignment", "managers_upsert", 1),

@@ -69,7 +69,9 @@ class ModelRpcs:
 
     @rpc(role="admin")
     def train(self, sample: int = 20000, trained_by: str = "") -> dict:
-        """Learn a model from the current pool and store it as the newest version."""
+        """Learn a model from the current pool and store it as the newest version.
+        `trained_by` is accepted for old callers and ignored: the version records the
+        operator the gate admitted."""
         sample = _whole(sample, "sample")
         if not isinstance(trained_by, str):
             raise ValueError("trained_by must be text")
@@ -79,7 +81,8 @@ class ModelRpcs:
         if len(records) < 2:
             raise ValueError("train: the pool holds fewer than two person records")
         model = tpool.execute(train, records, _evidence(self.matching.matchers), sample)
-        version = ModelStore(self.store.db).add(model, trained_by)
+        # who trained it is the authenticated operator (common/gate.py), not an argument
+        version = ModelStore(self.store.db).add(model, self.door.grant.name)
         log.info("trained match parameters version %d on %d records", version, len(records))
         return {"version": version, "lambda": model["lambda"], **model["training"]}
 
