@@ -3,8 +3,14 @@ and 5 as documented, a cut listing that says so on stderr, and a roster with Chi
 names printed as a table whose columns line up by display width."""
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
+import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +83,43 @@ def test_a_roster_in_chinese_lines_up(stack):
     for mid, line in rows.items():
         assert starts(line, [mid, names[mid], "financial_manager", branch]) == expected, line
     assert expected[2] - expected[1] > display_width("欧阳娜娜")
+
+
+def test_import_shows_progress_with_the_total_on_a_terminal_only(stack, tmp_path):
+    tag = uuid.uuid4().hex[:6]
+    path = tmp_path / "three.csv"
+    path.write_text("external_id,name,phones,branch\n" + "".join(
+        f"{tag}-{i},客户{i},1381234{i:04d},PG01\n" for i in range(3)), encoding="utf-8")
+    args = ["import", str(path), "--source", f"pty_{tag}", "--profile", "standard"]
+    master, slave = pty.openpty()
+    captured: list[str] = []
+    reader = threading.Thread(target=lambda: captured.append(_read_all(master)))
+    try:
+        child = subprocess.Popen([str(Path(sys.executable).parent / "crm"), *args],
+                                 stderr=slave, stdout=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, CRM_ENV_FILE=str(stack.base / "env")))
+        os.close(slave)
+        reader.start()  # read the terminal while crm writes, so it never blocks on it
+        out = child.communicate(timeout=300)[0]
+        reader.join(30)
+    finally:
+        os.close(master)
+    done = subprocess.CompletedProcess(child.args, child.returncode, out)
+    shown = "".join(captured)
+    assert done.returncode == 0 and "3 rows" in done.stdout, done.stdout
+    assert "importing" in shown and "3/3" in shown, shown
+    piped = stack.crm(*args[:3], f"pty2_{tag}", "--profile", "standard")
+    assert piped.stderr == "", piped.stderr  # no terminal: no bar
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the writer closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
