@@ -5,16 +5,59 @@ from __future__ import annotations
 
 from typing import Any
 
-_RESULT = {"type": "object", "properties": {
-    "status": {"type": "string", "enum": ["accepted", "unchanged", "rejected"]},
-    "record_id": {"type": "string"}, "reason": {"type": "string"},
+_RESULT = {"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "string", "enum": ["created", "updated", "unchanged", "erased", "rejected"],
+               "description": "what the record became (rejected: kept for repair, see reason)"},
+    "record_id": {"type": ["string", "null"], "description": "source:external_id when known"},
+    "reason": {"type": "string", "description": "why a record was rejected"},
     "code": {"type": "integer", "description": "403 for a source the client may not write"},
-    "errors": {"type": "array", "items": {"type": "string"}}}}
+    "errors": {"type": "array", "items": {"type": "string"}},
+    "fields": {"type": "object", "description": "field errors by field path",
+               "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    "error": {"type": "string", "description": "what was wrong with the body as a whole"},
+    "quality": {"type": "array", "items": {"type": "string"},
+                "description": "values kept as sent but flagged (a phone that is not one)"}}}
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 
+# Documented examples, posted as they are by contracts' integration test
+# (tests/ingestion/test_openapi_examples.py): request example NAME gets the answer whose
+# response example has the same NAME.
+RECORD = {"source": "web_form", "external_id": "W-1001", "name": "王小明",
+          "phones": ["+86 138 0013 8000"], "birth_date": "1988-04-12", "branch": "BJ01",
+          "financials": {"avg_daily_assets": 320000}}
+REQUEST_EXAMPLES = {
+    "one_record": RECORD,
+    "an_array": [RECORD, {**RECORD, "external_id": "W-1002", "name": "李娜",
+                          "phones": ["13900139000"]}],
+    "a_broken_record": {"source": "web_form", "name": "张三"},
+    "a_source_not_allowed": {**RECORD, "source": "core_banking", "external_id": "C-1"},
+}
+RESPONSE_EXAMPLES = {
+    "202": {"one_record": {"results": [{"status": "created", "record_id": "web_form:W-1001",
+                                        "quality": []}]},
+            "an_array": {"results": [
+                {"status": "created", "record_id": "web_form:W-1001", "quality": []},
+                {"status": "created", "record_id": "web_form:W-1002", "quality": []}]}},
+    "400": {"a_broken_record": {"status": "rejected", "reason": "missing_key",
+                                "errors": ["external_id: is required and must be a non-empty "
+                                           "string"],
+                                "fields": {"external_id": ["is required and must be a "
+                                                           "non-empty string"]}}},
+    "401": {"no_token": {"error": "unauthenticated"}},
+    "403": {"a_source_not_allowed": {"status": "rejected", "code": 403,
+                                     "reason": "source_not_allowed",
+                                     "errors": ["client web-portal may not write source "
+                                                "core_banking"]}},
+    "413": {"too_many_records": {"error": "at most 1000 records per request"}},
+}
 
-def _answer(text: str, schema: dict) -> dict:
-    return {"description": text, "content": {"application/json": {"schema": schema}}}
+
+def _answer(text: str, schema: dict, status: str = "") -> dict:
+    content: dict = {"schema": schema}
+    if RESPONSE_EXAMPLES.get(status):
+        content["examples"] = {name: {"value": value}
+                               for name, value in RESPONSE_EXAMPLES[status].items()}
+    return {"description": text, "content": {"application/json": content}}
 
 
 def openapi() -> dict[str, Any]:
@@ -34,19 +77,21 @@ def openapi() -> dict[str, Any]:
         "paths": {"/v1/customers": {"post": {
             "summary": "Submit one customer record or an array of at most 1,000",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "oneOf": [record, {"type": "array", "items": record, "maxItems": 1000}]}}}},
+                "oneOf": [record, {"type": "array", "items": record, "maxItems": 1000}]},
+                "examples": {name: {"value": value}
+                             for name, value in REQUEST_EXAMPLES.items()}}}},
             "responses": {
                 "202": _answer("Accepted: one result per record, in order (a record of a "
                                "source the client may not write: status rejected, code 403, "
                                "reason source_not_allowed)",
-                               {"type": "object", "properties": {
-                                   "results": {"type": "array", "items": _RESULT}}}),
+                               {"type": "object", "required": ["results"], "properties": {
+                                   "results": {"type": "array", "items": _RESULT}}}, "202"),
                 "400": _answer("One record that breaks the contract (field errors), or a body "
-                               "that is not UTF-8 JSON; kept as a reject", _RESULT),
+                               "that is not UTF-8 JSON; kept as a reject", _RESULT, "400"),
                 "401": _answer("No token, or an unknown or revoked one "
-                               "(WWW-Authenticate: Bearer)", _ERROR),
-                "403": _answer("One record of a source the client may not write", _RESULT),
-                "413": _answer("Body or record count over the limit", _ERROR),
+                               "(WWW-Authenticate: Bearer)", _ERROR, "401"),
+                "403": _answer("One record of a source the client may not write", _RESULT, "403"),
+                "413": _answer("Body or record count over the limit", _ERROR, "413"),
                 "500": _answer("Unexpected error: details only in the service log, under "
                                "the returned id", {**_ERROR, "properties": {
                                    "error": {"type": "string"}, "id": {"type": "string"}}}),
