@@ -6,26 +6,29 @@ admin may read the trail.
 """
 from __future__ import annotations
 
+from . import listing
 from .client import SERVICES, rpc
-from .output import emit
+from .parsers import command, group
+
+COLUMNS = ["at", "actor", "role", "service", "command", "customers", "outcome", "reason"]
 
 
 def audit_list(args) -> int:
+    """Each service is asked for one row more than shown, so a cut is seen."""
     rows: list[dict] = []
     with rpc() as proxy:
         for service in SERVICES:
-            rows.extend(getattr(proxy, service).audit_list(args.actor, args.limit))
+            rows.extend(getattr(proxy, service).audit_list(args.actor, listing.ask(args.limit)))
     rows.sort(key=lambda row: row["at"], reverse=True)
-    emit(rows[:args.limit], args.json,
-         ["at", "actor", "role", "service", "command", "customers", "outcome", "reason"])
+    listing.show(rows, args, COLUMNS, what="audit rows")
     return 0
 
 
 def add_parsers(sub) -> None:
-    audit = sub.add_parser("audit", help="who did what through crm, and who was refused")
-    asub = audit.add_subparsers(dest="action", required=True)
-    listing = asub.add_parser("list", help="the services' audit rows, newest first")
-    listing.add_argument("--actor", help="only this operator's rows")
-    listing.add_argument("--limit", type=int, default=1000)
-    listing.add_argument("--json", action="store_true")
-    listing.set_defaults(func=audit_list)
+    actions = group(sub, "audit", "who did what through the services, and who was refused")
+    rows = command(actions, "list", "the services' audit rows, newest first (admins only)",
+                   "crm audit list --actor li.wei --limit 50",
+                   "crm audit list --json | grep refused")
+    rows.add_argument("--actor", metavar="OPERATOR", help="only this operator's rows")
+    listing.add_options(rows, what="audit rows")
+    rows.set_defaults(func=audit_list)

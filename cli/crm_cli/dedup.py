@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import sys
 
+from .parsers import command, group
 from .client import rpc
 from .output import json_line
 
@@ -70,17 +71,19 @@ def params(args) -> int:
 
 
 def add_parsers(sub) -> None:
-    dedup = sub.add_parser("dedup", help="dedup's learned match weights: train, show")
-    dsub = dedup.add_subparsers(dest="action", required=True)
-    t = dsub.add_parser("train", help="learn match weights from the current pool "
-                                      "(a new parameter version)")
+    actions = group(sub, "dedup", "dedup's learned match weights: train, show")
+    t = command(actions, "train", "learn match weights from the current pool (a new "
+                "parameter version; admins only)", "crm dedup train --sample 50000")
     t.add_argument("--sample", type=int, default=20000,
                    help="random record pairs for the u probabilities (default 20000)")
-    t.add_argument("--by", default="", help="who trains (default: the login name)")
-    t.add_argument("--timeout", type=float, default=600)
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--by", default="", help="ignored: the version records the operator "
+                   "who ran the command")
+    t.add_argument("--timeout", type=float, default=600,
+                   help="seconds to wait for the training to finish (default 600)")
+    t.add_argument("--json", action="store_true", help="the result as one JSON object")
     t.set_defaults(func=train)
-    p = dsub.add_parser("params", help="match weight per comparison level")
-    p.add_argument("--json", action="store_true")
+    p = command(actions, "params", "match weight per comparison level",
+                "crm dedup params", "crm dedup params --version 2 --json")
+    p.add_argument("--json", action="store_true", help="the parameters as one JSON object")
     p.add_argument("--version", type=int, default=0, help="a stored version (default: newest)")
     p.set_defaults(func=params)
