@@ -37,3 +37,14 @@ def test_the_checks_see_a_clock_read(tmp_path):
     module.write_text("def _now():\n    return datetime.now(timezone.utc)\nd = date.today()\n"
                       "from common import clock\nt = time.time()\nx = now\n")
     assert len(offenders([module], DOMAIN_READS)) == 4
+
+
+SERVICE_READS = re.compile(r"\b(datetime\.(now|utcnow|today)\(|date\.today\(|def _now\()")
+
+
+def test_services_read_the_time_through_common_clock_only():
+    """Outside common/clock.py no service module asks the system for the time itself, so
+    a test or a drill can move one clock (and UTC is chosen once)."""
+    modules = [p for p in service_modules() if p.name != "clock.py"]
+    found = offenders(modules, SERVICE_READS)
+    assert found == [], "use common.clock.now() / today():\n" + "\n".join(found)

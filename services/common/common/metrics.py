@@ -11,6 +11,8 @@ import pymongo
 import pymongo.errors
 from prometheus_client import Counter, Gauge, Histogram
 
+from . import clock
+
 MESSAGES_CONSUMED = Counter(
     "crm_messages_consumed_total", "Messages handled, by service and handler.",
     ["service", "handler"])
@@ -36,7 +38,7 @@ def age_seconds(oldest, now: datetime | None = None) -> float:
         return 0.0
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=timezone.utc)
-    return max(0.0, ((now or datetime.now(timezone.utc)) - oldest).total_seconds())
+    return max(0.0, ((now or clock.now()) - oldest).total_seconds())
 
 
 def watch_oldest(gauge: Gauge, collection, query: dict, field: str,
