@@ -1,4 +1,5 @@
-"""The value types of the contracts, each parsed in one place: money and yes/no flags.
+"""The value types of the contracts, each parsed in one place: money, yes/no flags and
+identifier cells.
 
 Money (`avg_daily_assets`, `card_spend_12m`, `loan_balance`, `custody_margin`) is an
 amount in yuan with a precision of one fen: **at most two decimal places**. In events
@@ -11,6 +12,10 @@ need more. More than two decimal places are rounded half-up to the fen.
 
 Flags (`has_relationship`) arrive from spreadsheets as true/false, 是/否, 有/无, 1/0,
 yes/no ...; :func:`parse_flag` is the only word list. Events carry JSON booleans.
+
+Identifiers (ids, phones, postcodes) that spreadsheets turned into numbers
+(13812345678.0) are read back to digit strings by :func:`id_to_str`, the one place the
+CLI's list reader and ingestion's normalizers share.
 """
 from __future__ import annotations
 
@@ -147,3 +152,15 @@ def flag(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise TypeError(f"a flag travels as a boolean or null, got {value!r}")
+
+
+# --- identifiers ------------------------------------------------------------------
+
+def id_to_str(value: Any) -> str:
+    """Numbers that are really identifiers (spreadsheet cells) back to digit strings:
+    13812345678.0 -> "13812345678". Booleans stay "True"/"False" (not 1/0)."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -6,7 +6,7 @@ from marshmallow import ValidationError
 
 from contracts import names
 from contracts.schemas import Money, build_event, load_event
-from contracts.values import format_amount, money, parse_amount, parse_flag
+from contracts.values import format_amount, id_to_str, money, parse_amount, parse_flag
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -74,3 +74,11 @@ def test_an_amount_crosses_events_exactly():
 ])
 def test_one_flag_parser(raw, expected):
     assert parse_flag(raw) is expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (13812345678.0, "13812345678"), (100000, "100000"), ("0100", "0100"), (1.5, "1.5"),
+    (True, "True"),
+])
+def test_identifier_cells_read_back_as_digit_strings(raw, expected):
+    assert id_to_str(raw) == expected

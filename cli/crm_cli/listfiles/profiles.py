@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Iterable
 
+from contracts.values import id_to_str
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -19,15 +21,6 @@ def clean_text(s: str) -> str:
     """NFKC (full-width digits, letters and spaces to ASCII) and collapsed whitespace:
     headers typed on Chinese input methods compare equal to their ASCII spelling."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", s)).strip()
-
-
-def id_to_str(value: Any) -> str:
-    """Numbers that are really identifiers (spreadsheet cells) back to digit strings."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 Row = tuple[int, "dict | str"]

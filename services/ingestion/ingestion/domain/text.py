@@ -11,6 +11,8 @@ import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any
 
+from contracts.values import id_to_str  # noqa: F401  (re-exported: callers use it from here)
+
 _SPACES = re.compile(r"\s+")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007"
 _HAN_RE = re.compile(f"[{_HAN}]")
@@ -54,15 +56,6 @@ _EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _COUNTRIES = {"中国": "CN", "中华人民共和国": "CN", "CHINA": "CN", "PRC": "CN", "CHN": "CN"}
-
-
-def id_to_str(value: Any) -> str:
-    """Numbers that are really identifiers (spreadsheet cells) back to digit strings."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def split_multi(value: str) -> list[str]:
