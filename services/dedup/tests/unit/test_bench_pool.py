@@ -4,24 +4,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # services/dedup: bench.*
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # dedup_records
 
 from bench.pool import IncrementalMatcher  # noqa: E402
 from dedup.plugins.matchers import default_matchers  # noqa: E402
+from dedup_records import EVIDENCE, rec  # noqa: E402
 
 M = default_matchers()
-EVIDENCE = {"national_id_conflict": "evidence",
-            "weights": {"exact_identifier": {"agree": 14.0, "disagree": -4.0, "floor": 0.0}}}
-
-
-def rec(rid, **kw):
-    base = {"record_id": rid, "source": rid.split(":")[0], "external_id": rid.split(":")[1],
-            "kind": "person", "name": "张三", "birth_date": "1985-03-07", "gender": "male",
-            "national_id_bi": None, "phone_bis": [], "email_bis": [], "postcode": "100000",
-            "address_bi": None, "branch": "BR1", "registered_by": "u1",
-            "registered_at": "2024-01-01T00:00:00", "financials": {}, "intent": {},
-            "has_contact": False}
-    base.update(kw)
-    return base
 
 
 def test_incremental_pool_merges_bridges_and_respects_id_conflicts():

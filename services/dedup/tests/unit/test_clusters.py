@@ -1,24 +1,18 @@
 """Golden customers: best match and merging (the bench pool: test_bench_pool.py)."""
 import itertools
+import sys
+from pathlib import Path
 
-from dedup.domain.clusters import (
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # dedup_records
+
+from dedup.domain.clusters import (  # noqa: E402
     best_match, build_golden, choose_survivor, merge_goldens,
     merge_into, new_golden,
 )
-from dedup.plugins.matchers import default_matchers
+from dedup.plugins.matchers import default_matchers  # noqa: E402
+from dedup_records import rec  # noqa: E402
 
 M = default_matchers()
-
-
-def rec(rid, **kw):
-    base = {"record_id": rid, "source": rid.split(":")[0], "external_id": rid.split(":")[1],
-            "kind": "person", "name": "张三", "birth_date": "1985-03-07", "gender": "male",
-            "national_id_bi": None, "phone_bis": [], "email_bis": [], "postcode": "100000",
-            "address_bi": None, "branch": "BR1", "registered_by": "u1",
-            "registered_at": "2024-01-01T00:00:00", "financials": {}, "intent": {},
-            "has_contact": False}
-    base.update(kw)
-    return base
 
 
 def test_new_golden_and_merge_into_aggregate_without_mutating():
