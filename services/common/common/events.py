@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
@@ -117,6 +117,30 @@ class Outbox:
     def discard(self) -> None:
         """Forget what was staged: a unit of work starts again (transaction retried)."""
         self._buffer, self._staged = [], []
+
+    # -- erasure: the rows about an erased person are sealed here, by the outbox ----
+    def seal_rows(self, query: dict, seal_body: Callable[[dict], dict],
+                  session: Any = None) -> int:
+        """Rewrite the body of each row matching `query` by `seal_body` and mark it sent:
+        a row not yet published is cancelled, nobody needs to learn of an erased person.
+        Rows sealed already (`body.erased`) are skipped, so a redelivery writes nothing.
+        Returns how many rows were sealed."""
+        sealed = 0
+        for row in self.collection.find({**query, "body.erased": {"$ne": True}},
+                                        session=session):
+            self.collection.update_one({"_id": row["_id"]}, {"$set": {
+                "body": seal_body(row["body"]), "sent": True}}, session=session)
+            sealed += 1
+        return sealed
+
+    def seal_about(self, customer_ids: list[str], fields: Mapping[str, Any]) -> int:
+        """Overwrite `fields` in the body of every event about the customers (by
+        `body.customer_id`, sent or not) in one bulk update; idempotent."""
+        if not customer_ids:
+            return 0
+        return self.collection.update_many(
+            {"body.customer_id": {"$in": customer_ids}},
+            {"$set": {f"body.{k}": v for k, v in fields.items()}}).modified_count
 
     def publish_staged(self) -> int:
         self.persist()

@@ -134,6 +134,20 @@ class ParkedMessages:
             "payload": {"erased": True}, "detail": "", "replayed": True,
             "reason": "customer erased"}}).modified_count
 
+    def seal_payloads(self, query: dict, seal_payload: Callable[[Any], Any],
+                      session: Any = None) -> int:
+        """Rewrite the payload of each row matching `query` by `seal_payload`, for an
+        erasure that keeps the row replayable (only the person's part of it sealed);
+        a payload it leaves as it was is not written. Returns how many were rewritten."""
+        sealed = 0
+        for row in self.collection.find(query, session=session):
+            payload = seal_payload(row["payload"])
+            if payload != row["payload"]:
+                self.collection.update_one({"_id": row["_id"]}, {"$set": {"payload": payload}},
+                                           session=session)
+                sealed += 1
+        return sealed
+
 
 class Parking(DependencyProvider):
     """The service's store of messages that failed permanently."""

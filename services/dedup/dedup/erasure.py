@@ -77,21 +77,14 @@ def _clean_up(service: Any, erasure: dict, session: Any) -> None:
         store.overwrite(seal_golden(doc, erasure), session)
     store.forget_claims(ids, session)
     store.close_reviews_of(ids, session)
-    outbox = service.events.collection
-    for row in outbox.find({"type": {"$in": list(CUSTOMER_EVENTS)},
-                            "body.customer.customer_id": {"$in": ids},
-                            "body.erased": {"$ne": True}}, session=session):
-        # a row not yet published is cancelled: nobody needs to learn of this person now
-        outbox.update_one({"_id": row["_id"]},
-                          {"$set": {"body": seal_event_body(row["body"]), "sent": True}},
-                          session=session)
-    parked = service.parked.collection
-    for row in parked.find({"entrypoint": "on_ingested",
-                            "payload.record_id": {"$in": erasure["record_ids"]},
-                            "payload.erased": {"$ne": True}}, session=session):
-        parked.update_one({"_id": row["_id"]},
-                          {"$set": {"payload": seal_event_body(row["payload"])}},
-                          session=session)
+    # a row not yet published is cancelled: nobody needs to learn of this person now
+    service.events.seal_rows({"type": {"$in": list(CUSTOMER_EVENTS)},
+                              "body.customer.customer_id": {"$in": ids}},
+                             seal_event_body, session)
+    service.parked.seal_payloads({"entrypoint": "on_ingested",
+                                  "payload.record_id": {"$in": erasure["record_ids"]},
+                                  "payload.erased": {"$ne": True}},
+                                 seal_event_body, session)
 
 
 def _stage(outbox: Any, erasure: dict, correlation_id: str | None) -> str:

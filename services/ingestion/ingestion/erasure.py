@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from common import clock
+from common.erasure import erased_time
 from common.events import derived_event_id
 from contracts import names
 
@@ -51,13 +52,13 @@ def request_erasure(service: Any, raw: Any, replay: bool = False) -> dict:
 def seal_erased(service: Any, event: dict) -> dict:
     """Seal every copy of the erased person's records: accepted records, rejects,
     outbox rows of their customer.ingested events, parked intake bodies."""
-    erased_at = _when(event.get("erased_at"))
+    erased_at = erased_time(event.get("erased_at"), clock.now())
     counts = {"records": 0, "rejects": 0}
     for doc in service.store.records_named(event.get("record_ids") or []):
-        _seal_outbox(service.events.collection, doc)
+        service.events.seal_rows({"_id": {"$in": _ingested_event_ids(doc)}}, seal_event_body)
         counts["rejects"] += _seal_rejects(service, doc["source"], doc["external_id"],
                                            erased_at)
-        _seal_parked(service.parked.collection, doc["source"], doc["external_id"])
+        _seal_parked(service.parked, doc["source"], doc["external_id"])
         if not doc.get("erased"):
             service.store.replace_record(seal_record(doc, erased_at))
             counts["records"] += 1
@@ -85,30 +86,18 @@ def _open(service: Any, sealed_raw: str | None) -> str | None:
         return None
 
 
-def _seal_outbox(outbox, doc: dict) -> None:
-    """The record's customer.ingested rows: one per version, ids derived as staged.
-    A row not yet published is cancelled (marked sent): dedup would drop it anyway."""
+def _ingested_event_ids(doc: dict) -> list[str]:
+    """The ids of the record's customer.ingested rows, one per version, derived as
+    staged; the outbox seals them (a row not yet published is cancelled: dedup would
+    drop it anyway)."""
     record_id = doc.get("record_id") or f"{doc['source']}:{doc['external_id']}"
     versions = range(1, min(int(doc.get("version") or 1), MAX_VERSIONS) + 1)
-    ids = [derived_event_id(f"{record_id}#{v}", names.CUSTOMER_INGESTED, record_id)
-           for v in versions]
-    for row in outbox.find({"_id": {"$in": ids}, "body.erased": {"$ne": True}}):
-        outbox.update_one({"_id": row["_id"]}, {"$set": {
-            "body": seal_event_body(row["body"]), "sent": True}})
+    return [derived_event_id(f"{record_id}#{v}", names.CUSTOMER_INGESTED, record_id)
+            for v in versions]
 
 
-def _seal_parked(parked, source: str, external_id: str) -> None:
+def _seal_parked(parked: Any, source: str, external_id: str) -> None:
     """Parked intake bodies (plain JSON) that carry the record: only its entries are
     reduced to their key; replaying them later ends as an `erased` reject."""
-    for row in parked.find({"payload.source": source, "payload.external_id": external_id}):
-        payload = seal_parked_payload(row["payload"], source, external_id)
-        if payload != row["payload"]:
-            parked.update_one({"_id": row["_id"]}, {"$set": {"payload": payload}})
-
-
-def _when(text: str | None) -> datetime:
-    try:
-        value = datetime.fromisoformat(str(text))
-    except ValueError:
-        return clock.now()
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    parked.seal_payloads({"payload.source": source, "payload.external_id": external_id},
+                         lambda payload: seal_parked_payload(payload, source, external_id))

@@ -35,7 +35,7 @@ class Erasure(ErasureHandler):
         self.events.persist()  # events first: a crash after the delete must not lose them
         self.store.retire_tiers(had, event["event_id"])
         self.store.seal_history(ids)
-        self.store.seal_outbox(ids)
+        self.events.seal_about(ids, erasure.sealed_event_fields())
         self.events.publish_staged()
         for row in had:
             metrics.record_removed(row["scheme"], row.get("branch"))

@@ -14,8 +14,7 @@ from pymongo.database import Database
 
 from common import clock
 
-from .domain.erasure import (removal_history_row, sealed_event_fields, sealed_history_fields,
-                             sealed_snapshot)
+from .domain.erasure import removal_history_row, sealed_history_fields, sealed_snapshot
 from .domain.paging import bucket_of
 from .queries import TieringQueries
 
@@ -227,8 +226,3 @@ class TieringStore(TieringQueries):
         return self.history.update_many(
             {"customer_id": {"$in": customer_ids}, "sealed": {"$ne": True}},
             {"$set": sealed_history_fields()}).modified_count
-
-    def seal_outbox(self, customer_ids: list[str]) -> None:
-        """Strip display data from this service's stored events about the customers."""
-        sealed = {f"body.{k}": v for k, v in sealed_event_fields().items()}
-        self.outbox.update_many({"body.customer_id": {"$in": customer_ids}}, {"$set": sealed})

@@ -1,0 +1,65 @@
+"""The outbox and the parked store seal their own rows (issue 18 point 5), against the
+real database: only the rows asked for change, a row not yet published is cancelled
+(marked sent), and sealing again writes nothing."""
+from __future__ import annotations
+
+import pytest
+
+from common.events import Outbox
+from common.reliability import ParkedMessages
+
+pytestmark = pytest.mark.integration
+
+
+def staged(outbox: Outbox, customer_ids: list[str]) -> list[str]:
+    ids = [outbox.stage("customer.erased", {"customer_id": cid, "requested_by": "t",
+                                            "erased_at": "2026-12-01T00:00:00+00:00"},
+                        cause_id=f"cause-{cid}", key=cid)["event_id"] for cid in customer_ids]
+    outbox.persist()
+    return ids
+
+
+def body_of(collection, event_id: str) -> dict:
+    return collection.find_one({"_id": event_id})["body"]
+
+
+def test_outbox_seal_rows_rewrites_and_cancels_only_the_rows_asked_for(outbox_collection):
+    outbox = Outbox(outbox_collection, lambda t, b: None)
+    gone, kept = staged(outbox, ["gone", "kept"])
+
+    def seal(body: dict) -> dict:
+        return {"event_id": body["event_id"], "erased": True}
+
+    assert outbox.seal_rows({"_id": {"$in": [gone]}}, seal) == 1
+    row = outbox_collection.find_one({"_id": gone})
+    assert row["body"] == {"event_id": gone, "erased": True} and row["sent"] is True
+    other = outbox_collection.find_one({"_id": kept})
+    assert other["sent"] is False and other["body"]["customer_id"] == "kept"
+    assert outbox.seal_rows({"_id": {"$in": [gone]}}, seal) == 0  # sealed already
+
+
+def test_outbox_seal_about_overwrites_fields_of_the_customers_events(outbox_collection):
+    outbox = Outbox(outbox_collection, lambda t, b: None)
+    gone, kept = staged(outbox, ["gone", "kept"])
+    assert outbox.seal_about(["gone"], {"requested_by": "", "display": {}}) == 1
+    assert body_of(outbox_collection, gone)["requested_by"] == ""
+    assert body_of(outbox_collection, gone)["display"] == {}
+    assert body_of(outbox_collection, kept)["requested_by"] == "t"
+    assert outbox.seal_about(["gone"], {"requested_by": "", "display": {}}) == 0
+    assert outbox.seal_about([], {"requested_by": ""}) == 0
+
+
+def test_parked_seal_payloads_writes_only_the_payloads_it_changes(outbox_collection):
+    parked = ParkedMessages(outbox_collection.database["parked"])
+    parked.ensure_indexes()
+    parked.park("on_intake", {"event_id": "e1", "source": "s", "items": ["gone", "kept"]}, "x")
+    parked.park("on_intake", {"event_id": "e2", "source": "s", "items": ["kept"]}, "x")
+
+    def seal(payload: dict) -> dict:
+        return {**payload, "items": [i for i in payload["items"] if i != "gone"]}
+
+    assert parked.seal_payloads({"payload.source": "s"}, seal) == 1
+    payloads = {r["payload"]["event_id"]: r["payload"]["items"]
+                for r in parked.collection.find()}
+    assert payloads == {"e1": ["kept"], "e2": ["kept"]}
+    assert parked.seal_payloads({"payload.source": "s"}, seal) == 0
