@@ -5,9 +5,10 @@ of work, like every other move of a customer: in one transaction the tombstone i
 written (so later tier events never seat the customer again), the assignment is
 ended with its seat given back, the history row (derived id) and the
 `customer.assigned` event (derived id) are written, and the backlog row and every
-personal display go. Delivery is at least once: a redelivery finds the tombstone's
-release and derives the same event and history ids, so nothing is announced or
-freed twice; a concurrent move of the customer makes the transaction retry.
+personal display go, from the store's rows and (through the outbox) from the stored
+events. Delivery is at least once: a redelivery finds the tombstone's release and
+derives the same event and history ids, so nothing is announced or freed twice; a
+concurrent move of the customer makes the transaction retry.
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def erase(store: AssignmentStore, outbox: Outbox, event: dict, ids: list[str],
             if tomb.get("release"):
                 store.note_release(cid, tomb["release"], session)
         store.forget(ids, session)
+        outbox.seal_about(ids, {f: {} for f in erasure.PERSONAL_FIELDS}, session)
         return ended
 
     ended = in_transaction(store.db, work)

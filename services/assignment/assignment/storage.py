@@ -89,13 +89,10 @@ class AssignmentStore:
                                     for t in tombs], ordered=False, session=session)
 
     def forget(self, customer_ids: list[str], session=None) -> None:
-        """Out of the backlog, and no personal display left on any row of theirs, nor in
-        the bodies of this service's stored events (a pending one must not go out with it)."""
+        """Out of the backlog, and no personal display left on any row of theirs (the
+        outbox seals this service's stored events itself: Outbox.seal_about)."""
         ids = {"$in": customer_ids}
         self.backlog.delete_many({"_id": ids}, session=session)
         unset = {"$unset": {f: "" for f in PERSONAL_FIELDS}}
         self.assignments.update_many({"_id": ids}, unset, session=session)
         self.history.update_many({"customer_id": ids}, unset, session=session)
-        self.outbox.update_many({"body.customer_id": ids},
-                                {"$set": {f"body.{f}": {} for f in PERSONAL_FIELDS}},
-                                session=session)

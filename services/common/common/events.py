@@ -133,14 +133,17 @@ class Outbox:
             sealed += 1
         return sealed
 
-    def seal_about(self, customer_ids: list[str], fields: Mapping[str, Any]) -> int:
+    def seal_about(self, customer_ids: list[str], fields: Mapping[str, Any],
+                   session: Any = None) -> int:
         """Overwrite `fields` in the body of every event about the customers (by
-        `body.customer_id`, sent or not) in one bulk update; idempotent."""
+        `body.customer_id`, sent or not: a pending one must not go out with them) in
+        one bulk update; idempotent."""
         if not customer_ids:
             return 0
         return self.collection.update_many(
             {"body.customer_id": {"$in": customer_ids}},
-            {"$set": {f"body.{k}": v for k, v in fields.items()}}).modified_count
+            {"$set": {f"body.{k}": v for k, v in fields.items()}},
+            session=session).modified_count
 
     def publish_staged(self) -> int:
         self.persist()
