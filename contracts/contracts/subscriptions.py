@@ -24,6 +24,8 @@ PIPELINE_SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     names.CUSTOMER_ERASED: ("ingestion", "tiering", "assignment", "notification"),
     names.TIER_CHANGED: ("assignment", "notification"),
     names.CUSTOMER_ASSIGNED: ("notification",),
+    # every service keeps its own copy of the operators' grants (common/grants.py)
+    names.OPERATOR_CHANGED: ("ingestion", "dedup", "tiering", "assignment", "notification"),
 }
 
 

@@ -88,7 +88,9 @@ def test_train_then_params_and_decisions_by_version(stack):
         rows = {(r["comparison"], r["level"]): r for r in shown["weights"]}
         exact, different = rows[("birth_date", "exact")], rows[("birth_date", "different")]
         assert exact["weight"] > 0 > different["weight"]
-        assert 0 < exact["u"] < 0.1 and 0 < exact["m"] <= 1
+        # u: how often random pairs agree exactly (depends on the whole pool, which other
+        # tests share); an exact birth date must be far likelier among matches
+        assert 0 < exact["u"] < 0.5 and exact["u"] < exact["m"] <= 1
         assert shown["thresholds"] == {"match_probability": 0.99, "review_probability": 0.5}
         chart = stack.crm("dedup", "params").stdout
         assert f"parameter version {trained['version']}" in chart and "birth_date" in chart

@@ -39,11 +39,23 @@ class GrantsStore:
         return bool(result.upserted_id or result.modified_count)
 
     def find(self, broker_user: str) -> Grant | None:
+        """The grant, from memory; a user the cache does not know is read through, since
+        another replica of this service may have stored a new grant a moment ago (and
+        `crm operators add` returns as soon as the database holds it)."""
         with self._lock:
             if time.monotonic() - self._loaded_at >= CACHE_SECONDS:
                 self._by_user = {d["_id"]: Grant.from_payload(d) for d in self.grants.find()}
                 self._loaded_at = time.monotonic()
-            return self._by_user.get(broker_user)
+            known = self._by_user.get(broker_user)
+        if known is not None:
+            return known
+        doc = self.grants.find_one({"_id": broker_user})
+        if doc is None:
+            return None
+        grant = Grant.from_payload(doc)
+        with self._lock:
+            self._by_user[broker_user] = grant
+        return grant
 
     def version(self, broker_user: str) -> int | None:
         """The newest version held for this user (read through, not cached)."""
