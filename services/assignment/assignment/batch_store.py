@@ -18,7 +18,7 @@ from pymongo.errors import BulkWriteError, OperationFailure
 from common import clock
 
 from .domain.unit import Unit
-from .storage import AssignmentStore
+from .storage import AssignmentStore, manager_key
 
 WRITE_CONFLICT = 112
 
@@ -47,17 +47,17 @@ def read_unit(store: AssignmentStore, customer_ids: Iterable[str], session,
             assignments.setdefault(row["_id"], row)
         ids = list(dict.fromkeys([*ids, *assignments]))
     wanted_branches = {b for b in branches} | {r.get("branch") for r in assignments.values()}
-    managers = {m["_id"]: m for m in store.managers.find(
-        {"branch": {"$in": sorted(wanted_branches, key=str)}}, session=session)}
+    managers = {m.id: m for m in store.find_managers(
+        {"branch": {"$in": sorted(wanted_branches, key=str)}}, session)}
     named = {r.get("manager_id") for r in assignments.values()} | set(manager_ids)
     missing = sorted(m for m in named - set(managers) if m)
     if missing:  # a maintainer outside the customer's branch (rare): one more read
-        managers.update({m["_id"]: m for m in store.managers.find(
-            {"_id": {"$in": missing}}, session=session)})
+        managers.update({m.id: m for m in store.find_managers(
+            manager_key({"$in": missing}), session)})
     backlog = {r["_id"]: r for r in store.backlog.find({"_id": {"$in": ids}}, session=session)}
     erased = {r["_id"] for r in store.erased.find({"_id": {"$in": ids}}, {"_id": 1},
                                                   session=session)}
-    return Unit(assignments, list(managers.values()), backlog, erased,
+    return Unit(assignments, managers.values(), backlog, erased,
                 clock.now())
 
 
@@ -79,15 +79,15 @@ def _write_managers(store: AssignmentStore, unit: Unit, session,
     for mid, after in unit.managers.items():
         before = unit.before_managers[mid]
         change = dict(fields.get(mid, {}))
-        if after.get("load") != before.get("load"):
-            change["load"] = after.get("load")
-        if after.get("last_assigned_at") != before.get("last_assigned_at"):
-            change["last_assigned_at"] = after["last_assigned_at"]
-        if after.get("active") != before.get("active"):
-            change["active"] = after.get("active")
+        if after.load != before.load:
+            change["load"] = after.load
+        if after.last_assigned_at != before.last_assigned_at:
+            change["last_assigned_at"] = after.last_assigned_at
+        if after.active != before.active:
+            change["active"] = after.active
         if change:
-            seen = {k: before.get(k) for k in ("load", "capacity", "active")}
-            ops.append(UpdateOne({"_id": mid, **seen}, {"$set": change}))
+            seen = {"load": before.load, "capacity": before.capacity, "active": before.active}
+            ops.append(UpdateOne(manager_key(mid, **seen), {"$set": change}))
     if ops and store.managers.bulk_write(ops, ordered=False,
                                          session=session).matched_count != len(ops):
         raise UnitConflict("a maintainer changed since it was read")

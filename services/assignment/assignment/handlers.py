@@ -62,7 +62,7 @@ def deactivate(store: AssignmentStore, outbox: Outbox, policy: Any, manager_id: 
     cause = f"deactivate:{manager_id}:{now().isoformat()}"
 
     def decide(session) -> tuple[Unit, dict]:
-        unit = read_unit(store, [], session, [manager.get("branch")], manager_of=manager_id,
+        unit = read_unit(store, [], session, [manager.branch], manager_of=manager_id,
                          manager_ids=[manager_id])
         return unit, roster.deactivate(unit, manager_id, policy, cause)
     return _run(store, outbox, decide)[1]
@@ -76,7 +76,7 @@ def assign_manually(store: AssignmentStore, outbox: Outbox, customer_id: str,
         raise ValueError(f"no active maintainer {manager_id}")
 
     def decide(session) -> tuple[Unit, dict]:
-        unit = read_unit(store, [customer_id], session, [manager.get("branch")],
+        unit = read_unit(store, [customer_id], session, [manager.branch],
                          manager_ids=[manager_id])
         return unit, roster.assign_manually(unit, customer_id, manager_id, reason)
     return _run(store, outbox, decide)[1]

@@ -3,6 +3,7 @@ import time
 
 from prometheus_client import Counter, Gauge
 
+from .domain.manager import Manager
 from .domain.roles import fairness
 
 ASSIGNMENTS = Counter("crm_assignment_assignments_total",
@@ -30,13 +31,13 @@ def gauges_due(now: float | None = None) -> bool:
     return True
 
 
-def observe_loads(managers: list[dict]) -> None:
+def observe_loads(managers: list[Manager]) -> None:
     teams: dict[tuple, list[int]] = {}
     for m in managers:
-        labels = (m["_id"], m["branch"], m["role"])
-        LOAD.labels(*labels).set(m.get("load", 0))
-        UTILIZATION.labels(*labels).set(m.get("load", 0) / max(m.get("capacity", 0), 1))
-        if m.get("active"):
-            teams.setdefault((m["branch"], m["role"]), []).append(m.get("load", 0))
+        labels = (m.id, m.branch, m.role)
+        LOAD.labels(*labels).set(m.load)
+        UTILIZATION.labels(*labels).set(m.utilisation)
+        if m.active:
+            teams.setdefault((m.branch, m.role), []).append(m.load)
     for (branch, role), loads in teams.items():
         SPREAD.labels(branch, role).set(fairness(loads))

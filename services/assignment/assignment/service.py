@@ -56,7 +56,7 @@ class AssignmentService(Erasure, ServiceBase):
         for manager in managers:
             record = self.policy.manager_record(manager)
             stored = self.store.get_manager(record["id"])
-            leaving = bool(stored and stored.get("active") and not record["active"])
+            leaving = bool(stored and stored.active and not record["active"])
             if leaving:
                 self.store.upsert_manager({**record, "active": True})
                 handlers.deactivate(self.store, self.events, self.policy, record["id"])
@@ -67,9 +67,7 @@ class AssignmentService(Erasure, ServiceBase):
 
     @rpc(role="viewer", personal=True)
     def managers_list(self, branch: str | None = None) -> list[dict]:
-        return [{"id": m["_id"], "name": m["name"], "role": m["role"], "branch": m["branch"],
-                 "capacity": m["capacity"], "active": m["active"], "load": m.get("load", 0)}
-                for m in self.store.list_managers(branch)]
+        return [m.listing() for m in self.store.list_managers(branch)]
 
     @rpc(role="officer")
     def managers_deactivate(self, manager_id: str) -> dict:

@@ -13,6 +13,20 @@ from pymongo.database import Database
 from common import clock
 
 from .domain.erasure import PERSONAL_FIELDS, history_row
+from .domain.manager import Manager
+
+
+def manager_of(doc: dict) -> Manager:
+    """A stored maintainer as the domain's Manager: the one place `_id` becomes `id`."""
+    return Manager(id=doc["_id"], role=doc.get("role"), branch=doc.get("branch"),
+                   capacity=doc.get("capacity") or 0, active=doc.get("active") is True,
+                   load=doc.get("load") or 0, name=doc.get("name") or "",
+                   last_assigned_at=doc.get("last_assigned_at"))
+
+
+def manager_key(manager_id: str, **fields) -> dict:
+    """The filter (or key) of one stored maintainer: the one place `id` becomes `_id`."""
+    return {"_id": manager_id, **fields}
 
 
 class AssignmentStore:
@@ -37,22 +51,27 @@ class AssignmentStore:
     def upsert_manager(self, manager: dict) -> str:
         """Insert or update by id; 'created', 'updated' or 'unchanged' (import twice = no-op)."""
         fields = {k: manager[k] for k in ("name", "role", "branch", "capacity", "active")}
-        current = self.managers.find_one({"_id": manager["id"]})
+        key = manager_key(manager["id"])
+        current = self.managers.find_one(key)
         if current is None:
-            self.managers.update_one({"_id": manager["id"]}, {
+            self.managers.update_one(key, {
                 "$setOnInsert": {**fields, "load": 0, "created_at": clock.now()}}, upsert=True)
             return "created"
         if all(current.get(k) == v for k, v in fields.items()):
             return "unchanged"
-        self.managers.update_one({"_id": manager["id"]}, {"$set": fields})
+        self.managers.update_one(key, {"$set": fields})
         return "updated"
 
-    def get_manager(self, manager_id: str) -> dict | None:
-        return self.managers.find_one({"_id": manager_id})
+    def get_manager(self, manager_id: str) -> Manager | None:
+        doc = self.managers.find_one(manager_key(manager_id))
+        return manager_of(doc) if doc else None
 
-    def list_managers(self, branch: str | None = None) -> list[dict]:
+    def list_managers(self, branch: str | None = None) -> list[Manager]:
         query = {"branch": branch} if branch else {}
-        return list(self.managers.find(query).sort("_id", 1))
+        return [manager_of(d) for d in self.managers.find(query).sort("_id", 1)]
+
+    def find_managers(self, query: dict, session=None) -> list[Manager]:
+        return [manager_of(d) for d in self.managers.find(query, session=session)]
 
     # -- assignments ----------------------------------------------------------------
     def export(self, skip: int = 0, limit: int = 5000) -> list[dict]:

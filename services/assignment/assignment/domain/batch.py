@@ -6,11 +6,12 @@ other's effect and seats taken for earlier customers count for later ones.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
 from .erasure import is_erasure_removal
 from .plan import ASSIGN, KEEP, RELEASE, plan, survivor_manager
-from .unit import Unit, context_of
+from .unit import Unit
 
 
 def relevant(events: Iterable[Mapping[str, Any]], scheme: str) -> list[Mapping[str, Any]]:
@@ -41,7 +42,7 @@ def plan_events(unit: Unit, events: Iterable[Mapping[str, Any]], policy: Any) ->
 
 def tier_changed(unit: Unit, event: Mapping[str, Any], policy: Any) -> None:
     customer_id, tier = event["customer_id"], event["current"]
-    context = {**context_of(customer_id, event), "tier": tier}
+    context = unit.context(customer_id, event, tier=tier)
     current = unit.current(customer_id)
     decision = plan(tier, event["direction"], current, policy.roles)
     if decision.action == KEEP:
@@ -68,11 +69,12 @@ def merged_away(unit: Unit, event: Mapping[str, Any]) -> None:
         return
     survivor = unit.current(survivor_id) if survivor_id else None
     keep = survivor_manager(survivor, absorbed)
-    context = {**context_of(absorbed_id, absorbed), "display": None}
+    context = unit.context(absorbed_id, absorbed, display=None)
     unit.move(absorbed_id, None, f"merged into {survivor_id}", context, event["event_id"])
     if not survivor_id or survivor or not keep or survivor_id in unit.erased:
         return
     manager = unit.managers.get(keep)
-    if manager is not None and unit.has_room(manager):
+    if manager is not None and manager.has_room():
         unit.move(survivor_id, manager, "merge: survivor keeps the earlier maintainer",
-                  {**context, "customer_id": survivor_id}, event["event_id"])
+                  replace(context, customer_id=survivor_id, current_manager_id=None),
+                  event["event_id"])

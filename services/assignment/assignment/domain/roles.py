@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from .manager import Manager
+
 BAND_ROLES: dict[str, list[str]] = {
     "private": ["wealth_manager", "branch_president"],
     "financial": ["financial_manager"],
@@ -26,10 +28,9 @@ def roles_for(tier: str | None, mapping: Mapping[str, list[str]]) -> list[str]:
     return list(mapping.get(tier or "", []))
 
 
-def eligible(managers: list[dict], branch: str | None, roles: list[str]) -> list[dict]:
+def eligible(managers: list[Manager], branch: str | None, roles: list[str]) -> list[Manager]:
     """Active maintainers of the customer's own branch in one of the roles, with room."""
-    return [m for m in managers if m.get("active") and m.get("branch") == branch
-            and m.get("role") in roles and m.get("load", 0) < m.get("capacity", 0)]
+    return [m for m in managers if m.branch == branch and m.role in roles and m.has_room()]
 
 
 def fairness(loads: list[int]) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from .roles import roles_for
-from .unit import Unit, context_of
+from .unit import Unit
 
 BACKLOG_REASON = "from backlog: capacity appeared"
 
@@ -26,8 +26,8 @@ def deactivate(unit: Unit, manager_id: str, policy: Any, cause_id: str) -> dict[
                     if row and row.get("manager_id") == manager_id)
     for customer_id in theirs:
         row = unit.current(customer_id)
-        roles = tuple(roles_for(row.get("tier"), policy.roles)) or (leaver["role"],)
-        if unit.seat(context_of(customer_id, row), roles, f"maintainer {manager_id} deactivated",
+        roles = tuple(roles_for(row.get("tier"), policy.roles)) or (leaver.role,)
+        if unit.seat(unit.context(customer_id, row), roles, f"maintainer {manager_id} deactivated",
                      cause_id, chooser):
             moved += 1
         else:
@@ -54,7 +54,7 @@ def drain(unit: Unit, rows: Iterable[Mapping[str, Any]], policy: Any) -> int:
         since = waiting["since"]
         cause = f"backlog:{customer_id}:{since.isoformat() if hasattr(since, 'isoformat') else since}"
         chooser = policy.strategy(policy.strategy_name(waiting.get("tier")))
-        if unit.seat(context_of(customer_id, waiting), roles, BACKLOG_REASON, cause, chooser):
+        if unit.seat(unit.context(customer_id, waiting), roles, BACKLOG_REASON, cause, chooser):
             placed += 1
         else:
             blocked.add(team_key)
@@ -65,17 +65,17 @@ def assign_manually(unit: Unit, customer_id: str, manager_id: str, reason: str) 
     """A documented customer choice (or an operator's decision) overrides the strategy,
     never capacity. Raises ValueError when it cannot be done."""
     manager = unit.managers.get(manager_id)
-    if manager is None or manager.get("active") is not True:
+    if manager is None or not manager.active:
         raise ValueError(f"no active maintainer {manager_id}")
     if customer_id in unit.erased:
         raise ValueError(f"customer {customer_id} has been erased")
     current = unit.current(customer_id)
     if current and current.get("manager_id") == manager_id:
         return {"customer_id": customer_id, "manager_id": manager_id, "changed": False}
-    if not unit.has_room(manager):
+    if not manager.has_room():
         raise ValueError(f"maintainer {manager_id} is at capacity")
     known = current or unit.backlog.get(customer_id)
-    context = {**context_of(customer_id, known), "branch": manager["branch"]}
+    context = unit.context(customer_id, known, branch=manager.branch)
     cause = f"assign:{customer_id}:{manager_id}:{current and current.get('manager_id')}"
     unit.move(customer_id, manager, reason, context, cause)
     return {"customer_id": customer_id, "manager_id": manager_id, "changed": True}

@@ -15,15 +15,16 @@ to them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
+from .context import Context
+from .manager import Manager
 from .payloads import customer_assigned
 from .roles import eligible
 
 Row = dict[str, Any]
-CONTEXT_KEYS = ("branch", "tier", "registered_by", "display")
 
 
 @dataclass(frozen=True)
@@ -34,22 +35,16 @@ class Announcement:
     key: str
 
 
-def context_of(customer_id: str, row: Mapping[str, Any] | None) -> Row:
-    """The customer facts an assignment, backlog row or event carries."""
-    row = row or {}
-    return {"customer_id": customer_id, **{k: row.get(k) for k in CONTEXT_KEYS}}
-
-
 class Unit:
     """The state of one transaction and the changes decided on it."""
 
-    def __init__(self, assignments: Mapping[str, Row], managers: list[Row],
+    def __init__(self, assignments: Mapping[str, Row], managers: Iterable[Manager],
                  backlog: Mapping[str, Row], erased: set[str], now: datetime):
         self.now = now
         self.before_assignments = {cid: dict(r) for cid, r in assignments.items()}
         self.assignments: dict[str, Row | None] = {cid: dict(r) for cid, r in assignments.items()}
-        self.before_managers = {m["_id"]: dict(m) for m in managers}
-        self.managers = {m["_id"]: dict(m) for m in managers}
+        self.before_managers = {m.id: m for m in managers}
+        self.managers: dict[str, Manager] = dict(self.before_managers)
         self.before_backlog = {cid: dict(r) for cid, r in backlog.items()}
         self.backlog: dict[str, Row | None] = {cid: dict(r) for cid, r in backlog.items()}
         self.erased = set(erased)
@@ -61,41 +56,39 @@ class Unit:
     def current(self, customer_id: str) -> Row | None:
         return self.assignments.get(customer_id)
 
-    def team(self, branch: str | None, roles: tuple[str, ...]) -> list[Row]:
-        return [m for m in self.managers.values() if m.get("branch") == branch
-                and m.get("role") in roles and m.get("active") is True]
+    def context(self, customer_id: str, row: Mapping[str, Any] | None,
+                **overrides: Any) -> Context:
+        """The customer's facts from `row`, with the maintainer they have now."""
+        current = self.current(customer_id)
+        return Context.of(customer_id, row, current and current.get("manager_id"), **overrides)
 
-    @staticmethod
-    def has_room(manager: Mapping[str, Any]) -> bool:
-        return manager.get("active") is True and \
-            (manager.get("load") or 0) < (manager.get("capacity") or 0)
+    def team(self, branch: str | None, roles: tuple[str, ...]) -> list[Manager]:
+        return [m for m in self.managers.values()
+                if m.branch == branch and m.role in roles and m.active]
 
     # -- decisions --------------------------------------------------------------------
-    def seat(self, context: Row, roles: tuple[str, ...], reason: str, cause_id: str,
+    def seat(self, context: Context, roles: tuple[str, ...], reason: str, cause_id: str,
              chooser: Any) -> bool:
         """Give the customer the strategy's first maintainer with room, else the backlog."""
-        customer_id, branch = context["customer_id"], context.get("branch")
-        current = self.current(customer_id)
+        customer_id, branch = context.customer_id, context.branch
         team = self.team(branch, roles)
-        ranked = chooser.rank(eligible(team, branch, list(roles)),
-                              {**context, "current_manager_id": current and
-                               current.get("manager_id")})
+        ranked = chooser.rank(eligible(team, branch, list(roles)), context)
         if ranked:
-            self.move(customer_id, self.managers[ranked[0]["_id"]], reason, context, cause_id)
+            self.move(customer_id, self.managers[ranked[0].id], reason, context, cause_id)
             return True
         why = "no maintainer with room" if team else \
             f"no active maintainer with role {'/'.join(roles)} in branch {branch}"
         self.wait(context, roles, why)
         return False
 
-    def move(self, customer_id: str, manager: Row | None, reason: str, context: Row,
+    def move(self, customer_id: str, manager: Manager | None, reason: str, context: Context,
              cause_id: str) -> None:
         """Assign to `manager` (None: no maintainer any more), freeing the previous seat."""
         current = self.current(customer_id)
         previous_id = current.get("manager_id") if current else None
         waiting = self.backlog.get(customer_id) or {}
         self.backlog[customer_id] = None
-        if manager is not None and manager["_id"] == previous_id:
+        if manager is not None and manager.id == previous_id:
             return  # already there: nothing moves
         if manager is None and current is None:
             return  # nothing to release
@@ -103,28 +96,29 @@ class Unit:
         announced_previous = previous_id or waiting.get("previous_manager_id")
         row = None
         if manager is not None:
-            manager["load"] = (manager.get("load") or 0) + 1
-            manager["last_assigned_at"] = self.now
-            row = {"_id": customer_id, "manager_id": manager["_id"], "role": manager["role"],
-                   "reason": reason, **{k: context.get(k) for k in CONTEXT_KEYS},
-                   "display": context.get("display") or {}, "at": self.now,
-                   "cause_id": cause_id, "previous_manager_id": announced_previous}
+            manager = self.managers[manager.id]
+            self.managers[manager.id] = replace(manager, load=manager.load + 1,
+                                                last_assigned_at=self.now)
+            row = {"_id": customer_id, "manager_id": manager.id, "role": manager.role,
+                   "reason": reason, **context.facts(), "display": context.display or {},
+                   "at": self.now, "cause_id": cause_id,
+                   "previous_manager_id": announced_previous}
         self.assignments[customer_id] = row
-        manager_id = manager["_id"] if manager else None
+        manager_id = manager.id if manager else None
         self.history.append({"customer_id": customer_id, "reason": reason, "at": self.now,
                              "manager_id": manager_id})
         self.reasons.append(reason)
         self.announcements.append(Announcement(customer_assigned(
-            customer_id, manager_id, manager["role"] if manager else None, announced_previous,
-            reason, context.get("branch"), context.get("tier"), context.get("display")),
+            customer_id, manager_id, manager.role if manager else None, announced_previous,
+            reason, context.branch, context.tier, context.display),
             cause_id, f"{customer_id}:{manager_id}"))
 
-    def wait(self, context: Row, roles: tuple[str, ...], why: str) -> None:
+    def wait(self, context: Context, roles: tuple[str, ...], why: str) -> None:
         """Put the customer in the backlog. A customer whose maintainer is no longer
         active is released from them at the same time (seat given back, assignment
         ended, the leaver remembered for the announcement when a seat is found); one
         whose maintainer is still active keeps them while waiting for a better fit."""
-        customer_id = context["customer_id"]
+        customer_id = context.customer_id
         current = self.current(customer_id)
         before = self.backlog.get(customer_id) or {}
         previous = before.get("previous_manager_id")
@@ -134,7 +128,7 @@ class Unit:
             self.assignments[customer_id] = None
             self.history.append({"customer_id": customer_id, "at": self.now, "manager_id": None,
                                  "reason": f"released from inactive maintainer {previous}: {why}"})
-        row = {"_id": customer_id, **{k: context.get(k) for k in CONTEXT_KEYS},
+        row = {"_id": customer_id, **context.facts(),
                "roles": list(roles), "reason": why, "lease_until": None,
                "since": before.get("since") or self.now}
         if previous:
@@ -162,14 +156,14 @@ class Unit:
 
     def deactivate(self, manager_id: str) -> None:
         if manager_id in self.managers:
-            self.managers[manager_id]["active"] = False
+            self.managers[manager_id] = replace(self.managers[manager_id], active=False)
 
     # -- helpers ------------------------------------------------------------------------
     def _active(self, manager_id: str | None) -> bool:
         manager = self.managers.get(manager_id) if manager_id else None
-        return bool(manager and manager.get("active") is True)
+        return bool(manager and manager.active)
 
     def _free(self, manager_id: str | None) -> None:
         manager = self.managers.get(manager_id) if manager_id else None
         if manager is not None:
-            manager["load"] = max(0, (manager.get("load") or 0) - 1)
+            self.managers[manager.id] = replace(manager, load=max(0, manager.load - 1))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from assignment.dependencies import AssignmentPolicy
 from assignment.domain import roster
 from assignment.domain.batch import customers_named, plan_events, relevant
+from assignment.domain.manager import Manager
 from assignment.domain.roles import BAND_ROLES
 from assignment.domain.unit import Unit
 from assignment.plugins.strategies import FirstRegistrant, LeastLoaded, RoundRobin, Sticky
@@ -24,8 +26,8 @@ def policy(per_tier=None) -> AssignmentPolicy:
 
 
 def m(mid, load=0, capacity=2, role=FM, branch="B1", active=True):
-    return {"_id": mid, "load": load, "capacity": capacity, "role": role, "branch": branch,
-            "active": active}
+    return Manager(id=mid, load=load, capacity=capacity, role=role, branch=branch,
+                   active=active)
 
 
 def ev(cid, n, current="financial", direction="new", branch="B1", **kw):
@@ -48,14 +50,14 @@ def loads_match(u: Unit) -> None:
     """The invariant a commit keeps: load == customers assigned, never above capacity."""
     counted = Counter(a["manager_id"] for a in u.assignments.values() if a)
     for mid, manager in u.managers.items():
-        assert manager["load"] == counted.get(mid, 0), mid
-        assert manager["load"] <= manager["capacity"] or not manager["active"]
+        assert manager.load == counted.get(mid, 0), mid
+        assert manager.load <= manager.capacity or not manager.active
 
 
 def test_capacity_respected_across_a_batch_and_the_rest_waits():
     u = unit([m("A"), m("B")])
     plan_events(u, [ev(f"C{n}", n) for n in range(7)], policy())
-    assert {mid: x["load"] for mid, x in u.managers.items()} == {"A": 2, "B": 2}
+    assert {mid: x.load for mid, x in u.managers.items()} == {"A": 2, "B": 2}
     loads_match(u)
     waiting = {cid for cid, row in u.backlog.items() if row}
     assert waiting == {"C4", "C5", "C6"}
@@ -73,7 +75,7 @@ def test_same_customer_twice_in_a_batch_is_seated_once():
     u = unit([m("A"), m("B")])
     plan_events(u, [ev("C1", 1), ev("C1", 2, current="private", direction="up")], policy())
     assert u.assignments["C1"]["manager_id"] == "A" and u.assignments["C1"]["tier"] == "private"
-    assert u.managers["A"]["load"] == 1 and u.managers["B"]["load"] == 0
+    assert u.managers["A"].load == 1 and u.managers["B"].load == 0
     assert len(u.announcements) == 1
 
 
@@ -98,7 +100,7 @@ def test_merge_releases_absorbed_and_survivor_inherits_its_maintainer():
     assert customers_named([removed]) == ["OLD", "NEW"]
     plan_events(u, [removed], policy())
     assert u.assignments["OLD"] is None and u.assignments["NEW"]["manager_id"] == "A"
-    assert u.managers["A"]["load"] == 1
+    assert u.managers["A"].load == 1
     loads_match(u)
 
 
@@ -113,7 +115,7 @@ def test_leavers_customers_move_then_wait_released_from_the_leaver():
     u = unit(team, assignments=[assigned("C1", "L"), assigned("C2", "L"),
                                 assigned("C3", "L"), assigned("X", "A")])
     assert roster.deactivate(u, "L", policy(), "deactivate:L") == {"moved": 1, "backlog": 2}
-    assert u.managers["L"] == {**team[0], "active": False, "load": 0}
+    assert u.managers["L"] == replace(team[0], active=False, load=0)
     assert u.assignments["C1"]["manager_id"] == "A"
     for cid in ("C2", "C3"):
         assert u.assignments[cid] is None  # no longer assigned to the leaver
@@ -149,5 +151,5 @@ def test_manual_assignment_respects_capacity_and_moves_the_seat():
     with pytest.raises(ValueError, match="at capacity"):
         roster.assign_manually(u, "C2", "A", "customer-choice")
     assert roster.assign_manually(u, "C1", "B", "customer-choice")["changed"] is True
-    assert u.managers["A"]["load"] == 0 and u.managers["B"]["load"] == 1
+    assert u.managers["A"].load == 0 and u.managers["B"].load == 1
     loads_match(u)

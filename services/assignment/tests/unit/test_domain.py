@@ -4,14 +4,16 @@ from __future__ import annotations
 import pytest
 
 from assignment.dependencies import AssignmentPolicy
+from assignment.domain.context import Context
+from assignment.domain.manager import Manager, utilisation
 from assignment.domain.plan import ASSIGN, KEEP, NOTHING, RELEASE, plan, survivor_manager
 from assignment.domain.roles import BAND_ROLES, STAR_ROLES, eligible, fairness, roles_for
 from assignment.plugins.strategies import FirstRegistrant, LeastLoaded, RoundRobin, Sticky
 
 
 def m(mid, load=0, capacity=10, role="financial_manager", branch="B1", active=True, **kw):
-    return {"_id": mid, "load": load, "capacity": capacity, "role": role, "branch": branch,
-            "active": active, **kw}
+    return Manager(id=mid, load=load, capacity=capacity, role=role, branch=branch,
+                   active=active, **kw)
 
 
 @pytest.mark.parametrize("band,roles", [
@@ -30,7 +32,7 @@ def test_star_mapping_is_the_alternative():
 def test_eligible_only_own_branch_role_active_with_room():
     team = [m("a"), m("b", branch="B2"), m("c", role="branch_staff"), m("d", active=False),
             m("e", load=10)]
-    assert [x["_id"] for x in eligible(team, "B1", ["financial_manager"])] == ["a"]
+    assert [x.id for x in eligible(team, "B1", ["financial_manager"])] == ["a"]
 
 
 def test_fairness_is_spread():
@@ -67,25 +69,44 @@ def test_survivor_keeps_own_else_inherits():
 
 
 def test_least_loaded_by_utilization_then_id():
-    ranked = LeastLoaded().rank([m("b", 5, 10), m("a", 5, 10), m("c", 4, 5)], {})
-    assert [x["_id"] for x in ranked] == ["a", "b", "c"]
+    ranked = LeastLoaded().rank([m("b", 5, 10), m("a", 5, 10), m("c", 4, 5)], Context("C"))
+    assert [x.id for x in ranked] == ["a", "b", "c"]
 
 
 def test_round_robin_longest_ago_first():
     ranked = RoundRobin().rank([m("a", last_assigned_at="2025-01-02"),
-                                m("b", last_assigned_at="2025-01-01"), m("c")], {})
-    assert [x["_id"] for x in ranked] == ["c", "b", "a"]
+                                m("b", last_assigned_at="2025-01-01"), m("c")], Context("C"))
+    assert [x.id for x in ranked] == ["c", "b", "a"]
 
 
 def test_first_registrant_goes_first_even_when_busier():
-    ranked = FirstRegistrant().rank([m("a", 0), m("reg", 9)], {"registered_by": "reg"})
-    assert [x["_id"] for x in ranked] == ["reg", "a"]
+    ranked = FirstRegistrant().rank([m("a", 0), m("reg", 9)], Context("C", registered_by="reg"))
+    assert [x.id for x in ranked] == ["reg", "a"]
 
 
 def test_sticky_keeps_current_then_registrant():
     ranked = Sticky().rank([m("a", 0), m("reg", 3), m("cur", 8)],
-                           {"current_manager_id": "cur", "registered_by": "reg"})
-    assert [x["_id"] for x in ranked] == ["cur", "reg", "a"]
+                           Context("C", registered_by="reg", current_manager_id="cur"))
+    assert [x.id for x in ranked] == ["cur", "reg", "a"]
+
+
+def test_utilisation_is_load_over_capacity_with_zero_capacity_as_one():
+    assert utilisation(3, 4) == 0.75 and utilisation(2, 0) == 2.0
+    assert m("a", 5, 10).utilisation == 0.5
+
+
+def test_context_keeps_the_mapping_reading_for_older_strategies():
+    context = Context.of("C1", {"branch": "B1", "tier": "private", "other": 1}, "M1",
+                         tier="financial")
+    assert context.facts() == {"branch": "B1", "tier": "financial", "registered_by": None,
+                               "display": None}
+    assert context.get("current_manager_id") == "M1" and context.get("other", 7) == 7
+
+
+def test_manager_listing_keeps_the_rpc_fields():
+    assert list(m("a", 2, 5, name="李伟").listing().items()) == [
+        ("id", "a"), ("name", "李伟"), ("role", "financial_manager"), ("branch", "B1"),
+        ("capacity", 5), ("active", True), ("load", 2)]
 
 
 def policy():

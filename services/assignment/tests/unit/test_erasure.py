@@ -1,6 +1,7 @@
 """What assignment keeps and announces for an erased customer (assignment.domain.erasure)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from contracts import names
@@ -66,14 +67,15 @@ def test_only_an_unmerged_removal_with_reason_erased_is_an_erasure():
 
 
 def test_seal_ends_the_assignment_with_its_seat_and_keeps_the_first_release():
+    from assignment.domain.manager import Manager
     from assignment.domain.unit import Unit
-    manager = {"_id": "M1", "load": 1, "capacity": 5, "role": "financial_manager",
-               "branch": "BJ001", "active": True}
+    manager = Manager(id="M1", load=1, capacity=5, role="financial_manager",
+                      branch="BJ001", active=True)
     unit = Unit({"C1": CURRENT}, [manager], {"C2": {"_id": "C2", "roles": []}}, set(), T0)
     tombs = erasure.seal(unit, {}, ["C1", "C2"], "EV1", "CORR", T0)
-    assert unit.assignments["C1"] is None and unit.managers["M1"]["load"] == 0
+    assert unit.assignments["C1"] is None and unit.managers["M1"].load == 0
     assert unit.backlog["C2"] is None and unit.erased == {"C1", "C2"}
     assert tombs["C1"]["release"]["cause_id"] == "EV1" and "release" not in tombs["C2"]
-    again = Unit({}, [dict(manager, load=0)], {}, set(), T0)  # a redelivery, or erased twice
+    again = Unit({}, [replace(manager, load=0)], {}, set(), T0)  # a redelivery, or erased twice
     assert erasure.seal(again, tombs, ["C1"], "EV2", None, T0)["C1"] == tombs["C1"]
-    assert again.managers["M1"]["load"] == 0  # the seat is not freed twice
+    assert again.managers["M1"].load == 0  # the seat is not freed twice

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from assignment.domain.context import Context
 from assignment.domain.erasure import assigned_payload
+from assignment.domain.manager import Manager
 from assignment.domain.payloads import customer_assigned
 from assignment.domain.unit import Unit
 from contracts import names
@@ -13,11 +15,9 @@ NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
 def test_a_move_and_an_erasure_announce_the_same_shape():
-    manager = {"_id": "M1", "role": "wealth", "branch": "B1", "active": True, "load": 0,
-               "capacity": 5}
+    manager = Manager(id="M1", role="wealth", branch="B1", active=True, capacity=5)
     unit = Unit({}, [manager], {}, set(), NOW)
-    context = {"customer_id": "C1", "branch": "B1", "tier": "financial",
-               "display": {"name": "张*"}}
+    context = Context("C1", branch="B1", tier="financial", display={"name": "张*"})
     unit.move("C1", unit.managers["M1"], "new customer", context, "cause-1")
     moved = unit.announcements[0].payload
     assert moved == customer_assigned("C1", "M1", "wealth", None, "new customer", "B1",
