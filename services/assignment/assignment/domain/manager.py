@@ -36,6 +36,13 @@ class Manager:
     def has_room(self) -> bool:
         return self.active and self.load < self.capacity
 
+    def __getitem__(self, key: str) -> Any:
+        """Mapping-style reading of the same fields (`m["load"]`), so a strategy plugin or
+        a check written against the former dict keeps working; there is no `_id` key."""
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
     def listing(self) -> dict[str, Any]:
         """The `managers_list` answer's fields, in their order."""
         return {"id": self.id, "name": self.name, "role": self.role, "branch": self.branch,

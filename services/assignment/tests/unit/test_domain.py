@@ -103,6 +103,13 @@ def test_context_keeps_the_mapping_reading_for_older_strategies():
     assert context.get("current_manager_id") == "M1" and context.get("other", 7) == 7
 
 
+def test_manager_reads_like_the_former_mapping_but_has_one_id():
+    manager = m("a", 2, 5)
+    assert (manager["load"], manager["capacity"], manager["id"]) == (2, 5, "a")
+    with pytest.raises(KeyError):
+        manager["_id"]
+
+
 def test_manager_listing_keeps_the_rpc_fields():
     assert list(m("a", 2, 5, name="李伟").listing().items()) == [
         ("id", "a"), ("name", "李伟"), ("role", "financial_manager"), ("branch", "B1"),
