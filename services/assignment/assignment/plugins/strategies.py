@@ -13,6 +13,9 @@ from ..domain.manager import Manager
 
 
 class Strategy(Protocol):
+    """The port a strategy plugin implements: order the eligible maintainers (each a
+    domain Manager: `m.id`, `m.load`, `m.utilisation`, ...) for one customer's Context
+    (`context.registered_by`, `context.current_manager_id`, ...)."""
     name: str
 
     def rank(self, candidates: list[Manager], context: Context) -> list[Manager]: ...
