@@ -28,7 +28,7 @@ class GrantsStore:
 
     def apply(self, grant: Grant) -> bool:
         """Keep `grant` unless a newer version of it is here already; True if kept."""
-        doc = {k: v for k, v in grant.payload().items()}
+        doc = grant.payload()  # a new dict each call
         try:
             result = self.grants.update_one(
                 {"_id": grant.broker_user, "version": {"$lt": grant.version}},
