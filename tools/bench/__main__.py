@@ -95,6 +95,7 @@ def main() -> None:
         usage = (cpu.per_customer_ms(before, cpu.cpu_seconds(pids), args.customers),
                  time.perf_counter() - started)
         print(f"pipeline: {pipeline:.1f} customers/s (complete: {bool(complete)})", flush=True)
+        print("\n".join(cpu.lines(usage[0], usage[1], args.customers)), flush=True)
         rate = max(pipeline * 0.5, 1.0)
         latencies = run_latency(env, "bench-stream", args.stream, rate, "BENCH")
         stages = stage_seconds(env["METRICS_URLS"].split())
@@ -104,7 +105,7 @@ def main() -> None:
         secrets = dict(l.split("=", 1) for l in (base / "secrets.env").read_text().split())
         from tools.stack.procs import free_port, start_background
         start_background([sys.executable, "-m", "common.runner", slowest],
-                         dict(os.environ, **env, **secrets, WEB_PORT=str(free_port())),
+                         {**os.environ, **env, **secrets, "WEB_PORT": str(free_port())},
                          base / "logs" / "replica.log", replica)
         time.sleep(8)
         scaled, _ = run_batch(env, "bench-scaled", args.customers, "BENCH", 3600)
