@@ -54,6 +54,12 @@ FIELDS: dict[str, str] = {
     "potential": "The customer's estimated potential (the intent scheme's input).",
     "consent": "The customer's consents.",
     "marketing": "Whether the customer agreed to marketing contact.",
+    "do_not_call": "Whether the customer asked not to be called (telephone marketing skips "
+                   "them); null when not recorded.",
+    "products": "Products the customer holds, each with the date the holding refers to.",
+    "code": "The bank's product code (e.g. TD3M for a three-month time deposit).",
+    "matures_on": "When the product matures (deposits, wealth products), ISO 8601 date.",
+    "balance": "Balance held in the product, in yuan.",
     # -- identities and blind indexes -----------------------------------------------------
     "record_id": "Id of the accepted intake record (`<source>:<external_id>`).",
     "customer_id": "Id of the golden customer (the deduplicated person or organization).",
@@ -109,6 +115,8 @@ FIELDS: dict[str, str] = {
 }
 
 BY_SCHEMA: dict[str, dict[str, str]] = {
+    "Product": {"as_of": "Date the holding refers to, ISO 8601."},
+    "ProductHeld": {"as_of": "Date the holding refers to, ISO 8601 (YYYY-MM-DD)."},
     "CustomerIngested": {
         "name": "The customer's normalized name (clear: this event stays inside the pipeline).",
         "birth_date": "Birth date, ISO 8601 (clear: this event stays inside the pipeline).",

@@ -16,9 +16,14 @@ _DISPLAY = {"name": "王*", "phone": "138****8000", "email": "x***@example.com"}
 _MONEY = {"avg_daily_assets": "250000.00", "has_relationship": True, "card_spend_12m": None,
           "loan_balance": None, "custody_margin": None, "card_level": "gold",
           "as_of": "2026-11-30"}
+_PRODUCTS = [{"code": "TD3M", "as_of": "2026-11-30", "matures_on": "2027-02-28",
+              "balance": "100000.00"},
+             {"code": "CARD", "as_of": "2026-11-30", "matures_on": None, "balance": None}]
+_CONSENT = {"marketing": True, "do_not_call": False}
 _GOLDEN = {"customer_id": "C-5f0e2c9a", "kind": "person", "branch": "BJ01",
            "birth_date": "1985-06-01", "financials": _MONEY,
            "intent": {"willingness": None, "potential": None},
+           "products": _PRODUCTS, "consent": _CONSENT,
            "owner": {"registered_by": "M001", "registered_at": "2025-03-01T09:30:00+08:00",
                      "source": "branch-crm", "external_id": "EX-1001"},
            "has_contact": True, "display": _DISPLAY, "member_count": 1, "revision": 1}
@@ -40,7 +45,9 @@ INTAKE: dict[str, dict] = {
         "branch": "BJ01", "registered_by": "M001", "registered_at": "2025-03-01T09:30:00+08:00",
         "financials": {"avg_daily_assets": "250,000.00", "has_relationship": "是",
                        "card_level": "gold", "as_of": "2026-11-30"},
-        "consent": {"marketing": True}},
+        "consent": {"marketing": True, "do_not_call": False},
+        "products": [{"code": "TD3M", "as_of": "2026-11-30", "matures_on": "2027-02-28",
+                      "balance": "100,000"}, {"code": "CARD", "as_of": "2026-11-30"}]},
     names.INTAKE_ERASE_ROUTING_KEY: {
         "source": "branch-crm", "external_id": "EX-1001", "requested_by": "branch-crm:dpo",
         "reason": "customer request 2026-118"},
@@ -55,7 +62,8 @@ EVENTS: dict[str, dict] = {
         email_bis=["bi1:0f3e9b2c5d6a7e81"], address_bi="bi1:5b8c2d1e0f9a3c47",
         postcode="100020", city="北京", district="朝阳区", province="北京", branch="BJ01",
         registered_by="M001", registered_at="2025-03-01T09:30:00+08:00", financials=_MONEY,
-        intent={"willingness": None, "potential": None}, has_contact=True, display=_DISPLAY,
+        intent={"willingness": None, "potential": None}, products=_PRODUCTS, consent=_CONSENT,
+        has_contact=True, display=_DISPLAY,
         quality=[]),
     names.CUSTOMER_REGISTERED: _event(
         "2c9f4e61-0b7d-4d3a-9f1e-5e2a7c3b8d02", customer=_GOLDEN,

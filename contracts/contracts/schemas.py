@@ -68,6 +68,18 @@ class Consent(Schema):
     class Meta:
         unknown = EXCLUDE
     marketing = fields.Boolean(allow_none=True)
+    do_not_call = fields.Boolean(allow_none=True)
+
+
+class Product(Schema):
+    """One product the customer holds, as upstream sends it; ingestion types the dates and
+    the balance once (contracts.values), a bad value is kept as a quality issue."""
+    class Meta:
+        unknown = EXCLUDE
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    as_of = fields.String(allow_none=True)
+    matures_on = fields.String(allow_none=True)
+    balance = _loose(["number", "string", "null"], _AMOUNT_IN)
 
 
 class IntakeRecord(Schema):
@@ -94,6 +106,7 @@ class IntakeRecord(Schema):
     financials = fields.Nested(Financials, allow_none=True)
     intent = fields.Nested(Intent, allow_none=True)
     consent = fields.Nested(Consent, allow_none=True)
+    products = fields.List(fields.Nested(Product), allow_none=True)
 
 
 class Event(Schema):
@@ -118,6 +131,24 @@ class Money(Schema):
     custody_margin = Amount(allow_none=True)
     card_level = fields.String(allow_none=True)
     as_of = fields.String(allow_none=True)
+
+
+class ProductHeld(Schema):
+    """A product held, typed: dates ISO 8601 (YYYY-MM-DD), the balance an amount."""
+    class Meta:
+        unknown = EXCLUDE
+    code = fields.String(required=True)
+    as_of = fields.String(allow_none=True)
+    matures_on = fields.String(allow_none=True)
+    balance = Amount(allow_none=True)
+
+
+class ConsentOut(Schema):
+    """The customer's consents as events carry them: a boolean, or null (not recorded)."""
+    class Meta:
+        unknown = EXCLUDE
+    marketing = fields.Boolean(allow_none=True)
+    do_not_call = fields.Boolean(allow_none=True)
 
 
 class IntentOut(Schema):
@@ -170,6 +201,8 @@ class CustomerIngested(Event):
     registered_at = fields.String(allow_none=True)
     financials = fields.Nested(Money, load_default=dict)
     intent = fields.Nested(IntentOut, load_default=dict)
+    products = fields.List(fields.Nested(ProductHeld), load_default=list)
+    consent = fields.Nested(ConsentOut, load_default=dict)
     has_contact = fields.Boolean(required=True)
     display = fields.Nested(Display, load_default=dict)
     quality = fields.List(fields.Dict(), load_default=list)
@@ -185,6 +218,8 @@ class GoldenCustomer(Schema):
     birth_date = fields.String(allow_none=True)
     financials = fields.Nested(Money, load_default=dict)
     intent = fields.Nested(IntentOut, load_default=dict)
+    products = fields.List(fields.Nested(ProductHeld), load_default=list)
+    consent = fields.Nested(ConsentOut, load_default=dict)
     owner = fields.Nested(Registration, allow_none=True)
     has_contact = fields.Boolean(load_default=True)
     display = fields.Nested(Display, load_default=dict)

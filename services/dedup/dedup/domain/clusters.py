@@ -16,7 +16,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from dedup.domain.ports import Matcher
 from dedup.domain.scoring import MatchResult, decide, merged_params
 from dedup.domain.survivorship import (
-    financials_of, identity_of, intent_of, owner_of, registration_key,
+    consent_of, financials_of, identity_of, intent_of, owner_of, products_of,
+    registration_key,
 )
 
 Golden = dict[str, Any]
@@ -69,6 +70,8 @@ def build_golden(customer_id: str, records: Iterable[Record],
     golden["owner"] = owner_of(members)
     golden["financials"] = financials_of(members)
     golden["intent"] = intent_of(members)
+    golden["products"] = products_of(members)
+    golden["consent"] = consent_of(members)
     golden["has_contact"] = bool(golden["phone_bis"] or golden["email_bis"]) or any(
         m.get("has_contact") for m in members)
     golden["merged_ids"] = sorted(set(merged_ids) - {customer_id})

@@ -28,6 +28,7 @@ def public_view(golden: Mapping[str, Any], revision: int) -> dict:
         "branch": golden.get("branch") or _first(members, "branch"),
         "birth_date": golden.get("birth_date"),
         "financials": golden.get("financials") or {}, "intent": golden.get("intent") or {},
+        "products": golden.get("products") or [], "consent": golden.get("consent") or {},
         "owner": {k: owner.get(k) for k in ("registered_by", "registered_at", "source",
                                             "external_id")} if owner else None,
         "has_contact": bool(golden.get("has_contact")),

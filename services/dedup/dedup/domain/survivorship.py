@@ -7,6 +7,8 @@ any order, and several replicas work at once):
 * owner      - the earliest registration wins ("first registrant owns it"), by
                registered_at, never by arrival order;
 * financials - the most recent ``as_of`` wins (the freshest balance);
+* products   - per product code, the holding with the most recent ``as_of``;
+* consent    - the customer's protection first (one do-not-call is enough);
 * identity   - per field, the best-ranked member that has a value: highest source
                priority, then most complete record, then earliest registration.
 """
@@ -105,3 +107,31 @@ def intent_of(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                                        str(r.get("registered_at") or ""),
                                        str(r.get("record_id") or "")))
     return dict(latest["intent"])
+
+
+def products_of(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Products held: the union over members (each source knows the products it sells),
+    one holding per product code, the one with the latest ``as_of`` (ties: the earliest
+    registration). A product a source stops listing disappears when that source's newer
+    record replaces its old one (a record id keeps its last version)."""
+    best: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+    for rec in records:
+        for held in rec.get("products") or []:
+            as_of = _as_of_ordinal(held.get("as_of"))
+            key = (0 if as_of is not None else 1, -(as_of or 0), registration_key(rec))
+            code = str(held.get("code") or "")
+            if code and (code not in best or key < best[code][0]):
+                best[code] = (key, dict(held))
+    return [best[code][1] for code in sorted(best)]
+
+
+def consent_of(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Consents, the customer's protection first: one member saying do-not-call (or no to
+    marketing) is enough; a yes counts only when no member says no; null when no member
+    recorded it."""
+    records = list(records)
+    out: dict[str, Any] = {}
+    for key, protective in (("do_not_call", True), ("marketing", False)):
+        said = {(rec.get("consent") or {}).get(key) for rec in records} - {None}
+        out[key] = protective if protective in said else (not protective if said else None)
+    return out

@@ -67,3 +67,27 @@ def test_intent_latest_registration_with_intent():
             {"record_id": "b", "registered_at": "2024-01-01", "intent": {"class": "C"}},
             {"record_id": "c", "registered_at": "2025-01-01", "intent": {}}]
     assert intent_of(recs) == {"class": "C"}
+
+
+def test_products_are_the_union_with_the_latest_holding_per_code_in_any_order():
+    from dedup.domain.survivorship import products_of
+    a = {"registered_at": "2023-01-01T00:00:00", "source": "core", "external_id": "1",
+         "products": [{"code": "TD3M", "as_of": "2026-09-30", "balance": "100.00"},
+                      {"code": "CARD", "as_of": "2026-09-30", "balance": None}]}
+    b = {"registered_at": "2024-01-01T00:00:00", "source": "wm", "external_id": "2",
+         "products": [{"code": "TD3M", "as_of": "2026-12-31", "balance": "250.00"},
+                      {"code": "WM1", "as_of": "2026-12-31", "balance": "9.00"}]}
+    for order in ([a, b], [b, a]):
+        held = products_of(order)
+        assert [p["code"] for p in held] == ["CARD", "TD3M", "WM1"]
+        assert held[1]["balance"] == "250.00"
+    assert products_of([{"source": "x"}]) == []
+
+
+def test_consent_protects_the_customer_first():
+    from dedup.domain.survivorship import consent_of
+    yes = {"consent": {"marketing": True, "do_not_call": False}}
+    no = {"consent": {"marketing": False, "do_not_call": True}}
+    assert consent_of([yes, no]) == {"marketing": False, "do_not_call": True}
+    assert consent_of([yes, {}]) == {"marketing": True, "do_not_call": False}
+    assert consent_of([{}]) == {"marketing": None, "do_not_call": None}

@@ -153,6 +153,9 @@ def _event(record: dict, record_id: str, issues: list, protector: Protector) -> 
         "branch": record.get("branch"), "registered_by": record.get("registered_by"),
         "registered_at": record.get("registered_at"),
         "financials": record.get("financials") or {}, "intent": _intent(record.get("intent")),
+        "products": [{k: p.get(k) for k in ("code", "as_of", "matures_on", "balance")}
+                     for p in record.get("products") or [] if p.get("code")],
+        "consent": _consent(record.get("consent")),
         "has_contact": bool(phones or emails or line),
         "display": {"name": mask_name(record.get("name")),
                     "phone": mask_phone(phones[0]) if phones else None,
@@ -165,6 +168,11 @@ def _intent(intent: dict | None) -> dict:
     intent = intent or {}
     return {k: (None if intent.get(k) is None else str(intent[k]))
             for k in ("willingness", "potential")}
+
+
+def _consent(consent: dict | None) -> dict:
+    consent = consent or {}
+    return {k: consent.get(k) for k in ("marketing", "do_not_call")}
 
 
 def _canonical(record: dict) -> str:

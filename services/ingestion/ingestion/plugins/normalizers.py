@@ -20,6 +20,7 @@ from ingestion.domain import masking
 from ingestion.domain.cn_id import CnIdError, clean_cn_id, looks_like_cn_id, validate_cn_resident_id
 from ingestion.domain import text as parsing
 from ingestion.domain.text import clean_text, is_cjk, remove_spaces_between_han
+from ingestion.plugins.products import type_products
 
 Issue = dict[str, Any]
 
@@ -234,7 +235,8 @@ class FinancialsNormalizer:
     has_relationship to a bool, each by its contract parser (contracts.values).
 
     A missing has_relationship stays missing: what follows from the assets is a
-    tiering rule (tiering.plugins.schemes), not something intake records."""
+    tiering rule (tiering.plugins.schemes), not something intake records. The products
+    held are figures too: their balances and dates are typed here (plugins/products.py)."""
 
     name = "financials"
     AMOUNTS = ("avg_daily_assets", "card_spend_12m", "loan_balance", "custody_margin")
@@ -242,9 +244,12 @@ class FinancialsNormalizer:
     def apply(self, record: dict) -> tuple[dict, list[Issue]]:
         out = copy.deepcopy(record)
         fin = out.get("financials")
-        if not isinstance(fin, dict):
-            return out, []
         issues: list[Issue] = []
+        if "products" in out:
+            as_of = fin.get("as_of") if isinstance(fin, dict) else None
+            out["products"], issues = type_products(out["products"], as_of)
+        if not isinstance(fin, dict):
+            return out, issues
         for key in self.AMOUNTS:
             if fin.get(key) in (None, ""):
                 if key in fin:  # a blank cell: not recorded
