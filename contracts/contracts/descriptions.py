@@ -106,6 +106,48 @@ FIELDS: dict[str, str] = {
     "channel": "Delivery channel (`log`, `email`, `webhook`).",
     "status": "`sent` or `failed`.",
     "error": "Why the delivery failed (masked); null when sent.",
+    # -- organisations, relations, credit (contracts.parties) ---------------------------
+    "organization": "An organisation's registration data (for kind `organization`).",
+    "uscc": "Unified social credit code (统一社会信用代码, GB 32100, 18 characters with a check "
+            "character); in events only when the check character is right.",
+    "legal_representative": "The organisation's legal representative (masked in events).",
+    "industry": "The organisation's industry, as upstream names it.",
+    "relations": "How this customer is related to other parties: `<this> <type> <target>`.",
+    "type": "`controls`, `controlled_by`, `key_person` (this party is a main investor or key "
+            "manager of the target), `investor` (with share) or `relative_of` (with "
+            "kinship_degree).",
+    "kinship_degree": "For `relative_of`: how close the relatives are.",
+    "line": "`spouse`, `lineal` (generations apart) or `collateral` (degree apart).",
+    "degree": "Lineal generations (parent 1, grandparent 2) or collateral degree (sibling 1, "
+              "cousin 2); 0 for a spouse.",
+    "share": "Equity share held in the target, 0 to 1.",
+    "target": "The other party: by source + external_id, by uscc or by national_id.",
+    "target_key": "The other party as a party key: `rec:<source>:<external_id>`, "
+                  "`uscc:<code>` or `nid:<blind index of the national id>`.",
+    "party_keys": "The party keys that relations can name this customer by (its records, its "
+                  "valid USCC, the blind index of its national id).",
+    "credit": "The bank's credit to the customer.",
+    "limit": "Credit granted (the credit line), in yuan.",
+    "outstanding": "Credit drawn and not repaid, in yuan.",
+    # -- groups ----------------------------------------------------------------------------
+    "group_id": "Id of the group customer.",
+    "members": "Golden customer ids of the group's members (organisations).",
+    "lead_branch": "The branch with the largest outstanding credit to the group at the last "
+                   "quarter end (牵头行); null when no member has credit.",
+    "exposure": "The group's exposure: the sum of its members' credit (limit, or outstanding "
+                "when higher), in yuan.",
+    "share_of_limit": "Exposure divided by the group limit (1.0 = at the limit).",
+    "change": "What changed: `formed`, `joined`, `left`, `merged`, `split`, "
+              "`lead_branch_changed` or `dissolved`.",
+    "joined": "Customers that joined the group with this change.",
+    "left": "Customers that left the group with this change.",
+    "merged_from": "Groups merged into this one.",
+    "split_from": "The group this one split from.",
+    "previous_lead_branch": "The lead branch before this change.",
+    "level": "The level crossed: a share of the limit such as `80%` or `100%`, or "
+             "`escalation`.",
+    "threshold": "The exposure, in yuan, at which this level is reached.",
+    "escalation": "Whether the level is the escalation amount (the president's office meeting).",
     # -- operators -------------------------------------------------------------------------
     "operator": "The operator's name.",
     "broker_user": "The operator's broker user, from which services learn the caller.",
@@ -147,6 +189,19 @@ BY_SCHEMA: dict[str, dict[str, str]] = {
                        "record_id": "The intake record whose arrival caused the merge, if any."},
     "CustomerAssigned": {"reason": "Why the maintainer changed (`erased` when the "
                                    "customer's personal data was erased)."},
+    "Credit": {"as_of": "Date the credit figures refer to, ISO 8601."},
+    "CreditIn": {"as_of": "Date the credit figures refer to, ISO 8601."},
+    "RelationTarget": {"source": "Upstream system of the other party's record.",
+                       "external_id": "Id of the other party's record in that system.",
+                       "uscc": "The other party's unified social credit code.",
+                       "national_id": "The other party's national id (blind-indexed at intake, "
+                                      "never sent on)."},
+    "GroupFigures": {"limit": "The group's credit limit: the configured share of the bank's "
+                              "net capital, in yuan."},
+    "GroupChanged": {"limit": "The group's credit limit: the configured share of the bank's "
+                              "net capital, in yuan."},
+    "GroupLimitWarning": {"limit": "The group's credit limit: the configured share of the "
+                                   "bank's net capital, in yuan."},
     "OperatorChanged": {"role": "The operator's role: `viewer`, `officer` or `admin`."},
     "NotificationOutcome": {"status": "`sent` or `failed`."},
 }

@@ -47,11 +47,17 @@ INTAKE: dict[str, dict] = {
                        "card_level": "gold", "as_of": "2026-11-30"},
         "consent": {"marketing": True, "do_not_call": False},
         "products": [{"code": "TD3M", "as_of": "2026-11-30", "matures_on": "2027-02-28",
-                      "balance": "100,000"}, {"code": "CARD", "as_of": "2026-11-30"}]},
+                      "balance": "100,000"}, {"code": "CARD", "as_of": "2026-11-30"}],
+        "credit": {"limit": "2,000,000", "outstanding": "1,200,000.00", "as_of": "2026-09-30"},
+        "relations": [{"type": "controls", "share": 0.6,
+                       "target": {"uscc": "91110000600037341L"}}]},
     names.INTAKE_ERASE_ROUTING_KEY: {
         "source": "branch-crm", "external_id": "EX-1001", "requested_by": "branch-crm:dpo",
         "reason": "customer request 2026-118"},
 }
+_GROUP = {"group_id": "G-3f9a1c2b7d4e", "members": ["C-5f0e2c9a", "C-8d21b7e4", "C-a17c3e90"],
+          "lead_branch": "BJ01", "exposure": "1150000000.00", "limit": "1500000000.00",
+          "share_of_limit": 0.7667}
 
 EVENTS: dict[str, dict] = {
     names.CUSTOMER_INGESTED: _event(
@@ -108,4 +114,12 @@ EVENTS: dict[str, dict] = {
         "5c8e0a2c-1a0b-4d6f-98bd-9e5a1b3d7f12", operator="li.lei", broker_user="op-li.lei",
         role="officer", until="2027-06-30T23:59:59+00:00", revoked=False,
         version=1764581400120),
+    names.GROUP_CHANGED: _event(
+        "2d4f6a8c-3b5d-4e7f-9a1b-c3d5e7f9a113", **_GROUP, change="joined",
+        joined=["C-a17c3e90"], left=[], merged_from=[], split_from=None,
+        previous_lead_branch="BJ01"),
+    names.GROUP_LIMIT_WARNING: _event(
+        "4f6a8c0e-5d7f-4a9b-8c1d-e5f7a9b1c314", **{**_GROUP, "exposure": "1250000000.00",
+                                                    "share_of_limit": 0.8333},
+        level="80%", threshold="1200000000.00", escalation=False),
 }

@@ -16,6 +16,7 @@ DEDUP_EVENTS = "dedup.events"
 TIERING_EVENTS = "tiering.events"
 ASSIGNMENT_EVENTS = "assignment.events"
 NOTIFICATION_EVENTS = "notification.events"
+GROUPS_EVENTS = "groups.events"
 
 CUSTOMER_INGESTED = "customer.ingested"
 CUSTOMER_REGISTERED = "customer.registered"
@@ -26,6 +27,10 @@ TIER_CHANGED = "tier.changed"
 CUSTOMER_ASSIGNED = "customer.assigned"
 NOTIFICATION_SENT = "notification.sent"
 NOTIFICATION_FAILED = "notification.failed"
+# Group customers (domain §8): a group formed or changed, and its exposure crossing a
+# warning level, the limit or the escalation amount.
+GROUP_CHANGED = "group.changed"
+GROUP_LIMIT_WARNING = "group.limit_warning"
 # Erasure (right to be forgotten): ingestion validates an upstream `customer.erase`
 # and publishes `customer.erasure_requested`; dedup seals the person's golden record
 # and announces `customer.erased`, on which every service seals its own copies.

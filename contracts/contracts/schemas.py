@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import names
+from .parties import (Credit, CreditIn, Organization, OrganizationOut, Relation,  # noqa: F401
+                      RelationOut, RelationTarget)
 from .values import Amount
 
 CARD_LEVELS = ("standard", "gold", "platinum", "diamond", "black")
@@ -107,6 +109,9 @@ class IntakeRecord(Schema):
     intent = fields.Nested(Intent, allow_none=True)
     consent = fields.Nested(Consent, allow_none=True)
     products = fields.List(fields.Nested(Product), allow_none=True)
+    organization = fields.Nested(Organization, allow_none=True)
+    relations = fields.List(fields.Nested(Relation), allow_none=True)
+    credit = fields.Nested(CreditIn, allow_none=True)
 
 
 class Event(Schema):
@@ -206,6 +211,10 @@ class CustomerIngested(Event):
     has_contact = fields.Boolean(required=True)
     display = fields.Nested(Display, load_default=dict)
     quality = fields.List(fields.Dict(), load_default=list)
+    organization = fields.Nested(OrganizationOut, allow_none=True)
+    relations = fields.List(fields.Nested(RelationOut), load_default=list)
+    credit = fields.Nested(Credit, allow_none=True)
+    party_keys = fields.List(fields.String(), load_default=list)
 
 
 class GoldenCustomer(Schema):
@@ -225,6 +234,10 @@ class GoldenCustomer(Schema):
     display = fields.Nested(Display, load_default=dict)
     member_count = fields.Integer(load_default=1)
     revision = fields.Integer(load_default=0)
+    organization = fields.Nested(OrganizationOut, allow_none=True)
+    relations = fields.List(fields.Nested(RelationOut), load_default=list)
+    credit = fields.Nested(Credit, allow_none=True)
+    party_keys = fields.List(fields.String(), load_default=list)
 
 
 class CustomerRegistered(Event):
@@ -334,6 +347,41 @@ class OperatorChanged(Event):
     version = fields.Integer(required=True)
 
 
+GROUP_CHANGES = ("formed", "joined", "left", "merged", "split", "lead_branch_changed",
+                 "dissolved")
+
+
+class GroupFigures(Event):
+    """What every group event says about the group: its members (customer ids only, no
+    personal data), lead branch and exposure against the limit."""
+    group_id = fields.String(required=True)
+    members = fields.List(fields.String(), required=True)
+    lead_branch = fields.String(allow_none=True)
+    exposure = Amount(required=True)
+    limit = Amount(required=True)
+    share_of_limit = fields.Float(required=True)
+
+
+class GroupChanged(GroupFigures):
+    """Public contract on groups.events / group.changed: a group formed, gained or lost
+    members, merged with another, split, changed lead branch or dissolved."""
+    change = fields.String(required=True, validate=validate.OneOf(GROUP_CHANGES))
+    joined = fields.List(fields.String(), load_default=list)
+    left = fields.List(fields.String(), load_default=list)
+    merged_from = fields.List(fields.String(), load_default=list)
+    split_from = fields.String(allow_none=True)
+    previous_lead_branch = fields.String(allow_none=True)
+
+
+class GroupLimitWarning(GroupFigures):
+    """Public contract on groups.events / group.limit_warning: a group's exposure crossed a
+    warning level of its limit, the limit itself, or the escalation amount that needs the
+    president's office meeting."""
+    level = fields.String(required=True)
+    threshold = Amount(required=True)
+    escalation = fields.Boolean(required=True)
+
+
 EVENTS: dict[str, tuple[str, type[Schema]]] = {
     names.CUSTOMER_INGESTED: (names.INGESTION_EVENTS, CustomerIngested),
     names.CUSTOMER_REGISTERED: (names.DEDUP_EVENTS, CustomerRegistered),
@@ -347,6 +395,8 @@ EVENTS: dict[str, tuple[str, type[Schema]]] = {
     names.CUSTOMER_ERASURE_REQUESTED: (names.INGESTION_EVENTS, CustomerErasureRequested),
     names.CUSTOMER_ERASED: (names.DEDUP_EVENTS, CustomerErased),
     names.OPERATOR_CHANGED: (names.INGESTION_EVENTS, OperatorChanged),
+    names.GROUP_CHANGED: (names.GROUPS_EVENTS, GroupChanged),
+    names.GROUP_LIMIT_WARNING: (names.GROUPS_EVENTS, GroupLimitWarning),
 }
 
 

@@ -16,8 +16,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from dedup.domain.ports import Matcher
 from dedup.domain.scoring import MatchResult, decide, merged_params
 from dedup.domain.survivorship import (
-    consent_of, financials_of, identity_of, intent_of, owner_of, products_of,
-    registration_key,
+    consent_of, credit_of, financials_of, identity_of, intent_of, organization_of, owner_of,
+    party_keys_of, products_of, registration_key, relations_of,
 )
 
 Golden = dict[str, Any]
@@ -72,6 +72,8 @@ def build_golden(customer_id: str, records: Iterable[Record],
     golden["intent"] = intent_of(members)
     golden["products"] = products_of(members)
     golden["consent"] = consent_of(members)
+    golden.update(organization=organization_of(members), credit=credit_of(members),
+                  relations=relations_of(members), party_keys=party_keys_of(members))
     golden["has_contact"] = bool(golden["phone_bis"] or golden["email_bis"]) or any(
         m.get("has_contact") for m in members)
     golden["merged_ids"] = sorted(set(merged_ids) - {customer_id})

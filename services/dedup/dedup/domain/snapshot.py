@@ -1,7 +1,9 @@
 """What dedup tells other services about a golden customer (pure).
 
 Only non-identifying figures, staff ids and masked display values leave dedup;
-blind indexes and member records stay inside. The payloads of `customer.registered`,
+blind indexes and member records stay inside, except the party keys (contracts.parties):
+the record ids, valid USCC and national-id blind index relations can name a customer by,
+which the groups service needs to link parties without reading this database. The payloads of `customer.registered`,
 `customer.updated` and `customer.merged` are built here and nowhere else (a batch
 placement, a reviewer's merge and an unmerge all announce through these).
 """
@@ -33,6 +35,8 @@ def public_view(golden: Mapping[str, Any], revision: int) -> dict:
                                             "external_id")} if owner else None,
         "has_contact": bool(golden.get("has_contact")),
         "display": _display(members), "member_count": len(members), "revision": revision,
+        "organization": golden.get("organization"), "credit": golden.get("credit"),
+        "relations": golden.get("relations") or [], "party_keys": golden.get("party_keys") or [],
     }
 
 

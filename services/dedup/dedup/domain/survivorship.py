@@ -135,3 +135,35 @@ def consent_of(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         said = {(rec.get("consent") or {}).get(key) for rec in records} - {None}
         out[key] = protective if protective in said else (not protective if said else None)
     return out
+
+
+def organization_of(records: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """Organisation data per field from the earliest registration that has it, so a
+    member with a valid USCC supplies it even when an earlier one has none."""
+    ranked = sorted((r for r in records if r.get("organization")), key=registration_key)
+    if not ranked:
+        return None
+    return {f: next((r["organization"][f] for r in ranked if r["organization"].get(f)), None)
+            for f in ("uscc", "legal_representative", "industry")}
+
+
+def credit_of(records: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """Credit of the member with the most recent ``credit.as_of`` (like financials)."""
+    found = financials_of({**r, "financials": r["credit"]} for r in records if r.get("credit"))
+    return found or None
+
+
+def relations_of(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every member's relations, each (type, target) once: the latest-registered member's
+    version of a relation wins, so an updated share replaces the old one."""
+    ordered = sorted(records, key=registration_key)
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for rec in ordered:
+        for rel in rec.get("relations") or []:
+            out[(rel["type"], rel["target_key"])] = dict(rel)
+    return [out[k] for k in sorted(out)]
+
+
+def party_keys_of(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Every key any member can be named by."""
+    return sorted({k for r in records for k in r.get("party_keys") or []})

@@ -16,6 +16,7 @@ from contracts.schemas import IntakeRecord
 from common.pii import Protector
 
 from .masking import mask_email, mask_name, mask_phone
+from .parties import party_fields
 
 MAX_RAW_BYTES = 64 * 1024      # raw input kept (encrypted) with a reject
 MAX_RECORD_BYTES = 64 * 1024   # one record larger than this is not a customer record
@@ -126,7 +127,7 @@ def _stored(record: dict, issues: list, protector: Protector) -> dict:
     """The record at rest: identifiers and contact details encrypted, the rest plain."""
     address = dict(record.get("address") or {})
     secret = {k: record.get(k) for k in ("national_id", "national_id_raw", *_CONTACT_KEYS,
-                                           "phones_invalid", "emails_invalid")}
+                                           "phones_invalid", "emails_invalid", "relations")}
     secret["address_lines"] = [address.pop("line1", None), address.pop("line2", None)]
     plain = {k: v for k, v in record.items() if k not in secret and k != "address"}
     return {**plain, "address": address, "quality": issues,
@@ -161,6 +162,7 @@ def _event(record: dict, record_id: str, issues: list, protector: Protector) -> 
                     "phone": mask_phone(phones[0]) if phones else None,
                     "email": mask_email(emails[0]) if emails else None},
         "quality": [{"field": i.get("field"), "issue": i.get("issue")} for i in issues],
+        **party_fields(record, protector.blind_index),
     }
 
 
