@@ -30,7 +30,8 @@ def _loose(types: list[str], description: str) -> fields.Raw:
 
 
 class Organization(Schema):
-    """An organisation's registration data (kind `organization`)."""
+    """An organisation's registration data (kind `organization`). In events the USCC is
+    there only when its check character is right and the legal representative is masked."""
     class Meta:
         unknown = EXCLUDE
     uscc = fields.String(allow_none=True)
@@ -82,16 +83,6 @@ class CreditIn(Schema):
     limit = _loose(["number", "string", "null"], _AMOUNT_IN)
     outstanding = _loose(["number", "string", "null"], _AMOUNT_IN)
     as_of = fields.String(allow_none=True)
-
-
-class OrganizationOut(Schema):
-    """Organisation data as it travels in events: the USCC only when its check
-    character is right, the legal representative masked."""
-    class Meta:
-        unknown = EXCLUDE
-    uscc = fields.String(allow_none=True)
-    legal_representative = fields.String(allow_none=True)
-    industry = fields.String(allow_none=True)
 
 
 class RelationOut(Schema):

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import names
-from .parties import (Credit, CreditIn, Organization, OrganizationOut, Relation,  # noqa: F401
+from .parties import (Credit, CreditIn, Organization, Relation,  # noqa: F401
                       RelationOut, RelationTarget)
 from .values import Amount
 
@@ -211,7 +211,7 @@ class CustomerIngested(Event):
     has_contact = fields.Boolean(required=True)
     display = fields.Nested(Display, load_default=dict)
     quality = fields.List(fields.Dict(), load_default=list)
-    organization = fields.Nested(OrganizationOut, allow_none=True)
+    organization = fields.Nested(Organization, allow_none=True)
     relations = fields.List(fields.Nested(RelationOut), load_default=list)
     credit = fields.Nested(Credit, allow_none=True)
     party_keys = fields.List(fields.String(), load_default=list)
@@ -234,7 +234,7 @@ class GoldenCustomer(Schema):
     display = fields.Nested(Display, load_default=dict)
     member_count = fields.Integer(load_default=1)
     revision = fields.Integer(load_default=0)
-    organization = fields.Nested(OrganizationOut, allow_none=True)
+    organization = fields.Nested(Organization, allow_none=True)
     relations = fields.List(fields.Nested(RelationOut), load_default=list)
     credit = fields.Nested(Credit, allow_none=True)
     party_keys = fields.List(fields.String(), load_default=list)
