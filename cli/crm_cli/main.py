@@ -9,6 +9,7 @@ import sys
 from . import audit, commands, keys, erasure, followups, imports, operators, roster
 from . import deadletters
 from . import dedup
+from . import calls, campaigns
 from . import exits
 from .listing import add_options
 from .parsers import command
@@ -59,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     deadletters.add_parsers(sub)
     operators.add_parsers(sub)
     dedup.add_parsers(sub)
+    campaigns.add_parsers(sub)
+    calls.add_parsers(sub)
     return parser
 
 

@@ -17,6 +17,7 @@ TIERING_EVENTS = "tiering.events"
 ASSIGNMENT_EVENTS = "assignment.events"
 NOTIFICATION_EVENTS = "notification.events"
 GROUPS_EVENTS = "groups.events"
+CAMPAIGNS_EVENTS = "campaigns.events"
 
 CUSTOMER_INGESTED = "customer.ingested"
 CUSTOMER_REGISTERED = "customer.registered"
@@ -40,5 +41,10 @@ CUSTOMER_ERASED = "customer.erased"
 # Access control: ingestion announces every change to an operator's grant; each
 # service keeps its own copy to judge RPC callers (docs/access-control.md).
 OPERATOR_CHANGED = "operator.changed"
+
+# Campaigns (call lists, calls, the days' sheets): announced on campaigns.events.
+CAMPAIGN_CREATED = "campaign.created"
+CALL_LOGGED = "call.logged"
+DAY_SIGNED_OFF = "day.signed_off"
 
 SCHEMA_VERSION = "1"

@@ -382,6 +382,58 @@ class GroupLimitWarning(GroupFigures):
     escalation = fields.Boolean(required=True)
 
 
+class CampaignCriteria(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    branch = fields.String(required=True)
+    star = fields.List(fields.String(), load_default=list)
+    band = fields.String(allow_none=True)
+    intent = fields.List(fields.String(), load_default=list)
+    maturing_within = fields.Integer(allow_none=True)
+    min_balance = Amount(allow_none=True)
+
+
+class CampaignCreated(Event):
+    """A campaign plan with its call list shared among its staff (ids and counts only)."""
+    campaign_id = fields.String(required=True)
+    name = fields.String(required=True)
+    branch = fields.String(required=True)
+    owner = fields.String(required=True)
+    starts = fields.String(required=True)
+    ends = fields.String(required=True)
+    staff = fields.List(fields.String(), required=True)
+    customers = fields.Integer(required=True)
+    criteria = fields.Nested(CampaignCriteria, required=True)
+
+
+class CallLogged(Event):
+    """One call of a campaign: who called whom (ids), how long, the outcome; never the
+    note nor any personal data."""
+    call_id = fields.String(required=True)
+    campaign_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    staff_id = fields.String(required=True)
+    branch = fields.String(required=True)
+    date = fields.String(required=True)
+    seconds = fields.Integer(required=True, validate=validate.Range(min=0))
+    effective = fields.Boolean(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        ("interested", "not_interested", "no_answer", "callback")))
+    product = fields.String(allow_none=True)
+
+
+class DaySignedOff(Event):
+    """A branch's day of calls signed by the accounting supervisor and the president."""
+    branch = fields.String(required=True)
+    date = fields.String(required=True)
+    calls = fields.Integer(required=True)
+    effective = fields.Integer(required=True)
+    quota = fields.Integer(required=True)
+    met = fields.Boolean(required=True)
+    supervisor = fields.String(required=True)
+    president = fields.String(required=True)
+
+
 EVENTS: dict[str, tuple[str, type[Schema]]] = {
     names.CUSTOMER_INGESTED: (names.INGESTION_EVENTS, CustomerIngested),
     names.CUSTOMER_REGISTERED: (names.DEDUP_EVENTS, CustomerRegistered),
@@ -397,6 +449,9 @@ EVENTS: dict[str, tuple[str, type[Schema]]] = {
     names.OPERATOR_CHANGED: (names.INGESTION_EVENTS, OperatorChanged),
     names.GROUP_CHANGED: (names.GROUPS_EVENTS, GroupChanged),
     names.GROUP_LIMIT_WARNING: (names.GROUPS_EVENTS, GroupLimitWarning),
+    names.CAMPAIGN_CREATED: (names.CAMPAIGNS_EVENTS, CampaignCreated),
+    names.CALL_LOGGED: (names.CAMPAIGNS_EVENTS, CallLogged),
+    names.DAY_SIGNED_OFF: (names.CAMPAIGNS_EVENTS, DaySignedOff),
 }
 
 

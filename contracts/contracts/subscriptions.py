@@ -17,15 +17,16 @@ from . import names
 PIPELINE_SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     names.CUSTOMER_INGESTED: ("dedup",),
     names.CUSTOMER_ERASURE_REQUESTED: ("dedup",),
-    names.CUSTOMER_REGISTERED: ("tiering",),
-    names.CUSTOMER_UPDATED: ("tiering",),
-    names.CUSTOMER_MERGED: ("tiering",),
+    names.CUSTOMER_REGISTERED: ("tiering", "campaigns"),
+    names.CUSTOMER_UPDATED: ("tiering", "campaigns"),
+    names.CUSTOMER_MERGED: ("tiering", "campaigns"),
     names.CUSTOMER_REVIEW_NEEDED: ("notification",),
-    names.CUSTOMER_ERASED: ("ingestion", "tiering", "assignment", "notification"),
-    names.TIER_CHANGED: ("assignment", "notification"),
-    names.CUSTOMER_ASSIGNED: ("notification",),
+    names.CUSTOMER_ERASED: ("ingestion", "tiering", "assignment", "notification", "campaigns"),
+    names.TIER_CHANGED: ("assignment", "notification", "campaigns"),
+    names.CUSTOMER_ASSIGNED: ("notification", "campaigns"),
     # every service keeps its own copy of the operators' grants (common/grants.py)
-    names.OPERATOR_CHANGED: ("ingestion", "dedup", "tiering", "assignment", "notification"),
+    names.OPERATOR_CHANGED: ("ingestion", "dedup", "tiering", "assignment", "notification",
+                             "campaigns"),
 }
 
 

@@ -165,7 +165,12 @@ WORK_QUEUES = {
     "assignment": {"evt-tiering-tier.changed--assignment.on_tier_changed"},
     "notification": {"evt-assignment-customer.assigned--notification.on_assigned",
                      "evt-tiering-tier.changed--notification.on_tier_changed",
-                     "evt-dedup-customer.review_needed--notification.on_review_needed"}}
+                     "evt-dedup-customer.review_needed--notification.on_review_needed"},
+    "campaigns": {"evt-dedup-customer.registered--campaigns.on_registered",
+                  "evt-dedup-customer.updated--campaigns.on_updated",
+                  "evt-dedup-customer.merged--campaigns.on_merged",
+                  "evt-tiering-tier.changed--campaigns.on_tier_changed",
+                  "evt-assignment-customer.assigned--campaigns.on_assigned"}}
 
 
 def _scales_on_its_queues(docs: list[dict], service: str) -> None:

@@ -1,0 +1,114 @@
+"""Campaigns on the real stack: a call list from a segment, calls, the day's sheet (issue 23)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.campaigns.helpers import create, customer, log, publish_pool
+from tests.assignment.people import unique_branch
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def branch_pool(stack):
+    """One branch with 1-, 2- and 3-star customers and 2-star customers of another
+    branch. (Customers refusing marketing join once the golden customer carries consent.)"""
+    b, other = unique_branch("CP"), unique_branch("CQ")
+    wanted = [customer(b, "2") for _ in range(7)]
+    refusing: list[dict] = []
+    others = [customer(b, "1"), customer(b, "1"), customer(b, "3"), customer(b, "3"),
+              customer(other, "2"), customer(other, "2")]
+    ids = publish_pool(stack, wanted + refusing + others)
+    return {"branch": b, "wanted": {ids[r["external_id"]] for r in wanted},
+            "refusing": {ids[r["external_id"]] for r in refusing}, "ids": ids}
+
+
+def test_two_star_list_of_one_branch_shared_between_two_staff(stack, branch_pool):
+    b = branch_pool["branch"]
+    made = create(stack, "二星电话营销", b, "--star", "2", "--staff", f"{b}-S1,{b}-S2")
+    lists = made["lists"]
+    assert set(lists) == {f"{b}-S1", f"{b}-S2"}
+    listed = [c for chosen in lists.values() for c in chosen]
+    assert len(listed) == len(set(listed)), "a customer on two lists"
+    assert set(listed) == branch_pool["wanted"], "only the branch's 2-star, none refusing"
+    assert not set(listed) & branch_pool["refusing"]
+    assert abs(len(lists[f"{b}-S1"]) - len(lists[f"{b}-S2"])) <= 1
+    shown = stack.crm_json("campaigns", "show", made["campaign_id"], "--json")[0]
+    assert shown["lists"] == lists and shown["progress"]["customers"] == len(listed)
+    assert any(r["campaign_id"] == made["campaign_id"]
+               for r in stack.crm_json("campaigns", "list", "--branch", b, "--json"))
+
+
+def test_calls_effective_from_sixty_seconds_day_quota_and_sign_off(stack, branch_pool):
+    b = branch_pool["branch"]
+    made = create(stack, "通话", b, "--star", "2", "--staff", f"{b}-A,{b}-B")
+    cid = made["campaign_id"]
+    a_list, b_list = made["lists"][f"{b}-A"], made["lists"][f"{b}-B"]
+    for seconds in range(30, 91, 5):  # 30 .. 90: effective from 60
+        call = json.loads(log(stack, cid, a_list[0], f"{b}-A", seconds).stdout)
+        assert call["effective"] is (seconds >= 60), seconds
+    for seconds in (59, 60, 61):
+        log(stack, cid, b_list[0], f"{b}-B", seconds, "interested", "--product", "TD-3M")
+    lines = {l["staff_id"]: l for l in stack.crm_json("calls", "day", "--branch", b, "--json")}
+    assert lines[f"{b}-A"]["effective"] == 7 and lines[f"{b}-A"]["calls"] == 13
+    assert lines[f"{b}-B"]["effective"] == 2
+    branch_line = lines[None]
+    assert branch_line["branch"] == b and branch_line["effective"] == 9
+    assert branch_line["met"] is (9 >= branch_line["quota"])
+    log(stack, cid, a_list[1], f"{b}-A", 120, "callback")
+    branch_line = next(l for l in stack.crm_json("calls", "day", "--branch", b, "--json")
+                       if l["staff_id"] is None)
+    assert branch_line["effective"] == 10 and branch_line["met"] is True  # quota 10 (or 0)
+
+    refused = log(stack, cid, "C-not-on-the-list", f"{b}-A", 70, check=False)
+    assert refused.returncode == 1 and "not on campaign" in refused.stderr
+    day = branch_line["date"]
+    stack.crm("calls", "signoff", "--date", day, "--branch", b, "--by", f"{b}-SUP",
+              "--role", "supervisor")
+    log(stack, cid, a_list[1], f"{b}-A", 61)  # one signature: still open
+    stack.crm("calls", "signoff", "--date", day, "--branch", b, "--by", f"{b}-PRES",
+              "--role", "president")
+    late = log(stack, cid, a_list[1], f"{b}-A", 61, check=False)
+    assert late.returncode == 1 and "signed off" in late.stderr
+    after = next(l for l in stack.crm_json("calls", "day", "--branch", b, "--json")
+                 if l["staff_id"] is None)
+    assert after["effective"] == 11 and after["signed_off"] is True
+
+    shown = stack.crm_json("campaigns", "show", cid, "--json")[0]
+    assert shown["progress"]["reached"] == 3 and shown["progress"]["outcomes"]["interested"] == 1
+
+    week = stack.crm_json("calls", "day", "--branch", b, "--json")[0]["date"]
+    from datetime import date
+    iso = date.fromisoformat(week).isocalendar()
+    board = stack.crm_json("leaderboard", "--week", f"{iso.year}-W{iso.week:02d}", "--json")
+    mine = [r for r in board if r["branch"] == b]
+    assert [(r["staff_id"], r["effective"], r["interested"], r["conversions"]) for r in mine] \
+        == [(f"{b}-A", 9, 0, 0), (f"{b}-B", 2, 3, 3), (None, 11, 3, 3)]
+    assert board == stack.crm_json("leaderboard", "--week", f"{iso.year}-W{iso.week:02d}",
+                                   "--json")
+
+    month = day[:7]
+    first = stack.crm_json("calls", "audit", "--month", month, "--branch", b, "--seed", "s1",
+                           "--json")[0]
+    again = stack.crm_json("calls", "audit", "--month", month, "--branch", b, "--seed", "s1",
+                           "--json")[0]
+    assert first == again and first["date"].startswith(month) and first["seed"] == "s1"
+    drawn = {stack.crm_json("calls", "audit", "--month", month, "--branch", b, "--seed",
+                            f"s{n}", "--json")[0]["date"] for n in range(6)}
+    assert len(drawn) > 1, "the seed decides the day"
+    if first["date"] == day:
+        assert len(first["calls"]) == 18
+
+
+def test_closing_a_campaign_keeps_its_feedback_and_refuses_calls(stack, branch_pool):
+    b = branch_pool["branch"]
+    made = create(stack, "收尾", b, "--star", "3", "--staff", f"{b}-C")
+    assert sum(map(len, made["lists"].values())) == 2
+    stack.crm("campaigns", "close", made["campaign_id"], "--feedback", "接通率低，下期改晚间")
+    shown = stack.crm_json("campaigns", "show", made["campaign_id"], "--json")[0]
+    assert shown["status"] == "closed" and shown["feedback"] == "接通率低，下期改晚间"
+    customer_id = made["lists"][f"{b}-C"][0]
+    refused = log(stack, made["campaign_id"], customer_id, f"{b}-C", 70, check=False)
+    assert refused.returncode == 1 and "closed" in refused.stderr
