@@ -148,6 +148,30 @@ FIELDS: dict[str, str] = {
              "`escalation`.",
     "threshold": "The exposure, in yuan, at which this level is reached.",
     "escalation": "Whether the level is the escalation amount (the president's office meeting).",
+    # -- campaigns -------------------------------------------------------------------------
+    "campaign_id": "Id of the campaign plan (cmp-...).",
+    "starts": "First day of the campaign, ISO 8601 (YYYY-MM-DD).",
+    "ends": "Last day of the campaign, ISO 8601 (YYYY-MM-DD).",
+    "staff": "Staff ids the call list is shared among.",
+    "customers": "How many customers are on the call list.",
+    "criteria": "The segment the call list was built from.",
+    "star": "Star levels chosen (empty: any).",
+    "maturing_within": "Only customers with a product maturing within this many days; null: "
+                       "no such condition.",
+    "min_balance": "Only customers whose products' balances add up to this many yuan; null: "
+                   "no such condition.",
+    "call_id": "Id of the call.",
+    "staff_id": "Staff id of the person who called.",
+    "date": "The day of the call sheet, ISO 8601 (YYYY-MM-DD).",
+    "seconds": "How long the call lasted.",
+    "effective": "Whether the call counts as effective (60 seconds or more).",
+    "outcome": "`interested`, `not_interested`, `no_answer` or `callback`.",
+    "product": "Code of the product offered; null when none was named.",
+    "calls": "Calls on the day's sheet.",
+    "quota": "Effective calls the branch owes that day (0 on a day off).",
+    "met": "Whether the branch made its quota of effective calls.",
+    "supervisor": "Staff id of the accounting supervisor who signed the day.",
+    "president": "Staff id of the branch president who signed the day.",
     # -- operators -------------------------------------------------------------------------
     "operator": "The operator's name.",
     "broker_user": "The operator's broker user, from which services learn the caller.",
@@ -157,6 +181,16 @@ FIELDS: dict[str, str] = {
 }
 
 BY_SCHEMA: dict[str, dict[str, str]] = {
+    "CampaignCriteria": {"branch": "The campaign's branch: only its customers are listed.",
+                         "band": "The service band chosen; null: any.",
+                         "intent": "Intent classes chosen (empty: any)."},
+    "CampaignCreated": {"name": "The campaign plan's name.",
+                        "owner": "Staff id of the person responsible for the campaign.",
+                        "branch": "The campaign's branch."},
+    "DaySignedOff": {"branch": "The branch whose day was signed.",
+                     "effective": "Effective calls on the day's sheet (60 seconds or more)."},
+    "CallLogged": {"customer_id": "The golden customer called (an id, no personal data).",
+                   "branch": "The campaign's branch."},
     "Product": {"as_of": "Date the holding refers to, ISO 8601."},
     "ProductHeld": {"as_of": "Date the holding refers to, ISO 8601 (YYYY-MM-DD)."},
     "CustomerIngested": {

@@ -114,6 +114,20 @@ EVENTS: dict[str, dict] = {
         "5c8e0a2c-1a0b-4d6f-98bd-9e5a1b3d7f12", operator="li.lei", broker_user="op-li.lei",
         role="officer", until="2027-06-30T23:59:59+00:00", revoked=False,
         version=1764581400120),
+    names.CAMPAIGN_CREATED: _event(
+        "6a8c0e2f-7f9b-4c1d-8e3f-a7b9c1d3e515", campaign_id="cmp-3c9e1f0a7b2d",
+        name="12月二星电话营销", branch="BJ01", owner="BJ01-001", starts="2026-12-01",
+        ends="2026-12-31", staff=["BJ01-007", "BJ01-008"], customers=120,
+        criteria={"branch": "BJ01", "star": ["2"], "band": None, "intent": [],
+                  "maturing_within": 31, "min_balance": None}),
+    names.CALL_LOGGED: _event(
+        "8c0e2a4b-9b1d-4e3f-a5b7-c9d1e3f5a716", call_id="call-5e7a9c1b3d5f7a9c",
+        campaign_id="cmp-3c9e1f0a7b2d", customer_id="C-5f0e2c9a", staff_id="BJ01-007",
+        branch="BJ01", date="2026-12-01", seconds=95, effective=True, outcome="interested",
+        product="TD3M"),
+    names.DAY_SIGNED_OFF: _event(
+        "0e2a4c6d-bd3f-4a5b-97c9-e1f3a5b7c917", branch="BJ01", date="2026-12-01", calls=18,
+        effective=12, quota=10, met=True, supervisor="BJ01-002", president="BJ01-001"),
     names.GROUP_CHANGED: _event(
         "2d4f6a8c-3b5d-4e7f-9a1b-c3d5e7f9a113", **_GROUP, change="joined",
         joined=["C-a17c3e90"], left=[], merged_from=[], split_from=None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,11 +14,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def branch_pool(stack):
-    """One branch with 1-, 2- and 3-star customers and 2-star customers of another
-    branch. (Customers refusing marketing join once the golden customer carries consent.)"""
+    """One branch with 1-, 2- and 3-star customers, some 2-star refusing marketing or
+    calls, and 2-star customers of another branch."""
     b, other = unique_branch("CP"), unique_branch("CQ")
     wanted = [customer(b, "2") for _ in range(7)]
-    refusing: list[dict] = []
+    refusing = [customer(b, "2", refuses=True) for _ in range(3)]
+    refusing.append(customer(b, "2", consent={"marketing": True, "do_not_call": True}))
     others = [customer(b, "1"), customer(b, "1"), customer(b, "3"), customer(b, "3"),
               customer(other, "2"), customer(other, "2")]
     ids = publish_pool(stack, wanted + refusing + others)
@@ -79,9 +81,7 @@ def test_calls_effective_from_sixty_seconds_day_quota_and_sign_off(stack, branch
     shown = stack.crm_json("campaigns", "show", cid, "--json")[0]
     assert shown["progress"]["reached"] == 3 and shown["progress"]["outcomes"]["interested"] == 1
 
-    week = stack.crm_json("calls", "day", "--branch", b, "--json")[0]["date"]
-    from datetime import date
-    iso = date.fromisoformat(week).isocalendar()
+    iso = date.fromisoformat(day).isocalendar()
     board = stack.crm_json("leaderboard", "--week", f"{iso.year}-W{iso.week:02d}", "--json")
     mine = [r for r in board if r["branch"] == b]
     assert [(r["staff_id"], r["effective"], r["interested"], r["conversions"]) for r in mine] \
@@ -100,6 +100,29 @@ def test_calls_effective_from_sixty_seconds_day_quota_and_sign_off(stack, branch
     assert len(drawn) > 1, "the seed decides the day"
     if first["date"] == day:
         assert len(first["calls"]) == 18
+
+
+def test_products_maturing_within_and_min_balance(stack):
+    b = unique_branch("CM")
+    soon = (date.today() + timedelta(days=10)).isoformat()
+    later = (date.today() + timedelta(days=100)).isoformat()
+    records = {"soon": customer(b, "2", products=[
+                   {"code": "TD-3M", "matures_on": soon, "balance": "30,000.00"}]),
+               "rich": customer(b, "2", products=[
+                   {"code": "WM-1Y", "matures_on": later, "balance": 60000},
+                   {"code": "CA", "balance": "20000"}]),
+               "none": customer(b, "2")}
+    ids = publish_pool(stack, list(records.values()))
+    cid = {k: ids[r["external_id"]] for k, r in records.items()}
+
+    def listed(*options: str) -> set[str]:
+        made = create(stack, "到期", b, *options)
+        return {c for chosen in made["lists"].values() for c in chosen}
+    assert listed() == set(cid.values())
+    assert listed("--maturing-within", "30") == {cid["soon"]}
+    assert listed("--maturing-within", "120") == {cid["soon"], cid["rich"]}
+    assert listed("--min-balance", "80000") == {cid["rich"]}
+    assert listed("--min-balance", "80000.01") == set()
 
 
 def test_closing_a_campaign_keeps_its_feedback_and_refuses_calls(stack, branch_pool):
