@@ -9,7 +9,7 @@ import yaml
 from .exported_metrics import crm_names, dashboard_files, exported_series
 from .tools import PROMETHEUS_DIR, SERVICES, require_tool, run
 
-ALERTS = {"CrmPipelineStalled", "CrmIngestionRejectsSpiking", "CrmAssignmentBacklogGrowing",
+ALERTS = {"CrmCampaignsBranchBelowQuota", "CrmPipelineStalled", "CrmIngestionRejectsSpiking", "CrmAssignmentBacklogGrowing",
           "CrmNotificationsFailing", "CrmServiceDown", "CrmServiceUnavailable",
           "CrmEventsUnroutable",
           # every place where work can get stuck (issue 22, point 2)
