@@ -50,9 +50,6 @@ def clean_text(s: str) -> str:
 # Amounts and yes/no flags are contract types: contracts.values parses them.
 
 _MULTI_SEP = re.compile(r"[,;/、，；|]+")
-_PHONE_NOISE = re.compile(r"[\s\-().]+")
-_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _COUNTRIES = {"中国": "CN", "中华人民共和国": "CN", "CHINA": "CN", "PRC": "CN", "CHN": "CN"}
@@ -61,42 +58,6 @@ _COUNTRIES = {"中国": "CN", "中华人民共和国": "CN", "CHINA": "CN", "PRC
 def split_multi(value: str) -> list[str]:
     """One cell may hold several phones/e-mails: '138..., 139...' -> two entries."""
     return [part.strip() for part in _MULTI_SEP.split(value) if part.strip()]
-
-
-def phone_to_e164(raw: str) -> str | None:
-    """E.164 for CN mobiles/landlines and foreign +numbers; None when not a phone."""
-    s = _PHONE_NOISE.sub("", to_half_width(str(raw)))
-    if s.startswith("00"):
-        s = "+" + s[2:]
-    if s.startswith("+"):
-        digits = s[1:]
-        if not digits.isdigit():
-            return None
-        if digits.startswith("86"):
-            return _cn_national(digits[2:])
-        return "+" + digits if 8 <= len(digits) <= 15 else None
-    if not s.isdigit():
-        return None
-    if len(s) == 13 and s.startswith("86") and _CN_MOBILE.match(s[2:]):
-        return "+" + s
-    return _cn_national(s)
-
-
-def _cn_national(n: str) -> str | None:
-    """A CN number without country code: mobile, or landline with area code."""
-    if _CN_MOBILE.match(n):
-        return "+86" + n
-    n = n[1:] if n.startswith("0") else n
-    # Area code 10/2x + 8 digits, or 3-digit area + 7-8 digits: 9 to 11 digits.
-    if 9 <= len(n) <= 11 and n[0] != "0" and not (n[0] == "1" and n[1] != "0"):
-        return "+86" + n
-    return None
-
-
-def normalize_email(raw: str) -> str | None:
-    """Lower-cased address when it has a plausible local@domain.tld shape, else None."""
-    s = collapse_spaces(to_half_width(str(raw))).lower()
-    return s if _EMAIL.match(s) and ".." not in s else None
 
 
 def parse_date(raw: Any, keep_time: bool) -> tuple[str | None, str | None]:

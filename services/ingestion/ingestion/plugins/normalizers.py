@@ -16,7 +16,7 @@ from typing import Any, Iterable, Protocol
 
 from common.clock import today
 from contracts import values
-from ingestion.domain import masking
+from ingestion.domain import contact, masking
 from ingestion.domain.cn_id import CnIdError, clean_cn_id, looks_like_cn_id, validate_cn_resident_id
 from ingestion.domain import text as parsing
 from ingestion.domain.text import clean_text, is_cjk, remove_spaces_between_han
@@ -119,8 +119,9 @@ class _ListNormalizer:
         good: list[str] = []
         bad: list[str] = list(out.get(f"{self.field}_invalid") or [])
         issues: list[Issue] = []
+        context = self.context(out)
         for raw in self._entries(values):
-            value = self.normalize(raw)
+            value = self.normalize(raw, context)
             if value is None:
                 bad.append(raw)
                 issues.append(issue(self.field, self.issue_code, self.mask(raw)))
@@ -141,7 +142,11 @@ class _ListNormalizer:
 
     issue_code = "invalid"
 
-    def normalize(self, raw: str) -> str | None:  # pragma: no cover - overridden
+    def context(self, record: dict) -> Any:
+        """What ``normalize`` needs from the rest of the record (nothing by default)."""
+        return None
+
+    def normalize(self, raw: str, context: Any) -> str | None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def mask(self, raw: str) -> str:  # pragma: no cover - overridden
@@ -149,28 +154,34 @@ class _ListNormalizer:
 
 
 class PhonesNormalizer(_ListNormalizer):
-    """Phones to E.164 (+86 mobiles and landlines, other +countries kept)."""
+    """Phones to E.164 by libphonenumber; a national number is read in the region of
+    the record's address country (CN when there is none), so '010-6552 9988' is Beijing
+    for a Chinese customer. A number it calls invalid stays in ``phones_invalid``."""
 
     name = "phones"
     field = "phones"
     issue_code = "invalid_phone"
 
-    def normalize(self, raw: str) -> str | None:
-        return parsing.phone_to_e164(raw)
+    def context(self, record: dict) -> str:
+        address = record.get("address")
+        return contact.phone_region(address.get("country") if isinstance(address, dict) else None)
+
+    def normalize(self, raw: str, context: Any) -> str | None:
+        return contact.phone_to_e164(raw, context)
 
     def mask(self, raw: str) -> str:
         return masking.mask_phone("".join(ch for ch in clean_text(raw) if ch.isdigit() or ch == "+"))
 
 
 class EmailsNormalizer(_ListNormalizer):
-    """Trim, lower-case and shape-check e-mail addresses."""
+    """Trim and lower-case e-mail addresses; syntax checked by email-validator (no DNS)."""
 
     name = "emails"
     field = "emails"
     issue_code = "invalid_email"
 
-    def normalize(self, raw: str) -> str | None:
-        return parsing.normalize_email(raw)
+    def normalize(self, raw: str, context: Any) -> str | None:
+        return contact.normalize_email(raw)
 
     def mask(self, raw: str) -> str:
         return masking.mask_email(clean_text(raw))
