@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import getpass
-import json
 from pathlib import Path
 
+from . import import_summary as summary
 from .client import rpc
 from .listfiles import BUILTIN_PROFILES, adapter_for_filename
 from .exits import Failed, UsageError
@@ -32,38 +32,66 @@ def run_import(args) -> int:
             rows.append(row)
             reading.advance(1)
         reading.finish()
-    totals = {"received": 0, "accepted": 0, "rejected": 0, "unchanged": 0}
-    seen: dict[str, int] = {}
-    duplicates = 0
-    with rpc(timeout=600) as proxy, bar("importing", len(rows), show) as sending:
-        batch_id = proxy.ingestion.start_import(args.source, args.imported_by, path.name)
-        for start in range(0, max(len(rows), 1), CHUNK):
-            chunk = []
-            for number, record in rows[start:start + CHUNK]:
-                if isinstance(record, dict):
-                    record = {**record, "source": args.source}
-                    key = record.get("external_id")
-                    if key not in (None, ""):  # a row without an id duplicates nothing
-                        duplicates += str(key) in seen
-                        seen.setdefault(str(key), number)
-                chunk.append((number, record))
-            last = start + CHUNK >= len(rows)
-            counts = proxy.ingestion.import_rows(batch_id, chunk, last)
-            for key, value in counts.items():
-                totals[key] += value
-            sending.advance(len(chunk), note=f"{totals['rejected']} rejected")
-    unmapped = getattr(adapter, "unmapped_headers", None)
+    chunks, duplicates = _chunks(rows, args.source)
+    with rpc(timeout=600) as proxy, bar("checking" if args.dry_run else "importing",
+                                        len(rows), show) as sending:
+        if args.dry_run:
+            batch_id, totals = None, _check(proxy, chunks, sending)
+        else:
+            batch_id = proxy.ingestion.start_import(args.source, args.imported_by, path.name)
+            totals = _send(proxy, batch_id, chunks, sending)
+    unmapped = getattr(adapter, "unmapped_headers", None) or []
     used = getattr(adapter, "profile_used", None)
+    encoding = getattr(adapter, "encoding", None)
     if args.json:
-        print(json.dumps({"batch_id": batch_id, **totals, "duplicates": duplicates,
-                          "profile": used.name if used else profile,
-                          "ignored_columns": unmapped or []}, ensure_ascii=False))
+        print(summary.as_json(batch_id, totals, duplicates, used.name if used else profile,
+                              unmapped, encoding))
         return 0
-    print(f"import {batch_id}: {totals['received']} rows, {totals['accepted']} accepted, "
-          f"{totals['unchanged']} unchanged, {totals['rejected']} rejected, "
-          f"{duplicates} duplicates of earlier rows"
-          + (f"; ignored columns: {', '.join(unmapped)}" if unmapped else ""))
+    head = f"dry run of {path.name}" if args.dry_run else f"import {batch_id}"
+    print(summary.line(head, totals, duplicates, unmapped, encoding, args.dry_run))
     return 0
+
+
+def _chunks(rows: list, source: str) -> tuple[list[list], int]:
+    """Rows with the source set, in chunks of CHUNK (at least one, maybe empty, so a
+    batch is always finished), and how many repeat an earlier row's external_id."""
+    seen: set[str] = set()
+    duplicates = 0
+    chunks = []
+    for start in range(0, max(len(rows), 1), CHUNK):
+        chunk = []
+        for number, record in rows[start:start + CHUNK]:
+            if isinstance(record, dict):
+                record = {**record, "source": source}
+                key = record.get("external_id")
+                if key not in (None, ""):  # a row without an id duplicates nothing
+                    duplicates += str(key) in seen
+                    seen.add(str(key))
+            chunk.append((number, record))
+        chunks.append(chunk)
+    return chunks, duplicates
+
+
+def _send(proxy, batch_id: str, chunks: list[list], sending) -> dict:
+    totals = summary.empty()
+    for i, chunk in enumerate(chunks):
+        summary.add(totals, proxy.ingestion.import_rows(batch_id, chunk, i == len(chunks) - 1))
+        sending.advance(len(chunk), note=f"{totals['rejected']} rejected")
+    return totals
+
+
+def _check(proxy, chunks: list[list], sending) -> dict:
+    """The dry run: each chunk judged by ingestion without keeping or sending anything,
+    the state the earlier chunks left carried to the next."""
+    totals, carry = {**summary.empty(), "flagged": 0}, None
+    for chunk in chunks:
+        answer = proxy.ingestion.import_check(chunk, carry)
+        carry = answer["carry"]
+        counts = summary.count_results(answer["results"])
+        summary.add(totals, counts)
+        totals["flagged"] += counts["flagged"]
+        sending.advance(len(chunk), note=f"{totals['rejected']} would be rejected")
+    return totals
 
 
 def imports_list(args) -> int:
@@ -87,13 +115,17 @@ def imports_show(args) -> int:
 def add_parsers(sub) -> None:
     imp = command(sub, "import", "import a list file (CSV UTF-8/GB18030, XLSX, JSON)",
                   "crm import customers.xlsx --source branch_cn --profile branch_cn",
-                  "crm import list.csv --source campaign_2026 --json")
+                  "crm import list.csv --source campaign_2026 --json",
+                  "crm import list.csv --source campaign_2026 --dry-run")
     imp.add_argument("file", help="the list: .csv/.tsv, .xlsx, .json or .jsonl")
     imp.add_argument("--source", required=True, help="the channel this list came from")
     imp.add_argument("--profile", help=f"column mapping: {sorted(BUILTIN_PROFILES)} or auto "
                                        "(default auto)")
     imp.add_argument("--imported-by", default=getpass.getuser(),
                      help="who imports (default: the login name)")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="parse and validate only: print what would be accepted, rejected "
+                          "(by reason) and flagged; no batch, record, reject or event")
     imp.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     imp.set_defaults(func=run_import)
     isub = group(sub, "imports", "import batches")

@@ -1,9 +1,12 @@
-"""`crm rejects list|show|replay`: records kept for repair, and re-running them."""
+"""`crm rejects list|show|replay|export`: records kept for repair, re-running them, and
+handing an import batch's rejects back to the list owner."""
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
+from . import reject_export as export
 from .client import rpc
 from .exits import USAGE, Failed, UsageError
 from .listing import add_options, ask, show
@@ -15,8 +18,19 @@ COLUMNS = ["id", "channel", "reason", "source", "row", "received_at", "excerpt"]
 
 def rejects_list(args) -> int:
     with rpc() as proxy:
-        rows = proxy.ingestion.rejects_list("open", ask(args.limit))
+        rows = proxy.ingestion.rejects_list("open", ask(args.limit), args.batch)
     show(rows, args, COLUMNS, what="rejects")
+    return 0
+
+
+def rejects_export(args) -> int:
+    """A batch's open rejects as a spreadsheet: original rows, reason per row."""
+    with rpc(timeout=600) as proxy:
+        rejects = proxy.ingestion.rejects_export(args.batch)
+    header, rows = export.sheet(rejects)
+    data = export.to_xlsx(header, rows) if args.format == "xlsx" else export.to_csv(header, rows)
+    Path(args.file).write_bytes(data)
+    print(f"{len(rows)} reject(s) of batch {args.batch} written to {args.file}", file=sys.stderr)
     return 0
 
 
@@ -76,12 +90,23 @@ def _corrections(args) -> dict:
 
 
 def add_parsers(sub) -> None:
-    """`crm rejects list|show|replay`."""
+    """`crm rejects list|show|replay|export`."""
     rsub = group(sub, "rejects", "records kept for repair")
     rl = command(rsub, "list", "open rejects, newest first", "crm rejects list",
                  "crm rejects list --json --limit 5000 > rejects.jsonl")
     add_options(rl, what="rejects")
+    rl.add_argument("--batch", metavar="ID", help="only the rejects of this import batch "
+                                                  "(the id `crm import` printed)")
     rl.set_defaults(func=rejects_list)
+    rx = command(rsub, "export", "an import batch's open rejects as a spreadsheet: the "
+                                 "original rows and the reason per row, to fix and import again",
+                 "crm rejects export --batch 65a1f0c2e4b0a1b2c3d4e5f6 --format xlsx rejects.xlsx",
+                 "crm rejects export --batch 65a1f0c2e4b0a1b2c3d4e5f6 --format csv rejects.csv")
+    rx.add_argument("--batch", metavar="ID", required=True, help="the import batch")
+    rx.add_argument("--format", choices=("xlsx", "csv"), required=True,
+                    help="xlsx (every cell text) or csv (UTF-8 with BOM)")
+    rx.add_argument("file", help="where to write the spreadsheet")
+    rx.set_defaults(func=rejects_export)
     rs = command(rsub, "show", "one reject with its raw input (masked)",
                  "crm rejects show 65a1f0c2e4b0a1b2c3d4e5f6")
     rs.add_argument("id", help="the reject id from `crm rejects list`")

@@ -24,8 +24,9 @@ EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "1000"))
 RPCS = [
     ("ingestion", "start_import", 3), ("ingestion", "import_rows", 3),
     ("ingestion", "imports_list", 0), ("ingestion", "imports_show", 1),
-    ("ingestion", "rejects_list", 2), ("ingestion", "rejects_show", 1),
-    ("ingestion", "rejects_replay", 2),
+    ("ingestion", "rejects_list", 3), ("ingestion", "rejects_show", 1),
+    ("ingestion", "rejects_replay", 2), ("ingestion", "import_check", 2),
+    ("ingestion", "rejects_export", 1),
     ("dedup", "export_clusters", 2), ("dedup", "reviews_list", 0),
     ("dedup", "review_accept", 1), ("dedup", "review_reject", 1), ("dedup", "unmerge", 2),
     ("dedup", "redlist", 0), ("dedup", "params", 1),

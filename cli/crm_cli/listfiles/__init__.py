@@ -10,10 +10,10 @@ from .profiles import (
 )
 from .readers import (
     ADAPTER_CLASSES, CsvAdapter, JsonAdapter, JsonLinesAdapter, XlsxAdapter,
-    adapter_for_filename, decode_text, sniff_delimiter,
+    adapter_for_filename, decode_text, detect_text, sniff_delimiter,
 )
 
 __all__ = ["ADAPTER_CLASSES", "BUILTIN_PROFILES", "CsvAdapter", "FieldProfile", "ID_FIELDS",
            "JsonAdapter", "JsonLinesAdapter", "LIST_FIELDS", "Row", "XlsxAdapter",
-           "adapter_for_filename", "cell_value", "choose_profile", "decode_text",
+           "adapter_for_filename", "cell_value", "choose_profile", "decode_text", "detect_text",
            "header_key", "set_path", "sniff_delimiter"]

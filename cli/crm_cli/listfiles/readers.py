@@ -26,6 +26,7 @@ class _TabularAdapter:
     def __init__(self) -> None:
         self.profile_used: FieldProfile | None = None
         self.unmapped_headers: list[str] = []
+        self.encoding: str | None = None  # a text format's, once read
 
     def parse(self, data: bytes, profile: "FieldProfile | str | None" = None) -> Iterator[Row]:
         """Yield (row_number, record) or (row_number, error) for every non-empty row."""
@@ -63,12 +64,33 @@ class _TabularAdapter:
         return record
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030: the encodings branch exports use."""
+# The encodings branch and head-office exports come in; detection is limited to them
+# so a short GB18030 file is not read as some Cyrillic code page.
+ENCODINGS = ("utf_8", "utf_16", "utf_16_le", "utf_16_be", "gb18030", "big5")
+_SHOWN = {"utf_8": "UTF-8", "utf_16": "UTF-16", "utf_16_le": "UTF-16LE", "utf_16_be": "UTF-16BE",
+          "gb18030": "GB18030", "big5": "Big5"}
+
+
+def detect_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding name): UTF-8 (with or without BOM) when it decodes, else what
+    charset-normalizer finds among ENCODINGS (UTF-16 with or without BOM, GB18030,
+    Big5), else its best guess among all encodings. Undecodable bytes left by the last
+    resort become U+FFFD, and the name says so."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
+        pass
+    from charset_normalizer import from_bytes  # only a non-UTF-8 file needs it
+
+    best = from_bytes(data, cp_isolation=list(ENCODINGS)).best() or from_bytes(data).best()
+    if best is None:
+        return data.decode("gb18030", errors="replace"), "GB18030 (undecodable bytes replaced)"
+    return str(best), _SHOWN.get(best.encoding, best.encoding)
+
+
+def decode_text(data: bytes) -> str:
+    """The file's text, in the encoding `detect_text` finds."""
+    return detect_text(data)[0]
 
 
 def sniff_delimiter(text: str) -> str:
@@ -78,12 +100,12 @@ def sniff_delimiter(text: str) -> str:
 
 
 class CsvAdapter(_TabularAdapter):
-    """CSV/TSV with encoding detection and delimiter sniffing."""
+    """CSV/TSV with encoding detection (`detect_text`) and delimiter sniffing."""
 
     name = "csv"
 
     def rows(self, data: bytes) -> Iterator[tuple[int, "list[Any] | str"]]:
-        text = decode_text(data)
+        text, self.encoding = detect_text(data)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
         number = 0
         try:
@@ -125,9 +147,11 @@ class JsonLinesAdapter:
     def __init__(self) -> None:
         self.profile_used: FieldProfile | None = None
         self.unmapped_headers: list[str] = []
+        self.encoding: str | None = None
 
     def parse(self, data: bytes, profile: "FieldProfile | str | None" = None) -> Iterator[Row]:
-        for number, line in enumerate(decode_text(data).splitlines(), start=1):
+        text, self.encoding = detect_text(data)
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
@@ -167,7 +191,7 @@ class JsonAdapter(JsonLinesAdapter):
     name = "json"
 
     def parse(self, data: bytes, profile: "FieldProfile | str | None" = None) -> Iterator[Row]:
-        text = decode_text(data)
+        text, self.encoding = detect_text(data)
         try:
             parsed = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as err:

@@ -1,7 +1,9 @@
 """Ingestion's dependency providers: the configured intake pipeline and its keys."""
 from __future__ import annotations
 
+import json
 from functools import partial
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 
@@ -40,6 +42,14 @@ class IntakePipeline:
 
     def open_raw(self, sealed: str) -> str:
         return self.protector.decrypt(sealed)
+
+    def opened_raw(self, sealed: str) -> Any:
+        """The stored raw input as it arrived: the record, or an unreadable row's text."""
+        text = self.open_raw(sealed)
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
 
     def masked_raw(self, sealed: str) -> str:
         """The whole stored raw input, masked: what an operator sees to repair it."""

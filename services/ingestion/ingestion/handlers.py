@@ -63,7 +63,7 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
         for i, entry in enumerate(entries):
             decision = plan.decisions[i]
             if decision is not None and decision.status != "erased":
-                results.append(_accepted_result(accepted[i], decision.status))
+                results.append(accepted_result(accepted[i], decision.status))
                 continue
             named = None if entry.unreadable else raw_key(entry.raw)
             reason, errors = (ERASED_REASON, []) if decision else \
@@ -95,12 +95,17 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
 
 
 def _outcome(pipeline: Any, entry: Entry, channel: str) -> Accepted | Rejected:
+    """The pure pipeline, counted as received on `channel`."""
+    source = entry.raw.get("source") if isinstance(entry.raw, dict) else None
+    metrics.RECEIVED.labels(channel, "-" if entry.unreadable else
+                            metrics.source_label(source)).inc()
+    return judge(pipeline, entry)
+
+
+def judge(pipeline: Any, entry: Entry) -> Accepted | Rejected:
     """The pure pipeline; a bug on odd input rejects that record, not the array."""
     if entry.unreadable:
-        metrics.RECEIVED.labels(channel, "-").inc()
         return Rejected("unreadable_row", [entry.raw])
-    source = entry.raw.get("source") if isinstance(entry.raw, dict) else None
-    metrics.RECEIVED.labels(channel, metrics.source_label(source)).inc()
     try:
         return pipeline.process(entry.raw)
     except Exception as exc:  # noqa: BLE001 - kept as a reject, with the error type
@@ -116,7 +121,7 @@ def _loose_key(raw: Any) -> tuple[str | None, str | None]:
                  for v in (raw.get("source"), raw.get("external_id")))
 
 
-def _accepted_result(outcome: Accepted, status: str) -> dict:
+def accepted_result(outcome: Accepted, status: str) -> dict:
     return {"status": status, "record_id": outcome.record_id,
             "quality": [f"{i['field']}: {i['issue']}" for i in outcome.issues]}
 

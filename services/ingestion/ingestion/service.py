@@ -37,6 +37,8 @@ from .domain.erasure import ERASED_ERROR, ERASED_REASON
 from .domain.repair import field_errors
 from .erasure import request_erasure, seal_erased
 from .replay import replay_rejects
+from .import_book import accepted_keys, batch_increments, import_counts, resolve_rejects
+from .import_check import check_rows
 from .storage import IngestionStore
 
 log = logging.getLogger(__name__)
@@ -160,7 +162,10 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
                    for row_number, raw in rows]
 
         def tally(results: list[dict], session) -> None:
-            self.store.count_batch(batch_id, import_counts(results), finished, session)
+            self.store.count_batch(batch_id, batch_increments(import_counts(results)),
+                                   finished, session)
+            resolve_rejects(self.store.rejects, accepted_keys([e.raw for e in entries], results),
+                            batch_id, session)
 
         counts = import_counts(self.ingest_many(entries, "import", extra=tally))
         for key in ("accepted", "rejected", "unchanged"):
@@ -169,6 +174,12 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         if finished:
             metrics.IMPORT_BATCHES.labels("finished").inc()
         return counts
+
+    @rpc(role="officer")
+    def import_check(self, rows: list, carry: list | None = None) -> dict:
+        """`crm import --dry-run`: rows judged as `import_rows` would, nothing kept or
+        sent; `carry` is the previous chunk's answer's (import_check.check_rows)."""
+        return check_rows(self.store.records, self.pipeline, rows, carry)
 
     @rpc(role="viewer")
     def imports_list(self) -> list[dict]:
@@ -179,8 +190,17 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         return self.store.get_batch(batch_id)
 
     @rpc(role="viewer", personal=True)
-    def rejects_list(self, status: str = "open", limit: int = 1000) -> list[dict]:
-        return self.store.list_rejects(status, limit)
+    def rejects_list(self, status: str = "open", limit: int = 1000,
+                     batch_id: str | None = None) -> list[dict]:
+        return self.store.list_rejects(status, limit, batch_id)
+
+    @rpc(role="viewer", personal=True)
+    def rejects_export(self, batch_id: str, limit: int = 100000) -> list[dict]:
+        """An import batch's open rejects with their original rows (opened; masked for a
+        viewer by the personal gate), in row order, so the list owner can fix them."""
+        return [{**self.store.reject_view(doc),
+                 "record": self.pipeline.opened_raw(doc["raw"]) if doc.get("raw") else None}
+                for doc in self.store.batch_rejects(batch_id, limit)]
 
     @rpc(role="viewer", personal=True)
     def rejects_show(self, reject_id: str) -> dict | None:
@@ -243,15 +263,6 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         metrics.REJECTED.labels(channel, reason).inc()
         log.info("rejected %s input %s: %s", channel, reject_id, reason)
         return {"status": "rejected", "reason": reason, "errors": errors, "reject_id": reject_id}
-
-
-def import_counts(results: list[dict]) -> dict:
-    """An import chunk's counts: 'created' and 'updated' rows count as accepted."""
-    counts = {"received": len(results), "accepted": 0, "rejected": 0, "unchanged": 0}
-    for result in results:
-        counts[result["status"] if result["status"] in ("rejected", "unchanged")
-               else "accepted"] += 1
-    return counts
 
 
 def _discard(stream, length: int, cap: int = 64 * 1024 * 1024) -> None:

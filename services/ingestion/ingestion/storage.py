@@ -13,6 +13,7 @@ from common import clock
 
 from . import metrics
 from .domain.erasure import record_keys
+from .import_book import flatten
 
 
 # Rounds of a batch's unit of work before giving up (each lost round means another
@@ -36,6 +37,7 @@ class IngestionStore:
         self.rejects.create_index([("received_at", DESCENDING)])
         self.rejects.create_index([("status", ASCENDING)])
         self.rejects.create_index([("source", ASCENDING), ("external_id", ASCENDING)])
+        self.rejects.create_index([("batch_id", ASCENDING), ("row", ASCENDING)])
         self.batches.create_index([("started_at", DESCENDING)])
         metrics.watch_open_rejects(self.rejects)  # set up once per process, with the indexes
 
@@ -75,9 +77,16 @@ class IngestionStore:
     def replace_reject(self, sealed: dict) -> None:
         self.rejects.replace_one({"_id": sealed["_id"]}, sealed)
 
-    def list_rejects(self, status: str = "open", limit: int = 1000) -> list[dict]:
-        rows = self.rejects.find({"status": status}).sort("received_at", DESCENDING).limit(limit)
+    def list_rejects(self, status: str = "open", limit: int = 1000,
+                     batch_id: str | None = None) -> list[dict]:
+        query = {"status": status, **({"batch_id": batch_id} if batch_id else {})}
+        rows = self.rejects.find(query).sort("received_at", DESCENDING).limit(limit)
         return [_reject_view(r) for r in rows]
+
+    def batch_rejects(self, batch_id: str, limit: int) -> list[dict]:
+        """An import batch's open rejects in file order (for the list owner's export)."""
+        return list(self.rejects.find({"batch_id": batch_id, "status": "open"})
+                    .sort("row", ASCENDING).limit(limit))
 
     def open_rejects(self, reject_id: str | None) -> list[dict]:
         query: dict = {"status": "open"}
@@ -154,6 +163,8 @@ def _reject_view(r: dict) -> dict:
 def _batch_view(b: dict) -> dict:
     view = {k: v for k, v in b.items() if k != "_id"}
     view["id"] = str(b["_id"])
+    for key in ("reasons", "quality"):  # nested by the field paths' dots: read back flat
+        view[key] = flatten(view.get(key) or {})
     for key in ("started_at", "finished_at"):
         if view.get(key):
             view[key] = view[key].isoformat()

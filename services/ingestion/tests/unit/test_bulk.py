@@ -16,7 +16,7 @@ from ingestion.dependencies import IntakePipeline
 from ingestion.domain.bulk import Accepted, plan_records, raw_key, reject_terms
 from ingestion.domain.erasure import ERASED_REASON
 from ingestion.plugins.normalizers import BUILTIN_NORMALIZERS
-from ingestion.service import import_counts
+from ingestion.import_book import import_counts
 
 PIPELINE = IntakePipeline(list(BUILTIN_NORMALIZERS),
                           Protector(Fernet.generate_key().decode(), "unit-bulk-key"))
@@ -132,7 +132,9 @@ def test_array_commits_records_rejects_and_events_once_and_publishes_after(unit)
     assert [e["record_id"] for e in sent] == \
         ["s:a", "s:a"]
     assert import_counts(results) == {"received": 5, "accepted": 2, "rejected": 2,
-                                      "unchanged": 1}
+                                      "unchanged": 1, "reasons": {"missing_key": 1,
+                                                                  "unreadable_row": 1},
+                                      "quality": {}}
 
 
 def test_replay_keeps_no_new_reject(unit):

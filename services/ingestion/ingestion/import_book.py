@@ -1,0 +1,90 @@
+"""An import batch's bookkeeping: its counts, and the rejects a re-import clears.
+
+A list owner gets the rejects of a batch back as a spreadsheet (`crm rejects export`),
+fixes the rows and imports them again; a row accepted then is the answer to the open
+reject of the same (source, external_id), so that reject is closed as `resolved`, in
+the same transaction as the record. A reject that named no external id cannot be
+matched that way: it is replayed (`crm rejects replay ID --set ...`) instead.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from common import clock
+
+COUNTS = ("received", "accepted", "rejected", "unchanged")
+
+
+def import_counts(results: list[dict]) -> dict:
+    """An import chunk's counts ('created' and 'updated' rows count as accepted), the
+    rejected rows by reason and the quality issues by field (an accepted row with a
+    bad phone kept aside is one `phones` issue)."""
+    counts: dict[str, Any] = {key: 0 for key in COUNTS}
+    counts["received"] = len(results)
+    reasons: Counter = Counter()
+    quality: Counter = Counter()
+    for result in results:
+        status = result["status"]
+        counts[status if status in ("rejected", "unchanged") else "accepted"] += 1
+        if status == "rejected":
+            reasons[result.get("reason") or "-"] += 1
+        for item in result.get("quality") or []:
+            quality[item.split(":", 1)[0]] += 1
+    counts["reasons"], counts["quality"] = dict(reasons), dict(quality)
+    return counts
+
+
+def merge_counts(total: dict, chunk: dict) -> dict:
+    """Add one chunk's counts (as `import_counts` gives them) into `total`."""
+    for key in COUNTS:
+        total[key] = total.get(key, 0) + chunk.get(key, 0)
+    for key in ("reasons", "quality"):
+        into = total.setdefault(key, {})
+        for name, n in (chunk.get(key) or {}).items():
+            into[name] = into.get(name, 0) + n
+    return total
+
+
+def batch_increments(counts: dict) -> dict:
+    """The `$inc` of a batch document: the plain counts and one key per reason and per
+    field (field paths keep their dots, so `financials.as_of` nests; `batch_view` reads
+    them back flat)."""
+    inc = {key: counts.get(key, 0) for key in COUNTS}
+    for key in ("reasons", "quality"):
+        inc.update({f"{key}.{name}": n for name, n in (counts.get(key) or {}).items()})
+    return inc
+
+
+def flatten(tree: dict, prefix: str = "") -> dict:
+    """{'financials': {'as_of': 2}} -> {'financials.as_of': 2}."""
+    flat: dict = {}
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        flat.update(flatten(value, path) if isinstance(value, dict) else {path: value})
+    return flat
+
+
+def accepted_keys(raws: list[Any], results: list[dict]) -> dict[str, set[str]]:
+    """source -> external ids of the rows accepted (or unchanged), read from the record
+    id `source:external_id` the pipeline gave them (the id as stored, normalised)."""
+    keys: dict[str, set[str]] = defaultdict(set)
+    for raw, result in zip(raws, results):
+        source = raw.get("source") if isinstance(raw, dict) else None
+        record_id = result.get("record_id") or ""
+        if result["status"] != "rejected" and isinstance(source, str) \
+                and record_id.startswith(source + ":"):
+            keys[source].add(record_id[len(source) + 1:])
+    return keys
+
+
+def resolve_rejects(rejects: Any, keys: dict[str, set[str]], batch_id: str,
+                    session=None) -> int:
+    """Close the open rejects these accepted keys answer; how many were closed."""
+    closed = 0
+    for source, external_ids in keys.items():
+        closed += rejects.update_many(
+            {"status": "open", "source": source, "external_id": {"$in": sorted(external_ids)}},
+            {"$set": {"status": "resolved", "closed_at": clock.now(),
+                      "resolved_by_batch": batch_id}}, session=session).modified_count
+    return closed
