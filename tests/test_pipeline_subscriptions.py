@@ -50,7 +50,7 @@ def test_every_subscribed_type_is_a_contract_event_and_subscribers_are_services(
 
 def test_only_subscribed_types_must_be_routed():
     assert must_be_routed(names.CUSTOMER_ASSIGNED)
-    assert pipeline_subscribers(names.TIER_CHANGED) == ("assignment", "notification", "campaigns")
+    assert pipeline_subscribers(names.TIER_CHANGED) == ("assignment", "notification", "campaigns", "reporting")
     for outside_only in (names.NOTIFICATION_SENT, names.NOTIFICATION_FAILED):
         assert not must_be_routed(outside_only) and pipeline_subscribers(outside_only) == ()
 

@@ -5,7 +5,7 @@ import json
 import sys
 import time
 
-from . import clients, rejects, tiers
+from . import clients, kpi, rejects, tiers
 from .client import SERVICES, pipeline_queues, rpc, statistics_interval
 from .drain import DrainWatch
 from .drain_probe import Probe
@@ -109,6 +109,7 @@ def add_parsers(sub) -> None:
     clients.add_parsers(sub)
     rejects.add_parsers(sub)
     tiers.add_parsers(sub)
+    kpi.add_parsers(sub)
     rsub = group(sub, "review", "possible duplicates waiting for a person")
     listing = command(rsub, "list", "open reviews, oldest first", "crm review list",
                       "crm review list --json --limit 50")

@@ -170,7 +170,12 @@ WORK_QUEUES = {
                   "evt-dedup-customer.updated--campaigns.on_updated",
                   "evt-dedup-customer.merged--campaigns.on_merged",
                   "evt-tiering-tier.changed--campaigns.on_tier_changed",
-                  "evt-assignment-customer.assigned--campaigns.on_assigned"}}
+                  "evt-assignment-customer.assigned--campaigns.on_assigned"},
+    "reporting": {"evt-dedup-customer.registered--reporting.on_registered",
+                  "evt-dedup-customer.updated--reporting.on_updated",
+                  "evt-dedup-customer.merged--reporting.on_merged",
+                  "evt-tiering-tier.changed--reporting.on_tier_changed",
+                  "evt-assignment-customer.assigned--reporting.on_assigned"}}
 
 
 def _scales_on_its_queues(docs: list[dict], service: str) -> None:

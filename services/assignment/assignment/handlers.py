@@ -34,7 +34,8 @@ def assign_batch(store: AssignmentStore, outbox: Outbox, policy: Any,
 
     def decide(session) -> Unit:
         return batch.plan_events(read_unit(store, ids, session, branches), events, policy)
-    return _run(store, outbox, decide)[0]
+    correlations = {e["event_id"]: e.get("correlation_id") for e in events}
+    return _run(store, outbox, decide, correlations)[0]
 
 
 def drain_backlog(store: AssignmentStore, outbox: Outbox, policy: Any, limit: int) -> int:
@@ -82,15 +83,16 @@ def assign_manually(store: AssignmentStore, outbox: Outbox, customer_id: str,
     return _run(store, outbox, decide)[1]
 
 
-def _run(store: AssignmentStore, outbox: Outbox,
-         decide: Callable[[Any], Any]) -> tuple[Unit, Any]:
+def _run(store: AssignmentStore, outbox: Outbox, decide: Callable[[Any], Any],
+         correlations: Mapping[str, str | None] | None = None) -> tuple[Unit, Any]:
     """Run `decide(session)` (returning a Unit, or (Unit, result)) and commit the unit
-    with its events in one transaction; publish after the commit."""
+    with its events in one transaction; publish after the commit. `correlations` maps a
+    causing event's id to its correlation id, which the moves it caused carry on."""
     def work(session) -> tuple[Unit, Any]:
         outbox.discard()
         decided = decide(session)
         unit, result = decided if isinstance(decided, tuple) else (decided, decided)
-        stage(outbox, unit)
+        stage(outbox, unit, correlations or {})
         outbox.persist_in(session)
         commit_unit(store, unit, session)
         return unit, result
@@ -102,8 +104,12 @@ def _run(store: AssignmentStore, outbox: Outbox,
     return unit, result
 
 
-def stage(outbox: Outbox, unit: Unit) -> None:
-    """One `customer.assigned` per move, its id derived from the cause and the move."""
+def stage(outbox: Outbox, unit: Unit,
+          correlations: Mapping[str, str | None] | None = None) -> None:
+    """One `customer.assigned` per move, its id derived from the cause and the move. A
+    move caused by a `tier.changed` keeps that event's correlation id, so a reader (the
+    reporting read model) can date it by the data that caused it (its `as_of`); a roster
+    action starts a correlation of its own."""
     for note in unit.announcements:
         outbox.stage(names.CUSTOMER_ASSIGNED, note.payload, cause_id=note.cause_id,
-                     key=note.key)
+                     key=note.key, correlation_id=(correlations or {}).get(note.cause_id))

@@ -27,7 +27,8 @@ def _label_names() -> dict[str, set[str]]:
 
 def test_every_service_metrics_module_is_seen():
     modules = {p.parent.name for p in SERVICES.glob("*/*/metrics.py")}
-    assert {"common", "ingestion", "dedup", "tiering", "assignment", "notification"} <= modules
+    assert {"common", "ingestion", "dedup", "tiering", "assignment", "notification",
+            "reporting"} <= modules
     assert {"service", "branch", "source"} <= set(_label_names())
 
 
