@@ -63,3 +63,27 @@ def test_events_carry_ids_and_counts_only_and_gauges_follow_the_calls(stack):
     assert f'crm_campaigns_calls_total{{branch="{b}",effective="true",outcome="interested"}} 1.0' in text
     assert f'crm_campaigns_day_quota_calls{{branch="{b}"}}' in text
     assert f'crm_campaigns_last_working_day_shortfall_calls{{branch="{b}"}}' in text
+
+
+def test_an_erased_customer_leaves_the_lists_and_their_notes_go(stack):
+    b = unique_branch("CX")
+    records = [customer(b, "2") for _ in range(2)]
+    ids = publish_pool(stack, records)
+    gone = ids[records[0]["external_id"]]
+    made = create(stack, "擦除前", b, "--staff", f"{b}-A")
+    log(stack, made["campaign_id"], gone, f"{b}-A", 80, "interested", "--note",
+        "客户说下周再联系")
+    stack.crm("erase", gone, "--by", "dpo", "--reason", "test", "--yes")
+    stack.drain()
+
+    def sealed() -> bool:
+        db = stack.db("campaigns")
+        try:
+            row = db.customers.find_one({"_id": gone}) or {}
+            notes = [c.get("note") for c in db.calls.find({"customer_id": gone})]
+        finally:
+            db.client.close()
+        return row.get("erased") is True and notes == [None]
+    eventually(sealed, 60, 1)
+    after = create(stack, "擦除后", b, "--staff", f"{b}-A")
+    assert after["lists"][f"{b}-A"] == [ids[records[1]["external_id"]]]

@@ -121,6 +121,7 @@ def account(stack, pop: Population) -> Account:
         if per_manager[mid] != seats[mid]:
             problems.append(f"{mid}: {seats[mid]} customers but {per_manager[mid]} notifications")
             dup += max(0, per_manager[mid] - seats[mid])
+    problems += campaign_problems(stack, pop, ids, assigned)
     ok = 0
     for ext in wanted:
         cid = customers.get(ext)
@@ -129,6 +130,30 @@ def account(stack, pop: Population) -> Account:
     if problems or ok != pop.size:
         problems.append(f"{pop.size - ok} of {pop.size} not fully accounted")
     return Account(pop.size, ok, dup, problems)
+
+
+def campaign_problems(stack, pop: Population, ids: set[str],
+                      assigned: dict[str, str]) -> list[str]:
+    """Campaigns' read model of the population, through a campaign: a 3-star list of the
+    branch shared by its two maintainers holds every customer exactly once, and each
+    assigned customer is on their own maintainer's list (their seats, 40 % of the
+    population each, fit in a list of half of it)."""
+    made = stack.crm_json("campaigns", "create", f"fault-{pop.name}", "--branch", pop.branch,
+                          "--owner", pop.managers[0], "--from", "2000-01-01", "--to",
+                          "2099-12-31", "--star", "3", "--staff", ",".join(pop.managers),
+                          "--json")[0]
+    listed = [c for chosen in made["lists"].values() for c in chosen]
+    problems = []
+    if len(listed) != len(set(listed)):
+        problems.append(f"campaigns: {len(listed) - len(set(listed))} customers listed twice")
+    if set(listed) != ids:
+        problems.append(f"campaigns: {len(ids - set(listed))} customers missing from the "
+                        f"3-star list, {len(set(listed) - ids)} not of this population")
+    misplaced = [c for c, m in assigned.items() if c not in made["lists"].get(m, ())]
+    if misplaced:
+        problems.append(f"campaigns: {len(misplaced)} assigned customers not on their "
+                        "maintainer's list")
+    return problems
 
 
 def settle(stack, pop: Population, timeout: float = 240) -> Account:

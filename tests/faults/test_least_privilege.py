@@ -37,6 +37,8 @@ def publish(uri: str, exchange: str, routing_key: str) -> Exception | None:
     ("dedup", "tiering.events", "tier.changed"),
     ("notification", "assignment.events", "customer.assigned"),
     ("tiering", "nameko-rpc", "assignment.assign"),  # an RPC request to another service
+    ("campaigns", "tiering.events", "tier.changed"),  # it follows tiers, never writes them
+    ("campaigns", "nameko-rpc", "assignment.assign"),
 ])
 def test_user_cannot_write_what_it_does_not_own(stack, user, exchange, routing_key):
     error = publish(stack.amqp_uri(user), exchange, routing_key)
