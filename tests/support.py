@@ -97,8 +97,9 @@ class StackHandle:
         for service in SERVICES:
             db = self.db(service)
             try:
-                pending = list(db["outbox"].find({"sent": False}, {"type": 1, "created_at": 1,
-                                                                  "lease_until": 1}).limit(limit))
+                pending = list(db["outbox"].find({"sent": False}, {
+                    "type": 1, "created_at": 1, "lease_until": 1, "pending": 1,
+                    "events.type": 1, "events._id": 1}).limit(limit))
                 parked = list(db["parked"].find({"replayed": False}, {"entrypoint": 1,
                                                                       "reason": 1}).limit(limit))
             except Exception as exc:  # noqa: BLE001 - a report, never a second failure
@@ -106,7 +107,7 @@ class StackHandle:
                 continue
             finally:
                 db.client.close()
-            lines += [f"{service}: outbox pending {r['_id']} {r.get('type')} created "
+            lines += [f"{service}: outbox pending {r['_id']} {_pending_types(r)} created "
                       f"{r.get('created_at')} lease {r.get('lease_until')}" for r in pending]
             lines += [f"{service}: parked {r.get('entrypoint')}: {r.get('reason')}"
                       for r in parked]
@@ -230,6 +231,12 @@ def user_id(uri: str, signed: bool = True) -> dict:
 def intake_headers(stack_env: dict, token: str | None = None) -> dict:
     """HTTP headers of an intake POST as the `local` client (or with `token`)."""
     return {"Authorization": f"Bearer {token or stack_env['INTAKE_TOKEN']}"}
+
+
+def _pending_types(doc: dict) -> str:
+    """The types of a pending outbox pass's unpublished events (common.outbox_store)."""
+    from common.outbox_store import pending_of
+    return ", ".join(e["type"] for e in pending_of(doc)) if "events" in doc else str(doc.get("type"))
 
 
 class Subscriber:

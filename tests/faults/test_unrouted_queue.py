@@ -18,6 +18,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
+
+from common.outbox_store import events_of, pending_of
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.faults.population import Population
@@ -56,13 +58,20 @@ def unroutable_count(stack, service: str, event_type: str) -> float:
 
 
 def assigned_rows(stack, pop: Population) -> list[dict]:
-    """assignment's outbox rows of `customer.assigned` for this scenario's maintainers."""
+    """assignment's stored `customer.assigned` events for this scenario's maintainers,
+    each with `sent`: published and confirmed (common.outbox_store's pass documents)."""
     db = stack.db("assignment")
     try:
-        return list(db["outbox"].find({"type": "customer.assigned",
-                                       "body.manager_id": {"$in": pop.managers}}))
+        passes = list(db["outbox"].find({"events.type": "customer.assigned"}))
     finally:
         db.client.close()
+    rows = []
+    for doc in passes:
+        waiting = {e["_id"] for e in pending_of(doc)}
+        rows += [{**e, "sent": e["_id"] not in waiting} for e in events_of(doc)
+                 if e["type"] == "customer.assigned"
+                 and e["body"].get("manager_id") in pop.managers]
+    return rows
 
 
 def wait_until(check, timeout: float, interval: float = 2.0):

@@ -8,6 +8,8 @@ import pytest
 from common.events import Outbox
 from common.reliability import ParkedMessages
 
+from .outbox_rows import stored_event
+
 pytestmark = pytest.mark.integration
 
 
@@ -20,22 +22,25 @@ def staged(outbox: Outbox, customer_ids: list[str]) -> list[str]:
 
 
 def body_of(collection, event_id: str) -> dict:
-    return collection.find_one({"_id": event_id})["body"]
+    return stored_event(collection, event_id)[0]
 
 
-def test_outbox_seal_rows_rewrites_and_cancels_only_the_rows_asked_for(outbox_collection):
+def test_outbox_seal_events_rewrites_and_cancels_only_the_events_asked_for(outbox_collection):
     outbox = Outbox(outbox_collection, lambda t, b: None)
     gone, kept = staged(outbox, ["gone", "kept"])
 
     def seal(body: dict) -> dict:
         return {"event_id": body["event_id"], "erased": True}
 
-    assert outbox.seal_rows({"_id": {"$in": [gone]}}, seal) == 1
-    row = outbox_collection.find_one({"_id": gone})
-    assert row["body"] == {"event_id": gone, "erased": True} and row["sent"] is True
-    other = outbox_collection.find_one({"_id": kept})
-    assert other["sent"] is False and other["body"]["customer_id"] == "kept"
-    assert outbox.seal_rows({"_id": {"$in": [gone]}}, seal) == 0  # sealed already
+    assert outbox.seal_events(seal, event_ids=[gone]) == 1
+    assert stored_event(outbox_collection, gone) == ({"event_id": gone, "erased": True}, False)
+    body, pending = stored_event(outbox_collection, kept)
+    assert pending is True and body["customer_id"] == "kept"
+    assert outbox.seal_events(seal, event_ids=[gone]) == 0  # sealed already
+    assert outbox.seal_events(seal, customer_ids=["kept"], types=["tier.changed"]) == 0
+    assert outbox.seal_events(seal, customer_ids=["kept"], types=["customer.erased"]) == 1
+    assert stored_event(outbox_collection, kept) == ({"event_id": kept, "erased": True}, False)
+    assert outbox_collection.count_documents({"sent": False}) == 0  # the pass is done
 
 
 def test_outbox_seal_about_overwrites_fields_of_the_customers_events(outbox_collection):

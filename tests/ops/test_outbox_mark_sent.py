@@ -9,6 +9,8 @@ import pytest
 from common.confirms import Outcome
 from common.events import Outbox
 
+from .outbox_rows import sent_bodies
+
 pytestmark = pytest.mark.integration
 
 
@@ -21,7 +23,7 @@ def staged(outbox: Outbox, n: int, prefix: str) -> None:
 
 
 def sent_ids(collection) -> set[str]:
-    return {r["body"]["customer_id"] for r in collection.find({"sent": True})}
+    return {body["customer_id"] for body in sent_bodies(collection)}
 
 
 def test_whole_pass_marks_its_own_rows_only(outbox_collection):

@@ -37,7 +37,6 @@ class AssignmentStore:
         self.backlog = db["backlog"]
         self.history = db["assignment_history"]
         self.erased = db["erased"]  # tombstones: _id = customer id, so lookups need no index
-        self.outbox = db["outbox"]  # common.events.Outbox's rows, in this service's database
 
     def ensure_indexes(self) -> None:
         self.managers.create_index([("branch", ASCENDING), ("role", ASCENDING),
@@ -45,7 +44,6 @@ class AssignmentStore:
         self.assignments.create_index([("manager_id", ASCENDING)])
         self.backlog.create_index([("since", ASCENDING)])
         self.history.create_index([("customer_id", ASCENDING), ("at", ASCENDING)])
-        self.outbox.create_index([("body.customer_id", ASCENDING)])  # erasure: events about one
 
     # -- roster ---------------------------------------------------------------------
     def upsert_manager(self, manager: dict) -> str:

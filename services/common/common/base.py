@@ -58,7 +58,7 @@ class ServiceBase:
         database itself is down: the next tick tries again)."""
         try:
             self.events.flush_pending()
-            pending = self.events.collection.count_documents({"sent": False})
+            pending = self.events.pending_count()
         except TRANSIENT as exc:
             log.warning("outbox sweep skipped: %s", type(exc).__name__)
             return
@@ -70,7 +70,7 @@ class ServiceBase:
         process, and outbox rows not yet published (a lease hides them for 60 s, and
         no queue shows them)."""
         return {"in_flight": in_flight(),
-                "outbox_pending": self.events.collection.count_documents({"sent": False})}
+                "outbox_pending": self.events.pending_count()}
 
     @rpc(role="viewer", personal=True)
     def parked_list(self, limit: int = 100) -> list[dict]:

@@ -3,17 +3,17 @@
 Kept apart from storage.py (the single-document operations) because everything here
 runs in a MongoDB transaction, where a duplicate key aborts the whole transaction:
 nothing relies on unique-index collisions. Claims are read first and only written
-(upserted) where this batch takes them; a replica creating the same person at the
-same moment writes the same claim row, and one of the two transactions fails with a
-write conflict (TransientTransactionError), is retried by `with_transaction`, and
-then sees the other's customer. Writes go in one order (customers by id, then claims
+where this batch takes them (inserted where the read found none); a replica creating
+the same person at the same moment writes the same claim row, and one of the two
+transactions fails with a write conflict (TransientTransactionError), is retried by
+`with_transaction`, and then sees the other's customer. Writes go in one order (customers by id, then claims
 by key), so of two colliding batches the first to get there always wins.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from pymongo import UpdateOne
+from pymongo import InsertOne, UpdateOne
 
 from common import clock
 
@@ -66,6 +66,18 @@ def claims_of(store: DedupStore, keys: list[str], session: Any) -> dict[str, str
             for row in store.claims.find({"_id": {"$in": keys}}, session=session)}
 
 
+def claim_writes(ws: WorkingSet, now: Any) -> list[InsertOne | UpdateOne]:
+    """Inserts for keys nobody held (read inside this transaction), updates for rows
+    read: an upsert cost the embedded database twice an insert. A row another batch
+    inserted since the read is a write conflict either way, and the transaction is
+    retried from its reads."""
+    fresh = [InsertOne({"_id": key, "customer_id": ws.claimed[key], "at": now})
+             for key in sorted(ws.claimed) if key not in ws.stored_claims]
+    taken = [UpdateOne({"_id": key}, {"$set": {"customer_id": ws.claimed[key], "at": now}})
+             for key in sorted(ws.claimed) if key in ws.stored_claims]
+    return fresh + taken
+
+
 def commit(store: DedupStore, ws: WorkingSet, session: Any) -> None:
     """Every customer, claim and review the batch decided on, in its transaction."""
     now = clock.now()
@@ -79,9 +91,7 @@ def commit(store: DedupStore, ws: WorkingSet, session: Any) -> None:
         if done.matched_count != 1:
             raise Conflict(doc["_id"])
     if ws.claimed:
-        store.claims.bulk_write([UpdateOne({"_id": key}, {"$set": {
-            "customer_id": ws.claimed[key], "at": now}}, upsert=True)
-            for key in sorted(ws.claimed)], ordered=True, session=session)
+        store.claims.bulk_write(claim_writes(ws, now), ordered=True, session=session)
     if ws.reviews:
         known = {r["_id"] for r in store.reviews.find(
             {"_id": {"$in": list(ws.reviews)}}, {"_id": 1}, session=session)}

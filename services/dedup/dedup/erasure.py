@@ -78,9 +78,8 @@ def _clean_up(service: Any, erasure: dict, session: Any) -> None:
     store.forget_claims(ids, session)
     store.close_reviews_of(ids, session)
     # a row not yet published is cancelled: nobody needs to learn of this person now
-    service.events.seal_rows({"type": {"$in": list(CUSTOMER_EVENTS)},
-                              "body.customer.customer_id": {"$in": ids}},
-                             seal_event_body, session)
+    service.events.seal_events(seal_event_body, customer_ids=ids, types=CUSTOMER_EVENTS,
+                               session=session)
     service.parked.seal_payloads({"entrypoint": "on_ingested",
                                   "payload.record_id": {"$in": erasure["record_ids"]},
                                   "payload.erased": {"$ne": True}},

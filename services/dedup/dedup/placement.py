@@ -142,7 +142,9 @@ class Placer:
     def _claim(self, customer_id: str, keys: list[str]) -> None:
         """Read the claims (and their holders) the working set does not know yet."""
         unknown = [k for k in keys if k not in self.ws.claims]
-        self.ws.claims.update(batch_store.claims_of(self.store, unknown, self.session))
+        stored = batch_store.claims_of(self.store, unknown, self.session)
+        self.ws.claims.update(stored)
+        self.ws.stored_claims.update(stored)
         holders = {self.ws.claims[k] for k in keys if k in self.ws.claims} - set(self.ws.docs)
         self.ws.know(batch_store.customers(self.store, holders, self.session))
         self.ws.claim(customer_id, keys)

@@ -55,7 +55,7 @@ def seal_erased(service: Any, event: dict) -> dict:
     erased_at = erased_time(event.get("erased_at"), clock.now())
     counts = {"records": 0, "rejects": 0}
     for doc in service.store.records_named(event.get("record_ids") or []):
-        service.events.seal_rows({"_id": {"$in": _ingested_event_ids(doc)}}, seal_event_body)
+        service.events.seal_events(seal_event_body, event_ids=_ingested_event_ids(doc))
         counts["rejects"] += _seal_rejects(service, doc["source"], doc["external_id"],
                                            erased_at)
         _seal_parked(service.parked, doc["source"], doc["external_id"])

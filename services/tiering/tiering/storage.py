@@ -81,7 +81,6 @@ class TieringStore(TieringQueries):
         self.tiers = db["tiers"]
         self.history = db["tier_history"]
         self.customers = db["customers"]
-        self.outbox = db["outbox"]  # common.events.Outbox's rows, in this service's database
 
     def ensure_indexes(self) -> None:
         self.tiers.create_index([("customer_id", ASCENDING)])
@@ -95,7 +94,6 @@ class TieringStore(TieringQueries):
                                      ("bucket", ASCENDING)])
         self.tiers.create_index([("bucket", ASCENDING)])
         self.backfill_buckets()
-        self.outbox.create_index([("body.customer_id", ASCENDING)])  # erasure: events about one
 
     def recorded_many(self, customer_ids: Iterable[str],
                       session=None) -> dict[str, dict[str, dict]]:

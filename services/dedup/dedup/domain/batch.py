@@ -53,6 +53,7 @@ class WorkingSet:
     base: dict[str, int | None] = field(default_factory=dict)
     dirty: list[str] = field(default_factory=list)
     claims: dict[str, str] = field(default_factory=dict)
+    stored_claims: set[str] = field(default_factory=set)  # claim rows read from the database
     claimed: dict[str, str] = field(default_factory=dict)
     reviews: dict[str, Review] = field(default_factory=dict)
 
