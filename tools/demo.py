@@ -1,16 +1,22 @@
-"""`make run`'s main job: import the sample lists and roster, wait, print the report."""
+"""`make run`'s main job: import the sample lists and roster, send core banking's two quarterly
+snapshots (a maintainer leaves in between), wait, print the report and the branch KPIs."""
 from __future__ import annotations
 
 import collections
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM = str(Path(sys.executable).parent / "crm")
 SAMPLES = ROOT / "samples"
+# a maintainer who leaves between the two quarters (their customers move to a colleague)
+LEAVER = "BJ001-S4"
+KPI_PERIOD = "2026Q4"   # the quarter of core banking's second snapshot (tools/samples.py)
 
 
 def crm(*args: str) -> str:
@@ -32,12 +38,18 @@ def main() -> None:
               "--profile", "branch_cn", "--imported-by", "demo").strip())
     print(crm("import", str(SAMPLES / "head_office.csv"), "--source", "head_office",
               "--imported-by", "demo").strip())
+    env = stack_env()
+    post_snapshot(env, "core_banking_q3.json")
     print("waiting for the pipeline to go idle ...", flush=True)
+    crm("drain", "--timeout", "1200")
+    print(f"maintainer {LEAVER} leaves:", crm("managers", "deactivate", LEAVER, "--yes").strip())
+    post_snapshot(env, "core_banking_q4.json")
     crm("drain", "--timeout", "1200")
     with rpc(timeout=300) as proxy:
         report(proxy)
+    section(f"Maintenance KPIs {KPI_PERIOD} per branch (保 keep, 争 win, 挖 dig, 抢 grab, 培 cultivate)")
+    print(crm("kpi", "--period", KPI_PERIOD, "--by", "branch").rstrip())
     elapsed = time.monotonic() - started
-    env = stack_env()
     section("How to watch it")
     print(f"pipeline processed the lists in {elapsed:.0f} s")
     print("metrics:", *env.get("METRICS_URLS", "").split(), sep="\n  ")
@@ -45,8 +57,21 @@ def main() -> None:
     print(f"HTTP intake: {env.get('INTAKE_URL')} as the `local` client: "
           "Authorization: Bearer $INTAKE_TOKEN (.local/env; docs/access-control.md)")
     print("try: .venv/bin/crm status | crm export clusters | crm explain <customer_id> |"
-          " crm managers load | crm assignments backlog | crm rejects list | crm notifications list")
+          " crm managers load | crm assignments backlog | crm rejects list | crm notifications list"
+          f" | crm kpi --period {KPI_PERIOD} --by maintainer --branch BJ001")
     print("stop everything with: make down")
+
+
+def post_snapshot(env: dict[str, str], name: str) -> None:
+    """Send core banking's quarterly holdings snapshot (assets and products as of the end
+    of a quarter) through the HTTP intake, as that upstream system would."""
+    body = (SAMPLES / name).read_bytes()
+    request = urllib.request.Request(env["INTAKE_URL"], data=body, method="POST", headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {env['INTAKE_TOKEN']}"})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        results = json.loads(response.read())["results"]
+    counts = collections.Counter(r["status"] for r in results)
+    print(f"core banking snapshot {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 def prometheus_line(env: dict[str, str]) -> str:

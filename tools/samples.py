@@ -3,11 +3,14 @@
 Two customer lists from different channels (a branch spreadsheet export with
 Chinese headers and a head-office extract with English headers) that share a
 few hundred people written differently, plus a few unusable rows, and a roster
-of maintainers for the same branches.
+of maintainers for the same branches. Then two quarterly holdings snapshots of core
+banking (JSON, as upstream publishes them: assets and products as of the end of Q3 and
+of Q4), which `make run` sends through the HTTP intake for the maintenance KPIs.
 """
 from __future__ import annotations
 
 import csv
+import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,6 +33,11 @@ EN_HEADERS = ["external_id", "name", "national_id", "phones", "emails", "birth_d
               "financials.card_spend_12m", "financials.card_level", "financials.as_of",
               "intent.willingness", "intent.potential"]
 LEVELS = ["high", "medium", "low", "none"]
+# Two quarters of data (issue 20): the lists and core banking's first holdings snapshot are
+# as of the end of Q3; core banking's second snapshot, a quarter later, is as of Q4_AS_OF.
+Q3_AS_OF, Q4_AS_OF = "2026-09-30", "2026-11-30"
+PRODUCTS = ["CASA", "TD3M", "TD1Y", "WM90", "FUND", "CARD", "INS", "LOAN"]
+MATURING = {"TD3M": 91, "TD1Y": 365, "WM90": 90}
 
 
 def check_digit(first17: str) -> str:
@@ -68,7 +76,7 @@ def person(rng: random.Random, n: int) -> dict:
         "assets": round(assets, 2), "has_relationship": "否" if assets == 0 else "是",
         "card_spend": rng.choice([0, 0, 0, 12000, 60000]),
         "card_level": rng.choice(["standard", "standard", "gold", "platinum"]),
-        "as_of": "2026-10-31", "willingness": rng.choice(LEVELS), "potential": rng.choice(LEVELS),
+        "as_of": Q3_AS_OF, "willingness": rng.choice(LEVELS), "potential": rng.choice(LEVELS),
     }
 
 
@@ -89,7 +97,49 @@ def head_office_row(p: dict, rng: random.Random, n: int) -> list:
     return [f"HO-{n:05d}", name, nid, phone, p["email"], p["birth_date"].replace("-", ""),
             "male" if p["gender"] == "男" else "female", p["address"], p["city"], p["postcode"],
             p["branch"], "HO-CRM", "2026-06-01T08:00:00", drift, "true", p["card_spend"],
-            p["card_level"], "2026-11-15", p["willingness"], p["potential"]]
+            p["card_level"], "2026-09-15", p["willingness"], p["potential"]]
+
+
+def holding(rng: random.Random, code: str, as_of: str) -> dict:
+    out: dict = {"code": code, "as_of": as_of}
+    if code in MATURING:
+        out["matures_on"] = (date.fromisoformat(as_of) + timedelta(days=rng.randrange(
+            1, MATURING[code]))).isoformat()
+    if code != "CARD":
+        out["balance"] = f"{rng.uniform(1000, 200000):.2f}"
+    return out
+
+
+def core_record(p: dict, assets: float, codes: list[str], as_of: str,
+                rng: random.Random) -> dict:
+    """One person as the core banking system publishes its quarterly holdings snapshot."""
+    return {"source": "core_banking", "external_id": f"CB-{p['external_id']}", "name": p["name"],
+            "national_id": p["national_id"], "national_id_type": "cn_resident",
+            "phones": [p["phone"]], "birth_date": p["birth_date"], "branch": p["branch"],
+            "registered_by": p["registered_by"], "registered_at": p["registered_at"],
+            "financials": {"avg_daily_assets": f"{assets:.2f}", "has_relationship": True,
+                           "as_of": as_of},
+            "products": [holding(rng, code, as_of) for code in codes]}
+
+
+def core_snapshots(people: list[dict], held: int = 400, won: int = 40) -> tuple[list, list]:
+    """(Q3, Q4) snapshots of core banking: `held` list customers in both, their assets grown
+    (most), flat or fallen (some), products added; `won` customers new in Q4."""
+    rng = random.Random(20261202)
+    q3, q4 = [], []
+    for p in rng.sample([p for p in people if p["assets"] > 0], held):
+        codes = sorted(rng.sample(PRODUCTS, rng.randrange(1, 4)))
+        q3.append(core_record(p, p["assets"], codes, Q3_AS_OF, rng))
+        roll = rng.random()
+        factor = (rng.uniform(1.05, 1.8) if roll < 0.6 else rng.uniform(0.95, 1.05)
+                  if roll < 0.85 else rng.uniform(0.2, 0.9))
+        more = sorted(set(codes) | set(rng.sample(PRODUCTS, rng.randrange(0, 3))))
+        q4.append(core_record(p, p["assets"] * factor, more, Q4_AS_OF, rng))
+    for n in range(won):
+        p = {**person(rng, 5000 + n), "registered_at": "2026-10-20"}
+        q4.append(core_record(p, max(p["assets"], 60000.0), sorted(rng.sample(PRODUCTS, 2)),
+                              Q4_AS_OF, rng))
+    return q3, q4
 
 
 def roster() -> list[list]:
@@ -122,7 +172,12 @@ def main(persons: int = 1700, shared: int = 300) -> None:
         writer.writerow(["", "No Key", "", "", "", "", "", "", "", "", "SH001", "", "", "", "", "", "", "", "", ""])
     with open(OUT / "roster.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(roster())
-    print(f"samples: {persons} + {shared} shared rows and a roster in {OUT}")
+    for name, records in zip(("core_banking_q3.json", "core_banking_q4.json"),
+                             core_snapshots(people)):
+        lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records)
+        (OUT / name).write_text(f"[\n{lines}\n]\n", encoding="utf-8")
+    print(f"samples: {persons} + {shared} shared rows, core banking snapshots of Q3 and Q4 "
+          f"and a roster in {OUT}")
 
 
 if __name__ == "__main__":

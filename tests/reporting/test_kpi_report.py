@@ -13,7 +13,7 @@ Branch KPB (KP-M3, KP-M4 financial managers):
      C6's history is restated into C5 (survivor, M3);
   C7 220,000 (M3) is erased in Q4: an anonymous customer who left the bank.
 
-2026Q4 by hand (start = state on 1 October, end = now):
+The current quarter by hand (start = state on its first day, end = now):
   KPA: start C1 C2 C3 = 3, end C1 C3 C4 = 3, churned C2 = 1, upgraded C1 = 1, products
        2+1+3 = 6 (coverage 2.0; 2 hold two or more), won C4 = 1, assets 380,000 ->
        610,000, mid/high-end 0 -> 1 (C1 financial);
@@ -22,12 +22,19 @@ Branch KPB (KP-M3, KP-M4 financial managers):
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
+from reporting.domain.periods import quarter_of
 from tests.tiering.helpers import national_id, name
 
 pytestmark = pytest.mark.integration
-Q3, Q4 = "2026-09-30", "2026-11-30"
+# "Q4" is the current quarter, "Q3" the one before (2026Q4 and 2026Q3 when written): the
+# departure and the erasure happen today, so the data is dated around today's quarter.
+CURRENT = quarter_of(date.today())
+PREVIOUS = quarter_of(CURRENT.start - timedelta(days=1))
+Q3, Q4 = (CURRENT.start - timedelta(days=1)).isoformat(), CURRENT.start.isoformat()
 
 
 def record(n: int, branch: str, assets: int, manager: str, as_of: str, products: list[str],
@@ -109,27 +116,27 @@ KPB = row("KPB", 2, 1, 1, 0, 2, 1, 0, 720000, 600000, -1)
 
 
 def test_branch_kpis_are_the_hand_computed_figures(stack, population):
-    rows = {r["branch"]: r for r in kpi(stack, "--period", "2026Q4", "--by", "branch")}
+    rows = {r["branch"]: r for r in kpi(stack, "--period", CURRENT.label, "--by", "branch")}
     assert rows["KPA"] == KPA
     assert rows["KPB"] == KPB
-    assert kpi(stack, "--period", "2026Q4", "--by", "branch", "--branch", "KPB") == [KPB]
+    assert kpi(stack, "--period", CURRENT.label, "--by", "branch", "--branch", "KPB") == [KPB]
 
 
 def test_maintainer_kpis_credit_the_holder_and_restate_the_merge(stack, population):
-    rows = kpi(stack, "--period", "2026Q4", "--by", "maintainer", "--branch", "KPA")
+    rows = kpi(stack, "--period", CURRENT.label, "--by", "maintainer", "--branch", "KPA")
     assert rows == [
         row("KPA", 2, 3, 1, 1, 6, 2, 1, 260000, 610000, 1, maintainer_id="KP-M1"),
         row("KPA", 1, 0, 0, 0, 0, 0, 0, 120000, 0, 0, maintainer_id="KP-M2")]
-    kpb = kpi(stack, "--period", "2026Q4", "--by", "maintainer", "--branch", "KPB")
+    kpb = kpi(stack, "--period", CURRENT.label, "--by", "maintainer", "--branch", "KPB")
     assert kpb == [{**KPB, "maintainer_id": "KP-M3"}]   # C6 (KP-M4's) is restated into C5
 
 
 def test_a_closed_quarter_is_kept_until_recomputed(stack, population):
-    """2026Q3 closed on 30 September: the data published since is late for it."""
+    """The previous quarter is closed: the data published since is late for it."""
     recomputed = {r["branch"]: r for r in
-                  kpi(stack, "--period", "2026Q3", "--by", "branch", "--recompute")}
+                  kpi(stack, "--period", PREVIOUS.label, "--by", "branch", "--recompute")}
     assert recomputed["KPA"] == row("KPA", 0, 3, 0, 0, 2, 0, 3, 0, 380000, 0)
-    kept = {r["branch"]: r for r in kpi(stack, "--period", "2026Q3", "--by", "branch")}
+    kept = {r["branch"]: r for r in kpi(stack, "--period", PREVIOUS.label, "--by", "branch")}
     assert kept["KPA"] == recomputed["KPA"]
 
 
@@ -138,3 +145,28 @@ def test_the_erased_customer_left_no_trace_but_its_figures(stack, population):
     assert facts.count_documents({"customer_id": population}) == 0
     assert facts.count_documents({"customer_id": {"$regex": "^anon-"}}) > 0
     assert stack.db("reporting")["erased"].count_documents({"_id": population}) == 1
+
+
+def test_the_current_quarter_gauges_show_the_branch_kpis(stack, population):
+    """The reporting timer (every minute) sets the documented per-branch gauges."""
+    import re
+    import time
+    import urllib.request
+    from tools.stack.__main__ import SERVICES
+    url = stack.env["METRICS_URLS"].split()[SERVICES.index("reporting")]
+    wanted = {("crm_reporting_churn_ratio", "KPB"): 0.5,
+              ("crm_reporting_upgrade_ratio", "KPA"): 0.3333,
+              ("crm_reporting_product_coverage_ratio", "KPA"): 2.0,
+              ("crm_reporting_customer_growth_customers", "KPB"): -1.0,
+              ("crm_reporting_asset_growth_ratio", "KPB"): 600000 / 720000 - 1,
+              ("crm_reporting_mid_high_grown_customers", "KPA"): 1.0}
+    deadline, seen = time.monotonic() + 150, {}
+    while time.monotonic() < deadline:
+        text = urllib.request.urlopen(url, timeout=10).read().decode()
+        seen = {(name, branch): float(value) for name, branch, value in re.findall(
+            r'^(crm_reporting_\w+)\{branch="(KP[AB])"\} (\S+)$', text, re.M)}
+        if all(key in seen for key in wanted):
+            break
+        time.sleep(5)
+    assert {k: round(seen.get(k, float("nan")), 4) for k in wanted} == \
+        {k: round(v, 4) for k, v in wanted.items()}

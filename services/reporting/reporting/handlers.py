@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 from common.mongo import in_transaction
 
 from .domain import erasure, kpi
-from .domain.periods import Period, parse_period, quarter_of
+from .domain.periods import Period
 from .domain.timeline import groups
 from .storage import ReportingStore
 
@@ -51,10 +51,3 @@ def report(store: ReportingStore, period: Period, by: str, today: date, now: dat
         store.freeze(key, rows, now)
     return rows, period.closed(today)
 
-
-def just_closed(today: date) -> list[Period]:
-    """The quarter and the month before today's: the ones to keep once closed."""
-    last_month = date(today.year, today.month, 1).toordinal() - 1
-    previous = date.fromordinal(last_month)
-    quarter_before = date.fromordinal(quarter_of(today).start.toordinal() - 1)
-    return [quarter_of(quarter_before), parse_period(f"{previous.year}-{previous.month:02d}")]

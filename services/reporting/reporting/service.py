@@ -23,7 +23,7 @@ from contracts.schemas import load_event
 from . import handlers, metrics
 from .domain import facts
 from .domain import kpi as indicators
-from .domain.periods import parse_period, quarter_of
+from .domain.periods import just_closed, parse_period, quarter_of
 from .storage import ReportingStore
 
 _SNAPSHOTS = {names.CUSTOMER_REGISTERED: facts.snapshot, names.CUSTOMER_UPDATED: facts.snapshot}
@@ -106,6 +106,6 @@ class ReportingService(ErasureHandler, ServiceBase):
         current = quarter_of(today)
         rows, _ = handlers.report(self.store, current, "branch", today, now, settings)
         metrics.observe(rows)
-        for closed in handlers.just_closed(today):
+        for closed in just_closed(today):
             for by in ("branch", "maintainer"):
                 handlers.report(self.store, closed, by, today, now, settings)

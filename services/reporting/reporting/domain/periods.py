@@ -50,3 +50,10 @@ def parse_period(text: str) -> Period:
 def quarter_of(day: date) -> Period:
     """The quarter a day falls in (the gauges show the current one)."""
     return parse_period(f"{day.year}Q{(day.month - 1) // 3 + 1}")
+
+
+def just_closed(today: date) -> list[Period]:
+    """The quarter and the month before today's: the ones to keep once closed."""
+    previous = date.fromordinal(date(today.year, today.month, 1).toordinal() - 1)
+    quarter_before = date.fromordinal(quarter_of(today).start.toordinal() - 1)
+    return [quarter_of(quarter_before), parse_period(f"{previous.year}-{previous.month:02d}")]
