@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := contracts services/common services/ingestion services/dedup services/tiering \
-            services/assignment services/notification services/campaigns services/reporting cli
+            services/assignment services/notification services/campaigns services/reporting services/groups cli
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 
 .PHONY: help venv up down status run test test-unit test-integration test-faults bench bench-dedup export-contracts clean

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from contracts.caller import IdentifiedRpcProxy
 
-SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting")
+SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting", "groups")
 
 
 def stack_env() -> dict[str, str]:

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from . import audit, commands, keys, erasure, followups, imports, operators, roster
+from . import audit, commands, keys, erasure, followups, groups, imports, operators, roster
 from . import deadletters
 from . import dedup
 from . import calls, campaigns
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_parsers(sub)
     commands.add_parsers(sub)
     followups.add_parsers(sub)
+    groups.add_parsers(sub)
     erasure.add_parsers(sub)
     audit.add_parsers(sub)
     keys.add_parsers(sub)

@@ -17,17 +17,17 @@ from . import names
 PIPELINE_SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     names.CUSTOMER_INGESTED: ("dedup",),
     names.CUSTOMER_ERASURE_REQUESTED: ("dedup",),
-    names.CUSTOMER_REGISTERED: ("tiering", "campaigns", "reporting"),
-    names.CUSTOMER_UPDATED: ("tiering", "campaigns", "reporting"),
-    names.CUSTOMER_MERGED: ("tiering", "campaigns", "reporting"),
+    names.CUSTOMER_REGISTERED: ("tiering", "campaigns", "reporting", "groups"),
+    names.CUSTOMER_UPDATED: ("tiering", "campaigns", "reporting", "groups"),
+    names.CUSTOMER_MERGED: ("tiering", "campaigns", "reporting", "groups"),
     names.CUSTOMER_REVIEW_NEEDED: ("notification",),
     names.CUSTOMER_ERASED: ("ingestion", "tiering", "assignment", "notification", "campaigns",
-                            "reporting"),
+                            "reporting", "groups"),
     names.TIER_CHANGED: ("assignment", "notification", "campaigns", "reporting"),
     names.CUSTOMER_ASSIGNED: ("notification", "campaigns", "reporting"),
     # every service keeps its own copy of the operators' grants (common/grants.py)
     names.OPERATOR_CHANGED: ("ingestion", "dedup", "tiering", "assignment", "notification",
-                             "campaigns", "reporting"),
+                             "campaigns", "reporting", "groups"),
 }
 
 

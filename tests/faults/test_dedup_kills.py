@@ -119,7 +119,7 @@ def check(stack, pop: Population,
 def leftovers(stack) -> str:
     """Pending outbox rows and parked messages of every service, for a failure."""
     out = []
-    for service in ("ingestion", "dedup", "tiering", "assignment", "notification"):
+    for service in ("ingestion", "dedup", "tiering", "assignment", "notification", "groups"):
         db = stack.db(service)
         try:
             pending = db.outbox.count_documents({"sent": False})

@@ -38,8 +38,10 @@ RPCS = [
     ("notification", "notifications_list", 2), ("notification", "notifications_retry", 1),
     ("notification", "followup_record", 4), ("notification", "followup_history", 1),
     ("notification", "followup_conversion", 0),
+    ("groups", "groups_list", 0), ("groups", "group_show", 1), ("groups", "explain", 1),
+    ("groups", "link", 3), ("groups", "unlink", 2),
     *[(service, method, 1) for service in ("ingestion", "dedup", "tiering", "assignment",
-                                           "notification")
+                                           "notification", "groups")
       for method in ("parked_list", "parked_replay")],
 ]
 UNCLEAR: list[tuple[str, str, str, str]] = []
@@ -94,7 +96,7 @@ def test_no_rpc_crashed_and_every_service_still_serves(stack, proxy):
     for kind, count in Counter((u[0], u[1]) for u in UNCLEAR).most_common():
         example = next(u for u in UNCLEAR if (u[0], u[1]) == kind)
         print(f"  {kind[0]}: {kind[1]} x{count}: {example[2]!r} args={example[3]}")
-    for service in ("ingestion", "dedup", "tiering", "assignment", "notification"):
+    for service in ("ingestion", "dedup", "tiering", "assignment", "notification", "groups"):
         assert isinstance(getattr(proxy, service).parked_list(1), list)
     assert stack.crm("status").returncode == 0
     assert not UNCLEAR, f"{len(UNCLEAR)} RPC calls failed with an internal error"

@@ -48,7 +48,7 @@ def test_drain_waits_for_an_unpublished_outbox_row(stack, tiering_outbox):
 
 def test_every_service_reports_its_pending_work(stack):
     with stack.rpc() as proxy:
-        for service in ("ingestion", "dedup", "tiering", "assignment", "notification", "reporting"):
+        for service in ("ingestion", "dedup", "tiering", "assignment", "notification", "reporting", "groups"):
             work = getattr(proxy, service).work_pending()
             assert set(work) == {"in_flight", "outbox_pending"}
             assert all(isinstance(v, int) and v >= 0 for v in work.values())

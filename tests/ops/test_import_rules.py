@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting")
+SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting", "groups")
 ADAPTER_LIBRARIES = ("nameko", "pymongo", "bson", "kombu", "amqp", "eventlet", "werkzeug")
 OUTER_LAYERS = ("plugins", "service", "handlers", "storage", "dependencies")
 

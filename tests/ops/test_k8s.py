@@ -175,7 +175,10 @@ WORK_QUEUES = {
                   "evt-dedup-customer.updated--reporting.on_updated",
                   "evt-dedup-customer.merged--reporting.on_merged",
                   "evt-tiering-tier.changed--reporting.on_tier_changed",
-                  "evt-assignment-customer.assigned--reporting.on_assigned"}}
+                  "evt-assignment-customer.assigned--reporting.on_assigned"},
+    "groups": {"evt-dedup-customer.registered--groups.on_registered",
+               "evt-dedup-customer.updated--groups.on_updated",
+               "evt-dedup-customer.merged--groups.on_merged"}}
 
 
 def _scales_on_its_queues(docs: list[dict], service: str) -> None:

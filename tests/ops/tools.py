@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting")
+SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting", "groups")
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
 K8S_DIR = ROOT / "deploy" / "k8s"
 

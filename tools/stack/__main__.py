@@ -19,7 +19,7 @@ from . import access, intake, operator, prometheus
 from .procs import free_port, port_open, read_pid, start_background, stop_pids, wait_for
 from .rabbit import RabbitNode, broker_dir, ensure_installed
 
-SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting")
+SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting", "groups")
 # One embedded database server per service: each service owns its database anyway, and
 # SecantusDB is one Python process (one GIL): with a single server it was the pipeline's
 # limit at 94 % of a core while the second core idled.

@@ -77,6 +77,10 @@ HANDLERS: dict[str, tuple[tuple[str, str, str], ...]] = {
                   ("tiering", "tier.changed", "on_tier_changed"),
                   ("assignment", "customer.assigned", "on_assigned"),
                   ("dedup", "customer.erased", "on_customer_erased")),
+    "groups": (("dedup", "customer.registered", "on_registered"),
+               ("dedup", "customer.updated", "on_updated"),
+               ("dedup", "customer.merged", "on_merged"),
+               ("dedup", "customer.erased", "on_customer_erased")),
 }
 # Every service keeps its own copy of the operators' grants (common/base.py).
 OPERATOR_GRANTS = ("ingestion", "operator.changed", "on_operator_changed")

@@ -14,6 +14,7 @@ GROUPS = {
     "tiering_schemes": "crm.tiering_schemes",
     "assignment_strategies": "crm.assignment_strategies",
     "notification_channels": "crm.notification_channels",
+    "grouping_rules": "crm.grouping_rules",
 }
 
 
