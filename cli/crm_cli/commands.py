@@ -5,7 +5,7 @@ import json
 import sys
 import time
 
-from . import clients, kpi, rejects, tiers
+from . import clients, kpi, rejects, reviews, tiers
 from .client import SERVICES, pipeline_queues, rpc, statistics_interval
 from .drain import DrainWatch
 from .drain_probe import Probe
@@ -118,9 +118,11 @@ def add_parsers(sub) -> None:
                                        ["id", "record_id", "candidate_id", "score", "status"]))
     for verb, meaning in (("accept", "the two are one person: merge them"),
                           ("reject", "the two are different people: keep both")):
-        p = command(rsub, verb, meaning, f"crm review {verb} 'R-1>R-2'")
-        p.add_argument("id", help="the review id from `crm review list` (quote it)")
+        p = command(rsub, verb, meaning, f"crm review {verb} RV3f2a9c0d1e2b4a5c")
+        p.add_argument("id", help="the review id from `crm review list` (quote an older "
+                                  "id of the form 'record>candidate')")
         p.set_defaults(func=_call("dedup", f"review_{verb}", "id"))
+    reviews.add_parsers(rsub, sub)
 
     unmerge = command(sub, "unmerge", "split a record out of a golden customer",
                       "crm unmerge C-0001 branch_cn:A-1001")

@@ -81,7 +81,8 @@ FIELDS: dict[str, str] = {
     "revision": "Revision of the golden customer; grows with every change to it.",
     "survivor_id": "The golden customer that remains after the merge.",
     "absorbed_ids": "Golden customers merged into customer_id, which no longer exist on their own.",
-    "review_id": "Id of the review, for `crm review accept|reject`.",
+    "review_id": "Id of the review (`RV` and 16 hex digits, safe in a shell), for "
+                 "`crm review show|accept|reject`.",
     "candidate_id": "The existing golden customer the record possibly duplicates.",
     "score": "Match score between the record and the candidate (0 to 1).",
     "record_ids": "Intake records of the erased customer.",

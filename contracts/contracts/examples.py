@@ -82,7 +82,7 @@ EVENTS: dict[str, dict] = {
         customer={**_GOLDEN, "member_count": 2, "revision": 3},
         record_id="online-bank:U-77", survivor_id="C-5f0e2c9a", absorbed_ids=["C-8d21b7e4"]),
     names.CUSTOMER_REVIEW_NEEDED: _event(
-        "3b7d9e15-4f2a-4c8e-a1b6-2d8f4a6c0e05", review_id="R-61c0", record_id="online-bank:U-78",
+        "3b7d9e15-4f2a-4c8e-a1b6-2d8f4a6c0e05", review_id="RV3f2a9c0d1e2b4a5c", record_id="online-bank:U-78",
         candidate_id="C-5f0e2c9a", score=0.82, branch="BJ01"),
     names.TIER_CHANGED: _event(
         "6f2e8c26-5a3b-4d9f-b2c7-3e9a5b7d1f06", customer_id="C-5f0e2c9a", scheme="star",

@@ -79,7 +79,8 @@ def claim_writes(ws: WorkingSet, now: Any) -> list[InsertOne | UpdateOne]:
 
 
 def commit(store: DedupStore, ws: WorkingSet, session: Any) -> None:
-    """Every customer, claim and review the batch decided on, in its transaction."""
+    """Every customer, claim, review and merge evidence the batch decided on, in its
+    transaction."""
     now = clock.now()
     inserts, replaces = ws.writes()
     if inserts:
@@ -97,8 +98,13 @@ def commit(store: DedupStore, ws: WorkingSet, session: Any) -> None:
             {"_id": {"$in": list(ws.reviews)}}, {"_id": 1}, session=session)}
         fresh = [{"_id": rid, "record_id": r.record_id, "customer_id": r.customer_id,
                   "candidate_id": r.candidate_id, "score": r.score, "status": "open",
-                  "evidence": r.evidence, "params_version": r.params_version, "at": now}
+                  "evidence": r.evidence, "decision": r.decision, "branch": r.branch,
+                  "params_version": r.params_version, "at": now}
                  for rid, r in sorted(ws.reviews.items()) if rid not in known]
         if fresh:
             store.reviews.insert_many(fresh, session=session)
+    if ws.merges:  # upserts: a redelivered batch rewrites its rows instead of aborting
+        store.merges.bulk_write([UpdateOne({"_id": m["_id"]}, {"$set": {
+            **{k: v for k, v in m.items() if k != "_id"}, "at": now}}, upsert=True)
+            for m in ws.merges], ordered=True, session=session)
 

@@ -2,8 +2,8 @@
 
 Kept apart from service.py (like ingestion's replay.py) so the entry points stay
 thin. One transaction (handlers.run): seal the golden (compare-and-set on its
-revision), then its copies (customers merged into it, key claims, open reviews,
-outbox rows, parked messages), and stage the event under an id derived from the
+revision), then its copies (customers merged into it, key claims, open reviews, the
+match evidence of reviews and automatic merges, outbox rows, parked messages), and stage the event under an id derived from the
 customer id. A batch merging records into the same golden writes the same document,
 so the two cannot interleave: the one that comes second is retried on the write
 conflict and sees the other's result (a merge then finds the golden sealed, an
@@ -77,6 +77,7 @@ def _clean_up(service: Any, erasure: dict, session: Any) -> None:
         store.overwrite(seal_golden(doc, erasure), session)
     store.forget_claims(ids, session)
     store.close_reviews_of(ids, session)
+    store.forget_evidence(ids, erasure["record_ids"], session)
     # a row not yet published is cancelled: nobody needs to learn of this person now
     service.events.seal_events(seal_event_body, customer_ids=ids, types=CUSTOMER_EVENTS,
                                session=session)

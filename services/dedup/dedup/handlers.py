@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import eventlet
 
+from common import clock
 from common.events import Outbox
 from common.mongo import in_transaction
 from contracts import names
@@ -25,7 +26,7 @@ from contracts import names
 from . import metrics
 from .batch_store import commit
 from .dependencies import MatchingSetup
-from .domain.batch import WorkingSet, placement_order
+from .domain.batch import WorkingSet, merge_id, placement_order
 from .domain.clusters import choose_survivor, merge_goldens
 from .domain.snapshot import golden_keys, merged_payload
 from .domain.fellegi_sunter import params_with
@@ -95,6 +96,12 @@ def accept_review(store: DedupStore, outbox: Outbox, matching: MatchingSetup,
         outbox.persist_in(session)
         commit(store, ws, session)
         store.close_review(review_id, "accepted", session=session)
+        store.merges.replace_one({"_id": merge_id(review["record_id"], survivor["_id"])}, {
+            "kind": "review", "review_id": review_id, "customer_id": survivor["_id"],
+            "record_id": review["record_id"], "matched_id": review["candidate_id"],
+            "absorbed_ids": [absorbed["_id"]], "score": review["score"],
+            "evidence": review.get("evidence") or {}, "decision": review.get("decision") or {},
+            "at": clock.now()}, upsert=True, session=session)
         return {"survivor_id": survivor["_id"], "absorbed_id": absorbed["_id"]}
 
     return run(store, outbox, work)

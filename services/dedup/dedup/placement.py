@@ -17,9 +17,9 @@ from contracts import names
 
 from . import batch_store
 from .dependencies import MatchingSetup
-from .domain.batch import Review, WorkingSet
+from .domain.batch import Review, WorkingSet, merge_id
 from .domain.clusters import build_golden
-from .domain.fellegi_sunter import explain
+from .domain.evidence import of_decision
 from .domain.keys import blocking_keys
 from .domain.resolve import Resolution, resolve
 from .domain.snapshot import changed_payload, golden_keys, merged_payload
@@ -108,17 +108,24 @@ class Placer:
         registered = changed_payload(golden, 1, record["record_id"])
         self._stage(names.CUSTOMER_REGISTERED, registered, record, cid)
         if outcome.review_candidate:
-            result = next((r for g, r in outcome.results
-                           if g["customer_id"] == outcome.review_candidate), None)
-            score = result.score if result else 0.0
-            review = Review(record["record_id"], cid, outcome.review_candidate, score,
-                            explain(result) if result else {},
-                            int(self.matching.params.get("params_version", 0)))
-            self.ws.reviews[review.review_id] = review
-            self._stage(names.CUSTOMER_REVIEW_NEEDED, {
-                "review_id": review.review_id, "record_id": record["record_id"],
-                "candidate_id": outcome.review_candidate, "score": score,
-                "branch": registered["customer"]["branch"]}, record, review.review_id)
+            self._review(outcome, record, cid, registered["customer"]["branch"])
+
+    def _review(self, outcome: Resolution, record: Mapping[str, Any], cid: str,
+                branch: str | None) -> None:
+        """Open a review with the evidence of the decision (masked, bounded)."""
+        candidate, result = next(((g, r) for g, r in outcome.results
+                                  if g["customer_id"] == outcome.review_candidate),
+                                 (None, None))
+        score = result.score if result else 0.0
+        evidence, decision = of_decision(result, record, candidate, self.matching.params) \
+            if result else ({}, {})
+        review = Review(record["record_id"], cid, outcome.review_candidate, score, evidence,
+                        int(self.matching.params.get("params_version", 0)), decision, branch)
+        self.ws.reviews[review.review_id] = review
+        self._stage(names.CUSTOMER_REVIEW_NEEDED, {
+            "review_id": review.review_id, "record_id": record["record_id"],
+            "candidate_id": outcome.review_candidate, "score": score,
+            "branch": branch}, record, review.review_id)
 
     def _merge(self, outcome: Resolution, record: Mapping[str, Any]) -> None:
         golden = outcome.golden
@@ -132,6 +139,20 @@ class Placer:
         self._stage(names.CUSTOMER_MERGED,
                     merged_payload(golden, revision, record["record_id"], absorbed),
                     record, survivor_id)
+        self._keep_evidence(outcome, record, survivor_id, absorbed)
+
+    def _keep_evidence(self, outcome: Resolution, record: Mapping[str, Any],
+                       survivor_id: str, absorbed: list[str]) -> None:
+        """Why the record was merged: its decision against the best candidate, written
+        with the batch's other writes (batch_store.commit), not one write per record."""
+        matched, result = outcome.results[0]
+        evidence, decision = of_decision(result, record, matched, self.matching.params)
+        self.ws.merges.append({
+            "_id": merge_id(record["record_id"], survivor_id), "kind": "automatic",
+            "customer_id": survivor_id, "record_id": record["record_id"],
+            "matched_id": matched["customer_id"], "absorbed_ids": absorbed,
+            "score": result.score, "evidence": evidence, "decision": decision,
+            "params_version": int(self.matching.params.get("params_version", 0))})
 
     def _put(self, golden: dict, keys: list[str], current: dict) -> int:
         revision = current["revision"] + 1

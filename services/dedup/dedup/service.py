@@ -21,12 +21,13 @@ from .domain.erasure import UnknownCustomer
 from .domain.snapshot import changed_payload, cluster_line, golden_keys
 from .erasure import erase_person
 from .model import ModelRpcs
+from .review_rpcs import ReviewRpcs
 from .storage import DedupStore
 
 log = logging.getLogger(__name__)
 
 
-class DedupService(ModelRpcs, ServiceBase):
+class DedupService(ModelRpcs, ReviewRpcs, ServiceBase):
     name = "dedup"
     store = MongoStore(DedupStore)
     matching = Matching()

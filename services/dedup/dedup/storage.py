@@ -30,12 +30,14 @@ class DedupStore:
         self.customers = db["customers"]
         self.claims = db["claims"]
         self.reviews = db["reviews"]
+        self.merges = db["merges"]  # the evidence of every automatic merge
 
     def ensure_indexes(self) -> None:
         self.customers.create_index([("keys", ASCENDING)])
         self.customers.create_index([("members", ASCENDING)])
         self.customers.create_index([("has_contact", ASCENDING), ("active", ASCENDING)])
         self.reviews.create_index([("status", ASCENDING)])
+        self.merges.create_index([("customer_id", ASCENDING)])
         # an erasure deletes every claim of the customer, also of keys it no longer has
         self.claims.create_index([("customer_id", ASCENDING)])
         metrics.watch_open_reviews(self.reviews)  # set up once per process, with the indexes
@@ -95,6 +97,19 @@ class DedupStore:
                                        {"candidate_id": {"$in": customer_ids}}]},
             {"$set": {"status": "erased", "closed_at": clock.now()}}, session=session).modified_count
 
+    def forget_evidence(self, customer_ids: list[str], record_ids: list[str],
+                        session: Any = None) -> None:
+        """The match evidence naming the erased person (masked values of both sides of
+        a review or merge): merge rows deleted, reviews kept as bare decisions."""
+        involved = [{"customer_id": {"$in": customer_ids}},
+                    {"candidate_id": {"$in": customer_ids}},
+                    {"record_id": {"$in": record_ids}}]
+        self.reviews.update_many({"$or": involved, "evidence": {"$ne": {}}},
+                                 {"$set": {"evidence": {}, "decision": {}}}, session=session)
+        self.merges.delete_many({"$or": [*involved[::2], {"matched_id": {"$in": customer_ids}},
+                                         {"absorbed_ids": {"$in": customer_ids}}]},
+                                session=session)
+
     # -- reviews --------------------------------------------------------------------
     def list_reviews(self, status: str = "open") -> list[dict]:
         return [{"id": r["_id"], "record_id": r["record_id"], "customer_id": r["customer_id"],
@@ -102,6 +117,20 @@ class DedupStore:
                  "evidence": r.get("evidence") or {},
                  "params_version": r.get("params_version", 0)}
                 for r in self.reviews.find({"status": status}).sort("at", 1)]
+
+    def open_reviews(self, branch: str = "", opened_before: Any = None,
+                     limit: int = 200) -> list[dict]:
+        """Open reviews, oldest first, of one branch and opened before a time if given."""
+        query: dict[str, Any] = {"status": "open"}
+        if branch:
+            query["branch"] = branch
+        if opened_before is not None:
+            query["at"] = {"$lte": opened_before}
+        return list(self.reviews.find(query).sort("at", 1).limit(limit))
+
+    def merges_into(self, customer_ids: list[str]) -> list[dict]:
+        """The evidence rows of merges into these customers (automatic and reviewed)."""
+        return list(self.merges.find({"customer_id": {"$in": customer_ids}}))
 
     def get_review(self, review_id: str) -> dict | None:
         return self.reviews.find_one({"_id": review_id})

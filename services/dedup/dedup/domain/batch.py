@@ -8,6 +8,7 @@ customers the batch created or changed, and it remembers what to write.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -35,10 +36,25 @@ class Review:
     score: float
     evidence: dict = field(default_factory=dict)  # per comparison: level/similarity, weight
     params_version: int = 0                        # 0: the hand-set parameters
+    decision: dict = field(default_factory=dict)  # total, thresholds, why (domain.evidence)
+    branch: str | None = None
 
     @property
     def review_id(self) -> str:
-        return f"{self.record_id}>{self.candidate_id}"
+        return review_id(self.record_id, self.candidate_id)
+
+
+def review_id(record_id: str, candidate_id: str) -> str:
+    """A review's id: letters and digits only, so it can be pasted into a shell
+    unquoted (it was `record>candidate`, which a shell reads as a redirection; rows
+    opened under that form keep their id). Derived from the pair, so a retried
+    placement opens the same review."""
+    return "RV" + hashlib.sha1(f"{record_id}>{candidate_id}".encode()).hexdigest()[:16]
+
+
+def merge_id(record_id: str, customer_id: str) -> str:
+    """The id of an automatic merge's evidence row (a retried placement rewrites it)."""
+    return "MG" + hashlib.sha1(f"{record_id}>{customer_id}".encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -56,6 +72,7 @@ class WorkingSet:
     stored_claims: set[str] = field(default_factory=set)  # claim rows read from the database
     claimed: dict[str, str] = field(default_factory=dict)
     reviews: dict[str, Review] = field(default_factory=dict)
+    merges: list[dict] = field(default_factory=list)  # evidence of automatic merges
 
     def know(self, rows: Iterable[Doc]) -> None:
         """Remember database rows, unless the batch already holds a newer state."""

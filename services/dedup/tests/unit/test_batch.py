@@ -155,3 +155,28 @@ def test_a_candidate_sharing_a_specific_key_outranks_broad_only_ones():
     rows = [doc(f"B{i}", ["np:lilei|100000", "np3:leili|100000"], []) for i in range(5)]
     rows.append(doc("Z9", ["nd:lilei|1985-03-07"], []))
     assert [d["_id"] for d in ws.candidates(wanted, rows, 2)] == ["Z9", "B0"]
+
+
+def test_a_merge_keeps_its_evidence_in_the_working_set(pool):
+    later = rec("web:2", "2024-06-01T00:00:00", national_id_bi="n1", registered_by="u2")
+    earlier = rec("core:1", "2023-01-01T00:00:00", national_id_bi="n1")
+    p, _ = placer()
+    p.place_all(placement_order([later, earlier]))
+    [merge] = p.ws.merges
+    assert merge["record_id"] == "web:2" and merge["kind"] == "automatic"
+    assert merge["customer_id"] == merge["matched_id"] == new_customer_id("core:1")
+    assert merge["decision"]["rule"] == "same_national_id"
+    assert merge["evidence"]["exact_identifier"]["values"]["record"] == ["ID #n1"]
+
+
+def test_a_review_keeps_its_evidence_and_a_shell_safe_id(pool):
+    p, outbox = placer()
+    first = rec("a:1", "2023-01-01T00:00:00", birth_date=None, phone_bis=["p1"])
+    second = rec("b:2", "2024-01-01T00:00:00", birth_date=None, phone_bis=["p2"])
+    assert p.place_all([first, second]) == ["no_match", "possible"]
+    [(rid, review)] = p.ws.reviews.items()
+    assert rid.startswith("RV") and rid.isalnum() and p.ws.merges == []
+    assert review.branch == "BR1" and review.decision["outcome"] == "possible"
+    assert set(review.evidence["name"]["values"]) == {"record", "candidate"}
+    needed = [body for t, body in outbox.staged if t == "customer.review_needed"]
+    assert needed[0]["review_id"] == rid
