@@ -103,8 +103,5 @@ def commit(store: DedupStore, ws: WorkingSet, session: Any) -> None:
                  for rid, r in sorted(ws.reviews.items()) if rid not in known]
         if fresh:
             store.reviews.insert_many(fresh, session=session)
-    if ws.merges:  # upserts: a redelivered batch rewrites its rows instead of aborting
-        store.merges.bulk_write([UpdateOne({"_id": m["_id"]}, {"$set": {
-            **{k: v for k, v in m.items() if k != "_id"}, "at": now}}, upsert=True)
-            for m in ws.merges], ordered=True, session=session)
-
+    if ws.merges:  # a record is placed once (a redelivery finds its owner): plain inserts
+        store.merges.insert_many([{**m, "at": now} for m in ws.merges], session=session)
