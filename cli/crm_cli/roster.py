@@ -15,7 +15,14 @@ ROSTER_PROFILE = FieldProfile("roster", {
     "id": "id", "工号": "id", "员工编号": "id", "name": "name", "姓名": "name",
     "role": "role", "角色": "role", "岗位": "role", "branch": "branch", "网点": "branch",
     "所属网点": "branch", "capacity": "capacity", "容量": "capacity", "active": "active",
-    "在职": "active"}, {})
+    "在职": "active", "channel": "channel", "通知渠道": "channel", "渠道": "channel",
+    "address": "address", "通知地址": "address", "邮箱": "address", "language": "language",
+    "语言": "language", "通知语言": "language"}, {})
+# Where and how a maintainer is told: notification's preferences, not the roster's.
+NOTICE_KEYS = ("channel", "address", "language")
+LANGUAGE_NAMES = {"中文": "zh-CN", "简体中文": "zh-CN", "zh": "zh-CN", "zh-cn": "zh-CN",
+                  "英文": "en", "english": "en", "en": "en"}
+CHANNEL_NAMES = {"邮件": "email", "电子邮件": "email", "日志": "log"}
 ROLE_NAMES_CN = {"理财经理": "financial_manager", "财富经理": "wealth_manager",
                  "网点主任": "branch_director", "大堂经理": "lobby_manager",
                  "柜员": "branch_staff", "网点员工": "branch_staff", "行长": "branch_president",
@@ -35,12 +42,26 @@ def read_roster(path: Path) -> list[dict]:
     return rows
 
 
+def notice_preferences(row: dict) -> dict:
+    """Take the channel/address/language cells out of a roster row (they go to
+    notification), with the Chinese spellings a roster uses read as the codes."""
+    prefs = {key: str(row.pop(key)).strip() for key in NOTICE_KEYS if key in row}
+    if prefs.get("language"):
+        prefs["language"] = LANGUAGE_NAMES.get(prefs["language"].lower(), prefs["language"])
+    if prefs.get("channel"):
+        prefs["channel"] = CHANNEL_NAMES.get(prefs["channel"], prefs["channel"].lower())
+    return {k: v for k, v in prefs.items() if v}
+
+
 def managers_import(args) -> int:
     managers = read_roster(Path(args.file))
+    notices = [{"recipient": m["id"], **p} for m in managers for p in [notice_preferences(m)] if p]
     with rpc() as proxy:
         counts = proxy.assignment.managers_upsert(managers)
+        told = proxy.notification.preferences_set_many(notices) if notices else 0
     print(f"managers: {counts['created']} created, {counts['updated']} updated, "
-          f"{counts['unchanged']} unchanged")
+          f"{counts['unchanged']} unchanged; notification channel, address or language "
+          f"set for {told}")
     return 0
 
 
@@ -60,7 +81,13 @@ def managers_update(args) -> int:
         changes = {k: v for k, v in (("name", args.name), ("role", args.role),
                                      ("branch", args.branch), ("capacity", args.capacity))
                    if v is not None}
-        print(json.dumps(proxy.assignment.managers_upsert([{**current, **changes}])))
+        prefs = {k: getattr(args, k) for k in NOTICE_KEYS if getattr(args, k) is not None}
+        if prefs:
+            proxy.notification.preferences_set(args.id, prefs)
+        if changes or not prefs:
+            print(json.dumps(proxy.assignment.managers_upsert([{**current, **changes}])))
+        if prefs:
+            print(json.dumps({"notification": prefs}, ensure_ascii=False))
     return 0
 
 
@@ -150,12 +177,20 @@ def add_manager_parsers(msub) -> None:
     add.add_argument("--capacity", type=int, default=None,
                      help="most customers they keep (default: the role's from the config)")
     add.set_defaults(func=managers_add)
-    upd = command(msub, "update", "change a maintainer's name, role, branch or capacity",
-                  "crm managers update BJ01-007 --capacity 350")
+    upd = command(msub, "update", "change a maintainer's name, role, branch or capacity, "
+                  "and how they are notified (channel, address, language)",
+                  "crm managers update BJ01-007 --capacity 350",
+                  "crm managers update BJ01-007 --channel email --address wangfang@bank.example "
+                  "--language zh-CN")
     upd.add_argument("id", help="the maintainer's id")
     for name in ("name", "role", "branch"):
         upd.add_argument(f"--{name}", help=f"the new {name} (default: unchanged)")
     upd.add_argument("--capacity", type=int, help="the new capacity (default: unchanged)")
+    upd.add_argument("--channel", help="how notifications reach them: log, email, webhook "
+                                       "(a channel notification has configured)")
+    upd.add_argument("--address", help="where: an e-mail address or a webhook URL")
+    upd.add_argument("--language", choices=("zh-CN", "en"),
+                     help="the language of their notifications")
     upd.set_defaults(func=managers_update)
     for name, func, text, example in (
             ("list", managers_list, "the roster", "crm managers list --branch BJ01"),
@@ -174,5 +209,7 @@ def add_manager_parsers(msub) -> None:
     imp = command(msub, "import", "create or update maintainers from a roster file",
                   "crm managers import roster.xlsx")
     imp.add_argument("file", help="CSV or XLSX with id/工号, name/姓名, role/角色, "
-                                  "branch/网点, capacity/容量, active/在职 columns")
+                                  "branch/网点, capacity/容量, active/在职 columns, and "
+                                  "optionally channel/通知渠道, address/通知地址, "
+                                  "language/语言 (zh-CN or en; 中文, 英文)")
     imp.set_defaults(func=managers_import)

@@ -57,9 +57,9 @@ def test_email_goes_to_the_right_person_masked_in_their_language(stack, notifier
     gone = eventually(lambda: (m := notifier.to(f"{b.lower()}-en@bank.example")) and
                       len(m) == 2 and m, 30)
     assert len(zh) == 1 and zh[0]["subject"] == "客户分配通知"
-    assert zh[0]["body"].startswith("新客户") and "customer-choice" in zh[0]["body"]
+    assert zh[0]["body"].startswith("新客户") and "客户自主选择" in zh[0]["body"]
     assert_masked(zh[0]["body"], record)
-    assert "has moved away from you (customer-choice)" in gone[1]["body"]
+    assert "has moved away from you (the customer's choice)" in gone[1]["body"]
 
     rows = outbox(stack, recipient=f"{b}-ZH")
     assert [(r["channel"], r["status"], r["language"]) for r in rows] == [("email", "sent",

@@ -7,6 +7,8 @@ from nameko.extensions import DependencyProvider
 from common.pii import mask_fields, mask_name, mask_phone, mask_text
 from common.plugins import load_plugins
 
+from .domain import wording
+
 LANGUAGES = ("zh-CN", "en")
 # Subject lines per template and language (the body lives in templates/*.txt).
 SUBJECTS = {
@@ -23,6 +25,11 @@ def template_environment() -> Environment:
                       undefined=ChainableUndefined, autoescape=False)
     env.filters["mask_name"] = lambda v: mask_name(str(v)) if v else v
     env.filters["mask_phone"] = lambda v: mask_phone(str(v)) if v else v
+    # Words from events in the template's language (domain/wording.py).
+    env.filters["scheme_name"] = wording.scheme_name
+    env.filters["tier_name"] = wording.tier_name
+    env.filters["direction_name"] = wording.direction_name
+    env.filters["reason_text"] = wording.reason_text
     return env
 
 

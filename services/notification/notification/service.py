@@ -13,12 +13,23 @@ from contracts import names
 from contracts.schemas import load_event
 
 from . import handlers, metrics
-from .dependencies import Channels
+from .dependencies import LANGUAGES, Channels
 from .erasure import Erasure
 from .followups import FollowUps
 from .domain import batch, triggers
 from .storage import NotificationStore
 
+
+
+PREFERENCE_KEYS = ("channel", "language", "address", "quiet_hours", "digest")
+
+
+def allowed_preferences(preferences: dict) -> dict:
+    """The preference keys a recipient may have; a language templates exist for."""
+    allowed = {k: v for k, v in preferences.items() if k in PREFERENCE_KEYS and v not in (None, "")}
+    if "language" in allowed and allowed["language"] not in LANGUAGES:
+        raise ValueError(f"language: one of {', '.join(LANGUAGES)}, not {allowed['language']!r}")
+    return allowed
 
 class NotificationService(Erasure, FollowUps, ServiceBase):
     """`on_customer_erased` (right to be forgotten) comes from the Erasure mixin; events
@@ -91,6 +102,13 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
 
     @rpc(role="officer")
     def preferences_set(self, recipient: str, preferences: dict) -> None:
-        allowed = {k: v for k, v in preferences.items()
-                   if k in ("channel", "language", "address", "quiet_hours", "digest")}
-        self.store.set_preferences(recipient, allowed)
+        self.store.set_preferences(recipient, allowed_preferences(preferences))
+
+    @rpc(role="officer")
+    def preferences_set_many(self, rows: list) -> int:
+        """A roster's channel/address/language columns (`crm managers import`): each row
+        {"recipient", ...}; all checked before any is written. Returns how many."""
+        checked = [(str(row["recipient"]), allowed_preferences(row)) for row in rows]
+        for recipient, preferences in checked:
+            self.store.set_preferences(recipient, preferences)
+        return len(checked)
