@@ -13,6 +13,7 @@ from pathlib import Path
 from kombu import Connection, Exchange, Producer, Queue
 from contracts.caller import IdentifiedRpcProxy
 
+from tests.subscriber import Subscriber
 from tools.stack.__main__ import SERVICES, Stack
 from tools.stack.procs import free_port, start_background, wait_for, port_open
 
@@ -72,7 +73,7 @@ class StackHandle:
                              delivery_mode=2, declare=[], **user_id(uri, signed))
 
     def subscribe(self, exchange: str, routing_key: str) -> "Subscriber":
-        return Subscriber(self.env["AMQP_URI"], exchange, routing_key)
+        return Subscriber(self.env["AMQP_URI"], exchange, routing_key, self.pending_report)
 
     def mongo_uri(self, service: str) -> str:
         """The URI of the database server that holds `service`'s database (the local
@@ -90,8 +91,9 @@ class StackHandle:
         return MongoClient(self.mongo_uri(service), tz_aware=True)[f"crm_{service}"]
 
     def pending_report(self, limit: int = 20) -> str:
-        """What the pipeline still holds: every service's unpublished outbox rows and
-        parked messages (printed with a failed test, so a missing event has a cause)."""
+        """What the pipeline still holds: every service's unpublished outbox rows, parked
+        messages and queued messages, dead letters included (printed with a failed test
+        or wait, so a missing event has a cause)."""
         from tools.stack.__main__ import SERVICES
         lines = []
         for service in SERVICES:
@@ -111,7 +113,13 @@ class StackHandle:
                       f"{r.get('created_at')} lease {r.get('lease_until')}" for r in pending]
             lines += [f"{service}: parked {r.get('entrypoint')}: {r.get('reason')}"
                       for r in parked]
-        return "\n".join(lines) or "no outbox row pending, no message parked"
+        try:  # dead letters and work not yet taken (management counts, up to 5 s old)
+            lines += [f"queue {q['name']}: {q.get('messages_ready')} ready, "
+                      f"{q.get('messages_unacknowledged')} unacknowledged"
+                      for q in self.queues() if q.get("messages")]
+        except Exception as exc:  # noqa: BLE001
+            lines.append(f"queues unreadable ({type(exc).__name__}: {exc})")
+        return "\n".join(lines) or "no outbox row pending, no message parked or queued"
 
     def rpc(self, timeout: float = 60, amqp_uri: str | None = None):
         """An RPC proxy calling as the broker's administrator (a bootstrap admin of the
@@ -237,30 +245,3 @@ def _pending_types(doc: dict) -> str:
     """The types of a pending outbox pass's unpublished events (common.outbox_store)."""
     from common.outbox_store import pending_of
     return ", ".join(e["type"] for e in pending_of(doc)) if "events" in doc else str(doc.get("type"))
-
-
-class Subscriber:
-    """A plain AMQP subscriber (kombu, not the project's code) on an exclusive queue."""
-
-    def __init__(self, uri: str, exchange: str, routing_key: str):
-        self.conn = Connection(uri)
-        self.queue = Queue(f"test-{uuid.uuid4().hex[:8]}", Exchange(exchange, "topic", durable=True),
-                           routing_key=routing_key, exclusive=True, auto_delete=True)
-        self.simple = self.conn.SimpleQueue(self.queue)
-
-    def collect(self, quiet: float = 2.0, limit: float = 120.0) -> list[dict]:
-        """Messages until none arrives for `quiet` seconds."""
-        out, deadline = [], time.monotonic() + limit
-        while time.monotonic() < deadline:
-            try:
-                message = self.simple.get(timeout=quiet)
-            except self.simple.Empty:
-                break
-            out.append(json.loads(message.body) if isinstance(message.body, (str, bytes))
-                       else message.payload)
-            message.ack()
-        return out
-
-    def close(self) -> None:
-        self.simple.close()
-        self.conn.release()

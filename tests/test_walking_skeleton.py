@@ -27,7 +27,7 @@ def test_customer_from_plain_amqp_comes_out_as_valid_tier_changed(stack):
                        "registered_at": "2025-03-01T10:00:00",
                        "financials": {"avg_daily_assets": 450000, "has_relationship": True}})
         stack.drain(timeout=600)  # earlier modules may leave the pipeline busy
-        events = [e for e in subscriber.collect(quiet=5, limit=600) if e.get("branch") == "SK01"]
+        events = subscriber.wait_for(3, lambda e: e.get("branch") == "SK01")
     finally:
         subscriber.close()
     assert {e["scheme"] for e in events} == {"star", "service_band", "intent"}

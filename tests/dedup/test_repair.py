@@ -64,7 +64,7 @@ def test_review_accept_merges_and_reject_keeps_apart(stack):
         assert sorted(map(sorted, map(members, rejected))) == [["drjA:a-1"], ["drjB:b-1"]]
         open_ids = {r["id"] for r in reviews(stack)}
         assert to_accept["id"] not in open_ids and to_reject["id"] not in open_ids
-        events = [e for e in merged.collect() if e["survivor_id"] == a_id]
+        events = merged.wait_for(1, lambda e: e["survivor_id"] == a_id)
         assert [e["absorbed_ids"] for e in events] == [[b_id]], events
         # a closed review cannot be decided again
         assert stack.crm("review", "accept", to_reject["id"], check=False).returncode != 0
@@ -88,7 +88,6 @@ def test_unmerge_splits_a_record_out(stack):
         found = clusters(stack, {"duA", "duB"})
         assert len(found) == 1 and members(found[0]) == {"duA:a-1", "duB:b-1"}, found
         customer_id = found[0]["customer_id"]
-        registered.collect(quiet=1)
 
         result = json.loads(stack.crm("unmerge", customer_id, "duA:a-1").stdout)
         assert result["customer_id"] == customer_id
@@ -102,7 +101,7 @@ def test_unmerge_splits_a_record_out(stack):
         assert after[customer_id]["owner"]["source"] == "duB"
         assert members(after[new_id]) == {"duA:a-1"}
         assert after[new_id]["owner"]["source"] == "duA"
-        events = [e for e in registered.collect() if e["customer"]["customer_id"] == new_id]
+        events = registered.wait_for(1, lambda e: e["customer"]["customer_id"] == new_id)
         assert len(events) == 1 and events[0]["record_id"] == "duA:a-1", events
         # a record that is the only member cannot be split out
         assert stack.crm("unmerge", new_id, "duA:a-1", check=False).returncode != 0
@@ -141,7 +140,7 @@ def test_review_carries_the_match_score(stack):
                                      "15600060005", "15600060006")[1])
         stack.drain()
         review = _review_for(stack, "drsB:b-1")
-        events = [e for e in needed.collect() if e["record_id"] == "drsB:b-1"]
+        events = needed.wait_for(1, lambda e: e["record_id"] == "drsB:b-1")
         assert len(events) == 1, events
         # possible_threshold 0.65 <= score < match_threshold 0.85
         assert 0.65 <= review["score"] < 0.85, review

@@ -28,7 +28,10 @@ def test_no_raw_national_id_escapes(stack):
                        "national_id": bad_check})
         stack.publish({"source": "pii_t", "external_id": 5, "national_id": ids[3]})
         stack.drain()
-        events = json.dumps(subscriber.collect(), ensure_ascii=False)
+        stack.publish({"source": "pii_m", "external_id": "M-1", "name": "标记乙",
+                       "phones": ["13812345999"]})  # a marker: every event before it is read
+        events = json.dumps(subscriber.take_until(lambda e: e.get("source") == "pii_m"),
+                            ensure_ascii=False)
     finally:
         subscriber.close()
     secrets = [*ids, bad_check]

@@ -1,6 +1,7 @@
-"""Building intake records for distinct people, and reading tier.changed events."""
+"""Building intake records for distinct people, and waiting for tier.changed events."""
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -59,18 +60,26 @@ def moves(events: list[dict]) -> dict[tuple[str, str], tuple]:
     return out
 
 
-SWEEP_WAIT = 20.0  # outbox sweeper: rows older than 10 s, every 5 s
+def in_branches(branches: set[str]):
+    return lambda event: event.get("branch") in branches
 
 
-def collect(stack, subscriber, branches: set[str]) -> list[dict]:
-    """Drain the pipeline, then everything that arrived for the given branches.
+def tier_events(subscriber, branches: set[str], count: int) -> list[dict]:
+    """The `count` tier.changed events the test expects for these branches (and any
+    already queued beside them), checked against the contract."""
+    return valid(subscriber.wait_for(count, in_branches(branches)))
 
-    An empty queue does not mean every event is out: one whose publish failed (a
-    pooled connection the broker dropped earlier in the session) waits in its outbox
-    for the sweeper. So "nothing yet" is only believed after a sweep could have run,
-    which also makes the "no event" assertions stronger."""
-    stack.drain()
-    events = [e for e in subscriber.collect() if e.get("branch") in branches]
-    if not events:
-        events = [e for e in subscriber.collect(quiet=SWEEP_WAIT) if e.get("branch") in branches]
+
+_markers = itertools.count(950)
+
+
+def events_before_marker(stack, subscriber, branches: set[str]) -> list[dict]:
+    """Every tier.changed event for these branches the pipeline emitted before a
+    marker: a new person, alone in a branch of its own, published now. Its first event
+    proves the pipeline has processed past what the test published before, so this is
+    "all of them" when a test cannot know how many come, and `== []` proves none
+    comes."""
+    n = next(_markers)
+    stack.publish(person(n, f"TZ{n}", 150000))
+    events = subscriber.take_until(in_branches({f"TZ{n}"}), in_branches(branches))
     return valid(events)

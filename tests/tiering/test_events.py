@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import collect, moves, person
+from .helpers import events_before_marker, moves, person, tier_events
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ def _customer_id(events: list[dict]) -> str:
 def test_new_then_raised_then_repeated(stack, events):
     record = person(101, "TE01", 150000)
     stack.publish(record)
-    first = collect(stack, events, {"TE01"})
+    first = tier_events(events, {"TE01"}, 3)
     customer_id = _customer_id(first)
     assert moves(first) == {(customer_id, "star"): (None, "3", "new"),
                             (customer_id, "service_band"): (None, "branch", "new"),
@@ -34,12 +34,12 @@ def test_new_then_raised_then_repeated(stack, events):
 
     raised = {**record, "financials": {**record["financials"], "avg_daily_assets": 350000}}
     stack.publish(raised)
-    second = collect(stack, events, {"TE01"})
+    second = tier_events(events, {"TE01"}, 2)
     assert moves(second) == {(customer_id, "star"): ("3", "4", "up"),
                              (customer_id, "service_band"): ("branch", "financial", "up")}
 
     stack.publish(raised)
-    assert collect(stack, events, {"TE01"}) == []
+    assert events_before_marker(stack, events, {"TE01"}) == []
 
     tiers = {(t["customer_id"], t["scheme"]): t["tier"] for t in stack.crm_json("export", "tiers")}
     assert [tiers[(customer_id, s)] for s in ("star", "service_band", "intent")] == \
@@ -48,11 +48,11 @@ def test_new_then_raised_then_repeated(stack, events):
 
 def test_second_source_same_person_merges_without_removed(stack, events):
     stack.publish(person(111, "TM01", 350000, source="core"))
-    first = collect(stack, events, {"TM01"})
+    first = tier_events(events, {"TM01"}, 3)
     survivor = _customer_id(first)
     other = person(111, "TM01", 1200000, source="cards", ext="card-111")
     stack.publish(other)
-    merged = collect(stack, events, {"TM01"})
+    merged = events_before_marker(stack, events, {"TM01"})
     assert all(e["direction"] != "removed" for e in merged), merged
     assert {e["customer_id"] for e in merged} <= {survivor}
     clusters = {c["customer_id"]: c for c in stack.crm_json("export", "clusters")}
@@ -71,18 +71,18 @@ def test_transitive_merge_removes_absorbed_golden(stack, events):
     customers; a record with G1's ID and G2's phone and birth date is both, so dedup
     absorbs one into the other and tiering retires the absorbed one."""
     stack.publish(person(121, "TX01", 350000, source="core", phone="13700000121"))
-    first = collect(stack, events, {"TX01"})
+    first = tier_events(events, {"TX01"}, 3)
     g1 = _customer_id(first)
     stack.publish(person(121, "TX01", 80000, source="branchapp", ext="app-121",
                          with_id=False, phone="13700000122", willingness="low",
                          birth_date="1985-05-05"))
-    second = collect(stack, events, {"TX01"})
+    second = tier_events(events, {"TX01"}, 3)
     g2 = _customer_id(second)
     assert g2 != g1, "dedup merged the ID-less record directly; transitive case not reached"
     assert moves(second)[(g2, "star")] == (None, "3", "new")
     stack.publish(person(121, "TX01", 1200000, source="cards", ext="card-121",
                          phone="13700000122", birth_date="1985-05-05"))
-    third_events = collect(stack, events, {"TX01"})
+    third_events = events_before_marker(stack, events, {"TX01"})
     third = moves(third_events)
     gone = [e for e in third_events if e["direction"] == "removed"]
     assert len(gone) == 3 and len({e["customer_id"] for e in gone}) == 1, third_events

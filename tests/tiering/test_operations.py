@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 
-from .helpers import collect, moves, person
+from .helpers import events_before_marker, moves, person, tier_events
 
 pytestmark = pytest.mark.integration
 PACKAGED = resources.files("tiering").joinpath("rules.yaml").read_text("utf-8")
@@ -22,7 +22,7 @@ def pool(stack):
         for n, branch, assets in ((201, "TO01", 350000), (202, "TO01", 500000),
                                   (203, "TO01", 120000), (204, "TO02", 350000)):
             stack.publish(person(n, branch, assets))
-        created = collect(stack, subscriber, {"TO01", "TO02"})
+        created = tier_events(subscriber, {"TO01", "TO02"}, 12)
     finally:
         subscriber.close()
     by_star = {}
@@ -80,20 +80,20 @@ def test_threshold_change_recompute_moves_only_affected(stack, pool, tmp_path):
         stack.crm("tiers", "reload", "--file", str(rules))
         assert stack.crm_json("tiers", "rules")[0]["branches"] == ["TO01"]
         out = stack.crm("tiers", "recompute", "--page", "2").stdout
-        down = collect(stack, subscriber, _all_branches(stack))
+        down = tier_events(subscriber, _all_branches(stack), 1)
         mover = [c for c in pool["mover"] if _star(stack, c) == "3"]
         assert len(mover) == 1
         assert moves(down) == {(mover[0], "star"): ("4", "3", "down")}
         assert down[0]["rules_version"].startswith("2026-11-15+")
         assert '"changes": 1' in out
         assert stack.crm("tiers", "recompute").stdout.count('"changes": 0') == 1
-        assert collect(stack, subscriber, _all_branches(stack)) == []
+        assert events_before_marker(stack, subscriber, _all_branches(stack)) == []
     finally:
         packaged = tmp_path / "packaged.yaml"
         packaged.write_text(PACKAGED)
         stack.crm("tiers", "reload", "--file", str(packaged))
         stack.crm("tiers", "recompute", "--branch", "TO01")
-        back = collect(stack, subscriber, {"TO01"})
+        back = tier_events(subscriber, {"TO01"}, 1)
         subscriber.close()
     assert [(e["previous"], e["current"], e["direction"]) for e in back] == [("3", "4", "up")]
 
