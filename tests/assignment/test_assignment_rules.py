@@ -77,14 +77,14 @@ def test_upgrade_keeps_maintainer_and_customer_choice_moves(stack):
         stack.drain()
         eventually(lambda: any(t["customer_id"] == cid and t["tier"] == "private"
                                for t in stack.crm_json("export", "tiers")), 60)
-        moved = [e for e in events.collect(quiet=3) if e["customer_id"] == cid]
+        now = assignments(stack, b)[cid]
+        assert (now["manager_id"], now["tier"]) == (f"{b}-FM", "private")
+        stack.crm("assign", cid, f"{b}-WM", "--reason", "customer-choice")
+        events.assert_none_before(  # no forced migration on upgrade, before the chosen move
+            marker=lambda e: e["customer_id"] == cid and e["reason"] == "customer-choice",
+            unwanted=lambda e: e["customer_id"] == cid)
     finally:
         events.close()
-    assert moved == []  # no forced migration on upgrade
-    now = assignments(stack, b)[cid]
-    assert (now["manager_id"], now["tier"]) == (f"{b}-FM", "private")
-
-    stack.crm("assign", cid, f"{b}-WM", "--reason", "customer-choice")
     after = assignments(stack, b)[cid]
     assert (after["manager_id"], after["reason"]) == (f"{b}-WM", "customer-choice")
     loads = {m: x["load"] for m, x in managers(stack, b).items()}

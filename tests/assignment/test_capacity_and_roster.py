@@ -69,7 +69,7 @@ def test_deactivation_redistributes_every_customer(stack, replicas):
     events = stack.subscribe("assignment.events", "customer.assigned")
     try:
         out = stack.crm("managers", "deactivate", f"{b}-0", "--yes").stdout
-        got = [e for e in events.collect(quiet=3) if e["customer_id"] in leaving]
+        got = events.wait_for(2, lambda e: e["customer_id"] in leaving)
     finally:
         events.close()
     assert "2 customers moved, 1 waiting" in out  # 2 x capacity 4 = room for 2 more
@@ -83,7 +83,7 @@ def test_deactivation_redistributes_every_customer(stack, replicas):
     try:
         add_manager(stack, f"{b}-3", "financial_manager", b, capacity=4)
         eventually(lambda: not backlog(stack, b), 60)
-        last = [e for e in events.collect(quiet=3) if e["customer_id"] in leaving]
+        last = events.wait_for(1, lambda e: e["customer_id"] in leaving)
     finally:
         events.close()
     assert [(e["manager_id"], e["previous_manager_id"]) for e in last] == [(f"{b}-3", f"{b}-0")]

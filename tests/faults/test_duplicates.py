@@ -24,17 +24,23 @@ def test_intake_and_events_delivered_twice(stack):
     ingested = stack.subscribe("ingestion.events", "customer.ingested")
     tiers = stack.subscribe("tiering.events", "tier.changed")
     assigned = stack.subscribe("assignment.events", "customer.assigned")
+
+    def mine(event: dict) -> bool:
+        return event.get("branch") == pop.branch
+
     try:
         records = pop.records()
         stack.publish_many(records, user="upstream")
         stack.publish_many(records, user="upstream")
         settle(stack, pop)
-        events = [e for e in ingested.collect(limit=300) if e.get("branch") == pop.branch]
+        events = ingested.wait_for(pop.size, mine, deadline=300)
         assert len(events) == pop.size, f"{len(events)} customer.ingested for {pop.size} records"
         stack.publish_many(events, routing_key="customer.ingested", exchange="ingestion.events")
         result = settle(stack, pop)
-        tier_events = [e for e in tiers.collect(limit=300) if e.get("branch") == pop.branch]
-        assign_events = [e for e in assigned.collect(limit=300) if e.get("branch") == pop.branch]
+        tier_events = tiers.wait_for(lambda got: len({(e["customer_id"], e["scheme"])
+                                                      for e in got}) >= 3 * pop.size,
+                                     mine, deadline=300)
+        assign_events = assigned.wait_for(1, mine)  # settled: the rest is queued beside it
     finally:
         for sub in (ingested, tiers, assigned):
             sub.close()

@@ -78,8 +78,7 @@ def test_redelivered_event_sends_nothing_twice(stack, notifier):
     events = stack.subscribe("assignment.events", "customer.assigned")
     try:
         record, cid = assigned_customer(stack, b, f"{b}-M")
-        original = eventually(lambda: [e for e in events.collect(quiet=2)
-                                       if e["customer_id"] == cid], 30)[0]
+        original = events.wait_for(1, lambda e: e["customer_id"] == cid)[0]
     finally:
         events.close()
     eventually(lambda: notifier.to(address), 30)

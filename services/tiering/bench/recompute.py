@@ -52,15 +52,28 @@ class Subscriber:
                       durable=True), routing_key="tier.changed", exclusive=True, auto_delete=True)
         self.simple = self.conn.SimpleQueue(queue)
 
-    def collect(self, quiet: float = 3.0) -> list[dict]:
-        out = []
-        while True:
-            try:
-                message = self.simple.get(timeout=quiet)
-            except self.simple.Empty:
-                return out
-            out.append(json.loads(message.body))
-            message.ack()
+    def gather(self, count: int, match, deadline: float = 300.0) -> list[dict]:
+        """The messages matching `match`, as soon as `count` of them came (the changes
+        the recompute should announce) plus any queued beside them (a duplicate counts),
+        or what came by `deadline` seconds: longer than an outbox lease and a sweep, so
+        a shortfall is a result, not impatience."""
+        out, end = [], time.monotonic() + deadline
+        while len(out) < count and time.monotonic() < end:
+            out += self._next(min(1.0, end - time.monotonic()), match)
+        while (found := self._next(0.2, match, ready=True)) is not None:
+            out += found
+        return out
+
+    def _next(self, timeout: float, match, ready: bool = False) -> list[dict] | None:
+        """One message as a list ([] if it does not match); with `ready`, None when
+        nothing more is queued."""
+        try:
+            message = self.simple.get(timeout=timeout)
+        except self.simple.Empty:
+            return None if ready else []
+        event = json.loads(message.body)
+        message.ack()
+        return [event] if match(event) else []
 
     def close(self) -> None:
         self.simple.close()
@@ -187,8 +200,8 @@ def main() -> None:
             proxy.tiering.reload_rules(yaml.safe_dump(new, allow_unicode=True))
         report["recompute"] = recompute(args.page)
         report["recompute_again"] = recompute(args.page)
-        events = [e for e in subscriber.collect()
-                  if e["customer_id"].startswith("BENCH-")]
+        events = subscriber.gather(report["expected_changes"],
+                                   lambda e: e["customer_id"].startswith("BENCH-"))
         report["events"] = len(events)
         report["event_directions"] = {d: sum(e["direction"] == d for e in events)
                                       for d in ("up", "down")}
