@@ -36,7 +36,8 @@ def test_events_carry_ids_and_counts_only_and_gauges_follow_the_calls(stack):
         for role in ("supervisor", "president"):
             stack.crm("calls", "signoff", "--date", day, "--branch", b, "--by", f"{b}-{role}",
                       "--role", role)
-        got = {key: [e for e in sub.collect(quiet=3) if e.get("branch") == b]
+        expected = {"campaign.created": 1, "call.logged": 3, "day.signed_off": 1}
+        got = {key: sub.wait_for(expected[key], lambda e: e.get("branch") == b)
                for key, sub in subscribers.items()}
     finally:
         for sub in subscribers.values():
