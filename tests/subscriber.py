@@ -8,7 +8,7 @@ from typing import Callable, Union
 
 from kombu import Connection, Exchange, Queue
 
-from common.events import LEASE_SECONDS
+from common.outbox_store import LEASE_SECONDS
 
 # How long a test waits for an event it expects: longer than an outbox lease (a row whose
 # publish failed is claimed again once its lease ends) plus a sweep (every 5 s, rows older

@@ -142,8 +142,10 @@ def test_groups_form_by_every_rule_and_follow_merges_links_and_limits(stack):
         stack.crm("groups", "unlink", k, ell)
         assert not any(m & {"K", "L"} for m in groups_by_external(stack))
         stack.drain(timeout=120)
-        seen_warnings = warnings.collect(quiet=3)
-        seen_changes = changed.collect(quiet=3)
+        seen_warnings = warnings.wait_for(lambda got: {"80%", "escalation", "100%"} <= {
+            w["level"] for w in got if w["group_id"] == found[frozenset("ABCD")]["group_id"]})
+        seen_changes = changed.wait_for(
+            lambda got: {"formed", "merged", "dissolved"} <= {c["change"] for c in got})
     finally:
         warnings.close()
         changed.close()
