@@ -41,8 +41,9 @@ RPCS = [
     ("notification", "followup_conversion", 0),
     ("groups", "groups_list", 0), ("groups", "group_show", 1), ("groups", "explain", 1),
     ("groups", "link", 3), ("groups", "unlink", 2),
+    ("reporting", "kpi", 4),
     *[(service, method, 1) for service in ("ingestion", "dedup", "tiering", "assignment",
-                                           "notification", "groups")
+                                           "notification", "groups", "reporting")
       for method in ("parked_list", "parked_replay")],
 ]
 UNCLEAR: list[tuple[str, str, str, str]] = []
