@@ -5,6 +5,7 @@ import getpass
 from pathlib import Path
 
 from . import import_summary as summary
+from . import reject_export as export
 from .client import rpc
 from .listfiles import BUILTIN_PROFILES, adapter_for_filename
 from .exits import Failed, UsageError
@@ -39,8 +40,9 @@ def run_import(args) -> int:
             batch_id, totals = None, _check(proxy, chunks, sending)
         else:
             batch_id = proxy.ingestion.start_import(args.source, args.imported_by, path.name)
-            totals = _send(proxy, batch_id, chunks, sending)
-    unmapped = getattr(adapter, "unmapped_headers", None) or []
+            totals = _send(proxy, batch_id, chunks, sending, export.answered_rejects(path.name, data))
+    unmapped = [h for h in getattr(adapter, "unmapped_headers", None) or []
+                if h not in export.REASON_COLUMNS]  # an export's own columns, read above
     used = getattr(adapter, "profile_used", None)
     encoding = getattr(adapter, "encoding", None)
     if args.json:
@@ -72,10 +74,14 @@ def _chunks(rows: list, source: str) -> tuple[list[list], int]:
     return chunks, duplicates
 
 
-def _send(proxy, batch_id: str, chunks: list[list], sending) -> dict:
+def _send(proxy, batch_id: str, chunks: list[list], sending, answers: dict[str, str]) -> dict:
+    """The import, chunk by chunk; each chunk names the rejects its rows answer (a fixed
+    `crm rejects export` file carries them in its reject_id column)."""
     totals = summary.empty()
     for i, chunk in enumerate(chunks):
-        summary.add(totals, proxy.ingestion.import_rows(batch_id, chunk, i == len(chunks) - 1))
+        named = {str(n): answers[str(n)] for n, _ in chunk if str(n) in answers}
+        summary.add(totals, proxy.ingestion.import_rows(batch_id, chunk, i == len(chunks) - 1,
+                                                        named))
         sending.advance(len(chunk), note=f"{totals['rejected']} rejected")
     return totals
 

@@ -4,8 +4,9 @@ The list owner gets the rows as they were imported (one column per intake field,
 named by its path, so `crm import` reads the fixed file back with the standard
 profile) and, per row, why it was rejected. Fixing the cells and importing the
 file again clears those rejects (ingestion closes an open reject when a row with
-its (source, external_id) is accepted). Personal data is in the file only for a
-role allowed to see it: a viewer gets it masked by ingestion.
+its (source, external_id) is accepted, or whose `reject_id` the row carries: a row
+rejected for having no external_id is answered that way). Personal data is in the file
+only for a role allowed to see it: a viewer gets it masked by ingestion.
 """
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ import csv
 import io
 from typing import Any
 
+from .listfiles import adapter_for_filename
+from .listfiles.profiles import FieldProfile
+
 REASON_COLUMNS = ["reject_reason", "reject_errors", "file_row", "reject_id"]
+_REJECT_IDS = FieldProfile("reject_ids", {"reject_id": "reject_id"})
 LIST_SEPARATOR = ";"  # phones/emails in one cell: the readers split on it
 
 
@@ -70,3 +75,14 @@ def to_xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def answered_rejects(filename: str, data: bytes) -> dict[str, str]:
+    """row number (as text) -> reject id, from the reject_id column of a fixed export
+    (empty for any other list): read with a profile that maps only that column."""
+    answers = {}
+    for number, row in adapter_for_filename(filename).parse(data, _REJECT_IDS):
+        reject_id = row.get("reject_id") if isinstance(row, dict) else None
+        if reject_id not in (None, ""):
+            answers[str(number)] = str(reject_id).strip()
+    return answers

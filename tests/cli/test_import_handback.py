@@ -76,3 +76,12 @@ def test_exported_csv_and_xlsx_read_back_by_the_import_adapter():
     sheet = load_workbook(io.BytesIO(reject_export.to_xlsx(header, rows))).active
     assert [c.value for c in sheet[2]][:3] == ["s", "E-3", "138;139"]
     assert next(csv.reader(io.StringIO(reject_export.to_csv(header, rows).decode("utf-8-sig"))))[0] == "source"
+
+
+def test_a_fixed_export_names_the_rejects_its_rows_answer():
+    header, rows = reject_export.sheet(REJECTS)
+    for data, name in ((reject_export.to_csv(header, rows), "fixed.csv"),
+                       (reject_export.to_xlsx(header, rows), "fixed.xlsx")):
+        assert reject_export.answered_rejects(name, data) == {"2": "r1", "3": "r2"}
+    plain = "external_id,name\nE-1,张三\n".encode()
+    assert reject_export.answered_rejects("list.csv", plain) == {}

@@ -118,21 +118,24 @@ def test_rejects_of_a_batch_exported_fixed_and_imported_again(stack, tmp_path):
     assert {r["reject_id"] for r in rows} == {r["id"] for r in listed}
 
     for row, name in zip([r for r in rows if r.get("external_id")], ("周八", "吴九")):
-        row["name"] = name  # the list owner's fix
+        row["name"] = name  # the list owner's fixes
+    rows[1]["external_id"] = f"{tag}-4"  # the row that had no external_id gets one
     fixed = tmp_path / "fixed.xlsx"
     book = Workbook()
     book.active.append(header)
     for row in rows:
-        if row.get("external_id"):
-            book.active.append([row.get(h) for h in header])
+        book.active.append([row.get(h) for h in header])
     book.save(fixed)
     again = _summary(stack, str(fixed), "--source", source)
-    assert (again["accepted"], again["rejected"]) == (2, 0)
-    assert again["ignored_columns"] == ["reject_reason", "reject_errors", "file_row", "reject_id"]
-    left = stack.crm_json("rejects", "list", "--batch", batch_id, "--json")
-    assert [r["reason"] for r in left] == ["missing_key"]  # it named no key: replay it
+    assert (again["accepted"], again["rejected"]) == (3, 0)
+    assert again["ignored_columns"] == []  # the export's own columns are read, not ignored
+    assert stack.crm_json("rejects", "list", "--batch", batch_id, "--json") == []
+    resolved = stack.db("ingestion")["rejects"].find({"batch_id": batch_id})
+    assert {(r["status"], r["resolved_by_batch"]) for r in resolved} == \
+        {("resolved", again["batch_id"])}
     names_now = {r["external_id"]: r["name"] for r in records(stack, source)}
     assert names_now[f"{tag}-3"] == "周八" and names_now[f"{tag}-7"] == "吴九"
+    assert names_now[f"{tag}-4"] == "赵六"
 
 
 def test_export_masks_personal_data_for_a_viewer(stack, tmp_path):

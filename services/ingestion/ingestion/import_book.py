@@ -4,12 +4,15 @@ A list owner gets the rejects of a batch back as a spreadsheet (`crm rejects exp
 fixes the rows and imports them again; a row accepted then is the answer to the open
 reject of the same (source, external_id), so that reject is closed as `resolved`, in
 the same transaction as the record. A reject that named no external id cannot be
-matched that way: it is replayed (`crm rejects replay ID --set ...`) instead.
+matched that way: the exported file carries each row's `reject_id`, and `crm import`
+sends it along (`answers`), so the accepted row closes that very reject.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from typing import Any
+
+from bson import ObjectId
 
 from common import clock
 
@@ -81,10 +84,31 @@ def accepted_keys(raws: list[Any], results: list[dict]) -> dict[str, set[str]]:
 def resolve_rejects(rejects: Any, keys: dict[str, set[str]], batch_id: str,
                     session=None) -> int:
     """Close the open rejects these accepted keys answer; how many were closed."""
-    closed = 0
-    for source, external_ids in keys.items():
-        closed += rejects.update_many(
-            {"status": "open", "source": source, "external_id": {"$in": sorted(external_ids)}},
-            {"$set": {"status": "resolved", "closed_at": clock.now(),
-                      "resolved_by_batch": batch_id}}, session=session).modified_count
-    return closed
+    return sum(_resolve(rejects, {"source": source, "external_id": {"$in": sorted(ids)}},
+                        batch_id, session) for source, ids in keys.items())
+
+
+def _resolve(rejects: Any, query: dict, batch_id: str, session) -> int:
+    """Close the open rejects `query` names as answered by this import batch."""
+    return rejects.update_many(
+        {**query, "status": "open"},
+        {"$set": {"status": "resolved", "closed_at": clock.now(),
+                  "resolved_by_batch": batch_id}}, session=session).modified_count
+
+
+def answered_ids(rows: list, results: list[dict], answers: dict) -> list[ObjectId]:
+    """The rejects named by `answers` (row number as text -> reject id) whose row was
+    accepted (or unchanged); ids that are not ObjectIds are ignored."""
+    ids = []
+    for row, result in zip(rows, results):
+        reject_id = answers.get(str(row))
+        if result["status"] != "rejected" and isinstance(reject_id, str) and ObjectId.is_valid(reject_id):
+            ids.append(ObjectId(reject_id))
+    return ids
+
+
+def resolve_answered(rejects: Any, rows: list, results: list[dict], answers: dict,
+                     batch_id: str, session=None) -> int:
+    """Close the open rejects these accepted rows are the fixed versions of."""
+    ids = answered_ids(rows, results, answers)
+    return _resolve(rejects, {"_id": {"$in": ids}}, batch_id, session) if ids else 0

@@ -37,7 +37,8 @@ from .domain.erasure import ERASED_ERROR, ERASED_REASON
 from .domain.repair import field_errors
 from .erasure import request_erasure, seal_erased
 from .replay import replay_rejects
-from .import_book import accepted_keys, batch_increments, import_counts, resolve_rejects
+from .import_book import (accepted_keys, batch_increments, import_counts, resolve_answered,
+                          resolve_rejects)
 from .import_check import check_rows
 from .storage import IngestionStore
 
@@ -155,9 +156,11 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         return self.store.start_batch(source, imported_by, filename)
 
     @rpc(role="officer")
-    def import_rows(self, batch_id: str, rows: list, finished: bool = False) -> dict:
+    def import_rows(self, batch_id: str, rows: list, finished: bool = False,
+                    answers: dict | None = None) -> dict:
         """One chunk of a list import, as one unit of work with its batch's counts;
-        rows are (row_number, record | error text)."""
+        rows are (row_number, record | error text); `answers` maps a row number (as
+        text) to the reject the row is the fixed version of (a re-imported export)."""
         entries = [Entry(raw, batch_id, row_number, unreadable=isinstance(raw, str))
                    for row_number, raw in rows]
 
@@ -166,6 +169,8 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
                                    finished, session)
             resolve_rejects(self.store.rejects, accepted_keys([e.raw for e in entries], results),
                             batch_id, session)
+            resolve_answered(self.store.rejects, [e.row for e in entries], results,
+                             answers or {}, batch_id, session)
 
         counts = import_counts(self.ingest_many(entries, "import", extra=tally))
         for key in ("accepted", "rejected", "unchanged"):

@@ -1,5 +1,6 @@
 """An import batch's counts by reason and field, and the keys a re-import clears."""
-from ingestion.import_book import accepted_keys, batch_increments, flatten, import_counts, merge_counts
+from ingestion.import_book import (accepted_keys, answered_ids, batch_increments, flatten,
+                                   import_counts, merge_counts)
 
 RESULTS = [
     {"status": "created", "record_id": "s:E-1", "quality": ["phones: invalid_phone",
@@ -31,3 +32,10 @@ def test_accepted_keys_come_from_the_record_ids_of_accepted_rows():
     raws = [{"source": "s"}, {"source": "s"}, {"source": "s"}, {"source": "s"}]
     assert accepted_keys(raws, RESULTS) == {"s": {"E-1", "E-2", "a:b"}}
     assert accepted_keys(["unreadable"], [{"status": "created", "record_id": "s:x"}]) == {}
+
+
+def test_only_accepted_rows_answer_the_rejects_they_name():
+    oid = "65a1f0c2e4b0a1b2c3d4e5f6"
+    answers = {"2": oid, "4": "65a1f0c2e4b0a1b2c3d4e5f7", "5": "not-an-id"}
+    ids = answered_ids([2, 3, 4, 5], RESULTS, answers)
+    assert [str(i) for i in ids] == [oid]  # row 4 was rejected, row 5's id is not one
