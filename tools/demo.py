@@ -9,7 +9,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
+
+from tools import demo_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM = str(Path(sys.executable).parent / "crm")
@@ -47,6 +50,7 @@ def main() -> None:
     crm("drain", "--timeout", "1200")
     with rpc(timeout=300) as proxy:
         report(proxy)
+        demo_campaign.report(proxy, date.today(), section)
     section(f"Maintenance KPIs {KPI_PERIOD} per branch (保 keep, 争 win, 挖 dig, 抢 grab, 培 cultivate)")
     print(crm("kpi", "--period", KPI_PERIOD, "--by", "branch").rstrip())
     elapsed = time.monotonic() - started
@@ -58,7 +62,8 @@ def main() -> None:
           "Authorization: Bearer $INTAKE_TOKEN (.local/env; docs/access-control.md)")
     print("try: .venv/bin/crm status | crm export clusters | crm explain <customer_id> |"
           " crm managers load | crm assignments backlog | crm rejects list | crm notifications list"
-          f" | crm kpi --period {KPI_PERIOD} --by maintainer --branch BJ001")
+          f" | crm kpi --period {KPI_PERIOD} --by maintainer --branch BJ001 | crm campaigns list"
+          " | crm calls day | crm leaderboard --week <YYYY-Www>")
     print("stop everything with: make down")
 
 

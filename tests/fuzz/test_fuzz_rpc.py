@@ -42,8 +42,13 @@ RPCS = [
     ("groups", "groups_list", 0), ("groups", "group_show", 1), ("groups", "explain", 1),
     ("groups", "link", 3), ("groups", "unlink", 2),
     ("reporting", "kpi", 4),
+    ("campaigns", "campaigns_create", 11), ("campaigns", "campaigns_list", 3),
+    ("campaigns", "campaigns_show", 1), ("campaigns", "campaigns_close", 2),
+    ("campaigns", "calls_log", 7), ("campaigns", "calls_day", 2),
+    ("campaigns", "calls_signoff", 4), ("campaigns", "leaderboard", 1),
+    ("campaigns", "calls_audit", 3),
     *[(service, method, 1) for service in ("ingestion", "dedup", "tiering", "assignment",
-                                           "notification", "groups", "reporting")
+                                           "notification", "groups", "reporting", "campaigns")
       for method in ("parked_list", "parked_replay")],
 ]
 UNCLEAR: list[tuple[str, str, str, str]] = []

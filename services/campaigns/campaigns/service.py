@@ -19,6 +19,7 @@ from nameko.timer import timer
 from . import handlers, metrics, reports
 from .dependencies import CampaignSettings
 from .domain import segment
+from .domain.texts import NOTE_LENGTH, text, texts
 from .domain.follow import Fact
 from .domain.plan import parse_day
 from .erasure import Erasure
@@ -71,47 +72,53 @@ class CampaignsService(Erasure, ServiceBase):
                          staff: list[str] | None = None) -> dict:
         """Build the call list from the segment as it is now and share it among `staff`
         (default: the owner alone)."""
-        wanted = segment.criteria(branch, stars, band, intents, maturing_within, min_balance)
-        doc = handlers.create(self.store, self.events, wanted, name, owner,
-                              parse_day(starts, "from"), parse_day(ends, "to"), staff or [],
+        wanted = segment.criteria(text(branch, "branch"), texts(stars, "star"),
+                                  text(band, "band"), texts(intents, "intent"),
+                                  maturing_within, text(min_balance, "min-balance"))
+        doc = handlers.create(self.store, self.events, wanted, text(name, "name", 200),
+                              text(owner, "owner"), parse_day(starts, "from"),
+                              parse_day(ends, "to"), texts(staff, "staff") or [],
                               clock.today(), clock.now())
         return handlers.view(doc, [])
 
     @rpc(role="viewer")
     def campaigns_list(self, branch: str | None = None, status: str | None = None,
                        limit: int = 1000) -> list[dict]:
-        docs = self.store.campaign_list(branch, status, max(0, limit))
+        docs = self.store.campaign_list(text(branch, "branch"), text(status, "status"),
+                                        min(max(0, limit), 100_000))
         return handlers.on_calls(self.store, docs, reports.summary)
 
     @rpc(role="viewer")
     def campaigns_show(self, campaign_id: str) -> dict:
-        return handlers.on_calls(self.store, [handlers.found(self.store, campaign_id)],
-                                 handlers.view)[0]
+        doc = handlers.found(self.store, text(campaign_id, "campaign"))
+        return handlers.on_calls(self.store, [doc], handlers.view)[0]
 
     @rpc(role="officer")
     def campaigns_close(self, campaign_id: str, feedback: str) -> dict:
-        doc = handlers.close(self.store, campaign_id, feedback, clock.now())
+        doc = handlers.close(self.store, text(campaign_id, "campaign"),
+                             text(feedback, "feedback", NOTE_LENGTH), clock.now())
         return handlers.on_calls(self.store, [doc], handlers.view)[0]
 
     # -- calls --------------------------------------------------------------------------
     @rpc(role="officer")
     def calls_log(self, campaign_id: str, customer_id: str, by: str, seconds: int,
                   outcome: str, product: str | None = None, note: str | None = None) -> dict:
-        call = handlers.log_call(self.store, self.events, self.settings, campaign_id,
-                                 customer_id, by, seconds, outcome, product, note,
-                                 clock.today(), clock.now())
+        call = handlers.log_call(self.store, self.events, self.settings,
+                                 text(campaign_id, "campaign"), text(customer_id, "customer"),
+                                 text(by, "by"), seconds, outcome, text(product, "product"),
+                                 text(note, "note", NOTE_LENGTH), clock.today(), clock.now())
         metrics.record_call(call)
         return reports.call_row(call)
 
     @rpc(role="viewer")
     def calls_day(self, day: str | None = None, branch: str | None = None) -> list[dict]:
         when = parse_day(day, "date") if day else clock.today()
-        return reports.day(self.store, self.settings, when, branch)
+        return reports.day(self.store, self.settings, when, text(branch, "branch"))
 
     @rpc(role="officer")
     def calls_signoff(self, day: str, branch: str, by: str, role: str) -> dict:
-        return handlers.sign_off(self.store, self.events, self.settings, branch,
-                                 parse_day(day, "date"), by, role, clock.now())
+        return handlers.sign_off(self.store, self.events, self.settings, text(branch, "branch"),
+                                 parse_day(day, "date"), text(by, "by"), role, clock.now())
 
     @rpc(role="viewer")
     def leaderboard(self, week: str) -> list[dict]:
@@ -119,7 +126,8 @@ class CampaignsService(Erasure, ServiceBase):
 
     @rpc(role="viewer", personal=True)
     def calls_audit(self, month: str, branch: str, seed: str | None = None) -> dict:
-        return reports.audit(self.store, self.settings, month, branch, seed)
+        return reports.audit(self.store, self.settings, month, text(branch, "branch"),
+                             text(seed, "seed"))
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:

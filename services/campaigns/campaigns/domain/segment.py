@@ -15,6 +15,9 @@ from typing import Any, Mapping
 
 from .follow import tier_of
 
+MAX_DAYS = 3660
+MAX_AMOUNT = Decimal(10) ** 15
+
 
 @dataclass(frozen=True)
 class Criteria:
@@ -41,8 +44,8 @@ def criteria(branch: str, stars: list[str] | None = None, band: str | None = Non
     bad = [s for s in stars or () if s not in ("1", "2", "3", "4", "5")]
     if bad:
         raise ValueError(f"star levels are 1 to 5, not {', '.join(bad)}")
-    if maturing_within is not None and maturing_within < 0:
-        raise ValueError("maturing-within must be 0 days or more")
+    if maturing_within is not None and not 0 <= maturing_within <= MAX_DAYS:
+        raise ValueError(f"maturing-within must be 0 to {MAX_DAYS} days")
     return Criteria(branch.strip(), tuple(stars or ()), band or None,
                     tuple(i.strip().upper() for i in intents or ()), maturing_within,
                     None if min_balance is None else amount(min_balance, "min-balance"))
@@ -53,8 +56,8 @@ def amount(text: Any, what: str = "amount") -> Decimal:
         value = Decimal(str(text).replace(",", ""))
     except InvalidOperation:
         raise ValueError(f"{what}: not an amount: {text!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"{what}: not an amount: {text!r}")
+    if not value.is_finite() or not 0 <= value < MAX_AMOUNT:
+        raise ValueError(f"{what}: not an amount from 0 to {MAX_AMOUNT:,}: {text!r}")
     return value
 
 
