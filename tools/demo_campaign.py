@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from crm_cli.campaigns import progress_line
+
 NAME = "样例：二星客户电话营销"
 BRANCH, OWNER, STAFF = "BJ001", "BJ001-S5", ["BJ001-S6", "BJ001-S7"]
 OUTCOMES = ["no_answer", "interested", "callback", "not_interested", "interested", "no_answer"]
@@ -43,9 +45,7 @@ def report(proxy, today: date, section) -> None:
     section(f"Campaign {view['campaign_id']} (crm campaigns show {view['campaign_id']})")
     print(f"{view['name']}: branch {view['branch']}, owner {view['owner']}, "
           f"{view['from']} .. {view['to']}, 2-star customers who did not refuse marketing")
-    print(f"progress: {progress['reached']} of {progress['customers']} customers reached "
-          f"({progress['ratio']:.0%}), {progress['called']} called; outcomes "
-          + ", ".join(f"{k} {v}" for k, v in progress["outcomes"].items()))
+    print(progress_line(progress))
     for staff, done in progress["staff"].items():
         print(f"  {staff}: {done['customers']} on the list, {done['called']} called, "
               f"{done['reached']} reached")

@@ -59,15 +59,20 @@ def print_view(view: dict, as_json: bool) -> None:
     progress = view["progress"]
     print(f"{view['campaign_id']}  {view['name']}  branch {view['branch']}  owner "
           f"{view['owner']}  {view['from']} .. {view['to']}  {view['status']}")
-    print(f"progress: {progress['reached']} of {progress['customers']} customers reached "
-          f"({progress['ratio']:.0%}), {progress['called']} called; outcomes "
-          + ", ".join(f"{k} {v}" for k, v in progress["outcomes"].items()))
+    print(progress_line(progress))
     for staff, customers in view["lists"].items():
         done = progress["staff"].get(staff, {})
         print(f"{staff}: {len(customers)} customers, {done.get('reached', 0)} reached: "
               + " ".join(customers))
     if view.get("feedback"):
         print(f"feedback: {view['feedback']}")
+
+
+def progress_line(progress: dict) -> str:
+    """How far a campaign got, in one line (also make run's report)."""
+    return (f"progress: {progress['reached']} of {progress['customers']} customers reached "
+            f"({progress['ratio']:.0%}), {progress['called']} called; outcomes "
+            + ", ".join(f"{k} {v}" for k, v in progress["outcomes"].items()))
 
 
 def add_parsers(sub) -> None:
