@@ -41,6 +41,8 @@ def main() -> None:
               "--profile", "branch_cn", "--imported-by", "demo").strip())
     print(crm("import", str(SAMPLES / "head_office.csv"), "--source", "head_office",
               "--imported-by", "demo").strip())
+    print(crm("import", str(SAMPLES / "groups.json"), "--source", "group_register",
+              "--imported-by", "demo").strip())
     env = stack_env()
     post_snapshot(env, "core_banking_q3.json")
     print("waiting for the pipeline to go idle ...", flush=True)
@@ -63,7 +65,8 @@ def main() -> None:
     print("try: .venv/bin/crm status | crm export clusters | crm explain <customer_id> |"
           " crm managers load | crm assignments backlog | crm rejects list | crm notifications list"
           f" | crm kpi --period {KPI_PERIOD} --by maintainer --branch BJ001 | crm campaigns list"
-          " | crm calls day | crm leaderboard --week <YYYY-Www>")
+          " | crm calls day | crm leaderboard --week <YYYY-Www>"
+          " | crm groups list | crm groups show <group_id>")
     print("stop everything with: make down")
 
 
@@ -117,12 +120,28 @@ def report(proxy) -> None:
     print(", ".join(f"{k}: {v}" for k, v in by_status.items()) or "none")
     for note in sent[:5]:
         print(f"  [{note['channel']}] to {note['recipient']}: {note['text']}")
+    group_report(proxy)
     section("Rejects (kept for repair: crm rejects list)")
     rejects = proxy.ingestion.rejects_list()
     for reason, n in collections.Counter(r["reason"] for r in rejects).most_common():
         example = next(r for r in rejects if r["reason"] == reason)
         print(f"  {n} x {reason}: {'; '.join(example['errors'])[:100]}")
     if not rejects:
+        print("  none")
+
+
+def group_report(proxy) -> None:
+    """Group customers (samples/groups.json): members, lead branch, exposure vs limit."""
+    section("Group customers (crm groups list)")
+    groups = proxy.groups.groups_list()
+    for line in groups:
+        shown = proxy.groups.group_show(line["group_id"])
+        names = ", ".join(m["name"] or m["customer_id"] for m in shown["members"])
+        rules = sorted({t["rule"] for t in shown["ties"]})
+        print(f"  {line['group_id']}  lead {line['lead_branch'] or '-':6} exposure "
+              f"{float(line['exposure']):>16,.2f} of {float(line['limit']):,.2f} "
+              f"({line['share_of_limit']:.1%})  by {'/'.join(rules)}\n    {names}")
+    if not groups:
         print("  none")
 
 

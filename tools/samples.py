@@ -5,7 +5,8 @@ Chinese headers and a head-office extract with English headers) that share a
 few hundred people written differently, plus a few unusable rows, and a roster
 of maintainers for the same branches. Then two quarterly holdings snapshots of core
 banking (JSON, as upstream publishes them: assets and products as of the end of Q3 and
-of Q4), which `make run` sends through the HTTP intake for the maintenance KPIs.
+of Q4), which `make run` sends through the HTTP intake for the maintenance KPIs. And
+organisations related as group customers (tools/sample_groups.py).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
+
+from . import sample_groups
 
 
 OUT = Path(__file__).resolve().parent.parent / "samples"
@@ -172,6 +175,7 @@ def main(persons: int = 1700, shared: int = 300) -> None:
         writer.writerow(["", "No Key", "", "", "", "", "", "", "", "", "SH001", "", "", "", "", "", "", "", "", ""])
     with open(OUT / "roster.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(roster())
+    sample_groups.write(OUT, check_digit)
     for name, records in zip(("core_banking_q3.json", "core_banking_q4.json"),
                              core_snapshots(people)):
         lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records)
