@@ -151,3 +151,20 @@ def test_builtin_profiles_and_filename_dispatch():
     assert adapter_for_filename("a.csv") is not adapter_for_filename("a.csv")
     with pytest.raises(ValueError):
         adapter_for_filename("old.xls")
+
+
+def test_group_customer_fields_pass_through_and_have_columns():
+    """Issue 19: a JSON list keeps organization, relations and credit whole under the
+    standard profile; a spreadsheet spells organisation and credit as columns."""
+    record = {"external_id": "ORG-1", "kind": "organization",
+              "organization": {"uscc": "91110100000000001N", "industry": "投资"},
+              "relations": [{"type": "controls", "target": {"uscc": "91110100000000002R"}}],
+              "credit": {"limit": "600000000", "as_of": "2026-09-30"}}
+    adapter = JsonAdapter()
+    assert parse_all(adapter, json.dumps([record]).encode(), "standard") == [(1, record)]
+    assert adapter.unmapped_headers == []
+    data = ("external_id,organization.uscc,credit.limit,outstanding\n"
+            "O-2,91110100000000002R,100,50\n").encode()
+    assert parse_all(CsvAdapter(), data) == [(2, {
+        "external_id": "O-2", "organization": {"uscc": "91110100000000002R"},
+        "credit": {"limit": "100", "outstanding": "50"}})]

@@ -61,7 +61,13 @@ _NESTED = {
                    "custody_margin", "card_level", "as_of"],
     "intent": ["willingness", "potential"],
     "consent": ["marketing"],
+    # group customers (issue 19): organisation data and credit as columns too
+    "organization": ["uscc", "legal_representative", "industry"],
+    "credit": ["limit", "outstanding", "as_of"],
 }
+# whole values passed through as the upstream contract has them (JSON lists and objects):
+# a record's relations are a list of objects, which no column can spell
+_WHOLE = ["relations", "organization", "credit"]
 
 
 def _standard_columns() -> dict[str, str]:
@@ -72,6 +78,7 @@ def _standard_columns() -> dict[str, str]:
         for leaf in leaves:
             columns[f"{parent}.{leaf}"] = f"{parent}.{leaf}"
             columns.setdefault(leaf, f"{parent}.{leaf}")
+    columns.update({name: name for name in _WHOLE})
     return columns
 
 
