@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from .comparisons import LEVELS, TF_LEVELS, Customer, comparison_vector
+from .comparisons import LEVELS, NAME_LEVELS_V1, TF_LEVELS, Customer, comparison_vector
 from .keys import name_tokens
 from .ports import values
 
@@ -26,9 +26,27 @@ Model = Mapping[str, Any]
 TF_BOUND = 6.0
 
 
+def level_names(model: Model, comparison: str) -> tuple[str, ...]:
+    """The level names a stored model's entries follow: a name comparison trained
+    before ``tokens_typo`` existed has one level fewer."""
+    entries = model["comparisons"][comparison]["levels"]
+    if comparison == "name" and len(entries) == len(NAME_LEVELS_V1):
+        return NAME_LEVELS_V1
+    return LEVELS[comparison]
+
+
+def _entry(model: Model, comparison: str, level: int) -> Mapping[str, float]:
+    """The m and u of a level; an older model weighs ``tokens_typo`` as the
+    ``token_shared`` it used to be part of."""
+    label = LEVELS[comparison][level]
+    names = level_names(model, comparison)
+    index = names.index(label if label in names else "token_shared")
+    return model["comparisons"][comparison]["levels"][index]
+
+
 def level_weight(model: Model, comparison: str, level: int) -> float:
     """log2(m / u) of one level."""
-    entry = model["comparisons"][comparison]["levels"][level]
+    entry = _entry(model, comparison, level)
     return math.log2(entry["m"] / entry["u"])
 
 
@@ -73,7 +91,7 @@ def tf_adjustment(model: Model, comparison: str, level: int, a: Customer,
         if not shared:
             return 0.0
         freq = _value_frequency(tf, shared)
-    u_ref = model["comparisons"][comparison]["levels"][LEVELS[comparison].index(reference)]["u"]
+    u_ref = _entry(model, comparison, LEVELS[comparison].index(reference))["u"]
     adjustment = math.log2(u_ref / max(freq, 1e-12))
     return factor * max(-TF_BOUND, min(TF_BOUND, adjustment))
 
@@ -114,7 +132,7 @@ def weights_chart(model: Model) -> list[dict]:
     rows = [{"comparison": "prior", "level": "lambda", "m": None, "u": None,
              "weight": round(prior_log2_odds(model), 3)}]
     for name, comp in model["comparisons"].items():
-        for level, entry in zip(LEVELS[name], comp["levels"]):
+        for level, entry in zip(level_names(model, name), comp["levels"]):
             rows.append({"comparison": name, "level": level, "m": round(entry["m"], 6),
                          "u": round(entry["u"], 8),
                          "weight": round(math.log2(entry["m"] / entry["u"]), 3),

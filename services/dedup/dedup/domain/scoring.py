@@ -178,9 +178,10 @@ def _decide_learned(a: Mapping[str, Any], b: Mapping[str, Any],
         shared national id are two people, even at one address and phone (a parent
         and child of one name);
       * households: a pair sharing a phone or email whose names differ (below
-        ``min_name_level``) with no id agreeing is a family until the rest proves
-        otherwise: it is judged without the contact and the address, which a family
-        shares (twins share surname, birth date and home too).
+        ``min_name_level``: more than a misspelling, a given name replaced) with no
+        id agreeing is a family until the rest proves otherwise: it is judged
+        without the contact and the address, which a family shares (twins share
+        surname, birth date and home too).
     """
     probability, levels, weights = fellegi_sunter.score(p["model"], a, b, evidence)
     same_id = levels.get("national_id") == 0
@@ -191,7 +192,7 @@ def _decide_learned(a: Mapping[str, Any], b: Mapping[str, Any],
     rule = None
     shared_home = sum(max(weights.get(c, 0.0), 0.0) for c in HOUSEHOLD)
     if (not same_id and name is not None and levels.get("contact") == 0
-            and name > LEVELS["name"].index(p.get("min_name_level", "jw_0.85"))):
+            and name > LEVELS["name"].index(p.get("min_name_level", "tokens_typo"))):
         probability = fellegi_sunter.probability(
             fellegi_sunter.log2_odds(probability) - shared_home)
         rule = "household_evidence_ignored"

@@ -5,7 +5,8 @@ import random
 import pytest
 
 from dedup.domain import fellegi_sunter as fs
-from dedup.domain.comparisons import LEVELS, comparison_vector, date_level
+from dedup.domain.comparisons import (LEVELS, NAME_LEVELS_V1, comparison_vector, date_level,
+                                      typo_variant)
 from dedup.domain.scoring import decide, merged_params
 from dedup.domain.training import (NAMES, estimate_u, expectation_maximisation, level_shares,
                                    term_frequencies, train, vector)
@@ -53,6 +54,24 @@ def test_name_levels_follow_the_name_matcher_and_shared_tokens():
                             ("Mark Fitzgerald", "different")]:
         b = rec(name=other)
         assert level(comparison_vector(a, b, evidence(a, b)), "name") == expected, other
+    a, b = rec(name="Emily Ruiz"), rec(name="Emily Yuiz")
+    assert level(comparison_vector(a, b, evidence(a, b)), "name") == "tokens_typo"
+
+
+@pytest.mark.parametrize("x,y,expected", [
+    ("emily ruiz", "emily yuiz", True),            # one letter replaced
+    ("larry graham", "lcarry graham", True),       # one letter inserted
+    ("laura justin ruiz", "laura rutz", True),     # extra middle name, typo in the other
+    ("mary cole", "mary cloe", True),              # two letters transposed
+    ("nathan hayes", "jesse hayes", False),        # given name replaced: twins look so
+    ("reeve mileq", "reeve quilliam", False),      # surname replaced
+    ("ann lee", "anna lee", False),                # short tokens: names, not typos
+    ("emily yuiz", "emilo yuoz", False),           # no token equal
+    ("emily", "emily ruiz", False),                # one token alone says too little
+])
+def test_typo_variant_tells_a_misspelling_from_a_replaced_name(x, y, expected):
+    assert typo_variant(tuple(x.split()), tuple(y.split())) is expected
+    assert typo_variant(tuple(y.split()), tuple(x.split())) is expected
 
 
 def test_missing_fields_give_no_level_and_a_golden_compares_through_every_member():
@@ -201,6 +220,28 @@ def test_household_contact_does_not_carry_a_different_name():
     twin = rec(name="chloe bason", phone_bis=["home"], address_bi="l1")
     result = decide(a, twin, M, params)
     assert result.rule == "household_evidence_ignored" and result.decision != "match"
+
+
+def test_household_rule_does_not_take_a_misspelt_name_for_a_family_member():
+    records, _ = _pool()
+    params = _model(records)
+    a = rec(name="emily ruiz", phone_bis=["home"], address_bi="l1")
+    result = decide(a, rec(name="emily yuiz", phone_bis=["home"], address_bi="l1"), M, params)
+    assert result.levels["name"] == LEVELS["name"].index("tokens_typo")
+    assert result.rule is None and result.decision == "match"
+
+
+def test_a_model_trained_before_tokens_typo_weighs_it_as_token_shared():
+    records, _ = _pool()
+    model = train(records, evidence, sample=2000)
+    entries = model["comparisons"]["name"]["levels"]
+    old = {**model, "comparisons": {**model["comparisons"], "name": {"levels": [
+        e for e, label in zip(entries, LEVELS["name"]) if label != "tokens_typo"]}}}
+    typo, shared = LEVELS["name"].index("tokens_typo"), LEVELS["name"].index("token_shared")
+    assert fs.level_weight(old, "name", typo) == fs.level_weight(old, "name", shared) == \
+        fs.level_weight(model, "name", shared)
+    assert [r["level"] for r in fs.weights_chart(old) if r["comparison"] == "name"] == \
+        list(NAME_LEVELS_V1)
 
 
 def test_without_a_model_the_hand_set_weights_decide():
