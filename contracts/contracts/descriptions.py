@@ -185,7 +185,7 @@ BY_SCHEMA: dict[str, dict[str, str]] = {
     "CampaignCriteria": {"branch": "The campaign's branch: only its customers are listed.",
                          "band": "The service band chosen; null: any.",
                          "intent": "Intent classes chosen (empty: any)."},
-    "CampaignCreated": {"name": "The campaign plan's name.",
+    "CampaignCreated": {"title": "The campaign plan's name (as given to `crm campaigns create`).",
                         "owner": "Staff id of the person responsible for the campaign.",
                         "branch": "The campaign's branch."},
     "DaySignedOff": {"branch": "The branch whose day was signed.",

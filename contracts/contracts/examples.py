@@ -116,7 +116,7 @@ EVENTS: dict[str, dict] = {
         version=1764581400120),
     names.CAMPAIGN_CREATED: _event(
         "6a8c0e2f-7f9b-4c1d-8e3f-a7b9c1d3e515", campaign_id="cmp-3c9e1f0a7b2d",
-        name="12月二星电话营销", branch="BJ01", owner="BJ01-001", starts="2026-12-01",
+        title="12月二星电话营销", branch="BJ01", owner="BJ01-001", starts="2026-12-01",
         ends="2026-12-31", staff=["BJ01-007", "BJ01-008"], customers=120,
         criteria={"branch": "BJ01", "star": ["2"], "band": None, "intent": [],
                   "maturing_within": 31, "min_balance": None}),

@@ -396,7 +396,7 @@ class CampaignCriteria(Schema):
 class CampaignCreated(Event):
     """A campaign plan with its call list shared among its staff (ids and counts only)."""
     campaign_id = fields.String(required=True)
-    name = fields.String(required=True)
+    title = fields.String(required=True)  # not `name`: by that name a field is a person's
     branch = fields.String(required=True)
     owner = fields.String(required=True)
     starts = fields.String(required=True)

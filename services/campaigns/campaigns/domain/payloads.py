@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 
 def campaign_payload(doc: Mapping[str, Any]) -> dict:
-    return {"campaign_id": doc["_id"], "name": doc["name"], "branch": doc["branch"],
+    return {"campaign_id": doc["_id"], "title": doc["name"], "branch": doc["branch"],
             "owner": doc["owner"], "starts": doc["from"], "ends": doc["to"],
             "staff": list(doc["staff"]), "customers": sum(map(len, doc["lists"].values())),
             "criteria": dict(doc["criteria"])}

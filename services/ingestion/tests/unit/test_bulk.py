@@ -83,12 +83,17 @@ class FakeCollection:
         self.rows: dict = {}
 
     def find(self, query, projection=None, session=None):
-        return [{"_id": i} for i in query["_id"]["$in"] if i in self.rows]
+        """The event outbox's passes holding any of the ids (common.outbox_store)."""
+        wanted = set(query["event_ids"]["$in"])
+        return [r for r in self.rows.values() if wanted & set(r["event_ids"])]
 
     def insert_many(self, rows, ordered=True, session=None):
         for row in rows:
             assert row["_id"] not in self.rows
             self.rows[row["_id"]] = row
+
+    def insert_one(self, row, session=None):
+        self.insert_many([row])
 
     def update_many(self, *args, **kwargs):
         pass

@@ -81,6 +81,9 @@ class FakeCollection:
         self.writes: list = []
 
     def find(self, query, projection=None, session=None):
+        if "event_ids" in query:  # the event outbox's passes (common.outbox_store)
+            wanted = set(query["event_ids"]["$in"])
+            return [r for r in self.rows.values() if wanted & set(r["event_ids"])]
         if "_id" in query:
             return [self.rows[i] for i in query["_id"]["$in"] if i in self.rows]
         return [r for r in self.rows.values() if r.get("event_id") in query["event_id"]["$in"]]
@@ -88,6 +91,9 @@ class FakeCollection:
     def insert_many(self, rows, ordered=True, session=None):
         for row in rows:
             self.rows[row["_id"]] = row
+
+    def insert_one(self, row, session=None):
+        self.insert_many([row])
 
     def bulk_write(self, ops, ordered=True, session=None):
         self.writes.append(ops)
