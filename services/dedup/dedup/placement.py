@@ -20,13 +20,14 @@ from .dependencies import MatchingSetup
 from .domain.batch import Review, WorkingSet, merge_id
 from .domain.clusters import build_golden
 from .domain.evidence import of_decision
-from .domain.keys import blocking_keys
+from .domain.keys import blocking_keys, is_specific
 from .domain.resolve import Resolution, resolve
 from .domain.snapshot import changed_payload, golden_keys, merged_payload
 from .storage import DedupStore
 
 log = logging.getLogger(__name__)
 CLAIMED_KEYS = ("nid:", "ph:", "em:", "nd:")
+PREFETCH_ROWS = 5000  # candidate rows a batch reads at once; beyond, each record reads its own
 
 
 def claimable(keys: Sequence[str]) -> list[str]:
@@ -51,12 +52,17 @@ class Placer:
         self.store, self.matching, self.outbox, self.session = store, matching, outbox, session
         self.ws = WorkingSet()
         self.erased: set[str] = set()
+        self.blocks: dict[str, list[dict]] | None = None  # key -> rows, read for the batch
+        self.fetched: set[str] = set()  # keys whose block is in `blocks`
+        self.claims_read: set[str] = set()  # claim keys read, found or not
 
     def place_all(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         """Place records in the given order; returns the match decisions taken."""
         ids = list(dict.fromkeys(r["record_id"] for r in records))
         self.ws.know(batch_store.owners_of(self.store, ids, self.session))
         self.erased = batch_store.erased_records(self.store, ids, self.session)
+        self._prefetch([r for r in records if r["record_id"] not in self.erased
+                        and self.ws.owner_of(r["record_id"]) is None])
         decisions, seen = [], set()
         for record in records:
             if record["event_id"] in seen:  # the same message twice in one batch
@@ -66,6 +72,38 @@ class Placer:
             if decision:
                 decisions.append(decision)
         return decisions
+
+    def _prefetch(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Read the blocks and claims of every key of the batch's new records at once:
+        the same rows each record's own reads would find (one snapshot), in a few
+        round trips per batch instead of three per record."""
+        keys = sorted({k for r in records for k in blocking_keys(r)})
+        self.blocks = batch_store.candidate_blocks(self.store, keys, PREFETCH_ROWS,
+                                                   self.session)
+        self.fetched = set(keys) if self.blocks is not None else set()
+        self._read_claims(claimable(keys))
+
+    def _candidate_rows(self, keys: list[str]) -> list[dict]:
+        """The record's candidate rows from the batch's blocks, exactly what
+        batch_store.candidate_rows would read; read per record when a block was not
+        fetched or a group holds more rows than that read's cap."""
+        cap = self.matching.max_block * 2
+        if self.blocks is None or not self.fetched.issuperset(keys):
+            return batch_store.candidate_rows(self.store, keys, self.matching.max_block,
+                                              self.session)
+        rows: dict[str, dict] = {}
+        for specific in (True, False):
+            group: dict[str, dict] = {}
+            for key in keys:
+                if is_specific(key) is specific:
+                    for row in self.blocks.get(key, ()):
+                        group.setdefault(row["_id"], row)
+            if len(group) > cap:
+                return batch_store.candidate_rows(self.store, keys, self.matching.max_block,
+                                                  self.session)
+            for cid, row in group.items():
+                rows.setdefault(cid, row)
+        return list(rows.values())
 
     def place(self, record: Mapping[str, Any]) -> str | None:
         current = self.ws.owner_of(record["record_id"])
@@ -77,8 +115,7 @@ class Placer:
                      record["record_id"])
             return None
         keys = blocking_keys(record)
-        rows = batch_store.candidate_rows(self.store, keys, self.matching.max_block,
-                                          self.session)
+        rows = self._candidate_rows(keys)
         candidates = self.ws.candidates(keys, rows, self.matching.max_candidates)
         new_id = new_customer_id(record["record_id"])
         outcome = resolve(record, candidates, self.matching.matchers, self.matching.params,
@@ -162,13 +199,17 @@ class Placer:
 
     def _claim(self, customer_id: str, keys: list[str]) -> None:
         """Read the claims (and their holders) the working set does not know yet."""
-        unknown = [k for k in keys if k not in self.ws.claims]
-        stored = batch_store.claims_of(self.store, unknown, self.session)
-        self.ws.claims.update(stored)
-        self.ws.stored_claims.update(stored)
+        self._read_claims([k for k in keys if k not in self.ws.claims])
         holders = {self.ws.claims[k] for k in keys if k in self.ws.claims} - set(self.ws.docs)
         self.ws.know(batch_store.customers(self.store, holders, self.session))
         self.ws.claim(customer_id, keys)
+
+    def _read_claims(self, keys: list[str]) -> None:
+        unknown = [k for k in keys if k not in self.claims_read]
+        stored = batch_store.claims_of(self.store, unknown, self.session)
+        self.ws.claims.update(stored)
+        self.ws.stored_claims.update(stored)
+        self.claims_read.update(unknown)
 
     def _stage(self, event_type: str, payload: dict, record: Mapping[str, Any],
                key: str) -> None:

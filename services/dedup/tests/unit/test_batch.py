@@ -86,6 +86,9 @@ def pool(monkeypatch):
         erased_records=lambda s, ids, sess: set(),
         candidate_rows=lambda s, keys, mb, sess: [c for c in customers.values()
                                                   if c["active"] and set(keys) & set(c["keys"])],
+        candidate_blocks=lambda s, keys, limit, sess: {
+            k: [c for c in customers.values() if c["active"] and k in c["keys"]]
+            for k in keys},
         customers=lambda s, ids, sess: [customers[i] for i in ids if i in customers],
         claims_of=lambda s, keys, sess: {k: claims[k] for k in keys if k in claims})
     monkeypatch.setattr(placement, "batch_store", fake)
@@ -180,3 +183,22 @@ def test_a_review_keeps_its_evidence_and_a_shell_safe_id(pool):
     assert set(review.evidence["name"]["values"]) == {"record", "candidate"}
     needed = [body for t, body in outbox.staged if t == "customer.review_needed"]
     assert needed[0]["review_id"] == rid
+
+
+def test_a_batch_reads_its_blocks_once_and_each_record_only_past_the_cap(pool, monkeypatch):
+    """Candidates come from the batch's blocks (no read per record) while every group
+    fits the per-record read's cap; a group past it is read per record, as before."""
+    customers, _ = pool
+    customers["OLD"] = doc("OLD", ["nid:n5"], ["x:9"])
+    per_record = []
+    fake = placement.batch_store
+    monkeypatch.setattr(fake, "candidate_rows", lambda s, keys, mb, sess: per_record.append(
+        keys) or [c for c in customers.values() if c["active"] and set(keys) & set(c["keys"])])
+    p, _ = placer()
+    p.place_all([rec("a:1", national_id_bi="n5"), rec("b:2", national_id_bi="n6")])
+    assert per_record == []
+    crowd = {f"K{i}": doc(f"K{i}", ["nid:n7"], [f"k:{i}"]) for i in range(401)}  # > 2 x 200
+    customers.update(crowd)
+    p, _ = placer()
+    p.place_all([rec("c:3", national_id_bi="n7")])
+    assert len(per_record) == 1 and "nid:n7" in per_record[0]
