@@ -7,9 +7,11 @@ copy of the grants from those events (common/grants.py) and judges its callers i
 """
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date
 
+from nameko.timer import timer
 from pymongo.database import Database
 
 from common import clock
@@ -20,6 +22,7 @@ from contracts import names
 
 from . import broker_users
 
+log = logging.getLogger(__name__)
 
 class OperatorsStore:
     def __init__(self, db: Database):
@@ -44,12 +47,22 @@ class OperatorsStore:
     def listing(self) -> list[dict]:
         return [_view(d) for d in self.operators.find().sort("_id", 1)]
 
+    def every(self) -> list[dict]:
+        return list(self.operators.find())
+
 
 def _view(doc: dict) -> dict:
     return {"name": doc["_id"], "role": doc["role"], "until": doc.get("until"),
             "broker_user": doc["broker_user"], "created_at": doc["created_at"].isoformat(),
             "revoked_at": doc["revoked_at"].isoformat() if doc.get("revoked_at") else None,
             "version": doc["version"]}
+
+
+def grant_of(doc: dict) -> Grant:
+    """The grant an operator document stands for (revoked ones included)."""
+    until = date.fromisoformat(doc["until"]) if doc.get("until") else None
+    return Grant(doc["_id"], doc["broker_user"], doc["role"], until,
+                 doc.get("revoked_at") is not None, int(doc["version"]))
 
 
 def _version() -> int:
@@ -93,14 +106,31 @@ class OperatorAdmin:
         doc = self.operators.revoke(name, version)
         if doc is None:
             raise ValueError(f"no active operator named {name!r}")
-        until = date.fromisoformat(doc["until"]) if doc.get("until") else None
-        self._announce(Grant(name, doc["broker_user"], doc["role"], until, True, version))
+        self._announce(grant_of({**doc, "revoked_at": clock.now(), "version": version}))
         try:
             deleted = broker_users.delete(broker_users.management_url(self.config), doc["broker_user"])
         except broker_users.BrokerUsersUnavailable:
             deleted = False
         return {"name": name, "broker_user": doc["broker_user"], "version": version,
                 "broker_user_deleted": deleted}
+
+    @timer(interval=3600, eager=True)
+    def operators_reannounce(self) -> None:
+        """Every grant again, at start and hourly. A service deployed after an operator
+        was added (a new capability, a database restored from a backup) learns it from
+        its own queue; services keep the newest version, so a repeat changes nothing."""
+        try:
+            docs = self.operators.every()
+            stamp = clock.now().isoformat()
+            for doc in docs:
+                grant = grant_of(doc)
+                self.events.stage(names.OPERATOR_CHANGED, grant.payload(),
+                                  cause_id=f"operator:{grant.name}:announce:{stamp}",
+                                  key=str(grant.version))
+            self.events.publish_staged()  # a broker away: the outbox sweep sends them
+        except Exception as exc:  # noqa: BLE001 - the database away: next hour
+            log.warning("operator grants not announced again (%s): %s",
+                        type(exc).__name__, exc)
 
     def _announce(self, grant: Grant) -> None:
         self.events.stage(names.OPERATOR_CHANGED, grant.payload(),
