@@ -74,6 +74,10 @@ def why(decision: str, score: float, thresholds: Mapping[str, float], rule: str 
     if rule == "name_only":
         return (f"score {score:.3f} reached the match threshold {thresholds['match']:g}, "
                 "but a name alone never merges two customers: needs a person to decide")
+    if rule == "household_member":
+        return (f"score {score:.3f} reached the match threshold {thresholds['match']:g}, "
+                "but the names share one token only and no id or contact is comparable: "
+                "a family member (a twin) looks the same, so a person decides")
     if decision == "possible":
         return (f"score {score:.3f} is between the review threshold {thresholds['review']:g} "
                 f"and the match threshold {thresholds['match']:g}: not sure enough to merge")

@@ -181,7 +181,12 @@ def _decide_learned(a: Mapping[str, Any], b: Mapping[str, Any],
         ``min_name_level``: more than a misspelling, a given name replaced) with no
         id agreeing is a family until the rest proves otherwise: it is judged
         without the contact and the address, which a family shares (twins share
-        surname, birth date and home too).
+        surname, birth date and home too);
+      * household members: a pair whose names share only one token (a given name
+        replaced, not misspelt: ``token_shared`` or further) is at most possible
+        when neither a national id nor a contact is comparable: birth date and
+        home are what twins share too, so without anything of the person's own
+        a reviewer decides.
     """
     probability, levels, weights = fellegi_sunter.score(p["model"], a, b, evidence)
     same_id = levels.get("national_id") == 0
@@ -201,4 +206,8 @@ def _decide_learned(a: Mapping[str, Any], b: Mapping[str, Any],
     if decision == "match" and not any(
             evidence.get(n) is not None for n in p.get("min_evidence", ())):
         decision, rule = "possible", "name_only"
+    elif (decision == "match" and name is not None
+          and name >= LEVELS["name"].index("token_shared")
+          and levels.get("national_id") is None and levels.get("contact") is None):
+        decision, rule = "possible", "household_member"
     return MatchResult(round(probability, 6), decision, evidence, weights, rule, levels)

@@ -62,6 +62,11 @@ def test_why_names_the_name_only_rule():
     assert "a name alone never merges" in text
 
 
+def test_why_names_the_household_member_rule():
+    text = why("possible", 0.998, {"match": 0.99, "review": 0.5}, "household_member")
+    assert "0.998" in text and "twin" in text and "a person decides" in text
+
+
 def test_review_ids_have_no_shell_metacharacters_and_are_stable():
     rid = review_id("branch_cn:A-1 (x)", "C0123")
     assert rid == review_id("branch_cn:A-1 (x)", "C0123") != review_id("branch_cn:A-2", "C0123")

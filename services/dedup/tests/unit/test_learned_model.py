@@ -231,6 +231,23 @@ def test_household_rule_does_not_take_a_misspelt_name_for_a_family_member():
     assert result.rule is None and result.decision == "match"
 
 
+def test_a_twin_without_id_or_contact_is_at_most_possible():
+    # Twins share surname, birth date and home: with no id or contact comparable,
+    # nothing of the person's own tells them from a duplicate with a replaced given name.
+    records, _ = _pool()
+    params = _model(records)
+    a = rec(name="nathan hayes", address_bi="l1", phone_bis=["p1"])
+    twin = decide(a, rec(name="jesse hayes", address_bi="l1"), M, params)
+    assert twin.levels["name"] == LEVELS["name"].index("token_shared")
+    assert twin.score >= params["match_probability"]  # the model alone would merge
+    assert twin.decision == "possible" and twin.rule == "household_member"
+    typo = decide(a, rec(name="nathan hayse", address_bi="l1"), M, params)
+    assert typo.decision == "match" and typo.rule is None
+    with_id = decide(rec(name="nathan hayes", address_bi="l1", national_id_bi="x1"),
+                     rec(name="jesse hayes", address_bi="l1", national_id_bi="x1"), M, params)
+    assert with_id.decision == "match"
+
+
 def test_a_model_trained_before_tokens_typo_weighs_it_as_token_shared():
     records, _ = _pool()
     model = train(records, evidence, sample=2000)
