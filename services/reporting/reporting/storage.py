@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from pymongo import ASCENDING, InsertOne, UpdateOne
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 Fact = dict[str, Any]
 
@@ -29,11 +30,16 @@ class ReportingStore:
             return 0
         ids = sorted({f["customer_id"] for f in facts})
         gone = {d["_id"] for d in self.erased.find({"_id": {"$in": ids}}, session=session)}
-        ops = [UpdateOne({"_id": f["_id"]}, {"$setOnInsert": f}, upsert=True)
-               for f in facts if f["customer_id"] not in gone]
-        if not ops:
+        new = [f for f in facts if f["customer_id"] not in gone]
+        if not new:
             return 0
-        return self.facts.bulk_write(ops, ordered=False, session=session).upserted_count
+        try:  # inserts, not upserts: an upsert costs the embedded database twice as much
+            return len(self.facts.insert_many(new, ordered=False, session=session).inserted_ids)
+        except BulkWriteError as exc:  # a redelivered event's facts are there already
+            errors = exc.details["writeErrors"]
+            if any(e["code"] != 11000 for e in errors):
+                raise
+            return exc.details["nInserted"]
 
     def everything(self) -> list[Fact]:
         return list(self.facts.find({}))
