@@ -24,7 +24,8 @@ def followup(args) -> int:
 def history(args) -> int:
     with rpc() as proxy:
         rows = proxy.notification.followup_history(args.customer_id)
-    show(rows, args, ["at", "intent_class", "outcome", "by", "note"], what="follow-ups")
+    show(rows, args, ["at", "intent_class", "outcome", "by", "product", "note"],
+         what="follow-ups")
     return 0
 
 

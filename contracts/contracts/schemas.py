@@ -408,7 +408,7 @@ class CampaignCreated(Event):
 
 class CallLogged(Event):
     """One call of a campaign: who called whom (ids), how long, the outcome; never the
-    note nor any personal data."""
+    note nor any personal data. Notification records an `interested` call as a follow-up."""
     call_id = fields.String(required=True)
     campaign_id = fields.String(required=True)
     customer_id = fields.String(required=True)

@@ -25,6 +25,7 @@ PIPELINE_SUBSCRIBERS: dict[str, tuple[str, ...]] = {
                             "reporting", "groups"),
     names.TIER_CHANGED: ("assignment", "notification", "campaigns", "reporting"),
     names.CUSTOMER_ASSIGNED: ("notification", "campaigns", "reporting"),
+    names.CALL_LOGGED: ("notification",),  # an interested call is a follow-up
     # every service keeps its own copy of the operators' grants (common/grants.py)
     names.OPERATOR_CHANGED: ("ingestion", "dedup", "tiering", "assignment", "notification",
                              "campaigns", "reporting", "groups"),

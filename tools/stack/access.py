@@ -64,6 +64,7 @@ HANDLERS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "notification": (("assignment", "customer.assigned", "on_assigned"),
                      ("tiering", "tier.changed", "on_tier_changed"),
                      ("dedup", "customer.review_needed", "on_review_needed"),
+                     ("campaigns", "call.logged", "on_call_logged"),
                      ("dedup", "customer.erased", "on_customer_erased")),
     "campaigns": (("dedup", "customer.registered", "on_registered"),
                   ("dedup", "customer.updated", "on_updated"),

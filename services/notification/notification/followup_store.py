@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pymongo import ASCENDING
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from common import clock
 from common.pii import mask_text
@@ -66,14 +67,22 @@ class FollowUpStore:
         return candidate if moved.matched_count == 1 else {"_id": candidate["_id"], "skip": True}
 
     def record(self, customer_id: str, note: str, outcome: str, by: str | None,
-               next_due: datetime | None) -> dict:
-        """Store a follow-up (note masked) and reset the customer's reminder clock."""
+               next_due: datetime | None, key: str | None = None,
+               product: str | None = None) -> dict:
+        """Store a follow-up (note masked) and reset the customer's reminder clock.
+
+        `key` (a call's id) makes a redelivered event record nothing twice."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}")
         prospect = self.get(customer_id) or {}
         doc = {"customer_id": customer_id, "intent_class": prospect.get("intent_class"),
-               "note": mask_text(note or ""), "outcome": outcome, "by": by, "at": clock.now()}
-        self.followups.insert_one(doc)
+               "note": mask_text(note or ""), "outcome": outcome, "by": by, "at": clock.now(),
+               **({"_id": key} if key else {}), **({"product": product} if product else {})}
+        try:
+            self.followups.insert_one(doc)
+        except DuplicateKeyError:
+            return {"customer_id": customer_id, "intent_class": doc["intent_class"],
+                    "outcome": outcome, "next_due": None, "duplicate": True}
         closed = outcome in ("converted", "lost")
         self.prospects.update_one({"_id": customer_id}, {"$set": {
             "due_at": None if closed else next_due, "outcome": outcome,
@@ -84,7 +93,8 @@ class FollowUpStore:
 
     def history(self, customer_id: str) -> list[dict]:
         return [{"at": f["at"].isoformat(), "intent_class": f.get("intent_class"),
-                 "outcome": f["outcome"], "note": f["note"], "by": f.get("by")}
+                 "outcome": f["outcome"], "note": f["note"], "by": f.get("by"),
+                 "product": f.get("product")}
                 for f in self.followups.find({"customer_id": customer_id}).sort("at", 1)]
 
     def conversion(self) -> list[dict]:

@@ -11,11 +11,21 @@ from common import clock
 from common.rpcs import rpc
 from nameko.timer import timer
 
+from common.batch import batch_event_handler, reliable_batch
 from common.mongo import MongoStore
+from contracts import names
+from contracts.schemas import load_event
 
 from . import metrics
 from .domain import triggers
 from .followup_store import FollowUpStore
+
+
+def call_note(event: dict) -> str:
+    """The follow-up note of an interested call: ids only, as the event carries."""
+    product = f", product {event['product']}" if event.get("product") else ""
+    return (f"campaign {event['campaign_id']} call {event['call_id']} on {event['date']}: "
+            f"interested{product}")
 
 
 class FollowUps:
@@ -65,6 +75,23 @@ class FollowUps:
         metrics.FOLLOWUPS.labels(result["intent_class"] or "-", outcome).inc()
         self._observe_conversion()
         return result
+
+    @batch_event_handler("campaigns", names.CALL_LOGGED)
+    @reliable_batch
+    def on_call_logged(self, payloads: list[dict]) -> None:
+        """An `interested` campaign call is a follow-up by the caller (issue 23): it is
+        recorded under the customer's intent class and resets the reminder clock, once
+        per call (the call id is the key)."""
+        for event in (load_event(names.CALL_LOGGED, p) for p in payloads):
+            if event["outcome"] != "interested" or self.store.is_erased(event["customer_id"]):
+                continue
+            prospect = self.followups.get(event["customer_id"]) or {}
+            result = self.followups.record(
+                event["customer_id"], call_note(event), "open", event["staff_id"],
+                self._next_due(prospect.get("intent_class"), clock.now()),
+                key=f"call:{event['call_id']}", product=event.get("product"))
+            if not result.get("duplicate"):
+                metrics.FOLLOWUPS.labels(result["intent_class"] or "-", "open").inc()
 
     @rpc(role="viewer", personal=True)
     def followup_history(self, customer_id: str) -> list[dict]:
