@@ -20,7 +20,7 @@ from .dependencies import MatchingSetup
 from .domain.batch import Review, WorkingSet, merge_id
 from .domain.clusters import build_golden
 from .domain.evidence import of_decision
-from .domain.keys import blocking_keys, is_specific
+from .domain.keys import blocking_keys
 from .domain.resolve import Resolution, resolve
 from .domain.snapshot import changed_payload, golden_keys, merged_payload
 from .storage import DedupStore
@@ -84,25 +84,17 @@ class Placer:
         self._read_claims(claimable(keys))
 
     def _candidate_rows(self, keys: list[str]) -> list[dict]:
-        """The record's candidate rows from the batch's blocks, exactly what
-        batch_store.candidate_rows would read; read per record when a block was not
-        fetched or a group holds more rows than that read's cap."""
-        cap = self.matching.max_block * 2
+        """Every row of the record's blocks, from the batch's read: the working set ranks
+        them all (WorkingSet.candidates), so a block that grew with the pool is ranked,
+        not cut in database order as a capped read per record must. Read per record
+        (capped) only when the batch's read was too large to keep."""
         if self.blocks is None or not self.fetched.issuperset(keys):
             return batch_store.candidate_rows(self.store, keys, self.matching.max_block,
                                               self.session)
         rows: dict[str, dict] = {}
-        for specific in (True, False):
-            group: dict[str, dict] = {}
-            for key in keys:
-                if is_specific(key) is specific:
-                    for row in self.blocks.get(key, ()):
-                        group.setdefault(row["_id"], row)
-            if len(group) > cap:
-                return batch_store.candidate_rows(self.store, keys, self.matching.max_block,
-                                                  self.session)
-            for cid, row in group.items():
-                rows.setdefault(cid, row)
+        for key in keys:
+            for row in self.blocks.get(key, ()):
+                rows.setdefault(row["_id"], row)
         return list(rows.values())
 
     def place(self, record: Mapping[str, Any]) -> str | None:

@@ -75,6 +75,12 @@ class FakeOutbox:
         return {"event_id": f"{cause_id}|{event_type}|{key}"}
 
 
+def _within(limit: int, blocks: dict) -> dict | None:
+    """batch_store.candidate_blocks gives up (None) past `limit` rows."""
+    return None if len({c["_id"] for rows in blocks.values() for c in rows}) > limit \
+        else blocks
+
+
 @pytest.fixture
 def pool(monkeypatch):
     """An in-memory database behind batch_store's reads."""
@@ -86,9 +92,9 @@ def pool(monkeypatch):
         erased_records=lambda s, ids, sess: set(),
         candidate_rows=lambda s, keys, mb, sess: [c for c in customers.values()
                                                   if c["active"] and set(keys) & set(c["keys"])],
-        candidate_blocks=lambda s, keys, limit, sess: {
+        candidate_blocks=lambda s, keys, limit, sess: _within(limit, {
             k: [c for c in customers.values() if c["active"] and k in c["keys"]]
-            for k in keys},
+            for k in keys}),
         customers=lambda s, ids, sess: [customers[i] for i in ids if i in customers],
         claims_of=lambda s, keys, sess: {k: claims[k] for k in keys if k in claims})
     monkeypatch.setattr(placement, "batch_store", fake)
@@ -185,9 +191,11 @@ def test_a_review_keeps_its_evidence_and_a_shell_safe_id(pool):
     assert needed[0]["review_id"] == rid
 
 
-def test_a_batch_reads_its_blocks_once_and_each_record_only_past_the_cap(pool, monkeypatch):
-    """Candidates come from the batch's blocks (no read per record) while every group
-    fits the per-record read's cap; a group past it is read per record, as before."""
+def test_a_batch_reads_its_blocks_once_and_ranks_a_crowded_block_whole(pool, monkeypatch):
+    """Candidates come from the batch's blocks, no read per record; a block larger than
+    a per-record read's cap is ranked whole, so the customer holding the record's most
+    specific keys is found however many share one key; a batch whose blocks are too
+    large to keep reads per record, as before."""
     customers, _ = pool
     customers["OLD"] = doc("OLD", ["nid:n5"], ["x:9"])
     per_record = []
@@ -197,8 +205,17 @@ def test_a_batch_reads_its_blocks_once_and_each_record_only_past_the_cap(pool, m
     p, _ = placer()
     p.place_all([rec("a:1", national_id_bi="n5"), rec("b:2", national_id_bi="n6")])
     assert per_record == []
-    crowd = {f"K{i}": doc(f"K{i}", ["nid:n7"], [f"k:{i}"]) for i in range(401)}  # > 2 x 200
-    customers.update(crowd)
+    crowd = {f"K{i:03d}": doc(f"K{i:03d}", ["np:sanzhang|100000"], [f"k:{i}"])
+             for i in range(401)}
+    customers.update(crowd)  # 401 > 2 x 200 share one key; "ZZ" holds two of c:3's keys
+    customers["ZZ"] = doc("ZZ", ["np:sanzhang|100000", "nid:n7"], ["z:1"])
     p, _ = placer()
+    ranked = []
+    monkeypatch.setattr(p.ws, "candidates", lambda keys, rows, cap: ranked.append(
+        len(rows)) or WorkingSet.candidates(p.ws, keys, rows, cap))
     p.place_all([rec("c:3", national_id_bi="n7")])
-    assert len(per_record) == 1 and "nid:n7" in per_record[0]
+    assert per_record == [] and ranked == [402]
+    monkeypatch.setattr(placement, "PREFETCH_ROWS", 100)
+    p, _ = placer()
+    p.place_all([rec("d:4", national_id_bi="n8")])
+    assert len(per_record) == 1
