@@ -20,6 +20,14 @@ from common import clock
 MAX_REGION = 5000
 
 
+def _where(collection, field: str, values: list, session, everything: bool = False):
+    """Documents whose `field` is one of `values` (only their ids unless `everything`)."""
+    if not values:
+        return []
+    return collection.find({field: {"$in": sorted(set(values))}},
+                           None if everything else {"_id": 1}, session=session)
+
+
 @dataclass
 class Region:
     parties: dict[str, dict] = field(default_factory=dict)
@@ -89,13 +97,16 @@ class GroupsStore:
         docs = list(docs)
         out_keys = [r["target_key"] for d in docs for r in d.get("relations") or []]
         own_keys = [k for d in docs for k in d.get("party_keys") or []]
-        query = {"$or": [{"party_keys": {"$in": out_keys}},
-                         {"relations.target_key": {"$in": out_keys + own_keys}}]}
-        found = {d["_id"] for d in self.parties.find(query, {"_id": 1}, session=session)}
-        for link in self.links.find({"$or": [{"a": {"$in": list(ids)}},
-                                             {"b": {"$in": list(ids)}}]}, session=session):
-            links[link["_id"]] = link
-            found |= {link["a"], link["b"]}
+        # One indexed query per field, never an `$or`, and none for an empty list: the
+        # embedded database answered `$or` by reading the whole collection, a cost that
+        # grew with every party (0.27 s a batch in the bench).
+        found = {d["_id"] for d in _where(self.parties, "party_keys", out_keys, session)}
+        found |= {d["_id"] for d in _where(self.parties, "relations.target_key",
+                                           out_keys + own_keys, session)}
+        for side in ("a", "b"):
+            for link in _where(self.links, side, list(ids), session, everything=True):
+                links[link["_id"]] = link
+                found |= {link["a"], link["b"]}
         for group in self.groups.find({"members": {"$in": list(ids)}}, {"members": 1},
                                       session=session):
             found |= set(group["members"])
