@@ -89,6 +89,6 @@ def analysis(pipeline: float, floor: float, unbatched: float, trips: float,
            f"{cores} cores give at most {cores * 1000 / total:.0f} customers/s at that cost: "
            f"{verdict}. The databases' share is SecantusDB's per-document work "
            "(index maintenance and query matching in Python) for every row the stages write: "
-           "snapshots, tiers, history, claims and one outbox row per event; a real `mongod` "
+           "snapshots, tiers, history, claims, read models and one outbox document per batch; a real `mongod` "
            "(compose, Kubernetes) does that work in C." if total else ""),
     ]
