@@ -163,14 +163,22 @@ class PassStore:
                    for doc in self.collection.find({"sent": False}, {"pending": 1}))
 
     def migrate_legacy(self, batch: int = 1000) -> int:
-        """Stored one-event rows become passes of one, once (idempotent), so erasure and
-        the sweep read one shape. Returns how many were converted."""
+        """Stored one-event rows become passes of one, once per database (a marker in
+        `meta`: finding none means reading the whole outbox, which must not happen at
+        every start), so erasure and the sweep read one shape. Returns how many were
+        converted. A legacy row written later (an old replica during a rolling upgrade)
+        is still published by the sweep, which reads both shapes."""
+        meta = self.collection.database["meta"]
+        if meta.find_one({"_id": "outbox_passes"}):
+            return 0
         converted = 0
         while rows := list(self.collection.find({"events": {"$exists": False}}).limit(batch)):
             self.collection.bulk_write([UpdateOne({"_id": row["_id"]}, {
                 "$set": {**_legacy_as_pass(row)}, "$unset": {"type": "", "body": ""}})
                 for row in rows], ordered=False)
             converted += len(rows)
+        meta.update_one({"_id": "outbox_passes"}, {"$set": {
+            "converted": converted, "at": clock.now()}}, upsert=True)
         return converted
 
 
