@@ -6,7 +6,7 @@ lines (`--json`) or a workbook (`--xlsx FILE`, one sheet, the same columns).
 from __future__ import annotations
 
 from .client import rpc
-from .output import emit
+from .listing import add_options, show
 from .parsers import command
 
 COLUMNS = ["branch", "maintained_start", "maintained_end", "churned", "churn_rate",
@@ -37,12 +37,10 @@ def kpi(args) -> int:
     rows, names = result["rows"], columns(args.by)
     if args.xlsx:
         write_xlsx(args.xlsx, rows, names, f"KPI {result['period']} by {args.by}")
-    if args.json:
-        emit(rows, True)
-        return 0
-    state = "closed, figures kept" if result["closed"] else "open"
-    print(f"maintenance KPIs {result['period']} by {args.by} ({state})")
-    emit(rows, False, names)
+    if not args.json:
+        state = "closed, figures kept" if result["closed"] else "open"
+        print(f"maintenance KPIs {result['period']} by {args.by} ({state})")
+    show(rows, args, None if args.json else names, what=f"{args.by} rows")
     return 0
 
 
@@ -56,7 +54,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--by", choices=["branch", "maintainer"], default="branch",
                    help="one row per branch (default) or per maintainer")
     p.add_argument("--branch", help="only this branch")
-    p.add_argument("--json", action="store_true", help="JSON lines, one per row")
+    add_options(p, default=None, what="branch or maintainer rows")
     p.add_argument("--xlsx", metavar="FILE", help="also write the rows to this workbook")
     p.add_argument("--recompute", action="store_true",
                    help="a closed period: compute again from the whole history (late data, "

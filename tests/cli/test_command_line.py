@@ -18,7 +18,7 @@ LISTINGS = [["status"], ["export", "clusters"], ["imports", "list"], ["rejects",
             ["managers", "load"], ["assignments", "backlog"],
             ["assignments", "history", "C-1"], ["followups", "history", "C-1"],
             ["followups", "conversion"], ["operators", "list"], ["clients", "list"], ["deadletters", "list"],
-            ["audit", "list"]]
+            ["audit", "list"], ["kpi", "--period", "2026Q4"]]
 
 
 def commands(parser: argparse.ArgumentParser, path=()):
