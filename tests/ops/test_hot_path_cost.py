@@ -36,6 +36,7 @@ from assignment.domain.roles import BAND_ROLES
 from assignment.plugins.strategies import LeastLoaded
 from assignment.storage import AssignmentStore
 from common.events import Outbox
+from common.outbox_store import PassStore
 from common.mongo import in_transaction
 from common.reliability import ParkedMessages
 from dedup import handlers as dedup_handlers
@@ -96,7 +97,9 @@ def no_dispatch(event_type: str, body: dict) -> None:
 
 
 def outbox_over(db: Database, count: int) -> Outbox:
-    """A real Outbox on the scratch database, its collection filled with `count` sent rows."""
+    """A real Outbox on the scratch database, with the indexes the service creates
+    (OutboxDispatcher.setup), its collection filled with `count` sent rows."""
+    PassStore(db["outbox"]).ensure_indexes()
     db["outbox"].insert_many([{"_id": f"old-{n}", "type": "x", "body": {"customer_id": f"c{n}"},
                                "sent": True, "created_at": _now(), "lease_until": _now()}
                               for n in range(count)])
