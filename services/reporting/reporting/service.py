@@ -6,7 +6,6 @@ It publishes nothing.
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from nameko.dependency_providers import Config
@@ -26,12 +25,6 @@ from .domain import facts
 from .domain import kpi as indicators
 from .domain.periods import just_closed, parse_period, quarter_of
 from .storage import ReportingStore
-
-# The gauges are computed from every fact, so their cost grows with the pool: a refresh
-# waits at least REFRESH_SHARE times as long as the last one took (at most 1/10 of this
-# process's time), whatever the timer's interval.
-REFRESH_SHARE = 10
-_last_refresh = {"at": 0.0, "took": 0.0}
 
 _SNAPSHOTS = {names.CUSTOMER_REGISTERED: facts.snapshot, names.CUSTOMER_UPDATED: facts.snapshot}
 
@@ -109,13 +102,6 @@ class ReportingService(ErasureHandler, ServiceBase):
     def refresh(self) -> None:
         """The current quarter's gauges; the quarter and month just closed are kept as
         they stand on their first day closed (late data then needs --recompute)."""
-        started = time.monotonic()
-        if started - _last_refresh["at"] < REFRESH_SHARE * _last_refresh["took"]:
-            return
-        self._refresh()
-        _last_refresh.update(at=started, took=time.monotonic() - started)
-
-    def _refresh(self) -> None:
         today, now, settings = clock.today(), clock.now(), settings_of(self.config)
         current = quarter_of(today)
         rows, _ = handlers.report(self.store, current, "branch", today, now, settings)
