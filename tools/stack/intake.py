@@ -8,8 +8,9 @@ was revoked, or created by another stack run whose token is lost, is made again.
 """
 from __future__ import annotations
 
-import time
 import urllib.parse
+
+from .ingestion_rpc import call_ingestion
 
 LOCAL = "local"
 KEPT = ("INTAKE_TOKEN", "LOCAL_CLIENT_CREATED")  # in secrets.env
@@ -21,19 +22,10 @@ def ensure_local(amqp_uri: str, broker_user: str, kept: dict[str, str],
                  timeout: float = 60.0) -> dict[str, str]:
     """INTAKE_TOKEN and LOCAL_CLIENT_CREATED of an active `local` client bound to
     `broker_user`: `kept` (from secrets.env) when it still holds, else a new client."""
-    from nameko.exceptions import UnknownService
-
     from contracts.caller import IdentifiedRpcProxy
 
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with IdentifiedRpcProxy(amqp_uri, timeout=30) as proxy:
-                return _ensure(proxy.ingestion, broker_user, kept)
-        except UnknownService:  # ingestion's RPC queue is not there yet
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(1)
+    return call_ingestion(lambda: IdentifiedRpcProxy(amqp_uri, timeout=30),
+                          lambda ingestion: _ensure(ingestion, broker_user, kept), timeout)
 
 
 def _ensure(ingestion, broker_user: str, kept: dict[str, str]) -> dict[str, str]:

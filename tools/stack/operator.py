@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import getpass
 import re
-import time
+
+from .ingestion_rpc import call_ingestion
 
 KEPT = ("CRM_AMQP_URI", "LOCAL_OPERATOR_CREATED")  # in secrets.env
 ENV_KEYS = ("CRM_AMQP_URI",)  # in the stack's env file, never in a service's
@@ -28,17 +29,8 @@ def local_name() -> str:
 
 def ensure_local(proxy_factory, kept: dict[str, str], timeout: float = 60.0) -> dict[str, str]:
     """CRM_AMQP_URI and LOCAL_OPERATOR_CREATED of an active local admin operator."""
-    from nameko.exceptions import UnknownService
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with proxy_factory() as proxy:
-                return _ensure(proxy.ingestion, local_name(), kept)
-        except UnknownService:  # ingestion's RPC queue is not there yet
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(1)
+    return call_ingestion(proxy_factory,
+                          lambda ingestion: _ensure(ingestion, local_name(), kept), timeout)
 
 
 def _ensure(ingestion, name: str, kept: dict[str, str]) -> dict[str, str]:
