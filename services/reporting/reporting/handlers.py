@@ -7,23 +7,28 @@ the new figures. An open period is always computed from the history as it stands
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from common.mongo import in_transaction
 
-from .domain import erasure, kpi
+from .domain import erasure, gauges, kpi
 from .domain.periods import Period
 from .domain.timeline import groups
 from .storage import ReportingStore
 
 
-def record(store: ReportingStore, facts: Iterable[dict]) -> int:
-    return store.add(facts)
+# a fact is stamped before its transaction commits; none commits later than MongoDB's
+# transaction lifetime (60 s), so a refresh reads back that far before its last mark
+LATE_COMMIT = timedelta(seconds=60)
+
+
+def record(store: ReportingStore, facts: Iterable[dict], now: datetime) -> int:
+    return store.add(facts, now)
 
 
 def erase(store: ReportingStore, event: Mapping[str, Any], ids: list[str],
-          erased_at: datetime) -> int:
+          erased_at: datetime, now: datetime) -> int:
     """Re-key the person's facts to anonymous ids in one transaction; idempotent (a
     redelivery finds the tombstone and does nothing)."""
     def work(session: Any) -> int:
@@ -33,7 +38,7 @@ def erase(store: ReportingStore, event: Mapping[str, Any], ids: list[str],
         anon = erasure.anonymous_ids([event["customer_id"], *ids])
         new = [erasure.rekeyed(f, anon) for f in old]
         new.append(erasure.exit_fact(anon, event["customer_id"], event))
-        store.replace_erased(ids, old, new, erased_at, session)
+        store.replace_erased(ids, old, new, erased_at, now, session)
         return len(old)
     return in_transaction(store.db, work)
 
@@ -51,3 +56,29 @@ def report(store: ReportingStore, period: Period, by: str, today: date, now: dat
         store.freeze(key, rows, now)
     return rows, period.closed(today)
 
+
+
+def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
+                   settings: kpi.Settings) -> list[dict]:
+    """The current quarter's rows by branch, moved by what was recorded since the last
+    refresh: the customers it names (and those merged with them) are counted again from
+    their whole history, and the totals move by the difference. A quarter without kept
+    totals (the first refresh, a new quarter) is counted once from every fact."""
+    def work(session: Any) -> list[dict]:
+        state = store.gauge_state(quarter.label, session)
+        if state is None:
+            found = gauges.shares(groups(store.everything(session)), quarter, settings)
+            totals = gauges.moved([], [], found.values())
+            store.save_gauges(quarter.label, found, [], totals, now, True, session)
+            return gauges.rows(totals, settings)
+        recent, named = store.recorded_since(state["mark"] - LATE_COMMIT, session)
+        ids, merged = store.linked(named, session)
+        old = store.shares_of(ids, quarter.label, session)
+        seen_before = set(old) | merged  # ids whose history may predate the window
+        history = {f["_id"]: f for f in [*recent, *store.facts_of(seen_before, session)]}
+        found = gauges.shares(groups(f for f in history.values()
+                                     if f["customer_id"] in ids), quarter, settings)
+        totals = gauges.moved(state["totals"], old.values(), found.values())
+        store.save_gauges(quarter.label, found, ids, totals, now, False, session)
+        return gauges.rows(totals, settings)
+    return in_transaction(store.db, work)

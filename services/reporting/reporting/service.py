@@ -63,26 +63,27 @@ class ReportingService(ErasureHandler, ServiceBase):
         """The survivor's snapshot and the link that restates the absorbed history."""
         events = [load_event(names.CUSTOMER_MERGED, p) for p in payloads]
         handlers.record(self.store, [f for e in events
-                                     for f in (facts.snapshot(e), facts.merge(e))])
+                                     for f in (facts.snapshot(e), facts.merge(e))],
+                        clock.now())
 
     @batch_event_handler("tiering", names.TIER_CHANGED)
     @reliable_batch
     def on_tier_changed(self, payloads: list[dict]) -> None:
         handlers.record(self.store, [facts.tier(load_event(names.TIER_CHANGED, p))
-                                     for p in payloads])
+                                     for p in payloads], clock.now())
 
     @batch_event_handler("assignment", names.CUSTOMER_ASSIGNED)
     @reliable_batch
     def on_assigned(self, payloads: list[dict]) -> None:
         handlers.record(self.store, [facts.assignment(load_event(names.CUSTOMER_ASSIGNED, p))
-                                     for p in payloads])
+                                     for p in payloads], clock.now())
 
     def _record(self, event_type: str, payloads: list[dict]) -> None:
         handlers.record(self.store, [_SNAPSHOTS[event_type](load_event(event_type, p))
-                                     for p in payloads])
+                                     for p in payloads], clock.now())
 
     def seal_person(self, event: dict, ids: list[str], erased_at: datetime) -> None:
-        handlers.erase(self.store, event, ids, erased_at)
+        handlers.erase(self.store, event, ids, erased_at, clock.now())
 
     @rpc(role="viewer")
     def kpi(self, period: str, by: str = "branch", branch: str | None = None,
@@ -100,12 +101,11 @@ class ReportingService(ErasureHandler, ServiceBase):
 
     @timer(interval=60)
     def refresh(self) -> None:
-        """The current quarter's gauges; the quarter and month just closed are kept as
-        they stand on their first day closed (late data then needs --recompute)."""
+        """The current quarter's gauges, moved by what changed since the last refresh; the
+        quarter and month just closed are kept as they stand on their first day closed
+        (late data then needs --recompute)."""
         today, now, settings = clock.today(), clock.now(), settings_of(self.config)
-        current = quarter_of(today)
-        rows, _ = handlers.report(self.store, current, "branch", today, now, settings)
-        metrics.observe(rows)
+        metrics.observe(handlers.refresh_gauges(self.store, quarter_of(today), now, settings))
         for closed in just_closed(today):
             for by in ("branch", "maintainer"):
                 handlers.report(self.store, closed, by, today, now, settings)

@@ -1,5 +1,6 @@
-"""Reporting's collections: the facts (one per event), erasure tombstones, and the
-figures of closed periods as first computed."""
+"""Reporting's collections: the facts (one per event, stamped `recorded_at`), the merge
+links between customer ids, erasure tombstones, the figures of closed periods as first
+computed, and the gauges' kept shares and totals (domain/gauges.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,6 +11,30 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 Fact = dict[str, Any]
+IN_CHUNK = 16  # the embedded database compares each found row with every `$in` value
+
+
+def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
+    ids = sorted(set(ids))
+    return (ids[i:i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK))
+
+
+def _links(facts: Iterable[Fact]) -> list[dict]:
+    return [{"_id": absorbed, "into": f["customer_id"]}
+            for f in facts if f["kind"] == "merge" for absorbed in f["absorbed_ids"]]
+
+
+def _insert_new(collection, docs: list[dict], session: Any) -> int:
+    """Insert, a document already there being a redelivery (inserts, not upserts: an
+    upsert costs the embedded database twice as much)."""
+    if not docs:
+        return 0
+    try:
+        return len(collection.insert_many(docs, ordered=False, session=session).inserted_ids)
+    except BulkWriteError as exc:
+        if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
+            raise
+        return exc.details["nInserted"]
 
 
 class ReportingStore:
@@ -18,11 +43,17 @@ class ReportingStore:
         self.facts = db["facts"]
         self.erased = db["erased"]
         self.closed = db["closed_periods"]
+        self.links = db["links"]
+        self.shares = db["gauge_shares"]
+        self.gauges = db["gauges"]
 
     def ensure_indexes(self) -> None:
         self.facts.create_index([("customer_id", ASCENDING)])
+        self.facts.create_index([("recorded_at", ASCENDING)])
+        self.links.create_index([("into", ASCENDING)])
+        self.erased.create_index([("recorded_at", ASCENDING)])
 
-    def add(self, facts: Iterable[Fact], session: Any = None) -> int:
+    def add(self, facts: Iterable[Fact], recorded_at: datetime, session: Any = None) -> int:
         """Store new facts (a redelivered event's fact is already there: no-op); facts of
         an erased customer arriving late are turned away. Returns how many were new."""
         facts = list(facts)
@@ -30,34 +61,34 @@ class ReportingStore:
             return 0
         ids = sorted({f["customer_id"] for f in facts})
         gone = {d["_id"] for d in self.erased.find({"_id": {"$in": ids}}, session=session)}
-        new = [f for f in facts if f["customer_id"] not in gone]
-        if not new:
-            return 0
-        try:  # inserts, not upserts: an upsert costs the embedded database twice as much
-            return len(self.facts.insert_many(new, ordered=False, session=session).inserted_ids)
-        except BulkWriteError as exc:  # a redelivered event's facts are there already
-            errors = exc.details["writeErrors"]
-            if any(e["code"] != 11000 for e in errors):
-                raise
-            return exc.details["nInserted"]
+        new = [{**f, "recorded_at": recorded_at} for f in facts if f["customer_id"] not in gone]
+        _insert_new(self.links, _links(new), session)
+        return _insert_new(self.facts, new, session)
 
-    def everything(self) -> list[Fact]:
-        return list(self.facts.find({}))
+    def everything(self, session: Any = None) -> list[Fact]:
+        return list(self.facts.find({}, session=session))
 
     def is_erased(self, customer_id: str, session: Any = None) -> bool:
         return self.erased.find_one({"_id": customer_id}, session=session) is not None
 
-    def facts_of(self, ids: list[str], session: Any = None) -> list[Fact]:
-        return list(self.facts.find({"customer_id": {"$in": ids}}, session=session))
+    def facts_of(self, ids: Iterable[str], session: Any = None) -> list[Fact]:
+        return [f for chunk in _chunks(ids)
+                for f in self.facts.find({"customer_id": {"$in": chunk}}, session=session)]
 
     def replace_erased(self, ids: list[str], old: list[Fact], new: list[Fact],
-                       erased_at: datetime, session: Any = None) -> None:
-        """Swap the person's facts for their anonymous copies and keep the tombstone."""
+                       erased_at: datetime, recorded_at: datetime, session: Any = None) -> None:
+        """Swap the person's facts (and merge links) for their anonymous copies and keep
+        the tombstone; both are stamped, so the next gauge refresh moves the person."""
         if old:
             self.facts.delete_many({"_id": {"$in": [f["_id"] for f in old]}}, session=session)
+        self.links.delete_many({"_id": {"$in": ids}}, session=session)
+        self.links.delete_many({"into": {"$in": ids}}, session=session)
+        new = [{**f, "recorded_at": recorded_at} for f in new]
         if new:
             self.facts.bulk_write([InsertOne(f) for f in new], session=session)
-        self.erased.bulk_write([UpdateOne({"_id": i}, {"$setOnInsert": {"at": erased_at}},
+        _insert_new(self.links, _links(new), session)
+        self.erased.bulk_write([UpdateOne({"_id": i}, {"$setOnInsert": {"at": erased_at},
+                                                       "$set": {"recorded_at": recorded_at}},
                                           upsert=True) for i in ids], session=session)
 
     def frozen(self, key: str) -> dict | None:
@@ -66,3 +97,54 @@ class ReportingStore:
     def freeze(self, key: str, rows: list[dict], computed_at: datetime) -> None:
         self.closed.replace_one({"_id": key}, {"_id": key, "rows": rows,
                                                "computed_at": computed_at}, upsert=True)
+
+    # the gauges' working set (handlers.refresh_gauges)
+
+    def recorded_since(self, since: datetime, session: Any = None) -> tuple[list[Fact], set]:
+        """The facts recorded since `since`, and every customer id they or erasures name."""
+        facts = list(self.facts.find({"recorded_at": {"$gte": since}}, session=session))
+        ids = {f["customer_id"] for f in facts} | {i for f in facts
+                                                    for i in f.get("absorbed_ids") or ()}
+        ids |= {d["_id"] for d in self.erased.find({"recorded_at": {"$gte": since}},
+                                                   {"_id": 1}, session=session)}
+        return facts, ids
+
+    def linked(self, ids: Iterable[str], session: Any = None) -> tuple[set, set]:
+        """(every id merged with any of `ids`, directly or through others; those of them
+        that take part in a merge)."""
+        seen, merged, frontier = set(ids), set(), set(ids)
+        while frontier:
+            found = set()
+            for chunk in _chunks(frontier):
+                for link in self.links.find({"_id": {"$in": chunk}}, session=session):
+                    found |= {link["_id"], link["into"]}
+                for link in self.links.find({"into": {"$in": chunk}}, session=session):
+                    found |= {link["_id"], link["into"]}
+            merged |= found
+            frontier = found - seen
+            seen |= found
+        return seen, merged
+
+    def shares_of(self, ids: Iterable[str], quarter: str, session: Any = None) -> dict:
+        return {d["_id"]: d["rows"] for chunk in _chunks(ids)
+                for d in self.shares.find({"_id": {"$in": chunk}, "quarter": quarter},
+                                          session=session)}
+
+    def gauge_state(self, quarter: str, session: Any = None) -> dict | None:
+        return self.gauges.find_one({"_id": quarter}, session=session)
+
+    def save_gauges(self, quarter: str, shares: dict, gone: Iterable[str], totals: list,
+                    mark: datetime, rebuilt: bool, session: Any = None) -> None:
+        """The changed customers' shares, the totals and the mark in one write set; a
+        rebuild drops every share kept (an earlier quarter's too) first."""
+        if rebuilt:
+            self.shares.delete_many({}, session=session)
+        drop = sorted(set(gone) | set(shares)) if not rebuilt else []
+        for chunk in _chunks(drop):
+            self.shares.delete_many({"_id": {"$in": chunk}}, session=session)
+        docs = [{"_id": cid, "quarter": quarter, "rows": rows} for cid, rows in shares.items()]
+        if docs:
+            self.shares.insert_many(docs, session=session)
+        self.gauges.replace_one({"_id": quarter}, {"_id": quarter, "mark": mark,
+                                                   "totals": totals}, upsert=True,
+                                session=session)

@@ -25,7 +25,7 @@ A rate whose denominator is zero is None. Amounts are two-place decimal strings.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -46,6 +46,8 @@ class Settings:
 
 @dataclass
 class Tally:
+    """A unit's counts; additive, so a unit's figures are the sum of its customers'
+    (the gauges keep each customer's share and add the changes: domain/gauges.py)."""
     maintained_start: int = 0
     maintained_end: int = 0
     churned: int = 0
@@ -57,7 +59,20 @@ class Tally:
     assets_end: Decimal = Decimal(0)
     mid_high_start: int = 0
     mid_high_end: int = 0
-    credited: set = field(default_factory=set)
+
+    def add(self, other: "Tally", sign: int = 1) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + sign * value)
+
+    def counts(self) -> dict[str, Any]:
+        """A storable copy: amounts as exact decimal strings."""
+        return {name: format_amount(value) if isinstance(value, Decimal) else value
+                for name, value in vars(self).items()}
+
+    @classmethod
+    def of(cls, counts: dict[str, Any]) -> "Tally":
+        return cls(**{name: Decimal(value) if name.startswith("assets") else int(value)
+                      for name, value in counts.items()})
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -68,21 +83,34 @@ def _assets(snapshot: Any) -> Decimal:
     return (money(snapshot.get("assets")) or Decimal(0)) if snapshot else Decimal(0)
 
 
-def compute(groups: Iterable[Group], period: Period, by: str,
-            settings: Settings = Settings()) -> list[dict]:
-    """One row per unit, sorted by branch (and maintainer)."""
+def _unit_key(seat: tuple[str, str | None], by: str) -> tuple:
+    return (seat[1] or "", seat[0]) if by == "maintainer" else (seat[1] or "",)
+
+
+def tallies(groups: Iterable[Group], period: Period, by: str,
+            settings: Settings = Settings()) -> dict[tuple, Tally]:
+    """Unit key -> its counts over `groups`: (branch,) or (branch, maintainer id)."""
     if by not in ("branch", "maintainer"):
         raise ValueError("by is 'branch' or 'maintainer'")
     start, end = day_start(period.start), day_start(period.end)
-    tallies: dict[tuple, Tally] = {}
+    found: dict[tuple, Tally] = {}
 
     def unit(seat: tuple[str, str | None]) -> Tally:
-        key = (seat[1] or "", seat[0]) if by == "maintainer" else (seat[1] or "",)
-        return tallies.setdefault(key, Tally())
+        return found.setdefault(_unit_key(seat, by), Tally())
 
     for group in groups:
         _count(group, start, end, unit, settings)
-    return [_row(key, tally, by, settings) for key, tally in sorted(tallies.items())]
+    return found
+
+
+def compute(groups: Iterable[Group], period: Period, by: str,
+            settings: Settings = Settings()) -> list[dict]:
+    """One row per unit, sorted by branch (and maintainer)."""
+    return rows(tallies(groups, period, by, settings), by, settings)
+
+
+def rows(found: dict[tuple, Tally], by: str, settings: Settings = Settings()) -> list[dict]:
+    return [_row(key, tally, by, settings) for key, tally in sorted(found.items())]
 
 
 def _count(group: Group, start, end, unit, settings: Settings) -> None:
@@ -104,14 +132,13 @@ def _count(group: Group, start, end, unit, settings: Settings) -> None:
         tally.with_min_products += held >= settings.min_products
         tally.mid_high_end += group.tier_at(settings.band_scheme, end) in mid_high
         tally.customers_won += before is None
-    for moment in group.upgrades(settings.upgrade_schemes, start, end):
-        seat = group.maintainer_at(moment)
-        if seat:
-            unit(seat).credited.add(group.customer_id)
+    seats = (group.maintainer_at(moment)
+             for moment in group.upgrades(settings.upgrade_schemes, start, end))
+    for tally in {id(t): t for t in map(unit, filter(None, seats))}.values():
+        tally.upgraded += 1  # once per unit that maintained the customer at a move up
 
 
 def _row(key: tuple, tally: Tally, by: str, settings: Settings) -> dict:
-    tally.upgraded = len(tally.credited)
     row: dict[str, Any] = {"branch": key[0] or None}
     if by == "maintainer":
         row["maintainer_id"] = key[1]

@@ -1,0 +1,80 @@
+"""The gauges' refresh against the real database: moved by what was recorded since the
+last refresh (links walked, late commits re-read, erasures re-keyed) it equals the
+figures counted from every fact, and a refresh with nothing new reads no history."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from reporting import handlers
+from reporting.domain import erasure, kpi
+from reporting.domain.periods import parse_period
+from reporting.domain.timeline import groups
+from reporting.storage import ReportingStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services/reporting/tests/unit"))
+from test_kpi import B1, B2, population  # noqa: E402
+
+Q4 = parse_period("2026Q4")
+T0 = datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(stack):
+    db = stack.db("reporting").client["crm_reporting_gauge_test"]
+    db.client.drop_database(db.name)
+    store = ReportingStore(db)
+    store.ensure_indexes()
+    yield store
+    db.client.drop_database(db.name)
+    db.client.close()
+
+
+def _refresh(store, minutes: int) -> list[dict]:
+    return handlers.refresh_gauges(store, Q4, T0 + timedelta(minutes=minutes), kpi.Settings())
+
+
+def test_refreshes_by_difference_equal_counting_every_fact(store):
+    facts = population()
+    assert _refresh(store, 0) == []  # first refresh: counted from every fact (none yet)
+    for minute, start in enumerate(range(0, len(facts), 7), start=1):
+        store.add(facts[start:start + 7], T0 + timedelta(minutes=minute, seconds=-1))
+        rows = _refresh(store, minute)
+    assert rows == kpi.compute(groups(store.everything()), Q4, "branch") == [B1, B2]
+    assert store.links.count_documents({}) == 1  # C6 merged into C5 (C7's facts re-keyed)
+
+
+def test_a_fact_committed_after_the_mark_is_still_counted(store):
+    facts = population()
+    _refresh(store, 0)
+    store.add(facts[:-5], T0 + timedelta(minutes=1))
+    _refresh(store, 2)
+    store.add(facts[-5:], T0 + timedelta(minutes=1, seconds=30))  # stamped before the mark
+    assert _refresh(store, 3) == [B1, B2]
+
+
+def test_an_erasure_moves_the_person_to_an_anonymous_customer(store):
+    facts = [f for f in population() if not f["customer_id"].startswith("anon-")]
+    store.add(facts, T0)
+    before = _refresh(store, 1)
+    c1 = store.facts_of(["C1"])
+    anon = erasure.anonymous_ids(["C1"])
+    exit_fact = erasure.exit_fact(anon, "C1", {"event_id": "er-1",
+                                               "erased_at": "2026-12-01T10:00:00+00:00"})
+    store.replace_erased(["C1"], c1, [erasure.rekeyed(f, anon) for f in c1] + [exit_fact],
+                         T0, T0 + timedelta(minutes=5))
+    after = _refresh(store, 6)
+    assert after == kpi.compute(groups(store.everything()), Q4, "branch")
+    assert after != before  # C1 left maintenance when erased: B1 churned one more
+    assert store.shares.count_documents({"_id": "C1"}) == 0
+
+
+def test_a_refresh_with_nothing_new_reads_no_history(store):
+    store.add(population(), T0)
+    _refresh(store, 1)
+    recent, named = store.recorded_since(T0 + timedelta(minutes=2))
+    assert (recent, named) == ([], set())
+    assert _refresh(store, 3) == [B1, B2]
