@@ -39,9 +39,12 @@ LEVELS: dict[str, tuple[str, ...]] = {
              "different"),
     "birth_date": ("exact", "day_month_swapped", "one_typo", "within_year", "different"),
     # one comparison for the whole address: its parts (line, postcode, city) agree
-    # together, and weighing them apart would count one agreement three times
-    "address": ("line_exact", "postcode_and_city", "postcode", "postcode_transposed_or_city",
-                "different"),
+    # together, and weighing them apart would count one agreement three times.
+    # postcode_typo_and_city: the city agrees and the postcode is one digit or one
+    # transposition away (a typo of one home); the next level holds a city alone or a
+    # postcode transposed alone
+    "address": ("line_exact", "postcode_and_city", "postcode", "postcode_typo_and_city",
+                "postcode_transposed_or_city", "different"),
 }
 
 # Levels whose weight is adjusted by the frequency of the agreeing value (a rare
@@ -80,6 +83,12 @@ def _contact(a: Customer, b: Customer, evidence: Evidence) -> int | None:
 
 # The name levels of models trained before tokens_typo existed, in their order.
 NAME_LEVELS_V1 = tuple(level for level in LEVELS["name"] if level != "tokens_typo")
+# Levels added since models were first stored -> the older level that held them, so
+# a stored model keeps weighing such a pair as it did.
+ADDED_LEVELS: dict[str, dict[str, str]] = {
+    "name": {"tokens_typo": "token_shared"},
+    "address": {"postcode_typo_and_city": "postcode_transposed_or_city"},
+}
 
 
 def _one_edit(x: str, y: str) -> bool:
@@ -169,9 +178,11 @@ def _address(a: Customer, b: Customer, evidence: Evidence) -> int | None:
                                      for x in ca for y in cb)
     if pa & pb:
         return 1 if same_city else 2
+    if same_city and any(len(x) == len(y) and OSA.distance(x, y) <= 1 for x in pa for y in pb):
+        return 3  # OSA: one substitution or one adjacent transposition
     if same_city or {"".join(sorted(p)) for p in pa} & {"".join(sorted(p)) for p in pb}:
-        return 3
-    return 4
+        return 4
+    return 5
 
 
 COMPARE: dict[str, Callable[[Customer, Customer, Evidence], int | None]] = {

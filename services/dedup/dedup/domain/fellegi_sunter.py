@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from .comparisons import LEVELS, NAME_LEVELS_V1, TF_LEVELS, Customer, comparison_vector
+from .comparisons import ADDED_LEVELS, LEVELS, TF_LEVELS, Customer, comparison_vector
 from .keys import name_tokens
 from .ports import values
 
@@ -27,20 +27,22 @@ TF_BOUND = 6.0
 
 
 def level_names(model: Model, comparison: str) -> tuple[str, ...]:
-    """The level names a stored model's entries follow: a name comparison trained
-    before ``tokens_typo`` existed has one level fewer."""
+    """The level names a stored model's entries follow: a model trained before a
+    level of :data:`ADDED_LEVELS` existed has that many levels fewer."""
     entries = model["comparisons"][comparison]["levels"]
-    if comparison == "name" and len(entries) == len(NAME_LEVELS_V1):
-        return NAME_LEVELS_V1
-    return LEVELS[comparison]
+    current = LEVELS[comparison]
+    if len(entries) == len(current):
+        return current
+    added = ADDED_LEVELS.get(comparison, {})
+    return tuple(level for level in current if level not in added)
 
 
 def _entry(model: Model, comparison: str, level: int) -> Mapping[str, float]:
-    """The m and u of a level; an older model weighs ``tokens_typo`` as the
-    ``token_shared`` it used to be part of."""
+    """The m and u of a level; an older model weighs an added level as the level
+    that used to hold it (``tokens_typo`` as ``token_shared``, ...)."""
     label = LEVELS[comparison][level]
     names = level_names(model, comparison)
-    index = names.index(label if label in names else "token_shared")
+    index = names.index(label if label in names else ADDED_LEVELS[comparison][label])
     return model["comparisons"][comparison]["levels"][index]
 
 

@@ -97,6 +97,17 @@ def test_address_levels():
         assert level(comparison_vector(a, b, {}), "address") == expected, expected
 
 
+def test_a_postcode_typo_in_the_same_city_has_its_own_level():
+    a = rec(address_bi="line1")  # 3163 st albans
+    cases = [(rec(postcode="3168"), "postcode_typo_and_city"),
+             (rec(postcode="3136", city="St Albans"), "postcode_typo_and_city"),
+             (rec(postcode="3999"), "postcode_transposed_or_city"),  # the city alone
+             (rec(postcode="31633"), "postcode_transposed_or_city"),  # not one substitution
+             (rec(postcode="3168", city="richmond"), "different")]
+    for b, expected in cases:
+        assert level(comparison_vector(a, b, {}), "address") == expected, b["postcode"]
+
+
 # -- training ---------------------------------------------------------------------------
 def _pool(seed=3, people=300, dup_share=0.5):
     """People with distinct names and dates; some with a typo'd duplicate."""
@@ -259,6 +270,20 @@ def test_a_model_trained_before_tokens_typo_weighs_it_as_token_shared():
         fs.level_weight(model, "name", shared)
     assert [r["level"] for r in fs.weights_chart(old) if r["comparison"] == "name"] == \
         list(NAME_LEVELS_V1)
+
+
+def test_a_model_trained_before_postcode_typo_and_city_weighs_it_as_before():
+    records, _ = _pool()
+    model = train(records, evidence, sample=2000)
+    entries = model["comparisons"]["address"]["levels"]
+    old = {**model, "comparisons": {**model["comparisons"], "address": {"levels": [
+        e for e, label in zip(entries, LEVELS["address"]) if label != "postcode_typo_and_city"]}}}
+    typo = LEVELS["address"].index("postcode_typo_and_city")
+    before = LEVELS["address"].index("postcode_transposed_or_city")
+    assert fs.level_weight(old, "address", typo) == fs.level_weight(old, "address", before) \
+        == fs.level_weight(model, "address", before)
+    assert "postcode_typo_and_city" not in [
+        r["level"] for r in fs.weights_chart(old) if r["comparison"] == "address"]
 
 
 def test_without_a_model_the_hand_set_weights_decide():
