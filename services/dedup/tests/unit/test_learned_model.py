@@ -5,8 +5,8 @@ import random
 import pytest
 
 from dedup.domain import fellegi_sunter as fs
-from dedup.domain.comparisons import (LEVELS, NAME_LEVELS_V1, comparison_vector, date_level,
-                                      typo_variant)
+from dedup.domain.comparisons import (ADDED_LEVELS, LEVELS, NAME_LEVELS_V1, comparison_vector,
+                                      date_level, typo_variant)
 from dedup.domain.scoring import decide, merged_params
 from dedup.domain.training import (NAMES, estimate_u, expectation_maximisation, level_shares,
                                    term_frequencies, train, vector)
@@ -259,31 +259,23 @@ def test_a_twin_without_id_or_contact_is_at_most_possible():
     assert with_id.decision == "match"
 
 
-def test_a_model_trained_before_tokens_typo_weighs_it_as_token_shared():
+@pytest.mark.parametrize("comparison", sorted(ADDED_LEVELS))
+def test_a_model_trained_before_a_level_was_added_weighs_it_as_the_level_that_held_it(
+        comparison):
     records, _ = _pool()
     model = train(records, evidence, sample=2000)
-    entries = model["comparisons"]["name"]["levels"]
-    old = {**model, "comparisons": {**model["comparisons"], "name": {"levels": [
-        e for e, label in zip(entries, LEVELS["name"]) if label != "tokens_typo"]}}}
-    typo, shared = LEVELS["name"].index("tokens_typo"), LEVELS["name"].index("token_shared")
-    assert fs.level_weight(old, "name", typo) == fs.level_weight(old, "name", shared) == \
-        fs.level_weight(model, "name", shared)
-    assert [r["level"] for r in fs.weights_chart(old) if r["comparison"] == "name"] == \
-        list(NAME_LEVELS_V1)
-
-
-def test_a_model_trained_before_postcode_typo_and_city_weighs_it_as_before():
-    records, _ = _pool()
-    model = train(records, evidence, sample=2000)
-    entries = model["comparisons"]["address"]["levels"]
-    old = {**model, "comparisons": {**model["comparisons"], "address": {"levels": [
-        e for e, label in zip(entries, LEVELS["address"]) if label != "postcode_typo_and_city"]}}}
-    typo = LEVELS["address"].index("postcode_typo_and_city")
-    before = LEVELS["address"].index("postcode_transposed_or_city")
-    assert fs.level_weight(old, "address", typo) == fs.level_weight(old, "address", before) \
-        == fs.level_weight(model, "address", before)
-    assert "postcode_typo_and_city" not in [
-        r["level"] for r in fs.weights_chart(old) if r["comparison"] == "address"]
+    added = ADDED_LEVELS[comparison]
+    entries = model["comparisons"][comparison]["levels"]
+    old = {**model, "comparisons": {**model["comparisons"], comparison: {"levels": [
+        e for e, label in zip(entries, LEVELS[comparison]) if label not in added]}}}
+    for label, holder in added.items():
+        new, held = LEVELS[comparison].index(label), LEVELS[comparison].index(holder)
+        assert fs.level_weight(old, comparison, new) == fs.level_weight(old, comparison, held) \
+            == fs.level_weight(model, comparison, held)
+    assert [r["level"] for r in fs.weights_chart(old) if r["comparison"] == comparison] == \
+        [label for label in LEVELS[comparison] if label not in added]
+    if comparison == "name":
+        assert tuple(label for label in LEVELS["name"] if label not in added) == NAME_LEVELS_V1
 
 
 def test_without_a_model_the_hand_set_weights_decide():
