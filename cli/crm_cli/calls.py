@@ -10,7 +10,9 @@ import json
 
 from .client import rpc
 from .listing import add_options, show
+from .output import plain_json_line
 from .parsers import command, group
+from .single import show_one
 
 OUTCOMES = ["interested", "not_interested", "no_answer", "callback"]
 DAY_COLUMNS = ["date", "branch", "staff_id", "effective", "calls", "quota", "met", "signed_off"]
@@ -50,16 +52,17 @@ def leaderboard(args) -> int:
 
 
 def audit(args) -> int:
-    with rpc() as proxy:
-        sample = proxy.campaigns.calls_audit(args.month, args.branch, args.seed)
-    if args.json:
-        print(json.dumps(sample, ensure_ascii=False))
-        return 0
+    return show_one(args, lambda proxy: proxy.campaigns.calls_audit(args.month, args.branch,
+                                                                    args.seed),
+                    lambda sample: _audited(sample, args), encode=plain_json_line)
+
+
+def _audited(sample: dict, args) -> None:
+    """The draw in one line, then its calls (at most --limit of them)."""
     print(f"audit of {sample['branch']} for {sample['month']} (seed {sample['seed']}): "
           f"{sample['date']}, {len(sample['calls'])} calls; signed by "
           + (", ".join(f"{r} {s['by']}" for r, s in sample["signatures"].items()) or "nobody"))
     show(sample["calls"], args, AUDIT_COLUMNS, what="calls")
-    return 0
 
 
 def add_parsers(sub) -> None:

@@ -6,11 +6,11 @@ the next plan can be adjusted from it (domain §9).
 """
 from __future__ import annotations
 
-import json
-
 from .client import rpc
 from .listing import add_options, ask, show
+from .output import plain_json_line
 from .parsers import command, group
+from .single import show_one
 
 LIST_COLUMNS = ["campaign_id", "name", "branch", "owner", "from", "to", "status", "staff",
                 "customers", "called", "reached", "progress"]
@@ -22,12 +22,10 @@ def csv_list(text: str) -> list[str]:
 
 
 def create(args) -> int:
-    with rpc() as proxy:
-        view = proxy.campaigns.campaigns_create(
-            args.name, args.branch, args.owner, args.starts, args.ends, args.star,
-            args.band, args.intent, args.maturing_within, args.min_balance, args.staff)
-    print_view(view, args.json)
-    return 0
+    return show_one(args, lambda proxy: proxy.campaigns.campaigns_create(
+        args.name, args.branch, args.owner, args.starts, args.ends, args.star,
+        args.band, args.intent, args.maturing_within, args.min_balance, args.staff),
+        print_view, encode=plain_json_line)
 
 
 def listing(args) -> int:
@@ -37,10 +35,9 @@ def listing(args) -> int:
     return 0
 
 
-def show_one(args) -> int:
-    with rpc() as proxy:
-        print_view(proxy.campaigns.campaigns_show(args.campaign_id), args.json)
-    return 0
+def show_campaign(args) -> int:
+    return show_one(args, lambda proxy: proxy.campaigns.campaigns_show(args.campaign_id),
+                    print_view, encode=plain_json_line)
 
 
 def close(args) -> int:
@@ -51,11 +48,8 @@ def close(args) -> int:
     return 0
 
 
-def print_view(view: dict, as_json: bool) -> None:
-    """One JSON object (--json), or the plan, its progress and each staff member's list."""
-    if as_json:
-        print(json.dumps(view, ensure_ascii=False))
-        return
+def print_view(view: dict) -> None:
+    """The plan, its progress and each staff member's list."""
     progress = view["progress"]
     print(f"{view['campaign_id']}  {view['name']}  branch {view['branch']}  owner "
           f"{view['owner']}  {view['from']} .. {view['to']}  {view['status']}")
@@ -109,7 +103,7 @@ def add_parsers(sub) -> None:
                   "crm campaigns show cmp-0123456789ab --json")
     one.add_argument("campaign_id", help="from `crm campaigns list`")
     one.add_argument("--json", action="store_true", help="print one JSON object")
-    one.set_defaults(func=show_one)
+    one.set_defaults(func=show_campaign)
 
     end = command(csub, "close", "close a campaign with its execution feedback",
                   "crm campaigns close cmp-0123456789ab --feedback '接通率低，下期改在晚间'")

@@ -43,8 +43,12 @@ def caller_uri() -> str:
     return env.get("CRM_AMQP_URI") or env["AMQP_URI"]
 
 
+RPC_TIMEOUT = 120.0
+"""Seconds crm waits for a service's answer unless a command says otherwise."""
+
+
 @contextmanager
-def rpc(timeout: float = 120.0) -> Iterator:
+def rpc(timeout: float = RPC_TIMEOUT) -> Iterator:
     with IdentifiedRpcProxy(caller_uri(), timeout=timeout) as proxy:
         yield proxy
 

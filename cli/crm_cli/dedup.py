@@ -9,27 +9,25 @@ chart: a bar per level, right of the axis for evidence of one person, left again
 from __future__ import annotations
 
 import getpass
-import sys
 
 from .parsers import command, group
-from .client import rpc
-from .output import json_line
+from .single import show_one
 
 BAR_SCALE = 2.0   # characters per bit of match weight
 BAR_MAX = 20
 
 
 def train(args) -> int:
-    with rpc(timeout=args.timeout) as proxy:
-        result = proxy.dedup.train(args.sample, args.by or getpass.getuser())
-    if args.json:
-        sys.stdout.write(json_line(result))
-        return 0
+    return show_one(args, lambda proxy: proxy.dedup.train(args.sample,
+                                                          args.by or getpass.getuser()),
+                    _trained, timeout=args.timeout)
+
+
+def _trained(result: dict) -> None:
     sessions = ", ".join(f"{s['blocked_on']}: {s['pairs']} pairs" for s in result["sessions"])
     print(f"trained parameter version {result['version']} on {result['records']} records "
           f"({result['random_pairs']} random pairs for u; EM over {sessions}); "
           f"prior {result['lambda']:.3g}")
-    return 0
 
 
 def _bar(weight: float | None) -> str:
@@ -61,13 +59,8 @@ def chart(result: dict) -> list[str]:
 
 
 def params(args) -> int:
-    with rpc() as proxy:
-        result = proxy.dedup.params(args.version)
-    if args.json:
-        sys.stdout.write(json_line(result))
-        return 0
-    print("\n".join(chart(result)))
-    return 0
+    return show_one(args, lambda proxy: proxy.dedup.params(args.version),
+                    lambda result: print("\n".join(chart(result))))
 
 
 def add_parsers(sub) -> None:

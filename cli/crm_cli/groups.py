@@ -8,8 +8,9 @@ import json
 
 from .client import rpc
 from .listing import add_options, show
-from .output import emit
+from .output import emit, plain_json_line
 from .parsers import command, group
+from .single import show_one
 
 LIST_COLUMNS = ["group_id", "members", "lead_branch", "exposure", "limit", "share_of_limit"]
 
@@ -22,17 +23,17 @@ def listing(args) -> int:
 
 
 def show_group(args) -> int:
-    with rpc() as proxy:
-        found = proxy.groups.group_show(args.group_id)
-    if args.json:
-        print(json.dumps(found, ensure_ascii=False, default=str))
-        return 0
+    return show_one(args, lambda proxy: proxy.groups.group_show(args.group_id), _members,
+                    encode=plain_json_line)
+
+
+def _members(found: dict) -> None:
+    """The group's figures, then one line per member with the rules that joined it."""
     emit([{k: found[k] for k in LIST_COLUMNS if k != "members"}], False)
     print()
     emit([{"customer_id": m["customer_id"], "name": m["name"], "branch": m["branch"],
            "joined_by": "; ".join(f"{t['rule']}: {t['why']}" for t in m["joined_by"])}
           for m in found["members"]], False)
-    return 0
 
 
 def _answer(method: str, *names: str):

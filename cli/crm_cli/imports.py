@@ -8,11 +8,12 @@ from . import import_summary as summary
 from . import reject_export as export
 from .client import rpc
 from .listfiles import BUILTIN_PROFILES, adapter_for_filename
-from .exits import Failed, UsageError
+from .exits import UsageError
 from .listing import add_options, show
 from .output import emit
 from .parsers import command, group
 from .progress import bar, wanted
+from .single import show_one
 
 CHUNK = 500  # rows per import_rows call: one unit of work (transaction) in ingestion
 SERVICE_BATCHES = 100  # ingestion's imports_list answers with the newest 100 batches
@@ -110,12 +111,8 @@ def imports_list(args) -> int:
 
 
 def imports_show(args) -> int:
-    with rpc() as proxy:
-        batch = proxy.ingestion.imports_show(args.id)
-    if batch is None:
-        raise Failed(f"no import {args.id}")
-    emit([batch], args.json)
-    return 0
+    return show_one(args, lambda proxy: proxy.ingestion.imports_show(args.id),
+                    lambda batch: emit([batch], False), missing=f"no import {args.id}")
 
 
 def add_parsers(sub) -> None:

@@ -14,18 +14,20 @@ from .listing import positive_int
 from .output import json_line
 from .parsers import command, group
 from .progress import bar, wanted
+from .single import show_one
 
 COLLECTIONS = ("records", "rejects")
 
 
 def status(args) -> int:
-    with rpc() as proxy:
-        ring = proxy.ingestion.keys_status()["key_ids"]
-    if args.json:
-        sys.stdout.write(json_line({"encrypting": ring[0], "readable": ring}))
-        return 0
-    print(f"encrypting with {ring[0]}; readable: {', '.join(ring)}")
-    return 0
+    return show_one(args, lambda proxy: _ring(proxy.ingestion.keys_status()["key_ids"]),
+                    lambda ring: print(f"encrypting with {ring['encrypting']}; readable: "
+                                       f"{', '.join(ring['readable'])}"))
+
+
+def _ring(key_ids: list[str]) -> dict:
+    """The ring as --json shows it: the key that encrypts (the first) and every readable one."""
+    return {"encrypting": key_ids[0], "readable": key_ids}
 
 
 def rotate(args) -> int:

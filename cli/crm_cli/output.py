@@ -17,10 +17,17 @@ _LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}
 def json_line(row: dict) -> str:
     """One JSON line that stays one line for any reader (str.splitlines() also breaks
     at U+2028, U+2029 and U+0085, which JSON leaves unescaped)."""
-    text = json.dumps(row, ensure_ascii=False, default=str)
+    text = plain_json_line(row)
     for char, escaped in _LINE_BREAKS.items():
         text = text.replace(char, escaped)
-    return text + "\n"
+    return text
+
+
+def plain_json_line(value) -> str:
+    """One JSON line as `groups show`, `campaigns show|create`, `calls audit`, `tiers
+    stats` and `explain` have always printed it: U+2028, U+2029 and U+0085 are left
+    raw (json_line escapes them), so their output stays as it was."""
+    return json.dumps(value, ensure_ascii=False, default=str) + "\n"
 
 
 def emit(rows: list[dict], as_json: bool, columns: list[str] | None = None) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from . import reject_export as export
 from .client import rpc
-from .exits import USAGE, Failed, UsageError
+from .exits import USAGE, UsageError
 from .listing import add_options, ask, show
 from .output import json_line
 from .parsers import command, group
+from .single import show_one
 
 COLUMNS = ["id", "channel", "reason", "source", "row", "received_at", "excerpt"]
 
@@ -36,15 +37,9 @@ def rejects_export(args) -> int:
 
 def rejects_show(args) -> int:
     """One reject with its whole raw input, masked: what to correct before a replay."""
-    with rpc() as proxy:
-        reject = proxy.ingestion.rejects_show(args.id)
-    if reject is None:
-        raise Failed(f"no reject {args.id}")
-    if args.json:
-        sys.stdout.write(json_line(reject))
-    else:
-        print(json.dumps(reject, ensure_ascii=False, indent=1))
-    return 0
+    return show_one(args, lambda proxy: proxy.ingestion.rejects_show(args.id),
+                    lambda reject: print(json.dumps(reject, ensure_ascii=False, indent=1)),
+                    missing=f"no reject {args.id}")
 
 
 def rejects_replay(args) -> int:

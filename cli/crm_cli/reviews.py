@@ -17,9 +17,10 @@ from pathlib import Path
 
 from .client import rpc
 from .listing import positive_int
-from .output import json_line, print_table, table
+from .output import print_table, table
 from .parsers import command
 from .review_html import FIELDS, page
+from .single import show_one
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -50,19 +51,8 @@ def evidence_lines(view: dict) -> None:
         print_table(table(rows, ["comparison", "level", "weight", "record", "candidate"]))
 
 
-def _answer(args, fetch, explain) -> int:
-    """Call dedup; print the answer as one JSON object (--json) or for people."""
-    with rpc() as proxy:
-        result = fetch(proxy.dedup)
-    if args.json:
-        sys.stdout.write(json_line(result))
-    else:
-        explain(result)
-    return 0
-
-
 def show(args) -> int:
-    return _answer(args, lambda dedup: dedup.review_show(args.id, args.unmasked), _show)
+    return show_one(args, lambda proxy: proxy.dedup.review_show(args.id, args.unmasked), _show)
 
 
 def _show(view: dict) -> None:
@@ -88,7 +78,7 @@ def report(args) -> int:
 
 
 def explain_merge(args) -> int:
-    return _answer(args, lambda dedup: dedup.explain_merge(args.customer_id), _history)
+    return show_one(args, lambda proxy: proxy.dedup.explain_merge(args.customer_id), _history)
 
 
 def _history(history: dict) -> None:

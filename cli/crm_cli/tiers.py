@@ -7,9 +7,10 @@ import sys
 from .client import rpc
 from .exits import FAILED
 from .listing import positive_int
-from .output import emit
+from .output import emit, plain_json_line
 from .parsers import command, group
 from .progress import bar, wanted
+from .single import show_one
 
 
 def recompute(args) -> int:
@@ -60,25 +61,26 @@ def tiers_rules(args) -> int:
 
 
 def tiers_stats(args) -> int:
-    with rpc() as proxy:
-        result = proxy.tiering.stats(args.branch, args.days)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-        return 0
+    return show_one(args, lambda proxy: proxy.tiering.stats(args.branch, args.days),
+                    lambda result: _stats(result, args.days), encode=plain_json_line)
+
+
+def _stats(result: dict, days: int) -> None:
     emit(result["tiers"], False, ["scheme", "tier", "customers"])
-    print(f"\nmoves in the last {args.days} days")
+    print(f"\nmoves in the last {days} days")
     emit(result["moves"], False, ["scheme", "direction", "count"])
-    return 0
 
 
 def explain_customer(args) -> int:
-    with rpc() as proxy:
-        result = proxy.tiering.explain(args.customer_id)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, default=str))
-        return 0
+    return show_one(args, lambda proxy: proxy.tiering.explain(args.customer_id),
+                    lambda result: _explained(result, args.customer_id), encode=plain_json_line)
+
+
+def _explained(result: dict, customer_id: str) -> int:
+    """Each scheme's tier with why and on which figures, then the history; exit 1 when
+    nothing is recorded for the customer."""
     if not result["tiers"] and not result["history"]:
-        print(f"crm explain: no tiers recorded for {args.customer_id}", file=sys.stderr)
+        print(f"crm explain: no tiers recorded for {customer_id}", file=sys.stderr)
         return FAILED
     print(f"customer {result['customer_id']}" + (
         f" (merged into {result['merged_into']})" if result.get("merged_into") else ""))
