@@ -78,3 +78,14 @@ def test_a_refresh_with_nothing_new_reads_no_history(store):
     recent, named = store.recorded_since(T0 + timedelta(minutes=2))
     assert (recent, named) == ([], set())
     assert _refresh(store, 3) == [B1, B2]
+
+
+def test_facts_kept_before_links_existed_are_linked_by_the_first_refresh(store):
+    facts = population()
+    store.add(facts[:-4], T0)
+    store.links.delete_many({})  # a database from before the links (and the stamps)
+    store.facts.update_many({}, {"$unset": {"recorded_at": ""}})
+    _refresh(store, 1)
+    assert [(d["_id"], d["into"]) for d in store.links.find()] == [("C6", "C5")]
+    store.add(facts[-4:], T0 + timedelta(minutes=2))  # C6's removal after its merge
+    assert _refresh(store, 3) == [B1, B2]

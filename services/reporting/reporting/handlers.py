@@ -67,7 +67,9 @@ def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
     def work(session: Any) -> list[dict]:
         state = store.gauge_state(quarter.label, session)
         if state is None:
-            found = gauges.shares(groups(store.everything(session)), quarter, settings)
+            everything = store.everything(session)
+            store.relink(everything, session)
+            found = gauges.shares(groups(everything), quarter, settings)
             totals = gauges.moved([], [], found.values())
             store.save_gauges(quarter.label, found, [], totals, now, True, session)
             return gauges.rows(totals, settings)

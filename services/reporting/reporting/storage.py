@@ -125,6 +125,13 @@ class ReportingStore:
             seen |= found
         return seen, merged
 
+    def relink(self, facts: Iterable[Fact], session: Any = None) -> None:
+        """Links for merge facts stored before links were kept (a rebuild's first step;
+        only the missing ones: a duplicate key would abort the transaction)."""
+        kept = {d["_id"] for d in self.links.find({}, {"_id": 1}, session=session)}
+        missing = {link["_id"]: link for link in _links(facts) if link["_id"] not in kept}
+        _insert_new(self.links, list(missing.values()), session)
+
     def shares_of(self, ids: Iterable[str], quarter: str, session: Any = None) -> dict:
         return {d["_id"]: d["rows"] for chunk in _chunks(ids)
                 for d in self.shares.find({"_id": {"$in": chunk}, "quarter": quarter},
