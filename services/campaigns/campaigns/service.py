@@ -10,6 +10,7 @@ from __future__ import annotations
 from common import clock
 from common.base import ServiceBase
 from common.batch import batch_event_handler, reliable_batch
+from common.following import FollowsCustomers
 from common.mongo import MongoStore
 from common.rpcs import rpc
 from contracts import names
@@ -26,39 +27,26 @@ from .erasure import Erasure
 from .storage import CampaignsStore
 
 
-class CampaignsService(Erasure, ServiceBase):
-    """`on_customer_erased` (right to be forgotten) comes from the Erasure mixin."""
+class CampaignsService(FollowsCustomers, Erasure, ServiceBase):
+    """`on_registered`, `on_updated` and `on_merged` (dedup's golden customers) come from
+    FollowsCustomers, `on_customer_erased` (right to be forgotten) from Erasure."""
 
     name = "campaigns"
     store = MongoStore(CampaignsStore)
     settings = CampaignSettings()
 
-    @batch_event_handler("dedup", names.CUSTOMER_REGISTERED)
-    @reliable_batch
-    def on_registered(self, payloads: list[dict]) -> None:
-        self._follow(names.CUSTOMER_REGISTERED, payloads)
-
-    @batch_event_handler("dedup", names.CUSTOMER_UPDATED)
-    @reliable_batch
-    def on_updated(self, payloads: list[dict]) -> None:
-        self._follow(names.CUSTOMER_UPDATED, payloads)
-
-    @batch_event_handler("dedup", names.CUSTOMER_MERGED)
-    @reliable_batch
-    def on_merged(self, payloads: list[dict]) -> None:
-        self._follow(names.CUSTOMER_MERGED, payloads)
-
     @batch_event_handler("tiering", names.TIER_CHANGED)
     @reliable_batch
     def on_tier_changed(self, payloads: list[dict]) -> None:
-        self._follow(names.TIER_CHANGED, payloads)
+        self.follow(names.TIER_CHANGED, payloads)
 
     @batch_event_handler("assignment", names.CUSTOMER_ASSIGNED)
     @reliable_batch
     def on_assigned(self, payloads: list[dict]) -> None:
-        self._follow(names.CUSTOMER_ASSIGNED, payloads)
+        self.follow(names.CUSTOMER_ASSIGNED, payloads)
 
-    def _follow(self, event_type: str, payloads: list[dict]) -> None:
+    def follow(self, event_type: str, payloads: list[dict]) -> None:
+        """Golden customers, tiers and assignments, as facts of the read model."""
         events = [load_event(event_type, p) for p in payloads]
         handlers.follow_batch(self.store, [Fact(event_type, e["occurred_at"], e)
                                            for e in events])

@@ -8,14 +8,13 @@ entrypoints over handlers.py.
 """
 from __future__ import annotations
 
-from common.batch import batch_event_handler, reliable_batch
 from common.rpcs import rpc
 from nameko.timer import timer
 
 from common.base import ServiceBase
 from common.clock import today
+from common.following import FollowsCustomers
 from common.mongo import MongoStore
-from contracts import names
 from contracts.schemas import load_event
 
 from . import handlers, metrics, queries
@@ -27,29 +26,18 @@ from .storage import GroupsStore
 GAUGE_SECONDS = 15
 
 
-class GroupsService(Erasure, ServiceBase):
+class GroupsService(FollowsCustomers, Erasure, ServiceBase):
+    """`on_registered`, `on_updated` and `on_merged` (dedup's golden customers) come from
+    FollowsCustomers, `on_customer_erased` from Erasure."""
+
     name = "groups"
     store = MongoStore(GroupsStore)
     grouping = Grouping()
 
-    @batch_event_handler("dedup", names.CUSTOMER_REGISTERED)
-    @reliable_batch
-    def on_registered(self, payloads: list[dict]) -> None:
-        self._follow(names.CUSTOMER_REGISTERED, payloads)
-
-    @batch_event_handler("dedup", names.CUSTOMER_UPDATED)
-    @reliable_batch
-    def on_updated(self, payloads: list[dict]) -> None:
-        self._follow(names.CUSTOMER_UPDATED, payloads)
-
-    @batch_event_handler("dedup", names.CUSTOMER_MERGED)
-    @reliable_batch
-    def on_merged(self, payloads: list[dict]) -> None:
-        """The survivor carries every member's relations and keys; the absorbed ids
-        leave their groups, and whatever named them now reaches the survivor."""
-        self._follow(names.CUSTOMER_MERGED, payloads)
-
-    def _follow(self, event_type: str, payloads: list[dict]) -> None:
+    def follow(self, event_type: str, payloads: list[dict]) -> None:
+        """Each customer's relations and keys, regrouped. On a merge the survivor carries
+        every member's relations and keys; the absorbed ids leave their groups, and
+        whatever named them now reaches the survivor."""
         events = [load_event(event_type, payload) for payload in payloads]
         arrivals = [Arrival(e["customer"], tuple(e.get("absorbed_ids") or ()), e["event_id"],
                             e["correlation_id"]) for e in events]

@@ -15,6 +15,7 @@ from common import clock
 from common.base import ServiceBase
 from common.batch import batch_event_handler, reliable_batch
 from common.erased import ErasureHandler
+from common.following import FollowsCustomers
 from common.mongo import MongoStore
 from common.rpcs import rpc
 from contracts import names
@@ -26,7 +27,18 @@ from .domain import kpi as indicators
 from .domain.periods import just_closed, parse_period, quarter_of
 from .storage import ReportingStore
 
-_SNAPSHOTS = {names.CUSTOMER_REGISTERED: facts.snapshot, names.CUSTOMER_UPDATED: facts.snapshot}
+
+def _snapshot(event: dict) -> tuple[facts.Fact, ...]:
+    return (facts.snapshot(event),)
+
+
+def _merge(event: dict) -> tuple[facts.Fact, ...]:
+    """The survivor's snapshot and the link that restates the absorbed history."""
+    return (facts.snapshot(event), facts.merge(event))
+
+
+_FACTS = {names.CUSTOMER_REGISTERED: _snapshot, names.CUSTOMER_UPDATED: _snapshot,
+          names.CUSTOMER_MERGED: _merge}
 
 
 def settings_of(config: dict) -> indicators.Settings:
@@ -39,32 +51,14 @@ def settings_of(config: dict) -> indicators.Settings:
         min_products=int(raw.get("min_products") or default.min_products))
 
 
-class ReportingService(ErasureHandler, ServiceBase):
-    """`on_customer_erased` comes from ErasureHandler: the person's facts are re-keyed to
-    an anonymous customer who left the bank that day (handlers.erase)."""
+class ReportingService(FollowsCustomers, ErasureHandler, ServiceBase):
+    """`on_registered`, `on_updated` and `on_merged` (dedup's golden customers) come from
+    FollowsCustomers; `on_customer_erased` from ErasureHandler: the person's facts are
+    re-keyed to an anonymous customer who left the bank that day (handlers.erase)."""
 
     name = "reporting"
     store = MongoStore(ReportingStore)
     config = Config()
-
-    @batch_event_handler("dedup", names.CUSTOMER_REGISTERED)
-    @reliable_batch
-    def on_registered(self, payloads: list[dict]) -> None:
-        self._record(names.CUSTOMER_REGISTERED, payloads)
-
-    @batch_event_handler("dedup", names.CUSTOMER_UPDATED)
-    @reliable_batch
-    def on_updated(self, payloads: list[dict]) -> None:
-        self._record(names.CUSTOMER_UPDATED, payloads)
-
-    @batch_event_handler("dedup", names.CUSTOMER_MERGED)
-    @reliable_batch
-    def on_merged(self, payloads: list[dict]) -> None:
-        """The survivor's snapshot and the link that restates the absorbed history."""
-        events = [load_event(names.CUSTOMER_MERGED, p) for p in payloads]
-        handlers.record(self.store, [f for e in events
-                                     for f in (facts.snapshot(e), facts.merge(e))],
-                        clock.now())
 
     @batch_event_handler("tiering", names.TIER_CHANGED)
     @reliable_batch
@@ -78,9 +72,11 @@ class ReportingService(ErasureHandler, ServiceBase):
         handlers.record(self.store, [facts.assignment(load_event(names.CUSTOMER_ASSIGNED, p))
                                      for p in payloads], clock.now())
 
-    def _record(self, event_type: str, payloads: list[dict]) -> None:
-        handlers.record(self.store, [_SNAPSHOTS[event_type](load_event(event_type, p))
-                                     for p in payloads], clock.now())
+    def follow(self, event_type: str, payloads: list[dict]) -> None:
+        """A golden customer's snapshot as a fact; a merge also links the absorbed history."""
+        handlers.record(self.store, [f for p in payloads
+                                     for f in _FACTS[event_type](load_event(event_type, p))],
+                        clock.now())
 
     def seal_person(self, event: dict, ids: list[str], erased_at: datetime) -> None:
         handlers.erase(self.store, event, ids, erased_at, clock.now())

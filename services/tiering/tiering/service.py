@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from common.batch import batch_event_handler, reliable_batch
 from common.rpcs import rpc
 from nameko.timer import timer
 
 from common.base import ServiceBase
 from common.clock import now, today
+from common.following import FollowsCustomers
 from common.mongo import MongoStore
-from contracts import names
 from contracts.schemas import load_event
 
 from . import handlers, metrics
@@ -33,31 +32,18 @@ RATE_WINDOW_DAYS = 30
 MAX_PAGE = 5000
 
 
-class TieringService(Erasure, ServiceBase):
-    """`on_customer_erased` (right to be forgotten) comes from the Erasure mixin."""
+class TieringService(FollowsCustomers, Erasure, ServiceBase):
+    """`on_registered`, `on_updated` and `on_merged` (dedup's golden customers) come from
+    FollowsCustomers, `on_customer_erased` (right to be forgotten) from Erasure."""
 
     name = "tiering"
     store = MongoStore(TieringStore)
     rules = Rules()
 
-    @batch_event_handler("dedup", names.CUSTOMER_REGISTERED)
-    @reliable_batch
-    def on_registered(self, payloads: list[dict]) -> None:
-        self._retier(names.CUSTOMER_REGISTERED, payloads)
-
-    @batch_event_handler("dedup", names.CUSTOMER_UPDATED)
-    @reliable_batch
-    def on_updated(self, payloads: list[dict]) -> None:
-        self._retier(names.CUSTOMER_UPDATED, payloads)
-
-    @batch_event_handler("dedup", names.CUSTOMER_MERGED)
-    @reliable_batch
-    def on_merged(self, payloads: list[dict]) -> None:
-        """The survivor is re-tiered; each absorbed id that had tiers gets a 'removed'
-        change per scheme with `merged_into`, so subscribers can re-point it."""
-        self._retier(names.CUSTOMER_MERGED, payloads)
-
-    def _retier(self, event_type: str, payloads: list[dict]) -> None:
+    def follow(self, event_type: str, payloads: list[dict]) -> None:
+        """Each customer re-tiered. On a merge the survivor is re-tiered and each absorbed
+        id that had tiers gets a 'removed' change per scheme with `merged_into`, so
+        subscribers can re-point it."""
         events = [load_event(event_type, payload) for payload in payloads]
         arrivals = [Arrival(e["customer"], e["event_id"], e["correlation_id"],
                             tuple(e.get("absorbed_ids") or ())) for e in events]
