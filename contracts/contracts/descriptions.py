@@ -69,6 +69,8 @@ FIELDS: dict[str, str] = {
     "phone_bis": "Keyed blind indexes of the normalized phone numbers.",
     "email_bis": "Keyed blind indexes of the normalized e-mail addresses.",
     "address_bi": "Keyed blind index of the normalized address.",
+    "street_bi": "Keyed blind index of the normalized first address line alone (the "
+                 "street): equal to address_bi when there is no second line.",
     "has_contact": "Whether the customer has at least one usable phone or e-mail address.",
     "display": "Masked personal data for people and notifications (张*, 138****8000).",
     "phone": "Masked phone number.",

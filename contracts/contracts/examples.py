@@ -66,6 +66,7 @@ EVENTS: dict[str, dict] = {
         birth_date="1985-06-01", gender=None, national_id_bi=_BI,
         verified_national_id_bi=_BI, phone_bis=["bi1:41aa0c9e77d2b310"],
         email_bis=["bi1:0f3e9b2c5d6a7e81"], address_bi="bi1:5b8c2d1e0f9a3c47",
+        street_bi="bi1:5b8c2d1e0f9a3c47",
         postcode="100020", city="北京", district="朝阳区", province="北京", branch="BJ01",
         registered_by="M001", registered_at="2025-03-01T09:30:00+08:00", financials=_MONEY,
         intent={"willingness": None, "potential": None}, products=_PRODUCTS, consent=_CONSENT,

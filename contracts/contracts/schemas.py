@@ -197,6 +197,7 @@ class CustomerIngested(Event):
     phone_bis = fields.List(fields.String(), load_default=list)
     email_bis = fields.List(fields.String(), load_default=list)
     address_bi = fields.String(allow_none=True)
+    street_bi = fields.String(allow_none=True)
     postcode = fields.String(allow_none=True)
     city = fields.String(allow_none=True)
     district = fields.String(allow_none=True)

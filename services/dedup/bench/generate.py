@@ -387,6 +387,7 @@ def _make_record(rng: random.Random, p: Person, n: int, errors: set[str],
     if "spaces" in errors and phones:
         phones = [ph[:3] + " " + ph[3:7] + " " + ph[7:] for ph in phones]
     address = None if "no_address" in errors else p.address
+    line_bi = blind_index("address", normalize_address(address)) if address else None
     source = rng.choice(SOURCES)
     registered = base_time + timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 4))
     as_of = (registered + timedelta(days=rng.randrange(0, 60))).date().isoformat()
@@ -406,7 +407,8 @@ def _make_record(rng: random.Random, p: Person, n: int, errors: set[str],
         "city": p.city,
         "district": p.district,
         "province": p.province,
-        "address_bi": blind_index("address", normalize_address(address)) if address else None,
+        # one address line (a Chinese address): the street line is the whole line
+        "address_bi": line_bi, "street_bi": line_bi,
         "branch": p.branch if rng.random() < 0.8 else rng.choice(BRANCHES),
         "registered_by": f"staff{rng.randrange(1, 500):03d}",
         "registered_at": registered.isoformat(timespec="seconds") if rng.random() < 0.95 else None,

@@ -23,7 +23,7 @@ from .model_store import ModelStore
 
 log = logging.getLogger(__name__)
 RECORD_FIELDS = ("kind", "name", "birth_date", "national_id_bi", "phone_bis", "email_bis",
-                 "address_bi", "postcode", "city")
+                 "address_bi", "street_bi", "postcode", "city")
 MAX_RECORDS = 200_000
 MAX_SAMPLE = 2_000_000
 

@@ -34,6 +34,7 @@ _AGGREGATES: dict[str, tuple[str | None, str | None]] = {
     "postcodes": ("postcode", None),
     "cities": ("city", None),
     "address_bis": ("address_bi", None),
+    "street_bis": ("street_bi", None),
     "sources": ("source", None),
 }
 

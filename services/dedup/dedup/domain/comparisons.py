@@ -40,11 +40,12 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "birth_date": ("exact", "day_month_swapped", "one_typo", "within_year", "different"),
     # one comparison for the whole address: its parts (line, postcode, city) agree
     # together, and weighing them apart would count one agreement three times.
-    # postcode_typo_and_city: the city agrees and the postcode is one digit or one
-    # transposition away (a typo of one home); the next level holds a city alone or a
-    # postcode transposed alone
-    "address": ("line_exact", "postcode_and_city", "postcode", "postcode_typo_and_city",
-                "postcode_transposed_or_city", "different"),
+    # street_exact: the first line (street and number) agrees, the whole address not
+    # (a second line missing or misspelt on one side). postcode_typo_and_city: the
+    # city agrees and the postcode is one digit or one transposition away (a typo of
+    # one home); the next level holds a city alone or a postcode transposed alone
+    "address": ("line_exact", "street_exact", "postcode_and_city", "postcode",
+                "postcode_typo_and_city", "postcode_transposed_or_city", "different"),
 }
 
 # Levels whose weight is adjusted by the frequency of the agreeing value (a rare
@@ -83,11 +84,12 @@ def _contact(a: Customer, b: Customer, evidence: Evidence) -> int | None:
 
 # The name levels of models trained before tokens_typo existed, in their order.
 NAME_LEVELS_V1 = tuple(level for level in LEVELS["name"] if level != "tokens_typo")
-# Levels added since models were first stored -> the older level that held them, so
-# a stored model keeps weighing such a pair as it did.
-ADDED_LEVELS: dict[str, dict[str, str]] = {
+# Levels added since models were first stored, oldest first -> the older level that
+# held them (None: the level the rest of the comparison gives, see
+# :func:`level_before`), so a stored model keeps weighing such a pair as it did.
+ADDED_LEVELS: dict[str, dict[str, str | None]] = {
     "name": {"tokens_typo": "token_shared"},
-    "address": {"postcode_typo_and_city": "postcode_transposed_or_city"},
+    "address": {"postcode_typo_and_city": "postcode_transposed_or_city", "street_exact": None},
 }
 
 
@@ -167,6 +169,14 @@ def _cities(x: Customer) -> set[str]:
 
 
 def _address(a: Customer, b: Customer, evidence: Evidence) -> int | None:
+    level = address_without_street(a, b)
+    sa, sb = _sets(a, b, "street_bis")
+    return 1 if level != 0 and sa & sb else level
+
+
+def address_without_street(a: Customer, b: Customer) -> int | None:
+    """The address level when the street lines do not agree (or, for a model trained
+    before ``street_exact`` existed, whatever they say): postcode and city."""
     la, lb = _sets(a, b, "address_bis")
     pa, pb = _sets(a, b, "postcodes")
     ca, cb = _cities(a), _cities(b)
@@ -177,12 +187,25 @@ def _address(a: Customer, b: Customer, evidence: Evidence) -> int | None:
     same_city = bool(ca & cb) or any(JaroWinkler.similarity(x, y) >= 0.9
                                      for x in ca for y in cb)
     if pa & pb:
-        return 1 if same_city else 2
+        return 2 if same_city else 3
     if same_city and any(len(x) == len(y) and OSA.distance(x, y) <= 1 for x in pa for y in pb):
-        return 3  # OSA: one substitution or one adjacent transposition
+        return 4  # OSA: one substitution or one adjacent transposition
     if same_city or {"".join(sorted(p)) for p in pa} & {"".join(sorted(p)) for p in pb}:
-        return 4
-    return 5
+        return 5
+    return 6
+
+
+def level_before(comparison: str, level: int, known: tuple[str, ...], a: Customer,
+                 b: Customer) -> int:
+    """``level`` as a model that knows only the levels ``known`` sorts the pair: an
+    added level becomes the level that held it before it was added."""
+    label = LEVELS[comparison][level]
+    if label in known:
+        return level
+    holder = ADDED_LEVELS[comparison][label]
+    if holder is None:  # street_exact: what postcode and city say
+        return level_before(comparison, address_without_street(a, b), known, a, b)
+    return level_before(comparison, LEVELS[comparison].index(holder), known, a, b)
 
 
 COMPARE: dict[str, Callable[[Customer, Customer, Evidence], int | None]] = {

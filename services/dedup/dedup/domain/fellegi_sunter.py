@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from .comparisons import ADDED_LEVELS, LEVELS, TF_LEVELS, Customer, comparison_vector
+from .comparisons import (ADDED_LEVELS, LEVELS, TF_LEVELS, Customer, comparison_vector,
+                          level_before)
 from .keys import name_tokens
 from .ports import values
 
@@ -27,14 +28,14 @@ TF_BOUND = 6.0
 
 
 def level_names(model: Model, comparison: str) -> tuple[str, ...]:
-    """The level names a stored model's entries follow: a model trained before a
-    level of :data:`ADDED_LEVELS` existed has that many levels fewer."""
-    entries = model["comparisons"][comparison]["levels"]
+    """The level names a stored model's entries follow: a model trained before the
+    newest levels of :data:`ADDED_LEVELS` existed has that many levels fewer."""
     current = LEVELS[comparison]
-    if len(entries) == len(current):
+    missing = len(current) - len(model["comparisons"][comparison]["levels"])
+    if missing <= 0:
         return current
-    added = ADDED_LEVELS.get(comparison, {})
-    return tuple(level for level in current if level not in added)
+    dropped = list(ADDED_LEVELS.get(comparison, {}))[-missing:]
+    return tuple(level for level in current if level not in dropped)
 
 
 def _entry(model: Model, comparison: str, level: int) -> Mapping[str, float]:
@@ -44,6 +45,17 @@ def _entry(model: Model, comparison: str, level: int) -> Mapping[str, float]:
     names = level_names(model, comparison)
     index = names.index(label if label in names else ADDED_LEVELS[comparison][label])
     return model["comparisons"][comparison]["levels"][index]
+
+
+def model_levels(model: Model, a: Customer, b: Customer,
+                 evidence: Mapping[str, float | None]) -> dict[str, int | None]:
+    """The level per comparison as ``model`` sorts the pair (a model trained before
+    a level was added sees the level that held it)."""
+    levels = comparison_vector(a, b, evidence)
+    for name, level in levels.items():
+        if level is not None and name in model["comparisons"]:
+            levels[name] = level_before(name, level, level_names(model, name), a, b)
+    return levels
 
 
 def level_weight(model: Model, comparison: str, level: int) -> float:
@@ -101,7 +113,7 @@ def tf_adjustment(model: Model, comparison: str, level: int, a: Customer,
 def score(model: Model, a: Customer, b: Customer, evidence: Mapping[str, float | None],
           ) -> tuple[float, dict[str, int | None], dict[str, float]]:
     """(match probability, level per comparison, weight per comparison) of a pair."""
-    levels = comparison_vector(a, b, evidence)
+    levels = model_levels(model, a, b, evidence)
     total = prior_log2_odds(model)
     weights: dict[str, float] = {}
     for name, level in levels.items():

@@ -97,6 +97,17 @@ def test_address_levels():
         assert level(comparison_vector(a, b, {}), "address") == expected, expected
 
 
+def test_the_street_line_agreeing_without_the_whole_address_has_its_own_level():
+    a = rec(address_bi="9milbusplace gullamurra", street_bi="9milbusplace")
+    cases = [(rec(address_bi="9milbusplace", street_bi="9milbusplace"), "street_exact"),
+             (rec(address_bi="9milbusplace gullamurra", street_bi="9milbusplace"), "line_exact"),
+             (rec(address_bi="9milbusplace", street_bi="9milbusplace", postcode="2000",
+                  city="richmond"), "street_exact"),
+             (rec(address_bi="4milbusplace", street_bi="4milbusplace"), "postcode_and_city")]
+    for b, expected in cases:
+        assert level(comparison_vector(a, b, {}), "address") == expected, b["address_bi"]
+
+
 def test_a_postcode_typo_in_the_same_city_has_its_own_level():
     a = rec(address_bi="line1")  # 3163 st albans
     cases = [(rec(postcode="3168"), "postcode_typo_and_city"),
@@ -259,16 +270,22 @@ def test_a_twin_without_id_or_contact_is_at_most_possible():
     assert with_id.decision == "match"
 
 
+def _without(model, comparison, labels):
+    entries = model["comparisons"][comparison]["levels"]
+    return {**model, "comparisons": {**model["comparisons"], comparison: {"levels": [
+        e for e, label in zip(entries, LEVELS[comparison]) if label not in labels]}}}
+
+
 @pytest.mark.parametrize("comparison", sorted(ADDED_LEVELS))
 def test_a_model_trained_before_a_level_was_added_weighs_it_as_the_level_that_held_it(
         comparison):
     records, _ = _pool()
     model = train(records, evidence, sample=2000)
     added = ADDED_LEVELS[comparison]
-    entries = model["comparisons"][comparison]["levels"]
-    old = {**model, "comparisons": {**model["comparisons"], comparison: {"levels": [
-        e for e, label in zip(entries, LEVELS[comparison]) if label not in added]}}}
+    old = _without(model, comparison, added)
     for label, holder in added.items():
+        if holder is None:  # no fixed level held it: see the street test below
+            continue
         new, held = LEVELS[comparison].index(label), LEVELS[comparison].index(holder)
         assert fs.level_weight(old, comparison, new) == fs.level_weight(old, comparison, held) \
             == fs.level_weight(model, comparison, held)
@@ -276,6 +293,25 @@ def test_a_model_trained_before_a_level_was_added_weighs_it_as_the_level_that_he
         [label for label in LEVELS[comparison] if label not in added]
     if comparison == "name":
         assert tuple(label for label in LEVELS["name"] if label not in added) == NAME_LEVELS_V1
+
+
+def test_a_model_trained_before_street_exact_sorts_the_pair_by_postcode_and_city():
+    records, _ = _pool()
+    model = train(records, evidence, sample=2000)
+    a = rec(address_bi="l1+unit4", street_bi="l1")
+    b = rec(address_bi="l1", street_bi="l1", postcode="3136")  # st albans, transposed
+    assert level(comparison_vector(a, b, {}), "address") == "street_exact"
+    for labels, expected in [(("street_exact",), "postcode_typo_and_city"),
+                             (("street_exact", "postcode_typo_and_city"),
+                              "postcode_transposed_or_city")]:
+        old = _without(model, "address", labels)
+        assert fs.level_names(old, "address") == tuple(
+            x for x in LEVELS["address"] if x not in labels)
+        _, levels, weights = fs.score(old, a, b, evidence(a, b))
+        assert LEVELS["address"][levels["address"]] == expected
+        assert weights["address"] == fs.level_weight(old, "address", levels["address"])
+    _, levels, _ = fs.score(model, a, b, evidence(a, b))
+    assert LEVELS["address"][levels["address"]] == "street_exact"
 
 
 def test_without_a_model_the_hand_set_weights_decide():

@@ -135,6 +135,10 @@ def _stored(record: dict, issues: list, protector: Protector) -> dict:
             "content_hash": protector.blind_index("content", _canonical(record))}
 
 
+def _address_index(protector: Protector, line: str | None) -> str | None:
+    return protector.blind_index("addr", line.replace(" ", "").lower()) if line else None
+
+
 def _event(record: dict, record_id: str, issues: list, protector: Protector) -> dict:
     address = record.get("address") or {}
     phones, emails = record.get("phones") or [], record.get("emails") or []
@@ -148,7 +152,10 @@ def _event(record: dict, record_id: str, issues: list, protector: Protector) -> 
         "national_id_bi": id_bi, "verified_national_id_bi": id_bi if verified else None,
         "phone_bis": [protector.blind_index("phone", p) for p in phones],
         "email_bis": [protector.blind_index("email", e) for e in emails],
-        "address_bi": protector.blind_index("addr", line.replace(" ", "").lower()) if line else None,
+        "address_bi": _address_index(protector, line),
+        # the street line alone: equal to address_bi without a second line, so a
+        # building or unit missing or misspelt on one side still lets the street agree
+        "street_bi": _address_index(protector, address.get("line1")),
         "postcode": address.get("postcode"), "city": address.get("city"),
         "district": address.get("district"), "province": address.get("province"),
         "branch": record.get("branch"), "registered_by": record.get("registered_by"),

@@ -102,3 +102,13 @@ def test_corrections_apply_to_a_copy():
 def test_field_errors_group_messages_by_field():
     grouped = field_errors(validate_required({"source": "s", "external_id": 1}))
     assert set(grouped) == {"external_id", "_record"}
+
+
+def test_the_street_line_has_its_own_blind_index_equal_to_the_address_without_a_second_line():
+    one_line = run(full()).event
+    assert one_line["street_bi"] == one_line["address_bi"] is not None
+    two_lines = run(full(external_id="e-2", address={"line1": "朝阳路1号", "line2": "3单元501",
+                                                   "postcode": "100020"})).event
+    assert two_lines["street_bi"] == one_line["street_bi"]
+    assert two_lines["address_bi"] != one_line["address_bi"]
+    assert run(full(external_id="e-3", address={"postcode": "100020"})).event["street_bi"] is None
