@@ -195,14 +195,13 @@ def address_without_street(a: Customer, b: Customer) -> int | None:
     return 6
 
 
-def level_before(comparison: str, level: int, known: tuple[str, ...], a: Customer,
-                 b: Customer) -> int:
+def level_before(comparison: str, level: int | None, known: tuple[str, ...], a: Customer,
+                 b: Customer) -> int | None:
     """``level`` as a model that knows only the levels ``known`` sorts the pair: an
     added level becomes the level that held it before it was added."""
-    label = LEVELS[comparison][level]
-    if label in known:
+    if level is None or LEVELS[comparison][level] in known:
         return level
-    holder = ADDED_LEVELS[comparison][label]
+    holder = ADDED_LEVELS[comparison][LEVELS[comparison][level]]
     if holder is None:  # street_exact: what postcode and city say
         return level_before(comparison, address_without_street(a, b), known, a, b)
     return level_before(comparison, LEVELS[comparison].index(holder), known, a, b)

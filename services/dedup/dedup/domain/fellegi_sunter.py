@@ -53,7 +53,7 @@ def model_levels(model: Model, a: Customer, b: Customer,
     a level was added sees the level that held it)."""
     levels = comparison_vector(a, b, evidence)
     for name, level in levels.items():
-        if level is not None and name in model["comparisons"]:
+        if name in model["comparisons"]:
             levels[name] = level_before(name, level, level_names(model, name), a, b)
     return levels
 

@@ -6,7 +6,7 @@ import pytest
 
 from dedup.domain import fellegi_sunter as fs
 from dedup.domain.comparisons import (ADDED_LEVELS, LEVELS, NAME_LEVELS_V1, comparison_vector,
-                                      date_level, typo_variant)
+                                      date_level, level_before, typo_variant)
 from dedup.domain.scoring import decide, merged_params
 from dedup.domain.training import (NAMES, estimate_u, expectation_maximisation, level_shares,
                                    term_frequencies, train, vector)
@@ -312,6 +312,7 @@ def test_a_model_trained_before_street_exact_sorts_the_pair_by_postcode_and_city
         assert weights["address"] == fs.level_weight(old, "address", levels["address"])
     _, levels, _ = fs.score(model, a, b, evidence(a, b))
     assert LEVELS["address"][levels["address"]] == "street_exact"
+    assert level_before("address", None, LEVELS["address"][2:], a, b) is None
 
 
 def test_without_a_model_the_hand_set_weights_decide():
