@@ -33,8 +33,9 @@ def follow_batch(store: CampaignsStore, facts: list[follow.Fact]) -> int:
     ids = follow.customers_named(facts)
 
     def work(session) -> int:
-        changed = follow.fold(facts, store.rows(list(ids), session))
-        store.save_rows(changed, session)
+        stored = store.rows(list(ids), session)
+        changed = follow.fold(facts, stored)
+        store.save_rows(changed, session, known=stored)
         return len(changed)
     return in_transaction(store.db, work)
 

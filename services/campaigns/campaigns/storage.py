@@ -8,10 +8,12 @@ two never interleave (one of the transactions is retried and sees the other).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterable
 
-from pymongo import ASCENDING, DESCENDING, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
 from pymongo.database import Database
+
+from common.mongo import find_in
 
 
 def day_key(branch: str, day: date) -> str:
@@ -36,14 +38,19 @@ class CampaignsStore:
 
     # -- the read model -----------------------------------------------------------------
     def rows(self, ids: list[str], session=None) -> dict[str, dict]:
-        return {r["_id"]: r for r in self.customers.find({"_id": {"$in": list(ids)}},
-                                                          session=session)}
+        return {r["_id"]: r for r in find_in(self.customers, "_id", ids, session)}
 
-    def save_rows(self, rows: dict[str, dict], session=None) -> None:
-        if rows:
-            self.customers.bulk_write([ReplaceOne({"_id": cid}, row, upsert=True)
-                                       for cid, row in rows.items()],
-                                      ordered=False, session=session)
+    def save_rows(self, rows: dict[str, dict], session=None,
+                  known: Iterable[str] | None = None) -> None:
+        """Write the rows: an insert for those the batch's read did not find (`known`;
+        an upsert costs the embedded database twice as much), a replace for the others.
+        A row inserted by another replica meanwhile is a duplicate key: the unit of work
+        runs again from its reads (common.mongo.in_transaction)."""
+        found = None if known is None else set(known)
+        ops = [InsertOne({**row, "_id": cid}) if found is not None and cid not in found
+               else ReplaceOne({"_id": cid}, row, upsert=True) for cid, row in rows.items()]
+        if ops:
+            self.customers.bulk_write(ops, ordered=False, session=session)
 
     def branch_rows(self, branch: str) -> list[dict]:
         return list(self.customers.find({"branch": branch, "erased": False,

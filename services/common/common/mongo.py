@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -90,3 +91,22 @@ class MongoStore(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Any:
         return self.store
+
+
+IN_CHUNK = 16
+
+
+def in_chunks(ids: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list]:
+    """The distinct ids, sorted, in `$in`-sized chunks. The embedded database compares
+    each row it finds with every `$in` value, so one large `$in` costs rows x values:
+    reading 12,288 rows by customer id took 0.48 s in chunks of 16, 0.84 s in chunks of
+    64 and 2.45 s in chunks of 256 (SecantusDB 0.7); mongod is indifferent."""
+    ordered = sorted(set(ids))
+    return (ordered[i:i + size] for i in range(0, len(ordered), size))
+
+
+def find_in(collection: Collection, field: str, ids: Iterable[Any], session: Any = None,
+            projection: dict | None = None) -> list[dict]:
+    """Every row whose `field` is one of `ids`, read chunk by chunk (in_chunks)."""
+    return [row for chunk in in_chunks(ids)
+            for row in collection.find({field: {"$in": chunk}}, projection, session=session)]

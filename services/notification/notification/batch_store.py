@@ -17,6 +17,7 @@ from pymongo import InsertOne, UpdateOne
 from pymongo.collection import Collection
 
 from common import clock
+from common.mongo import find_in
 
 from .domain.batch import Attempt, Key
 from .domain.erasure import CANCELLED
@@ -24,20 +25,13 @@ from .storage import LEASE_SECONDS
 
 
 def by_ids(collection: Collection, ids: Iterable[str], session) -> dict[str, dict]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    return {row["_id"]: row for row in collection.find({"_id": {"$in": wanted}},
-                                                       session=session)}
+    return {row["_id"]: row for row in find_in(collection, "_id", ids, session)}
 
 
 def queued_keys(outbox: Collection, event_ids: Iterable[str], session) -> set[Key]:
     """The (event id, recipient, channel) already queued, through the unique index."""
-    wanted = sorted(set(event_ids))
-    if not wanted:
-        return set()
-    rows = outbox.find({"event_id": {"$in": wanted}},
-                       {"event_id": 1, "recipient": 1, "channel": 1}, session=session)
+    rows = find_in(outbox, "event_id", event_ids, session,
+                   {"event_id": 1, "recipient": 1, "channel": 1})
     return {(r["event_id"], r["recipient"], r["channel"]) for r in rows}
 
 

@@ -10,15 +10,9 @@ from pymongo import ASCENDING, InsertOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from common.mongo import find_in, in_chunks
+
 Fact = dict[str, Any]
-IN_CHUNK = 16  # the embedded database compares each found row with every `$in` value
-
-
-def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
-    ids = sorted(set(ids))
-    return (ids[i:i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK))
-
-
 def _links(facts: Iterable[Fact]) -> list[dict]:
     return [{"_id": absorbed, "into": f["customer_id"]}
             for f in facts if f["kind"] == "merge" for absorbed in f["absorbed_ids"]]
@@ -72,8 +66,7 @@ class ReportingStore:
         return self.erased.find_one({"_id": customer_id}, session=session) is not None
 
     def facts_of(self, ids: Iterable[str], session: Any = None) -> list[Fact]:
-        return [f for chunk in _chunks(ids)
-                for f in self.facts.find({"customer_id": {"$in": chunk}}, session=session)]
+        return find_in(self.facts, "customer_id", ids, session)
 
     def replace_erased(self, ids: list[str], old: list[Fact], new: list[Fact],
                        erased_at: datetime, recorded_at: datetime, session: Any = None) -> None:
@@ -115,7 +108,7 @@ class ReportingStore:
         seen, merged, frontier = set(ids), set(), set(ids)
         while frontier:
             found = set()
-            for chunk in _chunks(frontier):
+            for chunk in in_chunks(frontier):
                 for link in self.links.find({"_id": {"$in": chunk}}, session=session):
                     found |= {link["_id"], link["into"]}
                 for link in self.links.find({"into": {"$in": chunk}}, session=session):
@@ -133,7 +126,7 @@ class ReportingStore:
         _insert_new(self.links, list(missing.values()), session)
 
     def shares_of(self, ids: Iterable[str], quarter: str, session: Any = None) -> dict:
-        return {d["_id"]: d["rows"] for chunk in _chunks(ids)
+        return {d["_id"]: d["rows"] for chunk in in_chunks(ids)
                 for d in self.shares.find({"_id": {"$in": chunk}, "quarter": quarter},
                                           session=session)}
 
@@ -147,7 +140,7 @@ class ReportingStore:
         if rebuilt:
             self.shares.delete_many({}, session=session)
         drop = sorted(set(gone) | set(shares)) if not rebuilt else []
-        for chunk in _chunks(drop):
+        for chunk in in_chunks(drop):
             self.shares.delete_many({"_id": {"$in": chunk}}, session=session)
         docs = [{"_id": cid, "quarter": quarter, "rows": rows} for cid, rows in shares.items()]
         if docs:
