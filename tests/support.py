@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Connection, Exchange, Producer
 from contracts.caller import IdentifiedRpcProxy
 
 from tests.subscriber import Subscriber

@@ -59,7 +59,7 @@ def test_xlsx_with_chinese_headers_is_one_tracked_batch(stack, tmp_path):
 def test_gb18030_csv_maps_with_auto_profile(stack, tmp_path):
     lines = [",".join(CN_HEADERS[:6]),
              f"GB-1,张三,{cn_id(11)},13812348011,男,50000",
-             f"GB-2,欧阳娜娜,,138-1234-8012,女,1.5万",
+             "GB-2,欧阳娜娜,,138-1234-8012,女,1.5万",
              "GB-3,,,,,"]  # an id but nothing else: rejected, kept with its row
     path = tmp_path / "list.csv"
     path.write_bytes("\r\n".join(lines).encode("gb18030"))

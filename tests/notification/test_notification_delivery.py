@@ -8,7 +8,7 @@ from kombu import Connection, Exchange, Producer
 
 from tests.assignment.helpers import add_manager, customer_ids, eventually
 from tests.assignment.people import person, unique_branch
-from tests.notification.receivers import SmtpSink, WebhookReceiver
+from tests.notification.receivers import WebhookReceiver
 from tools.stack.procs import free_port
 
 pytestmark = pytest.mark.integration

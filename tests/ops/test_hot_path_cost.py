@@ -180,8 +180,9 @@ def notification_followups(db: Database) -> tuple[Fill, Call]:
     store.ensure_indexes()
     later = _now() + timedelta(days=30)
 
-    def fill(count: int) -> None:
-        store.prospects.insert_many([{"_id": f"p{n}", "intent_class": "A", "due_at": later,
+    def fill(count: int) -> None:  # most prospects have no reminder running (null)
+        store.prospects.insert_many([{"_id": f"p{n}", "intent_class": "A",
+                                      "due_at": later if n % 4 == 0 else None,
                                       "display": {"name": "张*"}} for n in range(count)])
 
     def call(n: int) -> None:

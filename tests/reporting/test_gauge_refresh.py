@@ -52,7 +52,7 @@ def test_a_fact_committed_after_the_mark_is_still_counted(store):
     _refresh(store, 0)
     store.add(facts[:-5], T0 + timedelta(minutes=1))
     _refresh(store, 2)
-    store.add(facts[-5:], T0 + timedelta(minutes=1, seconds=30))  # stamped before the mark
+    store.add(facts[-5:], T0 + timedelta(minutes=1, seconds=50))  # stamped before the mark
     assert _refresh(store, 3) == [B1, B2]
 
 

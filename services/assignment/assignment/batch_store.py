@@ -16,6 +16,7 @@ from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from common import clock
+from common.mongo import find_in
 
 from .domain.unit import Unit
 from .storage import AssignmentStore, manager_key
@@ -40,8 +41,7 @@ def read_unit(store: AssignmentStore, customer_ids: Iterable[str], session,
     customer of `manager_of`), backlog rows and tombstones, and the maintainers of
     every branch involved (and of every maintainer named)."""
     ids = list(dict.fromkeys(customer_ids))
-    assignments = {r["_id"]: r for r in store.assignments.find({"_id": {"$in": ids}},
-                                                               session=session)}
+    assignments = {r["_id"]: r for r in find_in(store.assignments, "_id", ids, session)}
     if manager_of is not None:
         for row in store.assignments.find({"manager_id": manager_of}, session=session):
             assignments.setdefault(row["_id"], row)
@@ -54,9 +54,8 @@ def read_unit(store: AssignmentStore, customer_ids: Iterable[str], session,
     if missing:  # a maintainer outside the customer's branch (rare): one more read
         managers.update({m.id: m for m in store.find_managers(
             manager_key({"$in": missing}), session)})
-    backlog = {r["_id"]: r for r in store.backlog.find({"_id": {"$in": ids}}, session=session)}
-    erased = {r["_id"] for r in store.erased.find({"_id": {"$in": ids}}, {"_id": 1},
-                                                  session=session)}
+    backlog = {r["_id"]: r for r in find_in(store.backlog, "_id", ids, session)}
+    erased = {r["_id"] for r in find_in(store.erased, "_id", ids, session, {"_id": 1})}
     return Unit(assignments, managers.values(), backlog, erased,
                 clock.now())
 

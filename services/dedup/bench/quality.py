@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 from bench.candidates import TracingMatcher, compared_recall, key_recall
-from bench.generate import Dataset, _dup_errors, _make_record, _original_errors, \
+from bench.generate import _dup_errors, _make_record, _original_errors, \
     generate, iter_persons
 from dedup.domain.batch import placement_order
 from bench.learned import learned_params

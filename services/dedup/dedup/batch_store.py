@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from pymongo import InsertOne, UpdateOne
 
 from common import clock
+from common.mongo import find_in
 
 from .domain.batch import WorkingSet
 from .domain.keys import is_specific
@@ -24,15 +25,13 @@ from .storage import Conflict, DedupStore
 
 def owners_of(store: DedupStore, record_ids: list[str], session: Any) -> list[dict]:
     """The active customers holding any of these records (one query for a batch)."""
-    return list(store.customers.find({"members": {"$in": record_ids}, "active": True},
-                                     session=session))
+    return find_in(store.customers, "members", record_ids, session, where={"active": True})
 
 
 def erased_records(store: DedupStore, record_ids: list[str], session: Any) -> set[str]:
     """Which of these records belong to an erased customer (their tombstones)."""
-    rows = store.customers.find({"members": {"$in": record_ids}, "erased": True,
-                                 "merged_into": {"$exists": False}}, {"members": 1},
-                                session=session)
+    rows = find_in(store.customers, "members", record_ids, session, {"members": 1},
+                   {"erased": True, "merged_into": {"$exists": False}})
     wanted = set(record_ids)
     return {m for row in rows for m in row.get("members") or () if m in wanted}
 
@@ -76,16 +75,12 @@ def candidate_blocks(store: DedupStore, keys: list[str], limit: int, session: An
 
 
 def customers(store: DedupStore, ids: Iterable[str], session: Any) -> list[dict]:
-    ids = list(ids)
-    return list(store.customers.find({"_id": {"$in": ids}}, session=session)) if ids else []
+    return find_in(store.customers, "_id", ids, session)
 
 
 def claims_of(store: DedupStore, keys: list[str], session: Any) -> dict[str, str]:
     """Key -> the customer holding its claim."""
-    if not keys:
-        return {}
-    return {row["_id"]: row["customer_id"]
-            for row in store.claims.find({"_id": {"$in": keys}}, session=session)}
+    return {row["_id"]: row["customer_id"] for row in find_in(store.claims, "_id", keys, session)}
 
 
 def claim_writes(ws: WorkingSet, now: Any) -> list[InsertOne | UpdateOne]:

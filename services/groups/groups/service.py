@@ -15,6 +15,7 @@ from common.base import ServiceBase
 from common.clock import today
 from common.following import FollowsCustomers
 from common.mongo import MongoStore
+from common.pacing import paced
 from contracts.schemas import load_event
 
 from . import handlers, metrics, queries
@@ -75,5 +76,6 @@ class GroupsService(FollowsCustomers, Erasure, ServiceBase):
         return queries.command_answer(self.store, a, plan)
 
     @timer(interval=GAUGE_SECONDS)
+    @paced("groups")
     def refresh_gauges(self) -> None:
         metrics.publish_gauges(*self.store.gauges())

@@ -16,16 +16,14 @@ from pymongo import ASCENDING, DeleteOne, ReplaceOne
 from pymongo.database import Database
 
 from common import clock
+from common.mongo import find_in
 
 MAX_REGION = 5000
 
 
 def _where(collection, field: str, values: list, session, everything: bool = False):
     """Documents whose `field` is one of `values` (only their ids unless `everything`)."""
-    if not values:
-        return []
-    return collection.find({field: {"$in": sorted(set(values))}},
-                           None if everything else {"_id": 1}, session=session)
+    return find_in(collection, field, values, session, None if everything else {"_id": 1})
 
 
 @dataclass
@@ -55,8 +53,7 @@ class GroupsStore:
 
     # -- parties ------------------------------------------------------------------------
     def parties_by_id(self, ids: Iterable[str], session=None) -> dict[str, dict]:
-        return {d["_id"]: d for d in self.parties.find({"_id": {"$in": list(ids)}},
-                                                       session=session)}
+        return {d["_id"]: d for d in find_in(self.parties, "_id", ids, session)}
 
     def save_parties(self, docs: list[dict], session=None) -> None:
         if docs:
@@ -88,8 +85,7 @@ class GroupsStore:
             found = self._neighbours(frontier, docs.values(), links, session)
             frontier = found - set(region.parties)
         region.links = list(links.values())
-        region.groups = list(self.groups.find({"members": {"$in": list(region.parties)}},
-                                              session=session))
+        region.groups = find_in(self.groups, "members", region.parties, session)
         return region
 
     def _neighbours(self, ids: set[str], docs: Iterable[dict], links: dict[str, dict],
@@ -107,8 +103,7 @@ class GroupsStore:
             for link in _where(self.links, side, list(ids), session, everything=True):
                 links[link["_id"]] = link
                 found |= {link["a"], link["b"]}
-        for group in self.groups.find({"members": {"$in": list(ids)}}, {"members": 1},
-                                      session=session):
+        for group in find_in(self.groups, "members", ids, session, {"members": 1}):
             found |= set(group["members"])
         return found
 

@@ -7,7 +7,7 @@ guard.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -20,6 +20,7 @@ from .domain.erasure import seal_followup, seal_prospect
 from .storage import seal_update, unchanged
 
 OUTCOMES = ("converted", "open", "lost")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # before any due date
 
 
 class FollowUpStore:
@@ -56,9 +57,11 @@ class FollowUpStore:
         SecantusDB reads the whole collection for it.
         """
         now = now or clock.now()
-        # `$lte` on a date never matches null (a stopped clock): no `$ne: None`, which
-        # SecantusDB answers by reading the whole collection instead of the index
-        candidate = self.prospects.find_one({"due_at": {"$lte": now}}, sort=[("due_at", 1)])
+        # a range closed at both ends: SecantusDB answers `$lte` alone (and `$ne: None`)
+        # by reading the whole collection (2.8 s at 24,000 prospects, every 2 s), the
+        # closed range from the index (0.7 ms); neither matches null (a stopped clock)
+        candidate = self.prospects.find_one({"due_at": {"$gte": EPOCH, "$lte": now}},
+                                            sort=[("due_at", 1)])
         if candidate is None:
             return None
         moved = self.prospects.update_one(

@@ -18,9 +18,10 @@ from .domain.timeline import groups
 from .storage import ReportingStore
 
 
-# a fact is stamped before its transaction commits; none commits later than MongoDB's
-# transaction lifetime (60 s), so a refresh reads back that far before its last mark
-LATE_COMMIT = timedelta(seconds=60)
+# a fact is stamped just before it is written (one insert; an erasure's short
+# transaction): a refresh reads back this far before its last mark, so a write that
+# became visible after the mark although stamped before it is still counted
+LATE_COMMIT = timedelta(seconds=15)
 
 
 def record(store: ReportingStore, facts: Iterable[dict], now: datetime) -> int:
@@ -80,7 +81,8 @@ def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
         history = {f["_id"]: f for f in [*recent, *store.facts_of(seen_before, session)]}
         found = gauges.shares(groups(f for f in history.values()
                                      if f["customer_id"] in ids), quarter, settings)
-        totals = gauges.moved(state["totals"], old.values(), found.values())
-        store.save_gauges(quarter.label, found, ids, totals, now, False, session)
+        write, drop = gauges.changes(old, found, ids)
+        totals = gauges.moved(state["totals"], [old[c] for c in drop], write.values())
+        store.save_gauges(quarter.label, write, drop, totals, now, False, session)
         return gauges.rows(totals, settings)
     return in_transaction(store.db, work)

@@ -17,6 +17,7 @@ from common.batch import batch_event_handler, reliable_batch
 from common.erased import ErasureHandler
 from common.following import FollowsCustomers
 from common.mongo import MongoStore
+from common.pacing import paced
 from common.rpcs import rpc
 from contracts import names
 from contracts.schemas import load_event
@@ -96,6 +97,7 @@ class ReportingService(FollowsCustomers, ErasureHandler, ServiceBase):
         return {"period": parsed.label, "by": by, "closed": frozen, "rows": rows}
 
     @timer(interval=60)
+    @paced("reporting_kpi")
     def refresh(self) -> None:
         """The current quarter's gauges, moved by what changed since the last refresh; the
         quarter and month just closed are kept as they stand on their first day closed

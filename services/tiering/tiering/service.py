@@ -16,6 +16,7 @@ from common.base import ServiceBase
 from common.clock import now, today
 from common.following import FollowsCustomers
 from common.mongo import MongoStore
+from common.pacing import paced
 from contracts.schemas import load_event
 
 from . import handlers, metrics
@@ -115,6 +116,7 @@ class TieringService(FollowsCustomers, Erasure, ServiceBase):
         return {"tiers": self.store.stats(branch), "moves": self.store.moves(since, branch)}
 
     @timer(interval=GAUGE_SECONDS)
+    @paced("tiering_population")
     def refresh_gauges(self) -> None:
         """Per-tier population and upgrade/downgrade rates, from the database."""
         since = now() - timedelta(days=RATE_WINDOW_DAYS)

@@ -13,6 +13,7 @@ from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
 
 from common import clock
+from common.mongo import find_in
 
 from .domain.erasure import removal_history_row, sealed_history_fields, sealed_snapshot
 from .domain.paging import bucket_of
@@ -98,13 +99,12 @@ class TieringStore(TieringQueries):
     def recorded_many(self, customer_ids: Iterable[str],
                       session=None) -> dict[str, dict[str, dict]]:
         """customer -> scheme -> stored tier record, in one query for a whole page."""
-        return _by_customer(self.tiers.find({"customer_id": {"$in": list(customer_ids)}},
-                                            session=session))
+        return _by_customer(find_in(self.tiers, "customer_id", customer_ids, session))
 
     def snapshot_states(self, customer_ids: Iterable[str], session=None) -> dict[str, dict]:
         """customer -> {"revision", "erased"} of the kept snapshots, in one query."""
-        rows = self.customers.find({"_id": {"$in": list(customer_ids)}},
-                                   {"revision": 1, "erased": 1}, session=session)
+        rows = find_in(self.customers, "_id", customer_ids, session,
+                       {"revision": 1, "erased": 1})
         return {row["_id"]: row for row in rows}
 
     def commit_plan(self, plan, stored: dict[str, dict], recorded: dict[str, dict[str, dict]],

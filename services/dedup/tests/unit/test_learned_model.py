@@ -8,8 +8,7 @@ from dedup.domain import fellegi_sunter as fs
 from dedup.domain.comparisons import (ADDED_LEVELS, LEVELS, NAME_LEVELS_V1, comparison_vector,
                                       date_level, level_before, typo_variant)
 from dedup.domain.scoring import decide, merged_params
-from dedup.domain.training import (NAMES, estimate_u, expectation_maximisation, level_shares,
-                                   term_frequencies, train, vector)
+from dedup.domain.training import (NAMES, estimate_u, expectation_maximisation, term_frequencies, train)
 from dedup.plugins.matchers import NameMatcher, default_matchers
 
 M = default_matchers()

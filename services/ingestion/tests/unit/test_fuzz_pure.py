@@ -14,7 +14,7 @@ from functools import partial
 
 import pytest
 from cryptography.fernet import Fernet
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings
 
 from common.pii import Protector
 from ingestion.domain.intake import Accepted, Rejected, accept

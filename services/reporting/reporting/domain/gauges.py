@@ -48,6 +48,15 @@ def moved(totals: Share, old: Iterable[Share], new: Iterable[Share]) -> Share:
     return _share(found)
 
 
+def changes(old: Mapping[str, Share], new: Mapping[str, Share],
+            ids: Iterable[str]) -> tuple[dict[str, Share], set[str]]:
+    """(shares to write, ids whose kept share goes) for the customers counted again:
+    a share that came out as kept is left alone (most of a refresh's re-reads)."""
+    write = {cid: share for cid, share in new.items() if old.get(cid) != share}
+    drop = {cid for cid in ids if cid in old and (cid not in new or cid in write)}
+    return write, drop
+
+
 def rows(totals: Share, settings: kpi.Settings = kpi.Settings()) -> list[dict]:
     """The report rows (kpi.compute's shape, by branch) of the kept totals."""
     return kpi.rows(_tallies(totals), "branch", settings)

@@ -66,3 +66,12 @@ def test_a_branch_whose_customers_left_reads_zero_not_stale():
     b2_row = next(r for r in gauges.rows(left) if r["branch"] == "B2")
     assert (b2_row["maintained_start"], b2_row["maintained_end"]) == (0, 0)
     assert b2_row["churn_rate"] is None
+
+
+def test_only_changed_shares_are_written_and_only_replaced_or_gone_ones_dropped():
+    kept = {"A": [{"branch": "B1", "maintained_end": 1}], "B": [], "C": []}
+    found = {"A": [{"branch": "B1", "maintained_end": 1}], "B": [{"branch": "B2"}],
+             "D": []}
+    write, drop = gauges.changes(kept, found, ["A", "B", "C", "D"])
+    assert write == {"B": [{"branch": "B2"}], "D": []}
+    assert drop == {"B", "C"}  # B replaced, C merged away; A as kept, left alone

@@ -12,7 +12,7 @@ from __future__ import annotations
 from common.erasure import erased_time, person_ids  # noqa: F401 - re-exported
 
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from . import payloads
 
