@@ -38,8 +38,9 @@ class StackHandle:
         """Stop every process of the stack (replicas are recorded under pids/ too)."""
         self.stack.down(purge=purge)
 
-    def wait_consumers(self, timeout: float = 60) -> None:
-        """Services are 'up' once every pipeline queue has a consumer."""
+    def wait_consumers(self, timeout: float = 150) -> None:
+        """Services are 'up' once every pipeline queue has a consumer (eight services
+        starting on two busy cores took more than a minute in a CI run)."""
         def ready() -> bool:
             try:
                 queues = self.queues()

@@ -7,7 +7,7 @@ tiering's database spent more per customer every minute). `paced` keeps a timer'
 refresh to at most `share` of the wall clock: after a refresh that took d seconds the
 next tick runs no sooner than d / share later, so a small pool refreshes on every
 tick and a large one a little less often, while the pipeline keeps its cores.
-`crm_gauge_refresh_seconds` shows how long the last refreshes took.
+`crm_paced_refresh_seconds` shows how long the last refreshes took.
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 from prometheus_client import Gauge
 
-REFRESH_SECONDS = Gauge("crm_gauge_refresh_seconds",
-                        "Seconds the last refresh of a paced gauge took (common/pacing.py).",
-                        ["gauge"])
+REFRESH_SECONDS = Gauge("crm_paced_refresh_seconds",
+                        "Seconds the last run of a paced refresh took (common/pacing.py).",
+                        ["refresh"])
 DEFAULT_SHARE = 0.05
 
 
