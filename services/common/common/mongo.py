@@ -106,11 +106,13 @@ def in_chunks(ids: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list]:
 
 
 def find_in(collection: Collection, field: str, ids: Iterable[Any], session: Any = None,
-            projection: dict | None = None, where: dict | None = None) -> list[dict]:
+            projection: dict | None = None, where: dict | None = None,
+            size: int = IN_CHUNK) -> list[dict]:
     """Every row whose `field` is one of `ids` (and matching `where`), read chunk by
-    chunk (in_chunks); a row found by several chunks (an array field) comes once."""
+    chunk (in_chunks; larger chunks where few ids find a row); a row found by several
+    chunks (an array field) comes once."""
     found: dict[Any, dict] = {}
-    for chunk in in_chunks(ids):
+    for chunk in in_chunks(ids, size):
         for row in collection.find({**(where or {}), field: {"$in": chunk}}, projection,
                                    session=session):
             found.setdefault(row["_id"], row)

@@ -10,7 +10,7 @@ from pymongo import ASCENDING, InsertOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from common.mongo import find_in, in_chunks
+from common.mongo import DUPLICATE_KEY, find_in, in_chunks
 
 Fact = dict[str, Any]
 # few ids have links, and the embedded database's `$in` cost is rows found x values:
@@ -29,7 +29,7 @@ def _insert_new(collection, docs: list[dict], session: Any) -> int:
     try:
         return len(collection.insert_many(docs, ordered=False, session=session).inserted_ids)
     except BulkWriteError as exc:
-        if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
+        if any(e["code"] != DUPLICATE_KEY for e in exc.details["writeErrors"]):
             raise
         return exc.details["nInserted"]
 
@@ -110,12 +110,9 @@ class ReportingStore:
         that take part in a merge)."""
         seen, merged, frontier = set(ids), set(), set(ids)
         while frontier:
-            found = set()
-            for chunk in in_chunks(frontier, LINK_CHUNK):
-                for link in self.links.find({"_id": {"$in": chunk}}, session=session):
-                    found |= {link["_id"], link["into"]}
-                for link in self.links.find({"into": {"$in": chunk}}, session=session):
-                    found |= {link["_id"], link["into"]}
+            found = {end for side in ("_id", "into")
+                     for link in find_in(self.links, side, frontier, session, size=LINK_CHUNK)
+                     for end in (link["_id"], link["into"])}
             merged |= found
             frontier = found - seen
             seen |= found
@@ -129,9 +126,8 @@ class ReportingStore:
         _insert_new(self.links, list(missing.values()), session)
 
     def shares_of(self, ids: Iterable[str], quarter: str, session: Any = None) -> dict:
-        return {d["_id"]: d["rows"] for chunk in in_chunks(ids)
-                for d in self.shares.find({"_id": {"$in": chunk}, "quarter": quarter},
-                                          session=session)}
+        return {d["_id"]: d["rows"] for d in find_in(self.shares, "_id", ids, session,
+                                                     where={"quarter": quarter})}
 
     def gauge_state(self, quarter: str, session: Any = None) -> dict | None:
         return self.gauges.find_one({"_id": quarter}, session=session)
