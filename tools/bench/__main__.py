@@ -16,7 +16,7 @@ from pathlib import Path
 from tools.stack.__main__ import Stack
 from tools.stack.procs import stop_pid
 
-from . import cpu, dbprofile
+from . import calibrate, cpu, dbprofile
 from .floor import measure_floor
 from .listimport import run_list_import
 from .report import report
@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--dir", default=str(ROOT / ".local" / "bench"))
     args = parser.parse_args()
     base = Path(args.dir)
+    speed = [calibrate.reference_seconds()]
     stack = Stack(base)
     stack.down(purge=True)  # the broker's directory too
     env = stack.up()
@@ -116,14 +117,16 @@ def main() -> None:
                                   unbatched=trips)
         print(f"floor without batching ({trips} round trips/customer): {unbatched:.1f} "
               "customers/s", flush=True)
-        listed = run_list_import(env, base, args.list_rows, "BENCH", args.list_timeout) \
+        listed = run_list_import(env, base, args.list_rows, "BENCH", args.list_timeout,
+                                 cpu.stack_pids(base / "pids", stack.node().pid())) \
             if args.list_rows else None
         if listed:
             print(f"list: {listed['assigned']} of {args.list_rows} assigned in "
                   f"{listed['seconds']:.0f} s", flush=True)
         p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
+        speed.append(calibrate.reference_seconds())
         summary = report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest,
-                         scaled, profile, unbatched, listed, usage)
+                         scaled, profile, unbatched, listed, usage, speed)
     finally:
         stack.down(purge=True)
     print(summary)

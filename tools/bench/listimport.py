@@ -16,18 +16,41 @@ import sys
 import time
 from pathlib import Path
 
+from .cpusampler import CpuSampler, early_late_lines
 from .pipeline import AssignedWatcher, customer_id, peak_rss_mb, records, samples
 
 _BATCH = re.compile(r'^crm_batch_size_(sum|count)\{handler="([^"]+)",service="([^"]+)"\} (\S+)$')
 
 
-def run_list_import(env: dict, base: Path, rows: int, branch: str, timeout: float) -> dict:
+def run_list_import(env: dict, base: Path, rows: int, branch: str, timeout: float,
+                    pids: dict[str, int] | None = None) -> dict:
     source = "bench-list"
     listed = records(source, rows, branch)
     path = base / "bench-list.json"
     path.write_text(json.dumps([list_row(r) for r in listed]))
     ids = [customer_id(source, r["external_id"]) for r in listed]
     watcher = AssignedWatcher(env["AMQP_URI"])
+    with CpuSampler(pids or {}, lambda: len(watcher.arrived)) as sampler:
+        started, imported, complete, cut = _import_and_wait(path, source, base, ids, watcher,
+                                                            timeout)
+    times = sorted(watcher.arrived[i] for i in ids if i in watcher.arrived)
+    watcher.close()
+    tenth = max(len(times) // 10, 2)
+    early = (times[tenth - 1] - times[0]) / (tenth - 1) if len(times) >= tenth else float("nan")
+    late = (times[-1] - times[-tenth]) / (tenth - 1) if len(times) >= tenth else float("nan")
+    cost = ((sampler.per_customer(times[0], times[tenth - 1]),
+             sampler.per_customer(times[-tenth], times[-1])) if len(times) >= tenth else ({}, {}))
+    return {"rows": rows, "assigned": len(times), "complete": complete,
+            "seconds": (times[-1] - started) if times else float("nan"),
+            "import_seconds": imported, "import_cut": cut, "early_ms": early * 1000, "late_ms": late * 1000,
+            "cpu_early": cost[0], "cpu_late": cost[1],
+            "batches": batch_sizes(env["METRICS_URLS"].split()), "rss": peak_rss_mb(base / "pids")}
+
+
+def _import_and_wait(path: Path, source: str, base: Path, ids: list[str],
+                     watcher: AssignedWatcher, timeout: float) -> tuple[float, float, bool, bool]:
+    """`crm import` the file, then wait for every customer's assignment, both within
+    `timeout` -> (started, seconds the import took, all assigned, import cut)."""
     started = time.perf_counter()
     importing = subprocess.Popen([str(Path(sys.executable).parent / "crm"), "import", str(path),
                                   "--source", source, "--imported-by", "bench", "--json"],
@@ -52,15 +75,7 @@ def run_list_import(env: dict, base: Path, rows: int, branch: str, timeout: floa
         raise SystemExit(f"bench: the list import rejected {counts['rejected']} rows "
                          "(see crm rejects list)")
     complete = watcher.wait_for(set(ids), max(timeout - imported, 1))
-    times = sorted(watcher.arrived[i] for i in ids if i in watcher.arrived)
-    watcher.close()
-    tenth = max(len(times) // 10, 2)
-    early = (times[tenth - 1] - times[0]) / (tenth - 1) if len(times) >= tenth else float("nan")
-    late = (times[-1] - times[-tenth]) / (tenth - 1) if len(times) >= tenth else float("nan")
-    return {"rows": rows, "assigned": len(times), "complete": complete,
-            "seconds": (times[-1] - started) if times else float("nan"),
-            "import_seconds": imported, "import_cut": cut, "early_ms": early * 1000, "late_ms": late * 1000,
-            "batches": batch_sizes(env["METRICS_URLS"].split()), "rss": peak_rss_mb(base / "pids")}
+    return started, imported, complete, cut
 
 
 def list_row(record: dict) -> dict:
@@ -96,6 +111,7 @@ def lines(result: dict) -> list[str]:
         f"{' (cut at the time limit)' if result.get('import_cut') else ''} |",
         f"| time per customer, first tenth / last tenth of the list | "
         f"{result['early_ms']:.1f} ms / {result['late_ms']:.1f} ms (ratio {ratio:.2f}) |", "",
+        *early_late_lines(result.get("cpu_early") or {}, result.get("cpu_late") or {}),
         "Mean batch size per handler: " + (", ".join(
             f"{k} {v:.1f}" for k, v in sorted(result["batches"].items())) or "none"), "",
         "Peak RSS per process after the list (MB): " + ", ".join(

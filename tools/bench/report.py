@@ -6,14 +6,15 @@ import platform
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import cpu, listimport
+from . import calibrate, cpu, listimport
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 MARK = "<!-- pipeline-bench -->"
 
 
 def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, profile,
-           unbatched, listed: dict | None = None, usage: tuple | None = None) -> str:
+           unbatched, listed: dict | None = None, usage: tuple | None = None,
+           speed: list[float] | None = None) -> str:
     """Print the table, write it into the doc; return the closing line (printed by the
     caller after the stack is down, so it is the run's last line)."""
     ratio = pipeline / floor if floor else float("nan")
@@ -25,6 +26,7 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         f"{os.cpu_count()} cores, Python {platform.python_version()}, RabbitMQ (Debian package) "
         f"and SecantusDB as the database. Reproduce: `make bench` "
         f"(`.venv/bin/python -m tools.bench --customers N --stream M --profiled P`).", "",
+        *([calibrate.line(speed[0], speed[-1]), ""] if speed and len(speed) > 1 else []),
         "| measure | value |", "|---|---|",
         f"| floor: 5 confirmed hops + batched writes, {args.customers} customers | {floor:.1f} customers/s |",
         f"| pipeline: {args.customers} customers published at once, until assigned | {pipeline:.1f} customers/s |",
@@ -57,7 +59,8 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
     tail = text.split(MARK)[1].split("\n## ", 2) if MARK in text else []
     rest = ("\n## " + tail[2]) if len(tail) > 2 else ""
     DOC.write_text(head + "\n".join(lines) + rest)
-    print("\n".join(lines[5:16]))
+    table = lines.index("| measure | value |")
+    print("\n".join(lines[4:table + 13]))  # the machine's speed and the table
     return (f"bench: pipeline {pipeline:.1f} customers/s, floor {floor:.1f} customers/s, "
             f"ratio {ratio:.2f}")
 
