@@ -124,12 +124,11 @@ def main() -> None:
             print(f"list: {listed['assigned']} of {args.list_rows} assigned in "
                   f"{listed['seconds']:.0f} s", flush=True)
         p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
-        speed.append(calibrate.reference_seconds())
-        summary = report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest,
-                         scaled, profile, unbatched, listed, usage, speed)
     finally:
         stack.down(purge=True)
-    print(summary)
+    speed.append(calibrate.reference_seconds())  # idle again, like the first timing
+    print(report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest, scaled,
+                 profile, unbatched, listed, usage, speed))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 The development machines are virtual and shared: the same code has cost 22 ms of CPU
 per customer one day and 40-60 ms the next, and moved by half within one run
 (docs/benchmarks.md, "session 9"). A fixed piece of pure Python work, timed before
-and after, tells a reader whether figures from two runs, or from the start and the end
-of one long run, can be compared.
+the stack starts and after it stopped (so nothing of ours competes with it), tells a
+reader whether figures from two runs, or from the start and the end of one long run,
+can be compared.
 """
 from __future__ import annotations
 
