@@ -37,3 +37,12 @@ def test_table_puts_the_process_whose_cost_grew_most_first():
     assert rows[0] == "| all processes | 5.0 | 9.5 |"
     assert rows[1].startswith("| db |") and rows[2].startswith("| broker |")
     assert early_late_lines({}, {"db": 1.0}) == []
+
+
+def test_machine_speed_line_gives_both_timings_before_and_after():
+    from tools.bench import calibrate
+    alone, together = calibrate.reference()
+    assert 0 < alone and 0 < together
+    text = calibrate.line((0.2, 0.3), (0.25, 0.45))
+    assert "0.20 s on one core and 0.30 s on each" in text
+    assert "0.25 s and 0.45 s after it" in text

@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--dir", default=str(ROOT / ".local" / "bench"))
     args = parser.parse_args()
     base = Path(args.dir)
-    speed = [calibrate.reference_seconds()]
+    speed = [calibrate.reference()]
     stack = Stack(base)
     stack.down(purge=True)  # the broker's directory too
     env = stack.up()
@@ -126,7 +126,7 @@ def main() -> None:
         p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
     finally:
         stack.down(purge=True)
-    speed.append(calibrate.reference_seconds())  # idle again, like the first timing
+    speed.append(calibrate.reference())  # idle again, like the first timing
     print(report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest, scaled,
                  profile, unbatched, listed, usage, speed))
 

@@ -14,7 +14,7 @@ MARK = "<!-- pipeline-bench -->"
 
 def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, profile,
            unbatched, listed: dict | None = None, usage: tuple | None = None,
-           speed: list[float] | None = None) -> str:
+           speed: list[tuple[float, float]] | None = None) -> str:
     """Print the table, write it into the doc; return the closing line (printed by the
     caller after the stack is down, so it is the run's last line)."""
     ratio = pipeline / floor if floor else float("nan")
