@@ -60,7 +60,7 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
     rest = ("\n## " + tail[2]) if len(tail) > 2 else ""
     DOC.write_text(head + "\n".join(lines) + rest)
     table = lines.index("| measure | value |")
-    print("\n".join(lines[4:table + 13]))  # the machine's speed and the table
+    print("\n".join(lines[5:lines.index("", table)]))  # the machine's speed and the table
     return (f"bench: pipeline {pipeline:.1f} customers/s, floor {floor:.1f} customers/s, "
             f"ratio {ratio:.2f}")
 
