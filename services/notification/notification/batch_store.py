@@ -12,16 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Iterable
 
-from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
 from pymongo.collection import Collection
 
 from common import clock
 from common.mongo import find_in
 
-from .domain.batch import Attempt, Key
+from .domain.batch import Attempt, Key, first_attempt_fields
 from .domain.erasure import CANCELLED
-from .storage import LEASE_SECONDS
 
 
 def by_ids(collection: Collection, ids: Iterable[str], session) -> dict[str, dict]:
@@ -46,12 +44,13 @@ def set_fields(collection: Collection, fields: dict[str, dict], known: Iterable[
         collection.bulk_write(ops, ordered=False, session=session)
 
 
-def queue_messages(outbox: Collection, rows: list[dict], session) -> list[dict]:
-    """Insert the batch's messages as pending. Their lease starts now: the handler
-    delivers them right after the commit, the retry timer takes over only after it."""
+def record_messages(outbox: Collection, attempted: list[tuple[dict, Attempt | None]],
+                    session) -> list[dict]:
+    """Insert the batch's messages as their first attempt left them (one insert, no
+    update after it: on the embedded database an update costs three inserts)."""
     now = clock.now()
-    docs = [{**row, "_id": ObjectId(), "status": "pending", "attempts": 0, "created_at": now,
-             "next_attempt_at": now + timedelta(seconds=LEASE_SECONDS)} for row in rows]
+    docs = [{**row, **first_attempt_fields(attempt, now), "created_at": now}
+            for row, attempt in attempted]
     if docs:
         outbox.insert_many(docs, ordered=False, session=session)
     return docs

@@ -9,7 +9,7 @@ about a customer wins, as it did one by one. Nothing here reads or writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from . import erasure, triggers
@@ -120,3 +120,19 @@ def attempt_outcome(attempts: int, error: Exception | None, max_attempts: int,
     if attempts >= max_attempts:
         return Attempt("failed", attempts, text)
     return Attempt("retry", attempts, text, triggers.retry_delay(attempts, base_seconds))
+
+
+def first_attempt_fields(attempt: Attempt | None, now: datetime) -> dict:
+    """How a message is stored after the attempt made before it was first written: sent;
+    pending until its backoff ends; failed for good; or, not tried yet (the batch's
+    sending time ran out), pending and due now, for the retry timer. `attempts` counts
+    failures only, as the timer's bookkeeping does."""
+    if attempt is None:
+        return {"status": "pending", "attempts": 0, "next_attempt_at": now}
+    if attempt.status == "sent":
+        return {"status": "sent", "attempts": 0, "sent_at": now, "next_attempt_at": now}
+    failed = {"attempts": attempt.attempts, "error": (attempt.error or "")[:500]}
+    if attempt.delay is None:
+        return {**failed, "status": "failed", "next_attempt_at": now}
+    return {**failed, "status": "pending",
+            "next_attempt_at": now + timedelta(seconds=attempt.delay)}

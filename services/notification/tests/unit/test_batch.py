@@ -75,6 +75,18 @@ def test_attempt_outcome(attempts, error, expected):
     assert (attempt.error is None) == (error is None)
 
 
+@pytest.mark.parametrize("attempt, status, attempts, due_in", [
+    (None, "pending", 0, 0), (batch.Attempt("sent", 1), "sent", 0, 0),
+    (batch.Attempt("retry", 1, "OSError: down", 4.0), "pending", 1, 4),
+    (batch.Attempt("failed", 5, "OSError: down"), "failed", 5, 0)])
+def test_a_message_is_stored_as_its_first_attempt_left_it(attempt, status, attempts, due_in):
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    fields = batch.first_attempt_fields(attempt, now)
+    assert (fields["status"], fields["attempts"]) == (status, attempts)
+    assert fields["next_attempt_at"] == now + timedelta(seconds=due_in)
+    assert ("error" in fields) == (attempt is not None and attempt.status != "sent")
+
+
 class FakeCollection:
     def __init__(self, rows=()) -> None:
         self.rows = {r["_id"]: r for r in rows}
@@ -125,13 +137,16 @@ def units(monkeypatch):
     return handlers.Units(store, followups, Sender({"m2"}), outbox, 5, 2.0), events
 
 
-def test_batch_commits_then_delivers_and_records_every_attempt_in_one_write(units):
+def test_batch_sends_then_records_each_message_once_as_its_attempt_left_it(units):
     unit, events = units
     payloads = [assigned("c1", "m1"), assigned("c2", "m2")]
     docs = handlers.notify_batch(unit, {"c1", "c2"},
                                  lambda m, p: batch.decide_assigned(payloads, m), True)
-    assert len(docs) == 2 and [m["recipient"] for m in unit.messenger.sent] == ["m1"]
-    assert len(unit.store.outbox.writes) == 1 and len(unit.store.outbox.writes[0]) == 2
+    assert [m["recipient"] for m in unit.messenger.sent] == ["m1"]
+    assert [(d["recipient"], d["status"], d["attempts"]) for d in docs] == [
+        ("m1", "sent", 0), ("m2", "pending", 1)]
+    assert "refused" in docs[1]["error"] and docs[1]["next_attempt_at"] > docs[1]["created_at"]
+    assert unit.store.outbox.writes == []  # inserted as they are: no update after
     assert [t for t, _ in events] == ["notification.sent"]
     # redelivered: nothing queued, nothing sent again
     assert handlers.notify_batch(unit, {"c1", "c2"},
@@ -139,10 +154,43 @@ def test_batch_commits_then_delivers_and_records_every_attempt_in_one_write(unit
     assert len(unit.messenger.sent) == 1
 
 
+def test_a_unit_of_work_run_again_sends_nothing_twice(units, monkeypatch):
+    unit, events = units
+    runs: list = []
+
+    collections = [unit.store.outbox, unit.store.maintained, unit.followups.prospects,
+                   unit.outbox.collection]
+
+    def conflict_once(db, work, races=0):
+        before = [dict(c.rows) for c in collections]
+        runs.append(work("session"))  # aborted by a write conflict: undone, run again
+        for collection, rows in zip(collections, before):
+            collection.rows = rows
+        return work("session")
+    monkeypatch.setattr(handlers, "in_transaction", conflict_once)
+    payloads = [assigned("c1", "m1")]
+    docs = handlers.notify_batch(unit, {"c1"},
+                                 lambda m, p: batch.decide_assigned(payloads, m), True)
+    assert len(unit.messenger.sent) == 1 and docs[0]["_id"] == runs[0][0]["_id"]
+    assert [t for t, _ in events] == ["notification.sent"]
+
+
+def test_messages_past_the_sending_time_are_left_due_for_the_timer(units):
+    unit, _ = units
+    rows = [{"event_id": f"e{n}", "recipient": "m1", "channel": "log", "address": "m1",
+             "subject": "s", "text": "t"} for n in range(2)]
+    tried: dict = {}
+    attempted = handlers.send_once(unit, rows, tried, started=0.0, budget=-1)
+    assert [a for _, a in attempted] == [None, None] and unit.messenger.sent == []
+    docs = batch_store.record_messages(unit.store.outbox, attempted, None)
+    assert {(d["status"], d["attempts"]) for d in docs} == {("pending", 0)}
+    assert all(d["next_attempt_at"] == d["created_at"] for d in docs)
+
+
 def test_slow_deliveries_leave_the_rest_to_the_retry_timer(units):
     unit, _ = units
-    docs = batch_store.queue_messages(unit.store.outbox, [
-        {"event_id": f"e{n}", "recipient": "m1", "channel": "log", "address": "m1",
-         "subject": "s", "text": "t"} for n in range(3)], None)
+    docs = batch_store.record_messages(unit.store.outbox, [
+        ({"_id": n, "event_id": f"e{n}", "recipient": "m1", "channel": "log", "address": "m1",
+          "subject": "s", "text": "t"}, None) for n in range(3)], None)
     assert handlers.deliver_many(unit, docs, budget=-1) == 0
     assert handlers.deliver_many(unit, docs) == 3
