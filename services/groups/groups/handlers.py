@@ -57,7 +57,7 @@ def follow_batch(store: GroupsStore, outbox: Outbox, setup: GroupingSetup,
                 doc = absorbed(gone, cid, docs.get(gone) or existing.get(gone))
                 if doc:
                     docs[gone] = doc
-        store.save_parties(list(docs.values()), session)
+        store.save_parties(list(docs.values()), session, known=existing)
         return sorted(docs)
 
     return regroup(store, outbox, setup, change, cause, correlation, today)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from pymongo import ASCENDING, DeleteOne, ReplaceOne
+from pymongo import ASCENDING, DeleteOne, InsertOne, ReplaceOne
 from pymongo.database import Database
 
 from common import clock
@@ -55,11 +55,22 @@ class GroupsStore:
     def parties_by_id(self, ids: Iterable[str], session=None) -> dict[str, dict]:
         return {d["_id"]: d for d in find_in(self.parties, "_id", ids, session)}
 
-    def save_parties(self, docs: list[dict], session=None) -> None:
-        if docs:
-            now = clock.now()
-            self.parties.bulk_write([ReplaceOne({"_id": d["_id"]}, {**d, "updated_at": now},
-                                                upsert=True) for d in docs], session=session)
+    def save_parties(self, docs: list[dict], session=None,
+                     known: Iterable[str] | None = None) -> None:
+        """Store whole party documents. With `known` (the ids the unit of work read and
+        found), the others are inserted: an upsert costs the embedded database several
+        inserts (a party arriving later than read is a duplicate key, which runs the
+        unit of work again). Without it, every document is upserted."""
+        if not docs:
+            return
+        now = clock.now()
+        found = None if known is None else set(known)
+        new = [d for d in docs if found is not None and d["_id"] not in found]
+        stored = [d for d in docs if found is None or d["_id"] in found]
+        self.parties.bulk_write(  # the inserts first: the driver sends them as one command
+            [InsertOne({**d, "updated_at": now}) for d in new]
+            + [ReplaceOne({"_id": d["_id"]}, {**d, "updated_at": now}, upsert=found is None)
+               for d in stored], session=session)
 
     # -- links --------------------------------------------------------------------------
     def add_link(self, a: str, b: str, reason: str, by: str | None, session=None) -> None:

@@ -53,7 +53,8 @@ class FollowUps:
                 break
             if prospect.get("skip"):
                 continue
-            messages = triggers.for_follow_up(prospect, self._followup_days())
+            messages = triggers.for_follow_up(prospect, self._followup_days(),
+                                              self.store.maintenance(prospect["_id"]))
             event_id = f"followup:{prospect['_id']}:{prospect['due_at'].isoformat()}"
             notices.append(({"event_id": event_id}, messages))
             metrics.REMINDERS.labels(prospect.get("intent_class") or "-").inc(len(messages))

@@ -72,10 +72,7 @@ def notify_batch(units: Units, customer_ids: set[str], decide: Decide,
         set_fields(store.maintained, {c: {"manager_id": m}
                                       for c, m in decided.maintainers.items()},
                    maintained, session)
-        clocks = {c: {"manager_id": m} for c, m in decided.managers.items()}
-        for cid, fields in decided.intents.items():
-            clocks[cid] = {**clocks.get(cid, {}), **fields}
-        set_fields(units.followups.prospects, clocks, prospects, session)
+        set_fields(units.followups.prospects, decided.intents, prospects, session)
         for doc, attempt in attempted:
             if attempt is not None and attempt.status != "retry":
                 _stage_outcome(units.outbox, doc, attempt)

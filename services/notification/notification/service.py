@@ -43,12 +43,11 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
     @batch_event_handler("assignment", names.CUSTOMER_ASSIGNED)
     @reliable_batch
     def on_assigned(self, payloads: list[dict]) -> None:
-        """Record each customer's maintainer (and the prospect's), tell the new and the
-        previous one; an erased customer's release is told without display data."""
+        """Record each customer's maintainer, tell the new and the previous one; an
+        erased customer's release is told without display data."""
         events = [load_event(names.CUSTOMER_ASSIGNED, p) for p in payloads]
         handlers.notify_batch(self._units(), {e["customer_id"] for e in events},
-                              lambda maintained, _: batch.decide_assigned(events, maintained),
-                              needs_prospects=True)
+                              lambda maintained, _: batch.decide_assigned(events, maintained))
 
     @batch_event_handler("tiering", names.TIER_CHANGED)
     @reliable_batch

@@ -22,24 +22,25 @@ NextDue = Callable[[str | None, datetime], datetime | None]
 class Decided:
     """What a batch writes besides its messages, and what it tells whom.
 
-    `maintainers`: customer -> manager id (notification's `maintained`);
-    `managers`: customer -> manager id and `intents`: customer -> intent fields
-    (the follow-up `prospects`); `notices`: (event, its messages), in order."""
+    `maintainers`: customer -> manager id (notification's `maintained`, which a
+    reminder reads for its recipient: the prospect does not keep a copy, whose update
+    for every assignment cost as much as the rest of the prospect's writes);
+    `intents`: customer -> intent fields (the follow-up `prospects`); `notices`:
+    (event, its messages), in order."""
     maintainers: dict[str, Any] = field(default_factory=dict)
-    managers: dict[str, Any] = field(default_factory=dict)
     intents: dict[str, dict] = field(default_factory=dict)
     notices: list[tuple[dict, list[triggers.Message]]] = field(default_factory=list)
 
 
 def decide_assigned(events: list[dict], maintained: dict[str, dict]) -> Decided:
-    """`customer.assigned`: record the maintainer (and the prospect's), tell the new and
+    """`customer.assigned`: record the maintainer, tell the new and
     the previous one; an erased customer's event is told without its display data."""
     out = Decided()
     for event in events:
         cid = event["customer_id"]
         if (maintained.get(cid) or {}).get("erased"):
             event = erasure.scrub(event)
-        out.maintainers[cid] = out.managers[cid] = event.get("manager_id")
+        out.maintainers[cid] = event.get("manager_id")
         out.notices.append((event, triggers.for_assigned(event)))
     return out
 

@@ -54,13 +54,18 @@ def next_follow_up(intent_class: str | None, last: datetime, days: dict | None =
     return last + timedelta(seconds=float(interval) * day_seconds) if interval else None
 
 
-def follow_up_recipient(prospect: dict) -> str | None:
-    """The maintainer when there is one, else the staff member who registered the prospect."""
-    return prospect.get("manager_id") or prospect.get("registered_by")
+def follow_up_recipient(prospect: dict, maintained: dict | None = None) -> str | None:
+    """The maintainer when there is one, else the staff member who registered the prospect.
+    The maintainer is the customer's `maintained` row's, which every assignment updates;
+    a prospect stored before that row existed may carry its own copy."""
+    row = maintained or {}
+    manager = row["manager_id"] if "manager_id" in row else prospect.get("manager_id")
+    return manager or prospect.get("registered_by")
 
 
-def for_follow_up(prospect: dict, days: dict | None = None) -> list[Message]:
-    recipient = follow_up_recipient(prospect)
+def for_follow_up(prospect: dict, days: dict | None = None,
+                  maintained: dict | None = None) -> list[Message]:
+    recipient = follow_up_recipient(prospect, maintained)
     interval = (FOLLOW_UP_DAYS if days is None else days).get(prospect.get("intent_class") or "")
     if not recipient or not interval:
         return []

@@ -48,6 +48,15 @@ def test_follow_up_goes_to_maintainer_else_registrant_and_never_for_d():
     assert triggers.for_follow_up({**base, "intent_class": "D"}) == []
 
 
+def test_follow_up_recipient_is_the_maintained_rows_manager_over_a_prospects_copy():
+    base = {"_id": "c1", "intent_class": "A", "registered_by": "R1", "manager_id": "OLD"}
+    assert triggers.for_follow_up(base, maintained={"manager_id": "M2"})[0].recipient == "M2"
+    # released to the backlog: the registrant, not the prospect's stale copy
+    assert triggers.for_follow_up(base, maintained={"manager_id": None})[0].recipient == "R1"
+    # no maintainer recorded (an erasure tombstone alone): the prospect's own copy
+    assert triggers.for_follow_up(base, maintained={"erased": True})[0].recipient == "OLD"
+
+
 def test_retry_delay_exponential_and_capped():
     assert [triggers.retry_delay(n, 0.5) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 4.0]
     assert triggers.retry_delay(30, 2, cap=60) == 60
