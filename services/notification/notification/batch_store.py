@@ -18,7 +18,7 @@ from pymongo.collection import Collection
 from common import clock
 from common.mongo import find_in
 
-from .domain.batch import Attempt, Key, first_attempt_fields
+from .domain.batch import Attempt, Key, first_attempt_fields, message_key
 from .domain.erasure import CANCELLED
 
 
@@ -30,7 +30,7 @@ def queued_keys(outbox: Collection, event_ids: Iterable[str], session) -> set[Ke
     """The (event id, recipient, channel) already queued, through the unique index."""
     rows = find_in(outbox, "event_id", event_ids, session,
                    {"event_id": 1, "recipient": 1, "channel": 1})
-    return {(r["event_id"], r["recipient"], r["channel"]) for r in rows}
+    return {message_key(r) for r in rows}
 
 
 def set_fields(collection: Collection, fields: dict[str, dict], known: Iterable[str],

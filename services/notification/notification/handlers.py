@@ -31,7 +31,8 @@ from contracts import names
 
 from . import metrics
 from .batch_store import by_ids, queued_keys, record_attempts, record_messages, set_fields
-from .domain.batch import Attempt, Decided, Key, attempt_outcome, messages_to_queue, recipients
+from .domain.batch import (Attempt, Decided, Key, attempt_outcome, message_key,
+                           messages_to_queue, recipients)
 from .storage import LEASE_SECONDS
 
 ATTEMPTS = 20  # units of work re-run after a concurrent insert of one of their rows
@@ -73,9 +74,7 @@ def notify_batch(units: Units, customer_ids: set[str], decide: Decide,
                                       for c, m in decided.maintainers.items()},
                    maintained, session)
         set_fields(units.followups.prospects, decided.intents, prospects, session)
-        for doc, attempt in attempted:
-            if attempt is not None and attempt.status != "retry":
-                _stage_outcome(units.outbox, doc, attempt)
+        _stage_outcomes(units.outbox, attempted)
         units.outbox.persist_in(session)
         return record_messages(store.outbox, attempted, session)
 
@@ -89,13 +88,13 @@ def send_once(units: Units, rows: list[dict], tried: Tried, started: float,
     """Each row as a message (its id fixed) with its first attempt. A row `tried` holds
     was sent by an earlier run of the same unit of work and is not sent again; rows
     reached after `budget` seconds are not tried (None): the retry timer sends them."""
-    for row in rows:
-        key = (row["event_id"], row["recipient"], row["channel"])
+    keys = [message_key(row) for row in rows]
+    for key, row in zip(keys, rows):
         if key not in tried:
             doc = {**row, "_id": ObjectId(), "attempts": 0}
             late = time.monotonic() - started > budget
             tried[key] = (doc, None if late else _attempt(units, doc))
-    return [tried[(r["event_id"], r["recipient"], r["channel"])] for r in rows]
+    return [tried[key] for key in keys]
 
 
 def deliver_many(units: Units, docs: list[dict], budget: float = LEASE_SECONDS / 2) -> int:
@@ -108,9 +107,7 @@ def deliver_many(units: Units, docs: list[dict], budget: float = LEASE_SECONDS /
             break
         done.append((doc, _attempt(units, doc)))
     record_attempts(units.store.outbox, done)
-    for doc, attempt in done:
-        if attempt.status != "retry":
-            _stage_outcome(units.outbox, doc, attempt)
+    _stage_outcomes(units.outbox, done)
     units.outbox.publish_staged()
     return len(done)
 
@@ -129,6 +126,14 @@ def _attempt(units: Units, doc: dict) -> Attempt:
         metrics.SEND_SECONDS.labels(doc["channel"]).observe(time.perf_counter() - sending)
     metrics.SENT.labels(doc["channel"], attempt.status).inc()
     return attempt
+
+
+def _stage_outcomes(outbox: Outbox, attempted: list[tuple[dict, Attempt | None]]) -> None:
+    """An event for each message sent or failed for good (a retry is not an outcome yet;
+    a message not tried, None, neither)."""
+    for doc, attempt in attempted:
+        if attempt is not None and attempt.status != "retry":
+            _stage_outcome(outbox, doc, attempt)
 
 
 def _stage_outcome(outbox: Outbox, doc: dict, attempt: Attempt) -> None:

@@ -73,6 +73,11 @@ def intent_fields(event: dict, prospect: dict, next_due: NextDue, now: datetime)
             "registered_by": event.get("registered_by"), "display": event.get("display") or {}}
 
 
+def message_key(row: dict) -> Key:
+    """What makes a message one: its event, recipient and channel (the unique index)."""
+    return row["event_id"], row["recipient"], row["channel"]
+
+
 def recipients(notices: list[tuple[dict, list[triggers.Message]]]) -> set[str]:
     return {m.recipient for _, messages in notices for m in messages}
 
