@@ -23,7 +23,8 @@ from contracts import names
 
 from . import metrics
 from .bulk_store import record_states, write_batch
-from .domain.bulk import RecordPlan, plan_records, raw_key, record_key, reject_terms
+from .domain.bulk import (RecordPlan, loose_key, plan_records, raw_key, record_key,
+                          reject_terms)
 from .domain.erasure import ERASED_REASON
 from .domain.intake import Accepted, Rejected
 from .storage import CAS_ATTEMPTS, IngestionStore, RecordContention, reject_doc
@@ -77,7 +78,7 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
                 continue
             raw_sealed, excerpt = sealed[i] if keep else (None, "")
             doc = reject_doc(channel, reason, errors, raw_sealed, excerpt, entry.batch_id,
-                             entry.row, *_loose_key(entry.raw))
+                             entry.row, *loose_key(entry.raw))
             rejects.append(doc)
             results.append({"status": "rejected", "reason": reason, "errors": errors,
                             "reject_id": str(doc["_id"])})
@@ -111,14 +112,6 @@ def judge(pipeline: Any, entry: Entry) -> Accepted | Rejected:
     except Exception as exc:  # noqa: BLE001 - kept as a reject, with the error type
         log.exception("intake pipeline failed on one record")
         return Rejected("processing_error", [f"{type(exc).__name__} while processing"])
-
-
-def _loose_key(raw: Any) -> tuple[str | None, str | None]:
-    """A reject's own (source, external_id) fields: each kept when it is non-empty text."""
-    if not isinstance(raw, dict):
-        return None, None
-    return tuple(v if isinstance(v, str) and v else None
-                 for v in (raw.get("source"), raw.get("external_id")))
 
 
 def accepted_result(outcome: Accepted, status: str) -> dict:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from common.base import ServiceBase
 from common.batch import batch_consume, reliable_batch, sender
 from common.messaging import UNDECODABLE
-from common.mongo import MongoStore
+from common.mongo import MongoStore, in_transaction
 from common.reliability import reliable
 from contracts import names
 from contracts.schemas import load_event
@@ -36,6 +36,7 @@ from .handlers import Entry
 from .domain.erasure import ERASED_ERROR, ERASED_REASON
 from .domain.repair import field_errors
 from .erasure import request_erasure, seal_erased
+from .refused import count_refused, insert_refused
 from .replay import replay_rejects
 from .import_book import (accepted_keys, batch_increments, import_counts, resolve_answered,
                           resolve_rejects)
@@ -66,8 +67,8 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         batches), as one unit of work; a huge one goes in slices of the HTTP limit so
         that no transaction grows without bound (a redelivery finds the done slices
         'unchanged'). A message from no active client (its `user_id`), a record of a
-        source its client may not write and an undecodable body become rejects once
-        the records committed."""
+        source its client may not write and an undecodable body become rejects in the
+        unit of work of the batch's records (refused.py): a re-run adds none twice."""
         records, refused = [], []
         for user, body in map(sender, payloads):
             client = self.clients.by_broker_user(user)
@@ -82,12 +83,18 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
                         records.append(raw)
                     else:
                         refused.append((SOURCE_NOT_ALLOWED, errors, raw))
+        kept: list[dict] = []
+
+        def keep(_results, session) -> None:  # re-run with the transaction: replaced
+            kept[:] = insert_refused(self.store, self.pipeline, "amqp", refused, session)
+
         step = self._max_records()
         for start in range(0, len(records), step):
-            self.ingest_many([Entry(raw) for raw in records[start:start + step]], "amqp")
-        for reason, errors, raw in refused:
-            metrics.RECEIVED.labels("amqp", "-").inc()
-            self._reject("amqp", reason, errors, raw)
+            self.ingest_many([Entry(raw) for raw in records[start:start + step]], "amqp",
+                             extra=keep if start == 0 and refused else None)
+        if refused and not records:
+            in_transaction(self.store.db, lambda session: keep(None, session))
+        count_refused("amqp", kept)
 
     @sender_consume(ERASE)
     @reliable

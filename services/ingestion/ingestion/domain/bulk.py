@@ -59,6 +59,14 @@ def raw_key(raw: Any) -> Key | None:
     return None
 
 
+def loose_key(raw: Any) -> tuple[str | None, str | None]:
+    """A reject's own (source, external_id) fields: each kept when it is non-empty text."""
+    if not isinstance(raw, dict):
+        return None, None
+    return tuple(v if isinstance(v, str) and v else None
+                 for v in (raw.get("source"), raw.get("external_id")))
+
+
 def plan_records(items: list[Accepted | None], stored: dict[Key, dict]) -> RecordPlan:
     """Decide every accepted record (None: rejected input) against `stored`
     (key -> {_id, version, content_hash, erased}) and the earlier ones of the batch."""

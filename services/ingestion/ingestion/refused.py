@@ -1,0 +1,46 @@
+"""Inputs refused before the pipeline (no active client, a source the client may not
+write, an undecodable body), kept as rejects inside their batch's unit of work.
+
+They used to be inserted one by one after the batch's records had committed. A batch
+that failed after some of them (a transient error retried, or a batch split to isolate
+a bad message) ran again and inserted them again: one message ended as two rejects,
+which the AMQP fuzz test caught in CI. Now they commit together with the records of
+their batch, or in a transaction of their own when the batch holds no record.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from . import metrics
+from .bulk_store import record_states
+from .domain.bulk import loose_key, raw_key, reject_terms
+from .storage import IngestionStore, reject_doc
+
+log = logging.getLogger(__name__)
+Refused = tuple[str, list[str], Any]  # (reason, errors, the raw input)
+
+
+def insert_refused(store: IngestionStore, pipeline: Any, channel: str,
+                   refused: list[Refused], session) -> list[dict]:
+    """Insert one reject per refused input within `session`; those naming an erased
+    (source, external_id) keep nothing of the input but its key, as elsewhere."""
+    named = [raw_key(raw) for _, _, raw in refused]
+    stored = record_states(store.records, {k for k in named if k}, session)
+    docs = []
+    for (reason, errors, raw), key in zip(refused, named):
+        reason, errors, keep = reject_terms(reason, errors, key, stored)
+        sealed, excerpt = pipeline.seal_raw(raw) if keep else (None, "")
+        docs.append(reject_doc(channel, reason, errors, sealed, excerpt, None, None,
+                               *loose_key(raw)))
+    if docs:
+        store.rejects.insert_many(docs, session=session)
+    return docs
+
+
+def count_refused(channel: str, docs: list[dict]) -> None:
+    """Metrics and log lines once the rejects committed (a re-run counts nothing twice)."""
+    for doc in docs:
+        metrics.RECEIVED.labels(channel, "-").inc()
+        metrics.REJECTED.labels(channel, doc["reason"]).inc()
+        log.info("rejected %s input %s: %s", channel, doc["_id"], doc["reason"])
