@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
+from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
-from common.mongo import find_in
+from common.mongo import find_in, insert_or_replace
 
 
 def day_key(branch: str, day: date) -> str:
@@ -46,11 +46,10 @@ class CampaignsStore:
         an upsert costs the embedded database twice as much), a replace for the others.
         A row inserted by another replica meanwhile is a duplicate key: the unit of work
         runs again from its reads (common.mongo.in_transaction)."""
-        found = None if known is None else set(known)
-        ops = [InsertOne({**row, "_id": cid}) if found is not None and cid not in found
-               else ReplaceOne({"_id": cid}, row, upsert=True) for cid, row in rows.items()]
-        if ops:
-            self.customers.bulk_write(ops, ordered=False, session=session)
+        if rows:
+            self.customers.bulk_write(insert_or_replace(
+                [{**row, "_id": cid} for cid, row in rows.items()], known),
+                ordered=False, session=session)
 
     def branch_rows(self, branch: str) -> list[dict]:
         return list(self.customers.find({"branch": branch, "erased": False,

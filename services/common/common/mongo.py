@@ -5,7 +5,7 @@ import threading
 from typing import Any, Callable, Iterable, Iterator
 
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient
+from pymongo import InsertOne, MongoClient, ReplaceOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -65,6 +65,21 @@ def _duplicate_key(exc: Exception) -> bool:
         errors = exc.details.get("writeErrors", [])
         return bool(errors) and all(e.get("code") == DUPLICATE_KEY for e in errors)
     return True
+
+
+def insert_or_replace(docs: Iterable[dict],
+                      known: Iterable[Any] | None) -> list[InsertOne | ReplaceOne]:
+    """Writes of whole documents: an insert for each one the unit of work's read did not
+    find (`known`: the ids it found), a replace for the others; `known` None (nothing
+    was read) upserts them all. An upsert costs the embedded database several inserts,
+    and a document inserted by another replica since the read is a duplicate key, on
+    which `in_transaction` runs the unit of work again. The inserts come first, so the
+    driver sends them as one command."""
+    found = None if known is None else set(known)
+    docs = list(docs)
+    return ([InsertOne(d) for d in docs if found is not None and d["_id"] not in found]
+            + [ReplaceOne({"_id": d["_id"]}, d, upsert=found is None)
+               for d in docs if found is None or d["_id"] in found])
 
 
 class MongoStore(DependencyProvider):

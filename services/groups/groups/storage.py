@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from pymongo import ASCENDING, DeleteOne, InsertOne, ReplaceOne
+from pymongo import ASCENDING, DeleteOne, ReplaceOne
 from pymongo.database import Database
 
 from common import clock
-from common.mongo import find_in
+from common.mongo import find_in, insert_or_replace
 
 MAX_REGION = 5000
 
@@ -64,13 +64,8 @@ class GroupsStore:
         if not docs:
             return
         now = clock.now()
-        found = None if known is None else set(known)
-        new = [d for d in docs if found is not None and d["_id"] not in found]
-        stored = [d for d in docs if found is None or d["_id"] in found]
-        self.parties.bulk_write(  # the inserts first: the driver sends them as one command
-            [InsertOne({**d, "updated_at": now}) for d in new]
-            + [ReplaceOne({"_id": d["_id"]}, {**d, "updated_at": now}, upsert=found is None)
-               for d in stored], session=session)
+        self.parties.bulk_write(insert_or_replace(
+            [{**d, "updated_at": now} for d in docs], known), session=session)
 
     # -- links --------------------------------------------------------------------------
     def add_link(self, a: str, b: str, reason: str, by: str | None, session=None) -> None:
