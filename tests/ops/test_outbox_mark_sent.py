@@ -4,8 +4,11 @@ part marks exactly the delivered rows; a row given back (its lease released) is 
 marked sent by a later pass of the same worker."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from common import clock
 from common.confirms import Outcome
 from common.events import Outbox
 
@@ -50,3 +53,25 @@ def test_partial_pass_marks_the_delivered_and_releases_the_rest(outbox_collectio
     assert outbox.publish_staged() == 1
     assert sent_ids(outbox_collection) == {"p0", "p1", "q0"}
     assert outbox_collection.count_documents({"sent": False, "lease_by": {"$exists": True}}) == 0
+
+
+def test_a_failed_mark_after_the_commit_leaves_the_rows_to_the_sweep(outbox_collection):
+    """The unit of work committed and the broker confirmed: a database error while marking
+    must not fail the batch (run again, it would redo committed work), and the rows stay
+    pending under their lease, for the sweep to publish again."""
+    sent: list = []
+    outbox = Outbox(outbox_collection, lambda t, b: sent.append(b["customer_id"]))
+    staged(outbox, 3, "f")
+
+    def unreachable(passes, delivered):
+        raise ConnectionError("database away after the commit")
+
+    outbox.store.mark_sent = unreachable
+    assert outbox.publish_staged() == 3
+    assert sent == ["f0", "f1", "f2"] and sent_ids(outbox_collection) == set()
+    del outbox.store.mark_sent
+    assert outbox.flush_pending(older_than=0) == 0  # not before the lease runs out
+    ran_out = clock.now() - timedelta(seconds=1)
+    outbox_collection.update_many({}, {"$set": {"lease_until": ran_out}})
+    assert outbox.flush_pending(older_than=0) == 3
+    assert sent[3:] == ["f0", "f1", "f2"] and sent_ids(outbox_collection) == {"f0", "f1", "f2"}

@@ -177,16 +177,22 @@ class Outbox:
             log.warning("%d events left pending in the outbox: %s", len(outcome.failed),
                         outcome.error)
         if outcome.delivered:
-            self.store.mark_sent(passes, outcome.delivered)
+            _after_commit(self.store.mark_sent, passes, outcome.delivered)
         if outcome.returned or outcome.failed:
-            self._release(passes, outcome.returned + outcome.failed)
+            _after_commit(self.store.release, passes, outcome.returned + outcome.failed)
         return len(outcome.delivered)
 
-    def _release(self, passes: list[dict], event_ids: list[str]) -> None:
-        try:
-            self.store.release(passes, event_ids)
-        except Exception as exc:  # the lease then simply runs out
-            log.warning("outbox lease kept (%s): %s", type(exc).__name__, exc)
+
+def _after_commit(write: Callable[[list[dict], list[str]], None], passes: list[dict],
+                  event_ids: list[str]) -> None:
+    """Mark events sent or give their lease up, never failing the caller: its unit of
+    work has committed, and a batch run again for this write would redo committed work
+    (a second reject for one input). Unmarked events stay pending under their lease,
+    and the sweep publishes them again: delivery is at least once, consumers idempotent."""
+    try:
+        write(passes, event_ids)
+    except Exception as exc:  # noqa: BLE001 - the lease then simply runs out
+        log.warning("outbox rows left under their lease (%s): %s", type(exc).__name__, exc)
 
 
 def one_at_a_time(dispatch) -> Callable[[list[dict]], Outcome]:
