@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -16,10 +17,38 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def free_port() -> int:
+def free_port(taken: Collection[int] = ()) -> int:
+    """A port nothing listens on (and not in `taken`), below the kernel's ephemeral range
+    when there is room. `bind(0)` hands out a port of that range, from which outgoing
+    connections take theirs too: one could take it between this pick and the service's
+    own bind, and the service would not start."""
+    low = _ephemeral_low()
+    for _ in range(200 if low > PORTS_FROM + 1000 else 0):
+        port = random.randrange(PORTS_FROM, low)
+        if port not in taken and _bindable(port):
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+PORTS_FROM = 20000
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:
