@@ -35,22 +35,20 @@ _PLANS: dict[tuple[int, str], Any] = {}
 
 def fast_load(schema: Schema, data: Any) -> dict | None:
     """`schema.load(data)` for a plainly valid body, or None (then call marshmallow)."""
-    plan = _plan(schema, "load")
-    if plan is None:
-        return None
-    try:
-        return plan(data, schema.unknown)
-    except Exception:  # noqa: BLE001 - _GiveUp, or a field's error: marshmallow decides
-        return None
+    return _attempt(schema, "load", data, schema.unknown)
 
 
 def fast_dump(schema: Schema, obj: dict) -> dict | None:
     """`schema.dump(obj)` for a dict of plain values, or None (then call marshmallow)."""
-    plan = _plan(schema, "dump")
+    return _attempt(schema, "dump", obj)
+
+
+def _attempt(schema: Schema, way: str, *args: Any) -> dict | None:
+    plan = _plan(schema, way)
     if plan is None:
         return None
     try:
-        return plan(obj)
+        return plan(*args)
     except Exception:  # noqa: BLE001 - _GiveUp, or a field's error: marshmallow decides
         return None
 
@@ -144,26 +142,23 @@ def _load_value(field: fields.Field) -> Callable | None:
         if inner is None:
             return None
 
-        def each(value: Any) -> list:
-            if type(value) is not list:
-                raise _GiveUp
-            return [_checked(field.inner, v, inner) for v in value]
-        return each
+        return lambda value: [_checked(field.inner, v, inner) for v in _list(value)]
     if isinstance(field, (fields.Nested, fields.List)):
         return None
     return lambda value: field._deserialize(value, None, None)  # the field's own conversion
 
 
-def _text(value: Any) -> str:
-    if type(value) is not str:
-        raise _GiveUp
-    return value
+def _exactly(kind: type) -> Callable[[Any], Any]:
+    """A value of exactly `kind` as it is (marshmallow would coerce a subclass or a
+    look-alike, such as bytes for text or "true" for a flag: left to it)."""
+    def check(value: Any) -> Any:
+        if type(value) is not kind:
+            raise _GiveUp
+        return value
+    return check
 
 
-def _boolean(value: Any) -> bool:
-    if type(value) is not bool:
-        raise _GiveUp
-    return value
+_text, _boolean, _list = _exactly(str), _exactly(bool), _exactly(list)
 
 
 # -- dump ---------------------------------------------------------------------------------
@@ -214,10 +209,4 @@ def _dump_value(field: fields.Field) -> Callable | None:
 
 
 def _same(value: Any) -> Any:
-    return value
-
-
-def _list(value: Any) -> list:
-    if type(value) is not list:
-        raise _GiveUp
     return value
