@@ -52,7 +52,8 @@ class Stack:
         path = self.base / "ports.json"
         ports = json.loads(path.read_text()) if path.exists() else {}
         for name in PORT_NAMES:
-            ports.setdefault(name, free_port(taken=set(ports.values())))
+            if name not in ports:  # picked once per stack, then read back
+                ports[name] = free_port(taken=set(ports.values()))
         path.write_text(json.dumps(ports, indent=1))
         return ports
 

@@ -17,22 +17,22 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+PORTS_FROM = 20000
+
+
 def free_port(taken: Collection[int] = ()) -> int:
     """A port nothing listens on (and not in `taken`), below the kernel's ephemeral range
     when there is room. `bind(0)` hands out a port of that range, from which outgoing
     connections take theirs too: one could take it between this pick and the service's
     own bind, and the service would not start."""
     low = _ephemeral_low()
-    for _ in range(200 if low > PORTS_FROM + 1000 else 0):
-        port = random.randrange(PORTS_FROM, low)
-        if port not in taken and _bindable(port):
-            return port
+    if low > PORTS_FROM + 1000:  # room below the range: a few random tries there
+        for port in (random.randrange(PORTS_FROM, low) for _ in range(200)):
+            if port not in taken and _bindable(port):
+                return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-PORTS_FROM = 20000
 
 
 def _ephemeral_low() -> int:
