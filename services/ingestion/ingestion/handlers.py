@@ -27,6 +27,9 @@ from .domain.bulk import (RecordPlan, loose_key, plan_records, raw_key, record_k
                           reject_terms)
 from .domain.erasure import ERASED_REASON
 from .domain.intake import Accepted, Rejected
+from .import_book import (accepted_keys, batch_increments, import_counts, resolve_answered,
+                          resolve_rejects)
+from .refused import Refused, insert_refused
 from .storage import CAS_ATTEMPTS, IngestionStore, RecordContention, reject_doc
 
 log = logging.getLogger(__name__)
@@ -93,6 +96,44 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
     outbox.publish_staged()
     _record_metrics(channel, results, rejects, time.perf_counter() - started)
     return results
+
+
+def intake_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, records: list,
+                 refused: list[Refused], step: int) -> list[dict]:
+    """An AMQP batch: its records in slices of `step`, so that no transaction grows
+    without bound (a redelivery finds the done slices 'unchanged'), and its refused
+    inputs as rejects in the first slice's unit of work, or in one of their own when
+    the batch holds no record (refused.py) -> the rejects kept."""
+    kept: list[dict] = []
+
+    def keep(_results, session) -> None:  # re-run with the transaction: replaced
+        kept[:] = insert_refused(store, pipeline, "amqp", refused, session)
+
+    for start in range(0, len(records), step):
+        ingest_batch(store, outbox, pipeline, [Entry(raw) for raw in records[start:start + step]],
+                     "amqp", extra=keep if start == 0 and refused else None)
+    if refused and not records:
+        in_transaction(store.db, lambda session: keep(None, session))
+    return kept
+
+
+def import_chunk(store: IngestionStore, outbox: Outbox, pipeline: Any, batch_id: str,
+                 rows: list, finished: bool, answers: dict) -> dict:
+    """One chunk of a list import as one unit of work with its batch's counts and the
+    rejects its rows answer (import_book) -> the chunk's counts. Rows are (row number,
+    record | the adapter's error text)."""
+    entries = [Entry(raw, batch_id, row_number, unreadable=isinstance(raw, str))
+               for row_number, raw in rows]
+
+    def tally(results: list[dict], session) -> None:
+        store.count_batch(batch_id, batch_increments(import_counts(results)), finished,
+                          session)
+        resolve_rejects(store.rejects, accepted_keys([e.raw for e in entries], results),
+                        batch_id, session)
+        resolve_answered(store.rejects, [e.row for e in entries], results, answers,
+                         batch_id, session)
+    return import_counts(ingest_batch(store, outbox, pipeline, entries, "import",
+                                      extra=tally))
 
 
 def _outcome(pipeline: Any, entry: Entry, channel: str) -> Accepted | Rejected:

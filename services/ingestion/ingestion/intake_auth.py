@@ -7,10 +7,10 @@ record of a source the client may not write never reaches the pipeline.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from common.batch import with_sender
-from common.messaging import TolerantConsumer
+from common.messaging import UNDECODABLE, TolerantConsumer
 
 from .domain.clients import may_write
 
@@ -57,3 +57,30 @@ def split_records(client: dict, records: list) -> tuple[list[int], dict[int, lis
         else:
             refused[i] = errors
     return allowed, refused
+
+
+def sort_inputs(sent: Iterable[tuple[str | None, Any]],
+                client_of: Callable[[str | None], dict | None]) -> tuple[list, list]:
+    """An AMQP batch's (sender, body) pairs -> (the records their clients may write,
+    the refused inputs as (reason, errors, raw)). A body is one record or an array."""
+    records, refused = [], []
+    for user, body in sent:
+        client = client_of(user)
+        if client is None:
+            refused.append((UNAUTHENTICATED, [NO_USER_ID], body))
+        elif undecodable(body):
+            refused.append(("undecodable", [body["error"]], body["raw"]))
+        else:
+            for raw in body if isinstance(body, list) else [body]:
+                errors = forbidden(client, raw)
+                if errors is None:
+                    records.append(raw)
+                else:
+                    refused.append((SOURCE_NOT_ALLOWED, errors, raw))
+    return records, refused
+
+
+def undecodable(body: Any) -> bool:
+    """The tolerant consumer's marker, not an upstream body that merely looks like it."""
+    return (isinstance(body, dict) and body.get(UNDECODABLE) is True
+            and isinstance(body.get("error"), str) and isinstance(body.get("raw"), str))

@@ -15,6 +15,7 @@ from typing import Any
 from . import metrics
 from .bulk_store import record_states
 from .domain.bulk import loose_key, raw_key, reject_terms
+from .domain.erasure import ERASED_ERROR, ERASED_REASON
 from .storage import IngestionStore, reject_doc
 
 log = logging.getLogger(__name__)
@@ -44,3 +45,30 @@ def count_refused(channel: str, docs: list[dict]) -> None:
         metrics.RECEIVED.labels(channel, "-").inc()
         metrics.REJECTED.labels(channel, doc["reason"]).inc()
         log.info("rejected %s input %s: %s", channel, doc["_id"], doc["reason"])
+
+
+def keep_reject(store: IngestionStore, pipeline: Any, channel: str, reason: str,
+                errors: list[str], raw: Any, batch_id: str | None = None,
+                row: int | None = None, replay: bool = False) -> dict:
+    """Keep one unusable input on its own (raw encrypted) -> its result; for an erased
+    (source, external_id) nothing of the input is kept but its key, whatever else was
+    wrong with it, and a replay keeps nothing at all (its reject exists)."""
+    source, external_id = (_text(raw.get("source")), _text(raw.get("external_id"))) \
+        if isinstance(raw, dict) else (None, None)
+    if reason == ERASED_REASON or (channel != "erase" and source and external_id
+                                   and store.is_erased(source, external_id)):
+        reason, errors = ERASED_REASON, [ERASED_ERROR]
+        if replay:
+            return {"status": "rejected", "reason": reason, "errors": errors}
+        sealed, excerpt = None, ""
+    else:
+        sealed, excerpt = pipeline.seal_raw(raw)
+    reject_id = store.add_reject(channel, reason, errors, sealed, excerpt, batch_id, row,
+                                 source, external_id)
+    metrics.REJECTED.labels(channel, reason).inc()
+    log.info("rejected %s input %s: %s", channel, reject_id, reason)
+    return {"status": "rejected", "reason": reason, "errors": errors, "reject_id": reject_id}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -5,6 +5,7 @@ Pure: the store's read and write and the transaction are replaced by in-memory f
 from __future__ import annotations
 
 from functools import partial
+from types import SimpleNamespace
 
 import pytest
 from cryptography.fernet import Fernet
@@ -155,3 +156,26 @@ def test_bookkeeping_runs_inside_the_commit_with_the_results(unit):
     seen = []
     ingest([handlers.Entry(person("z"))], "import", extra=lambda res, s: seen.append((res, s)))
     assert seen[0][1] == "session" and seen[0][0][0]["status"] == "created"
+
+
+def test_an_import_chunk_counts_its_batch_and_closes_answered_rejects_in_the_commit(unit):
+    ingest, store, sent = unit
+    counted, closed = [], []
+    store.count_batch = lambda batch_id, inc, finished, session: counted.append(
+        (batch_id, inc, finished, session))
+    store.rejects = SimpleNamespace(update_many=lambda query, update, session=None: (
+        closed.append((query, update["$set"]["resolved_by_batch"], session))
+        or SimpleNamespace(modified_count=1)))
+    counts = handlers.import_chunk(store, ingest.args[1], PIPELINE, "b7",
+                                   [(2, person("a")), (3, "row 3: 2 cells, 5 expected")],
+                                   True, {})
+    assert (counts["accepted"], counts["rejected"]) == (1, 1)
+    assert counts["reasons"] == {"unreadable_row": 1}
+    ((batch_id, inc, finished, session),) = counted
+    assert (batch_id, finished, session) == ("b7", True, "session")
+    assert (inc["received"], inc["accepted"], inc["reasons.unreadable_row"]) == (2, 1, 1)
+    assert closed == [({"source": "s", "external_id": {"$in": ["a"]}, "status": "open"},
+                       "b7", "session")]
+    ((writes, rejects),) = store.written
+    assert [r["row"] for r in rejects] == [3] and rejects[0]["batch_id"] == "b7"
+    assert [e["record_id"] for e in sent] == ["s:a"]
