@@ -14,6 +14,7 @@ the later one, which then sees the other's result).
 from __future__ import annotations
 
 import itertools
+import uuid
 from typing import Any, Callable, Mapping, Sequence
 
 import eventlet
@@ -27,8 +28,8 @@ from . import metrics
 from .batch_store import commit
 from .dependencies import MatchingSetup
 from .domain.batch import WorkingSet, merge_id, placement_order
-from .domain.clusters import choose_survivor, merge_goldens
-from .domain.snapshot import golden_keys, merged_payload
+from .domain.clusters import build_golden, choose_survivor, merge_goldens
+from .domain.snapshot import changed_payload, golden_keys, merged_payload
 from .domain.fellegi_sunter import params_with
 from .model_store import ModelStore, NewestParams
 from .placement import Placer
@@ -103,6 +104,44 @@ def accept_review(store: DedupStore, outbox: Outbox, matching: MatchingSetup,
             "evidence": review.get("evidence") or {}, "decision": review.get("decision") or {},
             "at": clock.now()}, upsert=True, session=session)
         return {"survivor_id": survivor["_id"], "absorbed_id": absorbed["_id"]}
+
+    return run(store, outbox, work)
+
+
+def unmerge(store: DedupStore, outbox: Outbox, matching: MatchingSetup, customer_id: str,
+            member: str) -> dict:
+    """Split one record out of a golden customer into a customer of its own: the rest
+    rewritten (`customer.updated`) and the new customer created (`customer.registered`)
+    at once. Written in two steps before, a crash between them left the record in no
+    customer at all. Key claims stay with the customer that held them, as before."""
+    new_id = "C" + uuid.uuid4().hex[:16]  # one id for every attempt of the transaction
+
+    def work(session: Any) -> dict:
+        current = store.customers.find_one({"_id": customer_id}, session=session)
+        if not current or not current["active"]:
+            raise ValueError(f"no active customer {customer_id}")
+        moving = [m for m in current["member_records"] if m["record_id"] == member]
+        staying = [m for m in current["member_records"] if m["record_id"] != member]
+        if not moving or not staying:
+            raise ValueError(f"{member} is not a member of {customer_id} besides others")
+        rest = build_golden(customer_id, staying, matching.params,
+                            current.get("merged_ids", ()))
+        split = build_golden(new_id, moving, matching.params)
+        revision = current["revision"] + 1
+        ws = WorkingSet()
+        ws.know([current])
+        ws.put({**rest, "_id": customer_id, "keys": golden_keys(rest), "revision": revision,
+                "active": True})
+        ws.put({**split, "_id": new_id, "keys": golden_keys(split), "revision": 1,
+                "active": True})
+        cause = f"unmerge:{customer_id}:{member}:{current['revision']}"
+        outbox.stage(names.CUSTOMER_UPDATED, changed_payload(rest, revision, ""), cause,
+                     customer_id)
+        outbox.stage(names.CUSTOMER_REGISTERED, changed_payload(split, 1, member), cause,
+                     new_id)
+        outbox.persist_in(session)
+        commit(store, ws, session)
+        return {"customer_id": customer_id, "new_customer_id": new_id}
 
     return run(store, outbox, work)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from common.batch import batch_event_handler, reliable_batch
 from common.reliability import reliable
@@ -16,9 +15,8 @@ from contracts.schemas import load_event
 
 from . import handlers
 from .dependencies import Matching
-from .domain.clusters import build_golden
 from .domain.erasure import UnknownCustomer
-from .domain.snapshot import changed_payload, cluster_line, golden_keys
+from .domain.snapshot import cluster_line
 from .erasure import erase_person
 from .model import ModelRpcs
 from .review_rpcs import ReviewRpcs
@@ -38,18 +36,6 @@ class DedupService(ModelRpcs, ReviewRpcs, ServiceBase):
         """A batch of ingested records, placed as one unit of work (handlers.py)."""
         records = [load_event(names.CUSTOMER_INGESTED, payload) for payload in payloads]
         handlers.place_batch(self.store, self.events, self.matching, records)
-
-    def _rewrite(self, current: dict, members: list, cause: str, record: dict | None,
-                 event_type: str) -> dict:
-        golden = build_golden(current["_id"], members, self.matching.params,
-                              current.get("merged_ids", ()))
-        revision = self.store.replace(golden, golden_keys(golden), current["revision"])
-        self.events.stage(event_type,
-                          changed_payload(golden, revision, record["record_id"] if record else ""),
-                          cause, golden["customer_id"],
-                          record["correlation_id"] if record else None)
-        self.events.publish_staged()
-        return golden
 
     # -- erasure (right to be forgotten) ---------------------------------------------
     @event_handler("ingestion", names.CUSTOMER_ERASURE_REQUESTED)
@@ -103,21 +89,7 @@ class DedupService(ModelRpcs, ReviewRpcs, ServiceBase):
     @rpc(role="officer")
     def unmerge(self, customer_id: str, member: str) -> dict:
         """Split one record (SOURCE:EXTERNAL_ID) out of a golden customer into its own."""
-        current = self.store.get(customer_id)
-        if not current or not current["active"]:
-            raise ValueError(f"no active customer {customer_id}")
-        moving = [m for m in current["member_records"] if m["record_id"] == member]
-        staying = [m for m in current["member_records"] if m["record_id"] != member]
-        if not moving or not staying:
-            raise ValueError(f"{member} is not a member of {customer_id} besides others")
-        cause = f"unmerge:{customer_id}:{member}:{current['revision']}"
-        self._rewrite(current, staying, cause, None, names.CUSTOMER_UPDATED)
-        golden = build_golden("C" + uuid.uuid4().hex[:16], moving, self.matching.params)
-        self.store.insert(golden, golden_keys(golden))
-        self.events.stage(names.CUSTOMER_REGISTERED, changed_payload(golden, 1, member),
-                          cause, golden["customer_id"])
-        self.events.publish_staged()
-        return {"customer_id": customer_id, "new_customer_id": golden["customer_id"]}
+        return handlers.unmerge(self.store, self.events, self.matching, customer_id, member)
 
     @rpc(role="viewer", personal=True)
     def export_clusters(self, skip: int = 0, limit: int = 5000) -> list[dict]:

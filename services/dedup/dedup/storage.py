@@ -55,20 +55,6 @@ class DedupStore:
         return self.customers.find_one({"members": record_id, "erased": True,
                                         "merged_into": {"$exists": False}}, session=session)
 
-    # -- writing --------------------------------------------------------------------
-    def insert(self, golden: dict, keys: list[str]) -> None:
-        self.customers.insert_one({**golden, "_id": golden["customer_id"], "keys": keys,
-                                   "revision": 1, "active": True, "updated_at": clock.now()})
-
-    def replace(self, golden: dict, keys: list[str], revision: int) -> int:
-        """Write a new state of an existing golden if nobody else did since `revision`."""
-        doc = {**golden, "_id": golden["customer_id"], "keys": keys, "revision": revision + 1,
-               "active": True, "updated_at": clock.now()}
-        done = self.customers.replace_one({"_id": doc["_id"], "revision": revision}, doc)
-        if done.matched_count != 1:
-            raise Conflict(golden["customer_id"])
-        return revision + 1
-
     # -- erasure --------------------------------------------------------------------
     def seal(self, sealed: dict, revision: int, session: Any = None) -> None:
         """Replace a golden by its sealed form if nobody changed it since `revision`."""
