@@ -21,6 +21,7 @@ from . import metrics
 from .domain import payloads
 from .domain.batch import Arrival, Plan, plan_batch
 from .domain.evaluate import evaluate
+from .domain.snapshot import customer_of
 from .storage import TieringStore
 
 
@@ -48,6 +49,38 @@ def retier_batch(store: TieringStore, outbox: Outbox, ruleset: Any, arrivals: li
     outbox.publish_staged()
     record_metrics(plan)
     return plan
+
+
+def recompute_page(store: TieringStore, outbox: Outbox, ruleset: Any, schemes: dict,
+                   branch: str | None, start: int, end: int, today: date) -> dict:
+    """Re-tier one page of the pool (buckets [start, end)) under the rules in force, as
+    one unit of work: one read for the snapshots, one for their tiers, one bulk write
+    for the records that differ, one insert for history and the outbox rows, committed
+    together, so a page cannot overwrite tiers a pipeline batch wrote meanwhile (the
+    write conflict re-runs the page from what is stored). Events only for real moves;
+    the snapshot is re-read as it was, so a recompute does not advance downgrade grace."""
+
+    def work(session) -> tuple[list, list]:
+        outbox.discard()
+        rows, recorded = store.page(branch, start, end, session)
+        items = []
+        for row in rows:
+            customer = customer_of(row)
+            mine = recorded.get(row["_id"], {})
+            records, changes = evaluate(customer, schemes, ruleset.rules, mine, today,
+                                        ruleset.grace, new_snapshot=False)
+            cause = f"recompute:{ruleset.seq}:{row['_id']}:{row.get('revision')}"
+            stage_changes(outbox, row["_id"], customer, changes, cause, None)
+            items.append((row["_id"], row.get("branch"), records, changes, cause, mine))
+        outbox.persist_in(session)
+        return items, store.save_many(items, session)
+
+    items, written = in_transaction(store.db, work)
+    outbox.publish_staged()
+    for _, branch_of, _, changes, _, _ in items:
+        metrics.record_changes(changes, branch_of)
+    return {"processed": len(items), "changes": sum(len(i[3]) for i in items),
+            "written": written}
 
 
 def stage_plan(outbox: Outbox, plan: Plan) -> None:

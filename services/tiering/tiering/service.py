@@ -1,9 +1,9 @@
 """Tiering: star levels, service bands and intent classes for every golden customer.
 
 Publishes `tier.changed` on `tiering.events` for every real change, the public
-contract other teams subscribe to. Events are staged in the outbox before the
-tier records are written, so a crash in between re-derives the same event ids
-on redelivery instead of losing or doubling a change.
+contract other teams subscribe to. Events are written to the outbox in the same
+transaction as the tier records (handlers.py) and published after the commit, their
+ids derived from their cause, so a redelivery neither loses nor doubles a change.
 """
 from __future__ import annotations
 
@@ -22,9 +22,7 @@ from contracts.schemas import load_event
 from . import handlers, metrics
 from .dependencies import Rules
 from .domain.batch import Arrival
-from .domain.evaluate import evaluate
 from .domain.paging import next_cursor, page_range
-from .domain.snapshot import customer_of
 from .erasure import Erasure
 from .storage import TieringStore
 
@@ -57,30 +55,12 @@ class TieringService(FollowsCustomers, Erasure, ServiceBase):
         `after` (an opaque cursor: "" first, then the previous page's `next_after`).
 
         A page is a range of hash buckets holding about `limit` customers
-        (domain/paging.py). One read for the snapshots, one for their tiers, one bulk
-        write for records that differ, one insert for history; events only for real
-        moves. A recompute re-reads the same snapshot, so it does not advance
-        downgrade grace.
+        (domain/paging.py), re-tiered as one unit of work (handlers.recompute_page).
         """
         start, end = page_range(after, min(max(limit, 1), MAX_PAGE), self.store.pool_size())
-        rows, recorded = self.store.page(branch, start, end)
-        schemes, day, seq = self._only(scheme), today(), self.rules.seq
-        items, moved = [], 0
-        for row in rows:
-            customer = customer_of(row)
-            mine = recorded.get(row["_id"], {})
-            records, changes = evaluate(customer, schemes, self.rules.rules, mine, day,
-                                        self.rules.grace, new_snapshot=False)
-            cause = f"recompute:{seq}:{row['_id']}:{row.get('revision')}"
-            handlers.stage_changes(self.events, row["_id"], customer, changes, cause, None)
-            items.append((row["_id"], row.get("branch"), records, changes, cause, mine))
-            moved += len(changes)
-            metrics.record_changes(changes, row.get("branch"))
-        self.events.persist()
-        written = self.store.save_many(items)
-        self.events.publish_staged()
-        return {"processed": len(rows), "changes": moved, "written": written,
-                "next_after": next_cursor(end)}
+        done = handlers.recompute_page(self.store, self.events, self.rules, self._only(scheme),
+                                       branch, start, end, today())
+        return {**done, "next_after": next_cursor(end)}
 
     def _only(self, scheme: str | None) -> dict:
         if scheme is None:

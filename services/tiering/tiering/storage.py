@@ -137,7 +137,7 @@ class TieringStore(TieringQueries):
             self.history.insert_many(history, ordered=False, session=session)
         return len(ops)
 
-    def save_many(self, items: list[tuple]) -> int:
+    def save_many(self, items: list[tuple], session=None) -> int:
         """Items are (customer_id, branch, records, changes, cause, recorded-or-None);
         only records that differ from `recorded` are written. Returns records written."""
         ops, history, now = [], [], clock.now()
@@ -145,27 +145,28 @@ class TieringStore(TieringQueries):
             ops += _tier_ops(customer_id, branch, records, recorded, now)
             history += _history_rows(customer_id, branch, changes, cause, now)
         if ops:
-            self.tiers.bulk_write(ops, ordered=False)
+            self.tiers.bulk_write(ops, ordered=False, session=session)
         if history:
-            self.history.insert_many(history, ordered=False)
+            self.history.insert_many(history, ordered=False, session=session)
         return len(ops)
 
-    def page(self, branch: str | None, start: int, end: int) -> tuple[list[dict], dict]:
+    def page(self, branch: str | None, start: int, end: int,
+             session=None) -> tuple[list[dict], dict]:
         """One recompute page: the active snapshots in buckets [start, end) and their
         tiers (customer -> scheme -> record), each read as one index range."""
         query: dict = {"active": True}
         if branch:
             query["branch"] = branch
         query["bucket"] = {"$gte": start, "$lt": end}
-        rows = list(self.customers.find(query))
+        rows = list(self.customers.find(query, session=session))
         wanted = {row["_id"] for row in rows}
-        recorded = _by_customer(self.tiers.find({"bucket": {"$gte": start, "$lt": end}}),
-                                wanted)
+        recorded = _by_customer(self.tiers.find({"bucket": {"$gte": start, "$lt": end}},
+                                                session=session), wanted)
         # Tiers without a bucket (written by an older replica during a rolling upgrade)
         # must still be found, or the recompute would announce them as new.
         missing = sorted(wanted - recorded.keys())
         if missing:
-            recorded.update(self.recorded_many(missing))
+            recorded.update(self.recorded_many(missing, session))
         return rows, recorded
 
     def backfill_buckets(self, batch: int = 5000) -> int:
