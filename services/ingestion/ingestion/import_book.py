@@ -83,9 +83,19 @@ def accepted_keys(raws: list[Any], results: list[dict]) -> dict[str, set[str]]:
 
 def resolve_rejects(rejects: Any, keys: dict[str, set[str]], batch_id: str,
                     session=None) -> int:
-    """Close the open rejects these accepted keys answer; how many were closed."""
-    return sum(_resolve(rejects, {"source": source, "external_id": {"$in": sorted(ids)}},
-                        batch_id, session) for source, ids in keys.items())
+    """Close the open rejects these accepted keys answer; how many were closed.
+
+    They are found by their key alone and the open ones kept here, then closed by id.
+    With `status` in the same filter, SecantusDB read every open reject through the
+    status index: 0.5 s for one key among 20,000 open rejects, 22 s for a chunk of 300,
+    and in a CI run whose fuzz test had left about 100,000 open rejects, import chunks
+    outlived their transactions. The (source, external_id) index answers the same in
+    milliseconds."""
+    open_ids = [row["_id"] for source, ids in keys.items()
+                for row in rejects.find({"source": source, "external_id": {"$in": sorted(ids)}},
+                                        {"status": 1}, session=session)
+                if row.get("status") == "open"]
+    return _resolve(rejects, {"_id": {"$in": open_ids}}, batch_id, session) if open_ids else 0
 
 
 def _resolve(rejects: Any, query: dict, batch_id: str, session) -> int:

@@ -163,9 +163,14 @@ def test_an_import_chunk_counts_its_batch_and_closes_answered_rejects_in_the_com
     counted, closed = [], []
     store.count_batch = lambda batch_id, inc, finished, session: counted.append(
         (batch_id, inc, finished, session))
-    store.rejects = SimpleNamespace(update_many=lambda query, update, session=None: (
-        closed.append((query, update["$set"]["resolved_by_batch"], session))
-        or SimpleNamespace(modified_count=1)))
+    looked_up = []
+    store.rejects = SimpleNamespace(
+        find=lambda query, projection=None, session=None: looked_up.append(
+            (query, session)) or [{"_id": "r-open", "status": "open"},
+                                  {"_id": "r-done", "status": "resolved"}],
+        update_many=lambda query, update, session=None: (
+            closed.append((query, update["$set"]["resolved_by_batch"], session))
+            or SimpleNamespace(modified_count=1)))
     counts = handlers.import_chunk(store, ingest.args[1], PIPELINE, "b7",
                                    [(2, person("a")), (3, "row 3: 2 cells, 5 expected")],
                                    True, {})
@@ -174,8 +179,9 @@ def test_an_import_chunk_counts_its_batch_and_closes_answered_rejects_in_the_com
     ((batch_id, inc, finished, session),) = counted
     assert (batch_id, finished, session) == ("b7", True, "session")
     assert (inc["received"], inc["accepted"], inc["reasons.unreadable_row"]) == (2, 1, 1)
-    assert closed == [({"source": "s", "external_id": {"$in": ["a"]}, "status": "open"},
-                       "b7", "session")]
+    # found by key alone (the status index would read every open reject), closed by id
+    assert looked_up == [({"source": "s", "external_id": {"$in": ["a"]}}, "session")]
+    assert closed == [({"_id": {"$in": ["r-open"]}, "status": "open"}, "b7", "session")]
     ((writes, rejects),) = store.written
     assert [r["row"] for r in rejects] == [3] and rejects[0]["batch_id"] == "b7"
     assert [e["record_id"] for e in sent] == ["s:a"]
