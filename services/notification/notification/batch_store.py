@@ -10,7 +10,7 @@ unit of work again from its reads.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Iterable
+from typing import Any, Iterable
 
 from pymongo import InsertOne, UpdateOne
 from pymongo.collection import Collection
@@ -56,7 +56,8 @@ def record_messages(outbox: Collection, attempted: list[tuple[dict, Attempt | No
     return docs
 
 
-def record_attempts(outbox: Collection, attempts: list[tuple[dict, Attempt]]) -> None:
+def record_attempts(outbox: Collection, attempts: list[tuple[dict, Attempt]],
+                    session: Any = None) -> None:
     """Every delivery attempt of a batch in one write. A failure never turns a message
     cancelled meanwhile (erasure) into one that is retried or requeued."""
     now, ops = clock.now(), []
@@ -73,4 +74,4 @@ def record_attempts(outbox: Collection, attempts: list[tuple[dict, Attempt]]) ->
         ops.append(UpdateOne({"_id": doc["_id"], "status": {"$ne": CANCELLED}},
                              {"$set": update}))
     if ops:
-        outbox.bulk_write(ops, ordered=False)
+        outbox.bulk_write(ops, ordered=False, session=session)

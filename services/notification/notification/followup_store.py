@@ -11,9 +11,8 @@ from datetime import datetime, timezone
 
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
-
 from common import clock
+from common.mongo import in_transaction
 from common.pii import mask_text
 
 from .domain.erasure import seal_followup, seal_prospect
@@ -72,27 +71,33 @@ class FollowUpStore:
     def record(self, customer_id: str, note: str, outcome: str, by: str | None,
                next_due: datetime | None, key: str | None = None,
                product: str | None = None) -> dict:
-        """Store a follow-up (note masked) and reset the customer's reminder clock.
+        """Store a follow-up (note masked) and reset the customer's reminder clock, in one
+        transaction: written one after the other, a crash between them kept the
+        follow-up with the clock still running, and the redelivery found the follow-up
+        (its key) and never reset the clock.
 
         `key` (a call's id) makes a redelivered event record nothing twice."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}")
-        prospect = self.get(customer_id) or {}
-        doc = {"customer_id": customer_id, "intent_class": prospect.get("intent_class"),
-               "note": mask_text(note or ""), "outcome": outcome, "by": by, "at": clock.now(),
-               **({"_id": key} if key else {}), **({"product": product} if product else {})}
-        try:
-            self.followups.insert_one(doc)
-        except DuplicateKeyError:
-            return {"customer_id": customer_id, "intent_class": doc["intent_class"],
-                    "outcome": outcome, "next_due": None, "duplicate": True}
         closed = outcome in ("converted", "lost")
-        self.prospects.update_one({"_id": customer_id}, {"$set": {
-            "due_at": None if closed else next_due, "outcome": outcome,
-            "last_followup_at": doc["at"]}}, upsert=True)
-        return {"customer_id": customer_id, "intent_class": doc["intent_class"],
-                "outcome": outcome, "next_due": None if closed or not next_due
-                else next_due.isoformat()}
+
+        def work(session) -> dict:
+            prospect = self.prospects.find_one({"_id": customer_id}, session=session) or {}
+            result = {"customer_id": customer_id, "intent_class": prospect.get("intent_class"),
+                      "outcome": outcome, "next_due": None}
+            if key and self.followups.find_one({"_id": key}, {"_id": 1}, session=session):
+                return {**result, "duplicate": True}
+            doc = {"customer_id": customer_id, "intent_class": result["intent_class"],
+                   "note": mask_text(note or ""), "outcome": outcome, "by": by,
+                   "at": clock.now(), **({"_id": key} if key else {}),
+                   **({"product": product} if product else {})}
+            self.followups.insert_one(doc, session=session)
+            self.prospects.update_one({"_id": customer_id}, {"$set": {
+                "due_at": None if closed else next_due, "outcome": outcome,
+                "last_followup_at": doc["at"]}}, upsert=True, session=session)
+            return {**result, "next_due": None if closed or not next_due
+                    else next_due.isoformat()}
+        return in_transaction(self.db, work)
 
     def history(self, customer_id: str) -> list[dict]:
         return [{"at": f["at"].isoformat(), "intent_class": f.get("intent_class"),

@@ -98,16 +98,23 @@ def send_once(units: Units, rows: list[dict], tried: Tried, started: float,
 
 
 def deliver_many(units: Units, docs: list[dict], budget: float = LEASE_SECONDS / 2) -> int:
-    """Send each message once, record every attempt in one write and publish the
-    outcome events. Messages whose lease might run out before their turn (slow
+    """Send each message once, record every attempt in one write with the outcome
+    events (one transaction), then publish them. Messages whose lease might run out before their turn (slow
     channels) are left pending: the retry timer leases and sends them. -> attempts."""
     started, done = time.monotonic(), []
     for doc in docs:
         if time.monotonic() - started > budget:
             break
         done.append((doc, _attempt(units, doc)))
-    record_attempts(units.store.outbox, done)
-    _stage_outcomes(units.outbox, done)
+    if not done:
+        return 0
+
+    def work(session) -> None:  # the attempts with their outcome events, or neither
+        units.outbox.discard()
+        _stage_outcomes(units.outbox, done)
+        record_attempts(units.store.outbox, done, session)
+        units.outbox.persist_in(session)
+    in_transaction(units.store.db, work)
     units.outbox.publish_staged()
     return len(done)
 

@@ -194,3 +194,27 @@ def test_slow_deliveries_leave_the_rest_to_the_retry_timer(units):
           "subject": "s", "text": "t"}, None) for n in range(3)], None)
     assert handlers.deliver_many(unit, docs, budget=-1) == 0
     assert handlers.deliver_many(unit, docs) == 3
+
+
+def test_retried_attempts_and_their_outcome_events_commit_together(units, monkeypatch):
+    unit, events = units
+    docs = batch_store.record_messages(unit.store.outbox, [
+        ({"_id": n, "event_id": f"e{n}", "recipient": r, "channel": "log", "address": r,
+          "subject": "s", "text": "t"}, None) for n, r in ((1, "m1"), (2, "m2"))], None)
+    sessions: list = []
+
+    def failing(db, work, races=0):
+        work("session")
+        sessions.append([len(unit.store.outbox.writes), len(unit.outbox.collection.rows)])
+        raise ConnectionError("the database went away before the commit")
+    monkeypatch.setattr(handlers, "in_transaction", failing)
+    with pytest.raises(ConnectionError):
+        handlers.deliver_many(unit, docs)
+    assert sessions == [[1, 1]] and events == []  # both written in the unit, nothing sent
+    unit.store.outbox.writes, unit.outbox.collection.rows = [], {}  # the abort undid both
+    monkeypatch.setattr(handlers, "in_transaction", lambda db, work, races=0: work("session"))
+    assert handlers.deliver_many(unit, docs) == 2
+    # m1 sent (an outcome), m2 refused and left for a retry (not an outcome yet)
+    assert [(t, b["recipient"]) for t, b in events] == [("notification.sent", "m1")]
+    assert len(unit.store.outbox.writes) == 1
+    assert handlers.deliver_many(unit, []) == 0 and len(unit.store.outbox.writes) == 1
