@@ -15,7 +15,7 @@ from nameko.timer import timer
 from pymongo.database import Database
 
 from common import clock
-from common.mongo import MongoStore
+from common.mongo import MongoStore, in_transaction
 from common.operators import BROKER_USER_PREFIX, Grant, check_operator
 from common.rpcs import rpc
 from contracts import names
@@ -26,21 +26,23 @@ log = logging.getLogger(__name__)
 
 class OperatorsStore:
     def __init__(self, db: Database):
+        self.db = db
         self.operators = db["operators"]
 
-    def active(self, name: str) -> dict | None:
-        return self.operators.find_one({"_id": name, "revoked_at": None})
+    def active(self, name: str, session=None) -> dict | None:
+        return self.operators.find_one({"_id": name, "revoked_at": None}, session=session)
 
-    def save(self, doc: dict) -> None:
-        self.operators.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    def save(self, doc: dict, session=None) -> None:
+        self.operators.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
 
-    def revoke(self, name: str, version: int) -> dict | None:
+    def revoke(self, name: str, version: int, session=None) -> dict | None:
         """The active operator as it was, now revoked; None if there was none (a read
         and a conditional update, not findAndModify)."""
         active = {"_id": name, "revoked_at": None}
-        doc = self.operators.find_one(active)
+        doc = self.operators.find_one(active, session=session)
         if doc is None or self.operators.update_one(active, {"$set": {
-                "revoked_at": clock.now(), "version": version}}).matched_count != 1:
+                "revoked_at": clock.now(), "version": version}},
+                session=session).matched_count != 1:
             return None
         return doc
 
@@ -85,11 +87,10 @@ class OperatorAdmin:
         password = broker_users.create(broker_users.management_url(self.config), user,
                                        broker_users.vhost_of(amqp), operator=True)
         grant = Grant(name, user, role, last_day, False, _version())
-        self.operators.save({"_id": name, "role": role, "broker_user": user,
-                             "until": last_day.isoformat() if last_day else None,
-                             "created_at": clock.now(), "revoked_at": None,
-                             "version": grant.version})
-        self._announce(grant)
+        doc = {"_id": name, "role": role, "broker_user": user,
+               "until": last_day.isoformat() if last_day else None,
+               "created_at": clock.now(), "revoked_at": None, "version": grant.version}
+        self._announced(grant, lambda session: self.operators.save(doc, session))
         return {**_view(self.operators.active(name)),
                 "amqp_uri": broker_users.amqp_uri(amqp, user, password),
                 "expired": last_day is not None and last_day < clock.today()}
@@ -103,15 +104,18 @@ class OperatorAdmin:
         """Refuse the operator everywhere and delete its broker user (RabbitMQ closes
         its connections at once)."""
         version = _version()
-        doc = self.operators.revoke(name, version)
-        if doc is None:
-            raise ValueError(f"no active operator named {name!r}")
-        self._announce(grant_of({**doc, "revoked_at": clock.now(), "version": version}))
+
+        def revoke(session) -> Grant:
+            doc = self.operators.revoke(name, version, session)
+            if doc is None:
+                raise ValueError(f"no active operator named {name!r}")
+            return grant_of({**doc, "revoked_at": clock.now(), "version": version})
+        user = self._announced(None, revoke).broker_user
         try:
-            deleted = broker_users.delete(broker_users.management_url(self.config), doc["broker_user"])
+            deleted = broker_users.delete(broker_users.management_url(self.config), user)
         except broker_users.BrokerUsersUnavailable:
             deleted = False
-        return {"name": name, "broker_user": doc["broker_user"], "version": version,
+        return {"name": name, "broker_user": user, "version": version,
                 "broker_user_deleted": deleted}
 
     @timer(interval=3600, eager=True)
@@ -132,7 +136,21 @@ class OperatorAdmin:
             log.warning("operator grants not announced again (%s): %s",
                         type(exc).__name__, exc)
 
-    def _announce(self, grant: Grant) -> None:
-        self.events.stage(names.OPERATOR_CHANGED, grant.payload(),
-                          cause_id=f"operator:{grant.name}", key=str(grant.version))
+    def _announced(self, grant: Grant | None, write) -> Grant:
+        """`write(session)` (which returns the grant when `grant` is None) and the
+        grant's `operator.changed` in one transaction, then published: written one
+        after the other, a crash between them left the change unannounced, every
+        service keeping the old grant, and a repeated call refused ("exists", "no
+        active operator") until the hourly re-announcement."""
+        def work(session) -> Grant:
+            self.events.discard()
+            done = write(session)
+            announced = grant or done
+            self.events.stage(names.OPERATOR_CHANGED, announced.payload(),
+                              cause_id=f"operator:{announced.name}",
+                              key=str(announced.version))
+            self.events.persist_in(session)
+            return announced
+        announced = in_transaction(self.operators.db, work)
         self.events.publish_staged()
+        return announced
