@@ -78,11 +78,15 @@ class ServiceBase:
 
     @rpc(role="officer")
     def parked_replay(self, parked_id: str | None = None) -> int:
-        """Run parked messages through their handler again (after a fix)."""
+        """Run parked messages through their handler again (after a fix). A row is
+        marked replayed only once its handler returned, and not if the handler parked
+        the message again (the same row, listed again): marked first, a process dying
+        inside the handler lost the message. Handlers are idempotent, so a replay that
+        runs twice does no harm."""
         replayed = 0
         for row in self.parked.take(parked_id):
-            self.parked.mark_replayed(row["_id"])
             getattr(self, row["entrypoint"])(row["payload"])
+            self.parked.mark_replayed(row)
             replayed += 1
         return replayed
 

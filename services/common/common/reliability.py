@@ -120,8 +120,11 @@ class ParkedMessages:
             query["_id"] = ObjectId(parked_id)
         return list(self.collection.find(query))
 
-    def mark_replayed(self, parked_id) -> None:
-        self.collection.update_one({"_id": parked_id}, {"$set": {"replayed": True}})
+    def mark_replayed(self, row: dict) -> None:
+        """Mark a row taken for replay as done, unless its handler parked the message
+        again meanwhile (`times_parked` moved): then it stays listed."""
+        self.collection.update_one({"_id": row["_id"], "times_parked": row.get("times_parked")},
+                                   {"$set": {"replayed": True}})
 
     def seal_about(self, customer_ids: list[str]) -> int:
         """An erased person's parked events lose their payload (it may carry masked
