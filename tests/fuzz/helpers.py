@@ -50,11 +50,22 @@ def rejects_since(stack, channel: str, since: datetime) -> list[dict]:
                                           {"raw": 0}))
 
 
+IN_CHUNK = 64  # SecantusDB compares every row an `$in` finds with every value in it
+
+
+def in_chunks(values, size: int = IN_CHUNK):
+    values = list(values)
+    return (values[start:start + size] for start in range(0, len(values), size))
+
+
 def discard_rejects(stack, ids) -> None:
     """Close the fuzz rejects once counted, so they do not crowd `crm rejects list`
-    (1,000 rows) for the tests that run after these in the same session."""
-    db(stack)["rejects"].update_many({"_id": {"$in": list(ids)}, "status": "open"},
-                                     {"$set": {"status": "discarded_fuzz"}})
+    (1,000 rows) for the tests that run after these in the same session. In chunks:
+    one `$in` of every id cost the square of their number (a fuzz import can leave
+    tens of thousands)."""
+    for chunk in in_chunks(ids):
+        db(stack)["rejects"].update_many({"_id": {"$in": chunk}, "status": "open"},
+                                         {"$set": {"status": "discarded_fuzz"}})
 
 
 def wait_for_count(probe, expected: int, timeout: float, quiet: float = 5.0) -> int:
