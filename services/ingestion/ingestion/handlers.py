@@ -122,8 +122,7 @@ def import_chunk(store: IngestionStore, outbox: Outbox, pipeline: Any, batch_id:
     """One chunk of a list import as one unit of work with its batch's counts and the
     rejects its rows answer (import_book) -> the chunk's counts. Rows are (row number,
     record | the adapter's error text)."""
-    entries = [Entry(raw, batch_id, row_number, unreadable=isinstance(raw, str))
-               for row_number, raw in rows]
+    entries = [_import_entry(batch_id, row) for row in rows]
 
     def tally(results: list[dict], session) -> None:
         store.count_batch(batch_id, batch_increments(import_counts(results)), finished,
@@ -134,6 +133,16 @@ def import_chunk(store: IngestionStore, outbox: Outbox, pipeline: Any, batch_id:
                          batch_id, session)
     return import_counts(ingest_batch(store, outbox, pipeline, entries, "import",
                                       extra=tally))
+
+
+def _import_entry(batch_id: str, row: Any) -> Entry:
+    """One import row as an Entry; a row that is not a (row number, record or error
+    text) pair is refused by name, not with a TypeError from deep inside."""
+    if not isinstance(row, (list, tuple)) or len(row) != 2:
+        raise ValueError(f"import_rows: each row must be [row_number, record or error "
+                         f"text], got {type(row).__name__}")
+    row_number, raw = row
+    return Entry(raw, batch_id, row_number, unreadable=isinstance(raw, str))
 
 
 def _outcome(pipeline: Any, entry: Entry, channel: str) -> Accepted | Rejected:

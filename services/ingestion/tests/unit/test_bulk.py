@@ -185,3 +185,12 @@ def test_an_import_chunk_counts_its_batch_and_closes_answered_rejects_in_the_com
     ((writes, rejects),) = store.written
     assert [r["row"] for r in rejects] == [3] and rejects[0]["batch_id"] == "b7"
     assert [e["record_id"] for e in sent] == ["s:a"]
+
+
+@pytest.mark.parametrize("row", [None, 7, "text", [1], [1, {}, 2], {"a": 1}])
+def test_an_import_row_that_is_not_a_pair_is_refused_by_name(unit, row):
+    ingest, store, sent = unit
+    with pytest.raises(ValueError, match="each row must be"):
+        handlers.import_chunk(store, ingest.args[1], PIPELINE, "b8", [(1, person("a")), row],
+                              False, {})
+    assert store.written == [] and sent == []
