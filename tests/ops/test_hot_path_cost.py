@@ -213,9 +213,9 @@ def notification_followups(db: Database) -> tuple[Fill, Call]:
         cid = f"due-{n}-{time.monotonic_ns()}"
         due = _now() - timedelta(seconds=1)
         store.set_intent(cid, "B", due, "m1", {"name": "李*"})
-        claimed = store.claim_due(lambda intent, now: now + timedelta(days=1))
-        assert claimed["_id"] == cid and claimed["intent_class"] == "B"
-        assert store.claim_due(lambda intent, now: now) is None
+        assert store.due_ids(_now(), 500) == [cid]
+        store.set_intent(cid, "B", _now() + timedelta(days=1), "m1", {"name": "李*"})
+        assert store.due_ids(_now(), 500) == []
     return fill, call
 
 

@@ -16,8 +16,8 @@ from common.mongo import MongoStore
 from contracts import names
 from contracts.schemas import load_event
 
-from . import metrics
-from .domain import triggers
+from . import handlers, metrics
+from .domain import batch, triggers
 from .followup_store import FollowUpStore
 
 
@@ -26,6 +26,9 @@ def call_note(event: dict) -> str:
     product = f", product {event['product']}" if event.get("product") else ""
     return (f"campaign {event['campaign_id']} call {event['call_id']} on {event['date']}: "
             f"interested{product}")
+
+
+REMINDERS_PER_RUN = 500  # due prospects a timer run reminds in one unit of work
 
 
 class FollowUps:
@@ -45,23 +48,24 @@ class FollowUps:
 
     @timer(interval=2)
     def remind_due(self) -> int:
-        """Send every reminder whose time has come (exactly once per due date)."""
-        sent, notices = 0, []
-        for _ in range(500):
-            prospect = self.followups.claim_due(self._next_due)
-            if prospect is None:
-                break
-            if prospect.get("skip"):
-                continue
-            messages = triggers.for_follow_up(prospect, self._followup_days(),
-                                              self.store.maintenance(prospect["_id"]))
-            event_id = f"followup:{prospect['_id']}:{prospect['due_at'].isoformat()}"
-            notices.append(({"event_id": event_id}, messages))
-            metrics.REMINDERS.labels(prospect.get("intent_class") or "-").inc(len(messages))
-            sent += len(messages)
-        if notices:
-            self.notify(notices)  # one unit of work for every reminder claimed
-        return sent
+        """Send every reminder whose time has come (exactly once per due date): the
+        reminders and their clocks' moves are one unit of work -> messages queued."""
+        now = clock.now()
+        due = self.followups.due_ids(now, REMINDERS_PER_RUN)
+        if not due:
+            return 0
+        intent_of: dict[str, str | None] = {}
+
+        def decide(maintained: dict, prospects: dict) -> batch.Decided:
+            decided = batch.decide_reminders(prospects, maintained, self._next_due,
+                                             self._followup_days(), now)
+            intent_of.update({e["event_id"]: e["intent_class"] for e, _ in decided.notices})
+            return decided
+
+        queued = handlers.notify_batch(self._units(), set(due), decide, needs_prospects=True)
+        for message in queued:
+            metrics.REMINDERS.labels(intent_of.get(message["event_id"]) or "-").inc()
+        return len(queued)
 
     @rpc(role="officer")
     def followup_record(self, customer_id: str, note: str, outcome: str = "open",

@@ -99,8 +99,9 @@ def send_once(units: Units, rows: list[dict], tried: Tried, started: float,
 
 def deliver_many(units: Units, docs: list[dict], budget: float = LEASE_SECONDS / 2) -> int:
     """Send each message once, record every attempt in one write with the outcome
-    events (one transaction), then publish them. Messages whose lease might run out before their turn (slow
-    channels) are left pending: the retry timer leases and sends them. -> attempts."""
+    events (one transaction), then publish them. Messages whose lease might run out
+    before their turn (slow channels) are left pending: the retry timer leases and sends
+    them. -> attempts."""
     started, done = time.monotonic(), []
     for doc in docs:
         if time.monotonic() - started > budget:

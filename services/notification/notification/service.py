@@ -72,10 +72,6 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
         handlers.notify_batch(self._units(), set(), lambda *_: batch.Decided(notices=[
             (e, triggers.for_review(e, steward)) for e in events]))
 
-    def notify(self, notices: list[tuple[dict, list]]) -> None:
-        """Queue messages (no other bookkeeping) and deliver them: follow-up reminders."""
-        handlers.notify_batch(self._units(), set(), lambda *_: batch.Decided(notices=notices))
-
     def _units(self) -> handlers.Units:
         return handlers.Units(self.store, self.followups, self.messenger, self.events,
                               int(self.config.get("max_attempts", 5)),

@@ -73,6 +73,26 @@ def intent_fields(event: dict, prospect: dict, next_due: NextDue, now: datetime)
             "registered_by": event.get("registered_by"), "display": event.get("display") or {}}
 
 
+def decide_reminders(prospects: dict[str, dict], maintained: dict[str, dict],
+                     next_due: NextDue, days: dict, now: datetime) -> Decided:
+    """The reminders of the prospects still due at `now`, and each clock moved to its
+    next due date, decided on what the unit of work read: a replica or a follow-up
+    that moved a clock first leaves it not due here (a write conflict re-reads it), so
+    a due date is reminded once. The event id carries the due date (the outbox key)."""
+    out = Decided()
+    for cid, prospect in sorted(prospects.items(), key=lambda item: str(item[0])):
+        due_at = prospect.get("due_at")
+        if due_at is None or due_at > now:
+            continue
+        out.intents[cid] = {"due_at": next_due(prospect.get("intent_class"), now)}
+        messages = triggers.for_follow_up(prospect, days, maintained.get(cid) or {})
+        if messages:
+            event = {"event_id": f"followup:{cid}:{due_at.isoformat()}",
+                     "intent_class": prospect.get("intent_class")}
+            out.notices.append((event, messages))
+    return out
+
+
 def message_key(row: dict) -> Key:
     """What makes a message one: its event, recipient and channel (the unique index)."""
     return row["event_id"], row["recipient"], row["channel"]

@@ -218,3 +218,34 @@ def test_retried_attempts_and_their_outcome_events_commit_together(units, monkey
     assert [(t, b["recipient"]) for t, b in events] == [("notification.sent", "m1")]
     assert len(unit.store.outbox.writes) == 1
     assert handlers.deliver_many(unit, []) == 0 and len(unit.store.outbox.writes) == 1
+
+
+def test_only_prospects_still_due_are_reminded_and_each_clock_moves_with_its_reminder():
+    due = lambda cls, since: since + timedelta(days=7) if cls != "D" else None  # noqa: E731
+    earlier = NOW - timedelta(hours=1)
+    prospects = {"c1": {"_id": "c1", "intent_class": "A", "due_at": earlier,
+                        "registered_by": "s1"},
+                 "c2": {"_id": "c2", "intent_class": "A", "due_at": NOW + timedelta(days=7)},
+                 "c3": {"_id": "c3", "intent_class": "B", "due_at": None},
+                 "c4": {"_id": "c4", "intent_class": "D", "due_at": earlier}}
+    out = batch.decide_reminders(prospects, {"c1": {"manager_id": "m1"}}, due,
+                                 {"A": 7, "B": 14}, NOW)
+    # c2 was moved by a replica or a follow-up first; c3's clock is stopped
+    assert out.intents == {"c1": {"due_at": NOW + timedelta(days=7)}, "c4": {"due_at": None}}
+    assert [(e["event_id"], [m.recipient for m in ms]) for e, ms in out.notices] == [
+        (f"followup:c1:{earlier.isoformat()}", ["m1"])]  # D has no interval: no message
+
+
+def test_reminders_and_their_clocks_commit_in_one_unit_of_work(units):
+    unit, _ = units
+    earlier = NOW - timedelta(hours=1)
+    unit.followups.prospects.rows = {"c1": {"_id": "c1", "intent_class": "A",
+                                            "due_at": earlier, "registered_by": "s1"}}
+    later = lambda cls, since: since + timedelta(days=7)  # noqa: E731
+    docs = handlers.notify_batch(
+        unit, {"c1"}, lambda m, p: batch.decide_reminders(p, m, later, {"A": 7}, NOW), True)
+    assert [(d["event_id"], d["recipient"]) for d in docs] == [
+        (f"followup:c1:{earlier.isoformat()}", "s1")]
+    [moves] = unit.followups.prospects.writes
+    assert [(op._filter, op._doc) for op in moves] == [
+        ({"_id": "c1"}, {"$set": {"due_at": NOW + timedelta(days=7)}})]
