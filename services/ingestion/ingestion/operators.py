@@ -90,7 +90,10 @@ class OperatorAdmin:
         doc = {"_id": name, "role": role, "broker_user": user,
                "until": last_day.isoformat() if last_day else None,
                "created_at": clock.now(), "revoked_at": None, "version": grant.version}
-        self._announced(grant, lambda session: self.operators.save(doc, session))
+        def save(session) -> Grant:
+            self.operators.save(doc, session)
+            return grant
+        self._announced(save)
         return {**_view(self.operators.active(name)),
                 "amqp_uri": broker_users.amqp_uri(amqp, user, password),
                 "expired": last_day is not None and last_day < clock.today()}
@@ -110,7 +113,7 @@ class OperatorAdmin:
             if doc is None:
                 raise ValueError(f"no active operator named {name!r}")
             return grant_of({**doc, "revoked_at": clock.now(), "version": version})
-        user = self._announced(None, revoke).broker_user
+        user = self._announced(revoke).broker_user
         try:
             deleted = broker_users.delete(broker_users.management_url(self.config), user)
         except broker_users.BrokerUsersUnavailable:
@@ -136,16 +139,15 @@ class OperatorAdmin:
             log.warning("operator grants not announced again (%s): %s",
                         type(exc).__name__, exc)
 
-    def _announced(self, grant: Grant | None, write) -> Grant:
-        """`write(session)` (which returns the grant when `grant` is None) and the
-        grant's `operator.changed` in one transaction, then published: written one
+    def _announced(self, write) -> Grant:
+        """`write(session)`, which returns the grant it wrote, and the grant's
+        `operator.changed` in one transaction, then published: written one
         after the other, a crash between them left the change unannounced, every
         service keeping the old grant, and a repeated call refused ("exists", "no
         active operator") until the hourly re-announcement."""
         def work(session) -> Grant:
             self.events.discard()
-            done = write(session)
-            announced = grant or done
+            announced = write(session)
             self.events.stage(names.OPERATOR_CHANGED, announced.payload(),
                               cause_id=f"operator:{announced.name}",
                               key=str(announced.version))
