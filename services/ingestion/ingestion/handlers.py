@@ -102,16 +102,19 @@ def intake_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, records: 
                  refused: list[Refused], step: int) -> list[dict]:
     """An AMQP batch: its records in slices of `step`, so that no transaction grows
     without bound (a redelivery finds the done slices 'unchanged'), and its refused
-    inputs as rejects in the first slice's unit of work, or in one of their own when
-    the batch holds no record (refused.py) -> the rejects kept."""
+    inputs as rejects in the last slice's unit of work, or in one of their own when
+    the batch holds no record (refused.py) -> the rejects kept. The last: a slice that
+    fails after them would run the batch again, and the rejects, which have no key to
+    find them by, would be kept twice."""
     kept: list[dict] = []
 
     def keep(_results, session) -> None:  # re-run with the transaction: replaced
         kept[:] = insert_refused(store, pipeline, "amqp", refused, session)
 
-    for start in range(0, len(records), step):
+    starts = range(0, len(records), step)
+    for start in starts:
         ingest_batch(store, outbox, pipeline, [Entry(raw) for raw in records[start:start + step]],
-                     "amqp", extra=keep if start == 0 and refused else None)
+                     "amqp", extra=keep if start == starts[-1] and refused else None)
     if refused and not records:
         in_transaction(store.db, lambda session: keep(None, session))
     return kept

@@ -194,3 +194,20 @@ def test_an_import_row_that_is_not_a_pair_is_refused_by_name(unit, row):
         handlers.import_chunk(store, ingest.args[1], PIPELINE, "b8", [(1, person("a")), row],
                               False, {})
     assert store.written == [] and sent == []
+
+
+def test_an_amqp_batch_keeps_its_refused_inputs_with_its_last_slice(unit, monkeypatch):
+    """A slice failing after the refused inputs were kept would run the batch again and
+    keep them twice: they have no key to be found by."""
+    ingest, store, _ = unit
+    kept = []
+    monkeypatch.setattr(handlers, "insert_refused", lambda s, p, channel, refused, session: (
+        kept.append((len(store.written), channel, session)) or [{"_id": "r1"}]))
+    refused = [("unauthenticated", ["no user_id"], {"name": "x"})]
+    records = [person("a"), person("b"), person("c")]
+    docs = handlers.intake_batch(store, ingest.args[1], PIPELINE, records, refused, 2)
+    assert docs == [{"_id": "r1"}] and len(store.written) == 2
+    assert kept == [(2, "amqp", "session")]  # inside the second (last) slice's commit
+    kept.clear()
+    handlers.intake_batch(store, ingest.args[1], PIPELINE, [], refused, 2)
+    assert kept == [(2, "amqp", "session")]  # no record: a unit of work of their own
