@@ -14,39 +14,76 @@ from typing import Any
 from common import clock
 from common.erasure import erased_time
 from common.events import derived_event_id
+from common.mongo import in_transaction
 from contracts import names
 
 from . import metrics
 from .domain.erasure import (erasure_request, raw_names, seal_event_body,
                              seal_parked_payload, seal_record, seal_reject)
+from .domain.bulk import loose_key
 from .domain.intake import Rejected
+from .storage import reject_doc
 
 log = logging.getLogger(__name__)
 MAX_VERSIONS = 1000  # outbox rows looked up per record (one per version)
 
 
-def request_erasure(service: Any, raw: Any, replay: bool = False) -> dict:
-    """Validate one upstream `customer.erase` and publish `customer.erasure_requested`.
+def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
+                     replay: bool = False) -> list[dict]:
+    """Validate upstream `customer.erase` requests (one message's: one or an array) and
+    commit every valid one's `customer.erasure_requested` with every invalid one's
+    reject in one unit of work, then publish -> one result per request. One by one, a
+    failure partway ran the message again and kept the earlier rejects twice. A replay
+    keeps no reject (it answers one that exists).
 
     The event id is fresh per request, not derived from its content: repeating a
     request (say after the customer was created meanwhile) must reach dedup again.
     A redelivered message may therefore announce twice; dedup's erasure is
     idempotent and announces `customer.erased` once.
     """
-    outcome = erasure_request(raw)
-    if isinstance(outcome, Rejected):
-        metrics.ERASURE_REQUESTS.labels("rejected").inc()
-        if replay:
-            return {"status": "rejected", "reason": outcome.reason, "errors": outcome.errors}
-        return service._reject("erase", outcome.reason, outcome.errors, raw)
-    key = outcome["customer_id"] or outcome["record_id"]
-    body = service.events.stage(names.CUSTOMER_ERASURE_REQUESTED, outcome,
+    outcomes = [erasure_request(raw) for raw in raws]
+
+    def work(session) -> list[dict]:
+        outbox.discard()
+        results, rejects = [], []
+        for raw, outcome in zip(raws, outcomes):
+            if isinstance(outcome, Rejected):
+                result = {"status": "rejected", "reason": outcome.reason,
+                          "errors": outcome.errors}
+                if not replay:
+                    rejects.append(reject_doc("erase", outcome.reason, outcome.errors,
+                                              *pipeline.seal_raw(raw), None, None,
+                                              *loose_key(raw)))
+                    result["reject_id"] = str(rejects[-1]["_id"])
+                results.append(result)
+                continue
+            key = outcome["customer_id"] or outcome["record_id"]
+            body = outbox.stage(names.CUSTOMER_ERASURE_REQUESTED, outcome,
                                 cause_id=f"erase-request:{uuid.uuid4()}", key=key)
-    service.events.publish_staged()
+            results.append({"status": "requested", "event_id": body["event_id"],
+                            "record_id": key, "customer_id": outcome["customer_id"]})
+        outbox.persist_in(session)
+        if rejects:
+            store.rejects.insert_many(rejects, session=session)
+        return results
+
+    results = in_transaction(store.db, work)
+    outbox.publish_staged()
+    for result, outcome in zip(results, outcomes):
+        _count_request(result, outcome)
+    return results
+
+
+def _count_request(result: dict, outcome: dict | Rejected) -> None:
+    """Metrics and log lines once the unit of work committed."""
+    if result["status"] == "rejected":
+        metrics.ERASURE_REQUESTS.labels("rejected").inc()
+        if "reject_id" in result:
+            metrics.REJECTED.labels("erase", result["reason"]).inc()
+            log.info("rejected erase input %s: %s", result["reject_id"], result["reason"])
+        return
     metrics.ERASURE_REQUESTS.labels("requested").inc()
-    log.info("erasure of %s requested by %s", key, outcome["requested_by"])
-    return {"status": "requested", "event_id": body["event_id"], "record_id": key,
-            "customer_id": outcome["customer_id"]}
+    log.info("erasure of %s requested by %s", result["record_id"], outcome["requested_by"])
 
 
 def seal_erased(service: Any, event: dict) -> dict:

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import metrics
 from .domain.repair import CorrectionError, apply_corrections
-from .erasure import request_erasure
+from .erasure import request_erasures
 from .intake_auth import ERASE_NOT_ALLOWED, SOURCE_NOT_ALLOWED, UNAUTHENTICATED
 
 # An input refused for its sender stays refused: a replay would accept it on nobody's
@@ -61,7 +61,8 @@ def _replay_one(service: Any, reject: dict, corrections: dict | None) -> dict:
     except CorrectionError as exc:
         return {"status": "rejected", "reason": "bad_correction", "errors": [str(exc)]}
     if reject.get("channel") == "erase":  # an erasure request, not a record
-        result = request_erasure(service, raw, replay=True)
+        [result] = request_erasures(service.store, service.events, service.pipeline, [raw],
+                                    replay=True)
     else:
         result = service.ingest(raw, "replay", replay=True)
     if result["status"] == "rejected":

@@ -26,7 +26,7 @@ from . import handlers, http_intake, metrics
 from .clients import ClientAdmin
 from .dependencies import Pipeline
 from .domain.clients import bearer_token
-from .erasure import request_erasure, seal_erased
+from .erasure import request_erasures, seal_erased
 from .handlers import Entry
 from .import_check import check_rows
 from .intake_auth import (ERASE_NOT_ALLOWED, NO_USER_ID, UNAUTHENTICATED, sender_consume,
@@ -84,8 +84,8 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         if undecodable(body):
             self._reject("erase", "undecodable", [body["error"]], body["raw"])
             return
-        for raw in body if isinstance(body, list) else [body]:
-            request_erasure(self, raw)
+        request_erasures(self.store, self.events, self.pipeline,
+                         body if isinstance(body, list) else [body])
 
     @event_handler("dedup", names.CUSTOMER_ERASED)
     @reliable
