@@ -2,9 +2,12 @@
 
 Each service writes its own rows, in its own database, for every request it refused
 and every request it served that touched personal data or changed something (an
-officer's or admin's command), before the answer leaves it: no caller can skip the
-trail, and `crm audit list` merges the services' rows. A row holds ids and options,
-never personal values: string arguments go through the free-text mask and long or
+officer's or admin's command). The row is written before the request runs (outcome
+`started`) and given its outcome (`served`, `failed`) before the answer leaves: a
+process that dies in between leaves `started`, never an action without a row, and
+a request whose row cannot be written is not run. No caller can skip the trail, and
+`crm audit list` merges the services' rows. A row holds ids and options, never
+personal values: string arguments go through the free-text mask and long or
 structured ones are summarised.
 """
 from __future__ import annotations
@@ -58,12 +61,18 @@ class AuditStore:
         self.entries.create_index([("actor", DESCENDING), ("at", DESCENDING)])
 
     def record(self, actor: str, role: str | None, command: str,
-               arguments: Mapping[str, Any], outcome: str, reason: str = "") -> None:
-        self.entries.insert_one({
+               arguments: Mapping[str, Any], outcome: str, reason: str = "") -> Any:
+        """Insert a row -> its id (a request's row is written with `started` before
+        the request runs, and given its outcome once it has: see `finish`)."""
+        return self.entries.insert_one({
             "actor": actor[:MAX_CHARS], "role": role, "service": self.service,
             "command": command, "arguments": summary(arguments),
             "customers": customers(arguments)[:100], "outcome": outcome,
-            "reason": reason[:MAX_CHARS], "at": clock.now()})
+            "reason": reason[:MAX_CHARS], "at": clock.now()}).inserted_id
+
+    def finish(self, row_id: Any, outcome: str) -> None:
+        self.entries.update_one({"_id": row_id},
+                                {"$set": {"outcome": outcome, "finished_at": clock.now()}})
 
     def listing(self, actor: str | None, limit: int) -> list[dict]:
         query = {"actor": actor} if actor else {}

@@ -56,9 +56,14 @@ class Door:
     def learn(self, grant: Grant) -> bool:
         return self.gate.grants.apply(grant)
 
-    def served(self, arguments: Mapping[str, Any], outcome: str = "served") -> None:
+    def record(self, arguments: Mapping[str, Any], outcome: str = "started") -> Any:
+        """The admitted request's row (`started`: written before it runs) -> its id."""
         grant = self.grant
-        self.gate.audit.record(grant.name, grant.role, self.command, arguments, outcome)
+        return self.gate.audit.record(grant.name, grant.role, self.command, arguments,
+                                      outcome)
+
+    def finished(self, row_id: Any, outcome: str = "served") -> None:
+        self.gate.audit.finish(row_id, outcome)
 
 
 class Gate(DependencyProvider):

@@ -79,15 +79,19 @@ def guarded(method: Callable, role: str | None, personal: bool) -> Callable:
             return _run(method, self, args, kwargs)
         door = self.door
         grant = door.admit(role, arguments)
+        row = door.record(arguments) if personal or role != "viewer" else None
         try:
             result = _run(method, self, args, kwargs)
         except Exception:
-            door.served(arguments, "failed")
+            if row is None:
+                door.record(arguments, "failed")
+            else:
+                door.finished(row, "failed")
             raise
         if personal and grant.role == "viewer":
             result = mask_fields(result)
-        if personal or role != "viewer":
-            door.served(arguments)
+        if row is not None:
+            door.finished(row)
         return result
     return wrapper
 

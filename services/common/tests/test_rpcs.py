@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.rpcs import checked, conforms
+from common.rpcs import checked, conforms, guarded
 
 
 class Service:
@@ -29,3 +29,52 @@ def test_wrong_types_and_arity_are_value_errors_naming_the_argument():
         export(Service(), 1, 2, 3, 4)
     with pytest.raises(ValueError, match="'managers'"):
         checked(Service.upsert)(Service(), "not a list")
+
+
+class Door:
+    """The gate's door as the wrapper sees it: admits anyone, keeps the trail in a list."""
+
+    def __init__(self, role: str = "officer") -> None:
+        self.trail: list = []
+        self.role = role
+
+    def admit(self, needed, arguments):
+        return type("Grant", (), {"role": self.role})()
+
+    def record(self, arguments, outcome="started"):
+        self.trail.append([outcome, dict(arguments)])
+        return len(self.trail) - 1
+
+    def finished(self, row, outcome="served"):
+        self.trail[row][0] = outcome
+
+
+class Audited:
+    def __init__(self, door: Door) -> None:
+        self.door, self.seen = door, []
+
+    def change(self, customer_id: str) -> str:
+        self.seen.append([list(row) for row in self.door.trail])  # the trail as it ran
+        if customer_id == "bad":
+            raise RuntimeError("database away")
+        return customer_id
+
+
+def test_an_audited_request_is_in_the_trail_before_it_runs_and_gets_its_outcome():
+    service = Audited(Door())
+    change = guarded(Audited.change, "officer", False)
+    assert change(service, "c1") == "c1"
+    assert service.seen == [[["started", {"customer_id": "c1"}]]]
+    assert service.door.trail == [["served", {"customer_id": "c1"}]]
+    with pytest.raises(RuntimeError):
+        change(service, "bad")
+    assert service.door.trail[1] == ["failed", {"customer_id": "bad"}]
+
+
+def test_a_viewers_listing_is_audited_only_when_it_fails():
+    service = Audited(Door("viewer"))
+    listing = guarded(Audited.change, "viewer", False)
+    assert listing(service, "c1") == "c1" and service.door.trail == []
+    with pytest.raises(RuntimeError):
+        listing(service, "bad")
+    assert service.door.trail == [["failed", {"customer_id": "bad"}]]
