@@ -156,21 +156,25 @@ def ingestion_import_rejects(db: Database) -> tuple[Fill, Call]:
     """An import chunk's bookkeeping (`import_book.resolve_rejects`, in the chunk's
     transaction): the open rejects its accepted keys answer are closed. Every import
     leaves open rejects behind, so their number only grows; with `status` in the
-    filter the embedded database read them all (a CI run's fuzz import timed out)."""
+    filter the embedded database read them all (a CI run's fuzz import timed out).
+    The list owner's view of one batch's open rejects (`crm rejects list --batch`)
+    likewise read every open reject until an index led with the batch."""
     store = IngestionStore(db)
     store.ensure_indexes()
 
     def fill(count: int) -> None:
         store.rejects.insert_many([
             {"source": "list", "external_id": f"r{n}", "status": "open", "row": n,
-             "channel": "import", "reason": "missing_key", "errors": ["x"],
-             "batch_id": "old", "received_at": _now()} for n in range(count)])
+             "channel": "import", "reason": "missing_key", "errors": ["x"], "excerpt": "",
+             "batch_id": "old" if n >= 5 else "mine", "received_at": _now()}
+            for n in range(count)])
 
     def call(n: int) -> None:
-        keys = {"list": {f"r{n}", *(f"absent-{n}-{i}" for i in range(15))}}
+        keys = {"list": {f"r{n + 5}", *(f"absent-{n}-{i}" for i in range(15))}}
         closed = in_transaction(db, lambda session: resolve_rejects(
             store.rejects, keys, f"b{n}", session))
         assert closed == 1
+        assert len(store.list_rejects("open", 1000, "mine")) == 5
     return fill, call
 
 

@@ -37,7 +37,11 @@ class IngestionStore:
         self.rejects.create_index([("received_at", DESCENDING)])
         self.rejects.create_index([("status", ASCENDING)])
         self.rejects.create_index([("source", ASCENDING), ("external_id", ASCENDING)])
-        self.rejects.create_index([("batch_id", ASCENDING), ("row", ASCENDING)])
+        # led by the batch, with the status: a batch's open rejects (the list owner's
+        # export, `crm rejects list --batch`) are read from the batch's entries alone;
+        # given (batch_id, row), SecantusDB chose `status` and read every open reject
+        self.rejects.create_index([("batch_id", ASCENDING), ("status", ASCENDING),
+                                   ("row", ASCENDING)])
         self.batches.create_index([("started_at", DESCENDING)])
         metrics.watch_open_rejects(self.rejects)  # set up once per process, with the indexes
 
