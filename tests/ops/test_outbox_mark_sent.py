@@ -1,5 +1,5 @@
 """Marking sent against the real database: a pass that went out whole is marked by its
-lease token in one write, and touches no other worker's rows; a pass that went out in
+id in one write, and touches no other pass, of this worker or another; a pass that went out in
 part marks exactly the delivered rows; a row given back (its lease released) is never
 marked sent by a later pass of the same worker."""
 from __future__ import annotations
@@ -75,3 +75,26 @@ def test_a_failed_mark_after_the_commit_leaves_the_rows_to_the_sweep(outbox_coll
     outbox_collection.update_many({}, {"$set": {"lease_until": ran_out}})
     assert outbox.flush_pending(older_than=0) == 3
     assert sent[3:] == ["f0", "f1", "f2"] and sent_ids(outbox_collection) == {"f0", "f1", "f2"}
+
+
+def test_a_pass_whose_lease_was_not_given_back_is_not_marked_by_a_later_pass(
+        outbox_collection):
+    """Broker and database away together: a pass's publish fails, and so does giving its
+    lease back. A later pass of the same worker that goes out whole must not mark the
+    first one sent: marked by the worker's lease token, its events were lost for good
+    (the sweep skips sent passes, a redelivered batch finds them staged)."""
+    outbox = Outbox(outbox_collection, publish_batch=lambda rows: Outcome(
+        failed=[r["_id"] for r in rows], error=OSError("broker away")))
+    staged(outbox, 2, "x")
+
+    def unreachable(passes, event_ids):
+        raise ConnectionError("database away too")
+
+    outbox.store.release = unreachable
+    assert outbox.publish_staged() == 0
+    del outbox.store.release
+    outbox._publish_batch = lambda rows: Outcome(delivered=[r["_id"] for r in rows])
+    staged(outbox, 1, "y")
+    assert outbox.publish_staged() == 1
+    assert sent_ids(outbox_collection) == {"y0"}
+    assert outbox_collection.count_documents({"sent": False}) == 1  # for the sweep

@@ -99,13 +99,15 @@ class PassStore:
 
     def mark_sent(self, passes: list[dict], delivered: Iterable[str]) -> None:
         """One write. When every pending event of the passes went out (the usual case)
-        they are named by their common lease token, not by an `$in` of ids (SecantusDB
-        matches each candidate against the whole `$in` list)."""
+        the passes are named by their ids, a handful (one per unit of work). Not by the
+        worker's lease token: a pass of the same worker whose publish failed and whose
+        lease could not be given back (the database away too) still holds it, and was
+        marked sent with the next pass, its events never published."""
         done = set(delivered)
-        tokens = {p.get("lease_by") for p in passes}
-        whole = all(e["_id"] in done for p in passes for e in pending_of(p))
-        if whole and len(tokens) == 1 and None not in tokens:
-            self.collection.update_many({"lease_by": tokens.pop(), "sent": False},
+        if all(e["_id"] in done for p in passes for e in pending_of(p)):
+            ids = [p["_id"] for p in passes]
+            named = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": ids}}
+            self.collection.update_many({**named, "sent": False},
                                         {"$set": {"sent": True, "pending": []}})
             return
         ops = [self._left_op(p, [e["_id"] for e in pending_of(p) if e["_id"] not in done])
