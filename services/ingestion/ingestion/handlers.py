@@ -27,8 +27,8 @@ from .domain.bulk import (RecordPlan, loose_key, plan_records, raw_key, record_k
                           reject_terms)
 from .domain.erasure import ERASED_REASON
 from .domain.intake import Accepted, Rejected
-from .import_book import (accepted_keys, batch_increments, import_counts, resolve_answered,
-                          resolve_rejects)
+from .import_book import (ChunkDone, accepted_keys, batch_increments, chunk_key,
+                          import_counts, resolve_answered, resolve_rejects)
 from .refused import Refused, insert_refused
 from .storage import CAS_ATTEMPTS, IngestionStore, RecordContention, reject_doc
 
@@ -124,18 +124,26 @@ def import_chunk(store: IngestionStore, outbox: Outbox, pipeline: Any, batch_id:
                  rows: list, finished: bool, answers: dict) -> dict:
     """One chunk of a list import as one unit of work with its batch's counts and the
     rejects its rows answer (import_book) -> the chunk's counts. Rows are (row number,
-    record | the adapter's error text)."""
+    record | the adapter's error text). A chunk run again (the same rows and answers in
+    the same batch) changes nothing and answers as the first run did (`chunk_key`)."""
     entries = [_import_entry(batch_id, row) for row in rows]
+    key = chunk_key(batch_id, rows, answers)
 
     def tally(results: list[dict], session) -> None:
-        store.count_batch(batch_id, batch_increments(import_counts(results)), finished,
-                          session)
+        counts = import_counts(results)
+        store.claim_chunk(key, batch_id, counts, session)  # ChunkDone: committed before
+        store.count_batch(batch_id, batch_increments(counts), finished, session)
         resolve_rejects(store.rejects, accepted_keys([e.raw for e in entries], results),
                         batch_id, session)
         resolve_answered(store.rejects, [e.row for e in entries], results, answers,
                          batch_id, session)
-    return import_counts(ingest_batch(store, outbox, pipeline, entries, "import",
-                                      extra=tally))
+    try:
+        return import_counts(ingest_batch(store, outbox, pipeline, entries, "import",
+                                          extra=tally))
+    except ChunkDone as done:
+        if finished:
+            store.count_batch(batch_id, {}, finished=True)
+        return done.counts
 
 
 def _import_entry(batch_id: str, row: Any) -> Entry:

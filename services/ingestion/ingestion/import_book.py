@@ -9,6 +9,8 @@ sends it along (`answers`), so the accepted row closes that very reject.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -122,3 +124,20 @@ def resolve_answered(rejects: Any, rows: list, results: list[dict], answers: dic
     """Close the open rejects these accepted rows are the fixed versions of."""
     ids = answered_ids(rows, results, answers)
     return _resolve(rejects, {"_id": {"$in": ids}}, batch_id, session) if ids else 0
+
+
+def chunk_key(batch_id: str, rows: list, answers: dict) -> str:
+    """What names one chunk of an import: its batch and a digest of its rows and
+    answers. An RPC whose worker died after the commit and before the reply is run
+    again (redelivered, or re-sent by the caller); the key lets it answer what the
+    first run committed instead of counting the rows and keeping their rejects twice."""
+    text = json.dumps([rows, answers], sort_keys=True, default=str)  # escaped: any str
+    return f"{batch_id}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+
+class ChunkDone(Exception):
+    """The chunk committed before: its unit of work is undone, its first answer given."""
+
+    def __init__(self, counts: dict) -> None:
+        super().__init__("import chunk committed before")
+        self.counts = counts

@@ -5,6 +5,8 @@ so the unique (source, external_id) key refuses to bring the person back.
 """
 from __future__ import annotations
 
+import json
+
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -13,7 +15,7 @@ from common import clock
 
 from . import metrics
 from .domain.erasure import record_keys
-from .import_book import flatten
+from .import_book import ChunkDone, flatten
 
 
 # Rounds of a batch's unit of work before giving up (each lost round means another
@@ -31,6 +33,7 @@ class IngestionStore:
         self.records = db["records"]
         self.rejects = db["rejects"]
         self.batches = db["batches"]
+        self.chunks = db["import_chunks"]  # _id: import_book.chunk_key; the first answer
 
     def ensure_indexes(self) -> None:
         self.records.create_index([("source", ASCENDING), ("external_id", ASCENDING)], unique=True)
@@ -127,10 +130,22 @@ class IngestionStore:
 
     def count_batch(self, batch_id: str, counts: dict, finished: bool = False,
                     session=None) -> None:
-        update = {"$inc": counts}
+        update: dict = {"$inc": counts} if counts else {}
         if finished:
             update["$set"] = {"status": "finished", "finished_at": clock.now()}
-        self.batches.update_one({"_id": ObjectId(batch_id)}, update, session=session)
+        if update:
+            self.batches.update_one({"_id": ObjectId(batch_id)}, update, session=session)
+
+    def claim_chunk(self, key: str, batch_id: str, counts: dict, session) -> None:
+        """Record an import chunk's answer in its unit of work, or raise ChunkDone with
+        the answer of the run that committed it first (a duplicate key re-runs the
+        unit of work, whose read then finds it). The counts are kept as JSON text:
+        their reasons and quality keys may hold dots."""
+        done = self.chunks.find_one({"_id": key}, session=session)
+        if done is not None:
+            raise ChunkDone(json.loads(done["counts"]))
+        self.chunks.insert_one({"_id": key, "batch_id": batch_id, "at": clock.now(),
+                                "counts": json.dumps(counts)}, session=session)
 
     def list_batches(self, limit: int = 100) -> list[dict]:
         return [_batch_view(b) for b in self.batches.find().sort("started_at", -1).limit(limit)]

@@ -17,7 +17,7 @@ from ingestion.dependencies import IntakePipeline
 from ingestion.domain.bulk import Accepted, plan_records, raw_key, reject_terms
 from ingestion.domain.erasure import ERASED_REASON
 from ingestion.plugins.normalizers import BUILTIN_NORMALIZERS
-from ingestion.import_book import import_counts
+from ingestion.import_book import ChunkDone, chunk_key, import_counts
 
 PIPELINE = IntakePipeline(list(BUILTIN_NORMALIZERS),
                           Protector(Fernet.generate_key().decode(), "unit-bulk-key"))
@@ -104,6 +104,12 @@ class FakeStore:
     def __init__(self) -> None:
         self.db = self.records = object()
         self.written: list = []
+        self.chunks: dict = {}
+
+    def claim_chunk(self, key, batch_id, counts, session):
+        if key in self.chunks:
+            raise ChunkDone(self.chunks[key])
+        self.chunks[key] = counts
 
 
 @pytest.fixture
@@ -211,3 +217,28 @@ def test_an_amqp_batch_keeps_its_refused_inputs_with_its_last_slice(unit, monkey
     kept.clear()
     handlers.intake_batch(store, ingest.args[1], PIPELINE, [], refused, 2)
     assert kept == [(2, "amqp", "session")]  # no record: a unit of work of their own
+
+
+def test_an_import_chunk_run_again_answers_as_it_did_and_counts_nothing_twice(unit):
+    """A worker that died after the commit and before the reply: the RPC runs again."""
+    ingest, store, _ = unit
+    counted = []
+    store.count_batch = lambda batch_id, inc, finished=False, session=None: counted.append(
+        (inc, finished))
+    store.rejects = SimpleNamespace(find=lambda *a, **k: [], update_many=lambda *a, **k: None)
+    rows = [(2, person("a")), (3, "row 3: 2 cells, 5 expected")]
+    first = handlers.import_chunk(store, ingest.args[1], PIPELINE, "b9", rows, True, {})
+    again = handlers.import_chunk(store, ingest.args[1], PIPELINE, "b9", rows, True, {})
+    assert again == first and (first["accepted"], first["rejected"]) == (1, 1)
+    assert [finished for _, finished in counted] == [True, True]
+    assert counted[1][0] == {}  # the repeat only finishes the batch (idempotent)
+    assert list(store.chunks) == [chunk_key("b9", rows, {})]
+    other = handlers.import_chunk(store, ingest.args[1], PIPELINE, "b10", rows, False, {})
+    assert other == first and len(store.chunks) == 2  # another batch: its own chunk
+
+
+def test_a_chunk_key_names_the_batch_rows_and_answers():
+    rows = [(1, {"name": "王芳", "odd": float("nan")}), (2, "\udcff bad row")]
+    key = chunk_key("b1", rows, {})
+    assert key.startswith("b1:") and key == chunk_key("b1", [list(r) for r in rows], {})
+    assert key != chunk_key("b1", rows[:1], {}) != chunk_key("b1", rows, {"1": "r"})
