@@ -150,7 +150,16 @@ def _stage_outcome(outbox: Outbox, doc: dict, attempt: Attempt) -> None:
         "notification_id": str(doc["_id"]), "source_event_id": doc["event_id"],
         "recipient": doc["recipient"], "channel": doc["channel"], "status": attempt.status,
         "error": None if sent else str(attempt.error).split(": ", 1)[-1]},
-        cause_id=str(doc["_id"]), key=f"{attempt.status}:{doc.get('attempts', 0)}")
+        cause_id=str(doc["_id"]), key=outcome_key(doc, attempt))
+
+
+def outcome_key(doc: dict, attempt: Attempt) -> str:
+    """What makes an outcome one: its status and attempt, and how many times the
+    message was requeued (`crm notifications retry` starts the attempts over, and the
+    next failure is a new outcome, whose id the outbox must not find known)."""
+    requeued = doc.get("requeued", 0)
+    key = f"{attempt.status}:{doc.get('attempts', 0)}"
+    return f"{key}:requeued-{requeued}" if requeued else key
 
 
 def _commit(db: Any, work: Callable) -> Any:

@@ -52,8 +52,9 @@ class NotificationStore:
         query = {"status": "failed"}
         if notification_id:
             query["_id"] = ObjectId(notification_id)
-        return self.outbox.update_many(query, {"$set": {"status": "pending", "attempts": 0,
-                                                        "next_attempt_at": clock.now()}}).modified_count
+        return self.outbox.update_many(query, {
+            "$set": {"status": "pending", "attempts": 0, "next_attempt_at": clock.now()},
+            "$inc": {"requeued": 1}}).modified_count
 
     def counts(self) -> dict:
         """Messages still needing action, per status. Delivered ones are not counted

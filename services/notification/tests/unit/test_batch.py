@@ -249,3 +249,16 @@ def test_reminders_and_their_clocks_commit_in_one_unit_of_work(units):
     [moves] = unit.followups.prospects.writes
     assert [(op._filter, op._doc) for op in moves] == [
         ({"_id": "c1"}, {"$set": {"due_at": NOW + timedelta(days=7)}})]
+
+
+def test_a_message_failing_again_after_a_requeue_is_announced_again(units):
+    """`crm notifications retry` starts a failed message's attempts over: its second
+    failure is a new outcome, not the first one's event id (which the outbox knows)."""
+    unit, events = units
+    doc = {"_id": 7, "event_id": "e7", "recipient": "m2", "channel": "log",
+           "address": "m2", "subject": "s", "text": "t", "attempts": 4}
+    handlers.deliver_many(unit, [dict(doc)])
+    handlers.deliver_many(unit, [dict(doc)])  # the same outcome run again: known
+    handlers.deliver_many(unit, [{**doc, "requeued": 1}])
+    failed = [body["event_id"] for kind, body in events if kind == "notification.failed"]
+    assert len(failed) == 2 and len(set(failed)) == 2
