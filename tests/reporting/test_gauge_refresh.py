@@ -13,24 +13,14 @@ from reporting import handlers
 from reporting.domain import erasure, kpi
 from reporting.domain.periods import parse_period
 from reporting.domain.timeline import groups
-from reporting.storage import ReportingStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services/reporting/tests/unit"))
 from test_kpi import B1, B2, population  # noqa: E402
 
+pytestmark = pytest.mark.integration
+
 Q4 = parse_period("2026Q4")
 T0 = datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def store(stack):
-    db = stack.db("reporting").client["crm_reporting_gauge_test"]
-    db.client.drop_database(db.name)
-    store = ReportingStore(db)
-    store.ensure_indexes()
-    yield store
-    db.client.drop_database(db.name)
-    db.client.close()
 
 
 def _refresh(store, minutes: int) -> list[dict]:

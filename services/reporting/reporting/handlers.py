@@ -25,7 +25,13 @@ LATE_COMMIT = timedelta(seconds=15)
 
 
 def record(store: ReportingStore, facts: Iterable[dict], now: datetime) -> int:
-    return store.add(facts, now)
+    """Keep the new facts -> how many; then turn away any of them whose customer an
+    erasure committed beside this write (`turn_away_late`)."""
+    facts = list(facts)
+    added = store.add(facts, now)
+    if added:
+        store.turn_away_late({f["customer_id"] for f in facts}, now)
+    return added
 
 
 def erase(store: ReportingStore, event: Mapping[str, Any], ids: list[str],
@@ -41,7 +47,9 @@ def erase(store: ReportingStore, event: Mapping[str, Any], ids: list[str],
         new.append(erasure.exit_fact(anon, event["customer_id"], event))
         store.replace_erased(ids, old, new, erased_at, now, session)
         return len(old)
-    return in_transaction(store.db, work)
+    erased = in_transaction(store.db, work)
+    store.turn_away_late([event["customer_id"], *ids], now)  # committed beside it
+    return erased
 
 
 def report(store: ReportingStore, period: Period, by: str, today: date, now: datetime,

@@ -62,6 +62,26 @@ class ReportingStore:
         _insert_new(self.links, _links(new), session)
         return _insert_new(self.facts, new, session)
 
+    def turn_away_late(self, ids: Iterable[str], recorded_at: datetime) -> int:
+        """Delete the facts (and merge links) still kept under erased customers' ids ->
+        how many. A batch's facts and an erasure write different documents, so when
+        they commit side by side neither sees the other: the facts' read found no
+        tombstone, the erasure's read found no facts. Both look again after their commit
+        (handlers), so whichever commits last turns the facts away, as `add` does for
+        late ones. The tombstones are stamped again: the next gauge refresh re-reads
+        the person."""
+        wanted = sorted(set(ids))
+        gone = [d["_id"] for d in self.erased.find({"_id": {"$in": wanted}}, {"_id": 1})] \
+            if wanted else []
+        if not gone:
+            return 0
+        deleted = self.facts.delete_many({"customer_id": {"$in": gone}}).deleted_count
+        if deleted:
+            self.links.delete_many({"$or": [{"_id": {"$in": gone}}, {"into": {"$in": gone}}]})
+            self.erased.update_many({"_id": {"$in": gone}},
+                                    {"$set": {"recorded_at": recorded_at}})
+        return deleted
+
     def everything(self, session: Any = None) -> list[Fact]:
         return list(self.facts.find({}, session=session))
 
