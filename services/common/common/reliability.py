@@ -19,8 +19,6 @@ message that was parked just before a crash does not park it twice.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 import socket
 import traceback
@@ -31,12 +29,11 @@ from amqp.exceptions import RecoverableConnectionError
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING
 from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure, ExecutionTimeout,
                             OperationFailure, PyMongoError, ServerSelectionTimeoutError,
                             WaitQueueTimeoutError)
 
-from . import clock
+from .parked import UNSTORABLE, ParkedMessages, message_key  # noqa: F401 - re-exported
 from .inflight import busy
 from .metrics import HANDLER_ERRORS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from .mongo import connect
@@ -70,86 +67,6 @@ def is_transient(exc: BaseException) -> bool:
 
 def backoff(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
     return min(cap, base * (2 ** attempt))
-
-
-def message_key(entrypoint: str, payload: Any) -> str:
-    """One parked row per message: its event id, else a hash of its content."""
-    event_id = payload.get("event_id") if isinstance(payload, dict) else None
-    if not isinstance(event_id, str):
-        text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-        event_id = "sha1:" + hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
-    return f"{entrypoint}|{event_id}"
-
-
-class ParkedMessages:
-    def __init__(self, collection):
-        self.collection = collection
-
-    def ensure_indexes(self) -> None:
-        self.collection.create_index([("key", ASCENDING)], unique=True, sparse=True)
-
-    def park(self, entrypoint: str, payload: Any, reason: str, detail: str = "",
-             attempts: int = 1) -> str:
-        """Store (or refresh) the message's one parked row; a replayed message that
-        fails again is listed again, not twice.
-
-        An upsert and, for a row that existed, a read of its id by the unique `key`
-        (rows are never deleted, so the id is the one updated): not findAndModify,
-        which reads the whole collection on SecantusDB."""
-        key = message_key(entrypoint, payload)
-        done = self.collection.update_one(
-            {"key": key},
-            {"$set": {"entrypoint": entrypoint, "payload": payload, "reason": reason,
-                      "detail": mask_text(detail)[-4000:], "attempts": attempts,
-                      "parked_at": clock.now(), "replayed": False},
-             "$inc": {"times_parked": 1}},
-            upsert=True)
-        if done.upserted_id is not None:
-            return str(done.upserted_id)
-        return str(self.collection.find_one({"key": key}, {"_id": 1})["_id"])
-
-    def list(self, limit: int = 100) -> list[dict]:
-        rows = self.collection.find({"replayed": False}).sort("parked_at", 1).limit(limit)
-        return [{"id": str(r["_id"]), "entrypoint": r["entrypoint"], "reason": r["reason"],
-                 "parked_at": r["parked_at"].isoformat()} for r in rows]
-
-    def take(self, parked_id: str | None) -> list[dict]:
-        from bson import ObjectId
-        query = {"replayed": False}
-        if parked_id:
-            query["_id"] = ObjectId(parked_id)
-        return list(self.collection.find(query))
-
-    def mark_replayed(self, row: dict) -> None:
-        """Mark a row taken for replay as done, unless its handler parked the message
-        again meanwhile (`times_parked` moved): then it stays listed."""
-        self.collection.update_one({"_id": row["_id"], "times_parked": row.get("times_parked")},
-                                   {"$set": {"replayed": True}})
-
-    def seal_about(self, customer_ids: list[str]) -> int:
-        """An erased person's parked events lose their payload (it may carry masked
-        names and figures) and are never replayed; the row stays as a trace."""
-        if not customer_ids:
-            return 0
-        about = {"$or": [{"payload.customer_id": {"$in": customer_ids}},
-                         {"payload.customer.customer_id": {"$in": customer_ids}}]}
-        return self.collection.update_many(about, {"$set": {
-            "payload": {"erased": True}, "detail": "", "replayed": True,
-            "reason": "customer erased"}}).modified_count
-
-    def seal_payloads(self, query: dict, seal_payload: Callable[[Any], Any],
-                      session: Any = None) -> int:
-        """Rewrite the payload of each row matching `query` by `seal_payload`, for an
-        erasure that keeps the row replayable (only the person's part of it sealed);
-        a payload it leaves as it was is not written. Returns how many were rewritten."""
-        sealed = 0
-        for row in self.collection.find(query, session=session):
-            payload = seal_payload(row["payload"])
-            if payload != row["payload"]:
-                self.collection.update_one({"_id": row["_id"]}, {"$set": {"payload": payload}},
-                                           session=session)
-                sealed += 1
-        return sealed
 
 
 class Parking(DependencyProvider):
@@ -228,12 +145,17 @@ def _database_answers(service) -> bool:
 
 def _park(service, entrypoint: str, payload: Any, exc: Exception, attempts: int) -> None:
     attempt = 0
+    reason = mask_text(f"{type(exc).__name__}: {exc}")[:1000]
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    park = service.parked.park
     while True:
         try:
-            service.parked.park(entrypoint, payload, mask_text(f"{type(exc).__name__}: {exc}")[:1000],
-                                detail, attempts)
+            park(entrypoint, payload, reason, detail, attempts)
             return
+        except UNSTORABLE:  # not as a document: as its JSON text (common/parked.py)
+            if park == service.parked.park_text:
+                raise
+            park = service.parked.park_text
         except Exception as err:  # noqa: BLE001 - the database is down: wait for it
             if not is_transient(err):
                 raise
