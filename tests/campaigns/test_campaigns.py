@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -135,3 +136,31 @@ def test_closing_a_campaign_keeps_its_feedback_and_refuses_calls(stack, branch_p
     customer_id = made["lists"][f"{b}-C"][0]
     refused = log(stack, made["campaign_id"], customer_id, f"{b}-C", 70, check=False)
     assert refused.returncode == 1 and "closed" in refused.stderr
+
+
+def test_a_request_delivered_again_creates_and_logs_nothing_twice(stack, monkeypatch):
+    """nameko acknowledges an RPC after its reply: a worker that died after its commit
+    gets the request again (the same correlation id), here sent twice on purpose."""
+    import nameko.rpc
+    from types import SimpleNamespace
+    b = unique_branch("CR")  # a day of its own: the other tests sign theirs off
+    publish_pool(stack, [customer(b, "3"), customer(b, "3")])
+    with stack.rpc() as rpc:
+        for request in ("create-once", "log-once"):
+            fixed = uuid.uuid5(uuid.NAMESPACE_URL, f"{b}-{request}")
+            monkeypatch.setattr(nameko.rpc, "uuid", SimpleNamespace(uuid4=lambda: fixed))
+            if request == "create-once":
+                made = [rpc.campaigns.campaigns_create(
+                    "重发", b, f"{b}-OWNER", "2000-01-01", "2099-12-31", stars=["3"],
+                    staff=[f"{b}-R"]) for _ in range(2)]
+            else:
+                customer_id = made[0]["lists"][f"{b}-R"][0]
+                calls = [rpc.campaigns.calls_log(made[0]["campaign_id"], customer_id,
+                                                 f"{b}-R", 75, "no_answer") for _ in range(2)]
+    assert made[0]["campaign_id"] == made[1]["campaign_id"]
+    assert calls[0]["call_id"] == calls[1]["call_id"]
+    line = next(row for row in stack.crm_json("calls", "day", "--branch", b, "--json")
+                if row["staff_id"] == f"{b}-R")
+    assert (line["calls"], line["effective"]) == (1, 1)
+    assert sum(r["name"] == "重发" for r in
+               stack.crm_json("campaigns", "list", "--branch", b, "--json")) == 1

@@ -42,26 +42,31 @@ def follow_batch(store: CampaignsStore, facts: list[follow.Fact]) -> int:
 
 def create(store: CampaignsStore, outbox: Outbox, wanted: segment.Criteria, name: str,
            owner: str, starts: date, ends: date, staff: list[str], today: date,
-           now: datetime) -> dict:
-    """Build the call list from the segment as it is now and record the campaign."""
+           now: datetime, campaign_id: str | None = None) -> dict:
+    """Build the call list from the segment as it is now and record the campaign under
+    `campaign_id` (the request's: a request run again finds the campaign it created)."""
     plan.check_plan(name, owner, starts, ends)
     chosen = segment.select(store.branch_rows(wanted.branch), wanted, today)
     lists = allocate.allocate([r["_id"] for r in chosen], staff or [owner],
                               {r["_id"]: r.get("maintainer") for r in chosen})
-    doc = {"_id": f"cmp-{uuid.uuid4().hex[:12]}", "name": name.strip(),
+    doc = {"_id": campaign_id or f"cmp-{uuid.uuid4().hex[:12]}", "name": name.strip(),
            "branch": wanted.branch, "owner": owner.strip(), "from": starts.isoformat(),
            "to": ends.isoformat(), "criteria": wanted.describe(), "staff": list(lists),
            "lists": lists, "status": "open", "feedback": None, "created_at": now}
 
-    def work(session) -> None:
+    def work(session) -> dict:
         outbox.discard()
+        created = store.campaign(doc["_id"], session)
+        if created is not None:
+            return created
         outbox.stage(names.CAMPAIGN_CREATED, campaign_payload(doc), cause_id=doc["_id"],
                      key="created")
         outbox.persist_in(session)
         store.insert_campaign(doc, session)
-    in_transaction(store.db, work)
+        return doc
+    done = in_transaction(store.db, work)
     outbox.publish_staged()
-    return doc
+    return done
 
 
 def close(store: CampaignsStore, campaign_id: str, feedback: str, now: datetime) -> dict:
@@ -77,20 +82,24 @@ def close(store: CampaignsStore, campaign_id: str, feedback: str, now: datetime)
 
 def log_call(store: CampaignsStore, outbox: Outbox, settings: Settings, campaign_id: str,
              customer_id: str, by: str, seconds: int, outcome: str, product: str | None,
-             note: str | None, today: date, now: datetime) -> dict:
-    """Record one call on today's sheet of the campaign's branch; refused when the
-    campaign is closed or not running today, the customer is not on its list, the
-    caller is not on its staff, or the day is signed off."""
+             note: str | None, today: date, now: datetime, call_id: str | None = None) -> dict:
+    """Record one call on today's sheet of the campaign's branch under `call_id` (the
+    request's: a request run again finds its call and counts nothing twice); refused
+    when the campaign is closed or not running today, the customer is not on its list,
+    the caller is not on its staff, or the day is signed off."""
     calls.check_call(seconds, outcome)
     doc = found(store, campaign_id)
     _check_caller(doc, customer_id, by, today)
-    call = {"_id": f"call-{uuid.uuid4().hex[:16]}", "campaign_id": campaign_id,
+    call = {"_id": call_id or f"call-{uuid.uuid4().hex[:16]}", "campaign_id": campaign_id,
             "customer_id": customer_id, "staff_id": by, "branch": doc["branch"],
             "date": today.isoformat(), "at": now, "seconds": seconds,
             "effective": calls.effective(seconds), "outcome": outcome,
             "product": product or None, "note": note or None}
 
-    def work(session) -> None:
+    def work(session) -> dict:
+        logged = store.call(call["_id"], session)
+        if logged is not None:
+            return logged
         sheet = store.sheet(doc["branch"], today, session) or {}
         if sheet.get("closed"):
             raise ValueError(f"{doc['branch']} {today}: the day is signed off; no call "
@@ -101,9 +110,10 @@ def log_call(store: CampaignsStore, outbox: Outbox, settings: Settings, campaign
         outbox.persist_in(session)
         store.count_call(doc["branch"], today, call["effective"], session)
         store.insert_call(call, session)
-    in_transaction(store.db, work)
+        return call
+    done = in_transaction(store.db, work)
     outbox.publish_staged()
-    return call
+    return done
 
 
 def _check_caller(doc: dict, customer_id: str, by: str, today: date) -> None:

@@ -66,7 +66,7 @@ class CampaignsService(FollowsCustomers, Erasure, ServiceBase):
         doc = handlers.create(self.store, self.events, wanted, text(name, "name", 200),
                               text(owner, "owner"), parse_day(starts, "from"),
                               parse_day(ends, "to"), texts(staff, "staff") or [],
-                              clock.today(), clock.now())
+                              clock.today(), clock.now(), self.door.new_id("cmp-"))
         return handlers.view(doc, [])
 
     @rpc(role="viewer")
@@ -94,7 +94,8 @@ class CampaignsService(FollowsCustomers, Erasure, ServiceBase):
         call = handlers.log_call(self.store, self.events, self.settings,
                                  text(campaign_id, "campaign"), text(customer_id, "customer"),
                                  text(by, "by"), seconds, outcome, text(product, "product"),
-                                 text(note, "note", NOTE_LENGTH), clock.today(), clock.now())
+                                 text(note, "note", NOTE_LENGTH), clock.today(), clock.now(),
+                                 self.door.new_id("call-"))
         metrics.record_call(call)
         return reports.call_row(call)
 

@@ -76,6 +76,9 @@ class CampaignsStore:
     def insert_call(self, doc: dict, session=None) -> None:
         self.calls.insert_one(doc, session=session)
 
+    def call(self, call_id: str, session=None) -> dict | None:
+        return self.calls.find_one({"_id": call_id}, session=session)
+
     def calls_of(self, campaign_ids: list[str]) -> list[dict]:
         return list(self.calls.find({"campaign_id": {"$in": list(campaign_ids)}}))
 

@@ -9,7 +9,9 @@ audit trail (common/audit.py). common/rpcs.py calls the gate around every RPC.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import uuid
 from typing import Any, Mapping
 
 from nameko.extensions import DependencyProvider
@@ -22,12 +24,14 @@ from .mongo import connect
 from .operators import Forbidden, Grant, admit, bootstrap_grant
 
 CALLER = "crm_caller"
+REQUEST = "crm_request"
 
 
 class IdentifiedRpc(Rpc):
     def unpack_message_headers(self, message) -> dict:
         data = super().unpack_message_headers(message)
         data[CALLER] = message.properties.get("user_id")
+        data[REQUEST] = message.properties.get("correlation_id")
         return data
 
 
@@ -37,9 +41,22 @@ identified_rpc = IdentifiedRpc.decorator
 class Door:
     """What one worker sees: the caller's identity, the check and the trail."""
 
-    def __init__(self, gate: "Gate", user: str | None, command: str):
+    def __init__(self, gate: "Gate", user: str | None, command: str,
+                 request: str | None = None):
         self.gate, self.user, self.command = gate, user, command
+        self.request = request  # the RPC's correlation id: the same when redelivered
         self.grant: Grant | None = None
+
+    def new_id(self, prefix: str) -> str:
+        """An id for what this request creates, the same when the request runs again:
+        nameko acknowledges an RPC after its reply, so a worker that died after its
+        commit gets the request delivered again, and the use case finds what the first
+        run created under this id instead of creating it twice. Scoped by the caller's
+        broker user, so no caller can reach another's by naming its correlation id."""
+        if not (self.user and self.request):
+            return f"{prefix}{uuid.uuid4().hex[:16]}"
+        digest = hashlib.sha256(f"{self.user}|{self.command}|{self.request}".encode())
+        return f"{prefix}{digest.hexdigest()[:16]}"
 
     def admit(self, needed: str, arguments: Mapping[str, Any]) -> Grant:
         """The caller's grant, or Forbidden after the refusal is in the trail."""
@@ -84,4 +101,5 @@ class Gate(DependencyProvider):
         return self.grants.find(user)
 
     def get_dependency(self, worker_ctx) -> Door:
-        return Door(self, worker_ctx.data.get(CALLER), worker_ctx.entrypoint.method_name)
+        return Door(self, worker_ctx.data.get(CALLER), worker_ctx.entrypoint.method_name,
+                    worker_ctx.data.get(REQUEST))

@@ -78,3 +78,16 @@ def test_a_viewers_listing_is_audited_only_when_it_fails():
     with pytest.raises(RuntimeError):
         listing(service, "bad")
     assert service.door.trail == [["failed", {"customer_id": "bad"}]]
+
+
+def test_an_id_made_for_a_request_is_the_same_when_it_runs_again_and_only_then():
+    from common.gate import Door as RealDoor
+    made = RealDoor(None, "ops-anna", "calls_log", "corr-1").new_id("call-")
+    assert made.startswith("call-") and len(made) == len("call-") + 16
+    assert RealDoor(None, "ops-anna", "calls_log", "corr-1").new_id("call-") == made
+    others = {RealDoor(None, "ops-bob", "calls_log", "corr-1").new_id("call-"),
+              RealDoor(None, "ops-anna", "campaigns_create", "corr-1").new_id("call-"),
+              RealDoor(None, "ops-anna", "calls_log", "corr-2").new_id("call-")}
+    assert made not in others and len(others) == 3
+    unnamed = RealDoor(None, "ops-anna", "calls_log", None)
+    assert unnamed.new_id("call-") != unnamed.new_id("call-")  # no request id: fresh

@@ -70,14 +70,18 @@ class FollowUps:
     @rpc(role="officer")
     def followup_record(self, customer_id: str, note: str, outcome: str = "open",
                         by: str | None = None) -> dict:
-        """A maintainer followed up: store it and reset the customer's reminder clock."""
+        """A maintainer followed up: store it and reset the customer's reminder clock.
+        Keyed by the request (`new_id`): a request delivered again records nothing twice
+        and answers `duplicate`."""
         if self.store.is_erased(customer_id):
             raise ValueError(f"customer {customer_id} has been erased: nothing is recorded")
         prospect = self.followups.get(customer_id) or {}
         result = self.followups.record(
             customer_id, note, outcome, by,
-            self._next_due(prospect.get("intent_class"), clock.now()))
-        metrics.FOLLOWUPS.labels(result["intent_class"] or "-", outcome).inc()
+            self._next_due(prospect.get("intent_class"), clock.now()),
+            key=self.door.new_id("followup-"))
+        if not result.get("duplicate"):
+            metrics.FOLLOWUPS.labels(result["intent_class"] or "-", outcome).inc()
         self._observe_conversion()
         return result
 
