@@ -114,3 +114,13 @@ def test_operators_are_an_admins_business(stack):
     assert refused.returncode == 3
     assert "intruder" not in {o["name"] for o in stack.crm_json("operators", "list", "--json")}
     assert _as(stack, uri, "clients", "list").returncode == 3
+
+
+def test_an_audit_listing_does_not_list_its_own_request_as_started(stack):
+    """Each request's row is written before it runs (`started`): the listing leaves its
+    own out, and shows the earlier listings served."""
+    rows = stack.crm_json("audit", "list", "--json")
+    assert [r for r in rows if r["command"] == "audit_list" and r["outcome"] == "started"] == []
+    again = stack.crm_json("audit", "list", "--json")
+    served = [r for r in again if r["command"] == "audit_list" and r["outcome"] == "served"]
+    assert {r["service"] for r in served} >= {"ingestion", "dedup", "tiering"}

@@ -74,8 +74,10 @@ class AuditStore:
         self.entries.update_one({"_id": row_id},
                                 {"$set": {"outcome": outcome, "finished_at": clock.now()}})
 
-    def listing(self, actor: str | None, limit: int) -> list[dict]:
-        query = {"actor": actor} if actor else {}
+    def listing(self, actor: str | None, limit: int, exclude: Any = None) -> list[dict]:
+        query: dict = {"actor": actor} if actor else {}
+        if exclude is not None:
+            query["_id"] = {"$ne": exclude}
         rows = self.entries.find(query).sort("at", DESCENDING).limit(max(1, min(limit, 10000)))
         return [{"id": str(r["_id"]), "at": r["at"].isoformat(), "actor": r["actor"],
                  "role": r.get("role"), "service": r.get("service", self.service),

@@ -109,5 +109,6 @@ class ServiceBase:
 
     @rpc(role="admin")
     def audit_list(self, actor: str | None = None, limit: int = 1000) -> list[dict]:
-        """This service's audit rows, newest first (`crm audit list` merges them)."""
-        return self.door.gate.audit.listing(actor, limit)
+        """This service's audit rows, newest first (`crm audit list` merges them); not
+        this request's own row, which is `started` while it runs."""
+        return self.door.gate.audit.listing(actor, limit, exclude=self.door.row)

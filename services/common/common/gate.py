@@ -46,6 +46,7 @@ class Door:
         self.gate, self.user, self.command = gate, user, command
         self.request = request  # the RPC's correlation id: the same when redelivered
         self.grant: Grant | None = None
+        self.row: Any = None  # this request's audit row, once written
 
     def new_id(self, prefix: str) -> str:
         """An id for what this request creates, the same when the request runs again:
@@ -76,8 +77,9 @@ class Door:
     def record(self, arguments: Mapping[str, Any], outcome: str = "started") -> Any:
         """The admitted request's row (`started`: written before it runs) -> its id."""
         grant = self.grant
-        return self.gate.audit.record(grant.name, grant.role, self.command, arguments,
-                                      outcome)
+        self.row = self.gate.audit.record(grant.name, grant.role, self.command, arguments,
+                                          outcome)
+        return self.row
 
     def finished(self, row_id: Any, outcome: str = "served") -> None:
         self.gate.audit.finish(row_id, outcome)
