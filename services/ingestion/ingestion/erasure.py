@@ -22,7 +22,7 @@ from .domain.erasure import (erasure_request, raw_names, seal_event_body,
                              seal_parked_payload, seal_record, seal_reject)
 from .domain.bulk import loose_key
 from .domain.intake import Rejected
-from .storage import reject_doc
+from .storage import CAS_ATTEMPTS, RecordContention, reject_doc
 
 log = logging.getLogger(__name__)
 MAX_VERSIONS = 1000  # outbox rows looked up per record (one per version)
@@ -88,21 +88,45 @@ def _count_request(result: dict, outcome: dict | Rejected) -> None:
 
 def seal_erased(service: Any, event: dict) -> dict:
     """Seal every copy of the erased person's records: accepted records, rejects,
-    outbox rows of their customer.ingested events, parked intake bodies."""
+    outbox rows of their customer.ingested events, parked intake bodies.
+
+    A record is sealed by a compare-and-set on the version read: an intake that
+    stored a newer version meanwhile (its `customer.ingested` row included) makes
+    the record be read and sealed again, so that version's row is sealed too and the
+    older sealed copy never overwrites it.
+    """
     erased_at = erased_time(event.get("erased_at"), clock.now())
     counts = {"records": 0, "rejects": 0}
-    for doc in service.store.records_named(event.get("record_ids") or []):
-        service.events.seal_events(seal_event_body, event_ids=_ingested_event_ids(doc))
-        counts["rejects"] += _seal_rejects(service, doc["source"], doc["external_id"],
-                                           erased_at)
-        _seal_parked(service.parked, doc["source"], doc["external_id"])
-        if not doc.get("erased"):
-            service.store.replace_record(seal_record(doc, erased_at))
-            counts["records"] += 1
+    pending = list(event.get("record_ids") or [])
+    for _ in range(CAS_ATTEMPTS):
+        pending = [_record_id(doc) for doc in service.store.records_named(pending)
+                   if not _seal_record(service, doc, erased_at, counts)]
+        if not pending:
+            break
+    else:
+        raise RecordContention(f"records kept changing while being sealed: {pending}")
     metrics.RECORDS_ERASED.inc(counts["records"])
     log.info("customer %s erased: %d records and %d rejects sealed", event["customer_id"],
              counts["records"], counts["rejects"])
     return counts
+
+
+def _seal_record(service: Any, doc: dict, erased_at: datetime, counts: dict) -> bool:
+    """Seal one record and its copies -> False when it changed before its seal."""
+    service.events.seal_events(seal_event_body, event_ids=_ingested_event_ids(doc))
+    counts["rejects"] += _seal_rejects(service, doc["source"], doc["external_id"],
+                                       erased_at)
+    _seal_parked(service.parked, doc["source"], doc["external_id"])
+    if doc.get("erased"):
+        return True
+    if not service.store.replace_record(seal_record(doc, erased_at), doc.get("version")):
+        return False
+    counts["records"] += 1
+    return True
+
+
+def _record_id(doc: dict) -> str:
+    return f"{doc['source']}:{doc['external_id']}"
 
 
 def _seal_rejects(service: Any, source: str, external_id: str, erased_at: datetime) -> int:

@@ -78,8 +78,11 @@ class IngestionStore:
                                        "external_id": {"$in": [external_id, None]},
                                        "erased": {"$ne": True}}))
 
-    def replace_record(self, sealed: dict) -> None:
-        self.records.replace_one({"_id": sealed["_id"]}, sealed)
+    def replace_record(self, sealed: dict, version: int | None) -> bool:
+        """Replace the record if it still has the version read -> whether it did (an
+        intake's write is a compare-and-set on the version too)."""
+        return self.records.replace_one({"_id": sealed["_id"], "version": version},
+                                        sealed).matched_count == 1
 
     def replace_reject(self, sealed: dict) -> None:
         self.rejects.replace_one({"_id": sealed["_id"]}, sealed)
