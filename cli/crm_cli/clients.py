@@ -57,11 +57,20 @@ def revoke(args) -> int:
     result = _call("revoke", "clients_revoke", args.name)
     if result is None:
         return USAGE
-    user = result["broker_user"]
-    print(f"revoked {result['name']}: token refused; broker user {user} "
-          + ("deleted" if result["broker_user_deleted"]
-             else "refused by ingestion (delete it on the broker too)"))
+    print(f"revoked {result['name']}: token refused; broker user {result['broker_user']} "
+          + broker_user_fate(result, "refused by ingestion (delete it on the broker too)"))
     return 0
+
+
+def broker_user_fate(result: dict, platform: str) -> str:
+    """What became of a revoked client's or operator's broker user; `platform` names
+    what is left to do where the platform owns the broker users."""
+    state = result.get("broker_user_deletion") or (
+        "done" if result["broker_user_deleted"] else "platform")
+    return {"done": "deleted",
+            "pending": "still to be deleted: the broker's management API did not answer, "
+                       "ingestion retries every 30 s"}.get(
+        state, platform)
 
 
 def add_parsers(sub) -> None:

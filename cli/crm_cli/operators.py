@@ -11,6 +11,7 @@ import sys
 import time
 
 from .client import SERVICES, rpc
+from .clients import broker_user_fate
 from .listing import add_options, show
 from .parsers import command, group
 
@@ -57,7 +58,7 @@ def revoke(args) -> int:
         done = proxy.ingestion.operators_revoke(args.name)
         late = _wait_for_services(proxy, done["broker_user"], done["version"])
     print(f"revoked {done['name']}: broker user {done['broker_user']} "
-          + ("deleted" if done["broker_user_deleted"] else "left to the platform")
+          + broker_user_fate(done, "left to the platform")
           + (f"; {', '.join(late)} not told yet" if late else "; every service refuses it"))
     return 0
 

@@ -17,7 +17,8 @@ from .tools import PROMETHEUS_DIR, ROOT
 
 OPERATIONS = ROOT / "docs" / "operations.md"
 CHANGES_HEADING = "## Metric name changes"
-UNITS = ("seconds", "ratio", "customers", "messages", "events", "bytes", "size", "calls")
+UNITS = ("seconds", "ratio", "customers", "messages", "events", "bytes", "size", "calls",
+         "users")
 WINDOW = re.compile(r"_(\d+[smhdw]|rate|per_[a-z]+|daily|hourly|weekly)(_|$)")
 
 

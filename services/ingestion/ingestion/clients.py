@@ -5,29 +5,35 @@ may_erase, the SHA-256 of its HTTP token, its broker user, created_at, revoked_a
 The intake looks clients up on every request and message, so each process keeps the
 active ones in memory for CACHE_SECONDS; revoking refreshes the revoking process at
 once and every other one within CACHE_SECONDS (and RabbitMQ drops the broker user's
-connections the moment its user is deleted).
+connections the moment its user is deleted; a deletion the broker's management API
+did not take is retried: user_deletions.py).
 """
 from __future__ import annotations
 
 import threading
 import time
 
+from nameko.timer import timer
 from pymongo.database import Database
 
 from common import clock
-from common.mongo import MongoStore
+from common.mongo import MongoStore, in_transaction
+from common.reliability import TRANSIENT
 from common.rpcs import rpc
 
-from . import broker_users
+from . import broker_users, metrics
 from .domain.clients import (broker_user_for, check_client, new_token, public_view,
                              token_hash)
+from .user_deletions import DONE, PLATFORM, SWEEP_SECONDS, UserDeletions
 
 CACHE_SECONDS = 2.0
 
 
 class ClientsStore:
     def __init__(self, db: Database):
+        self.db = db
         self.clients = db["clients"]
+        self.deletions = UserDeletions(db)
         self._lock = threading.Lock()
         self._loaded_at = -CACHE_SECONDS
         self._by_token: dict[str, dict] = {}
@@ -72,16 +78,28 @@ class ClientsStore:
         self.forget()
 
     def revoke(self, name: str) -> dict | None:
-        """The active client as it was, now revoked; None if there was none. A read and a
-        conditional update (not findAndModify, which reads the whole collection on
-        SecantusDB): of two concurrent revokes only one matches."""
-        active = {"_id": name, "revoked_at": None}
-        doc = self.clients.find_one(active)
-        if doc is not None and self.clients.update_one(active, {"$set": {
-                "revoked_at": clock.now()}}).matched_count != 1:
-            doc = None
+        """The active client as it was, now revoked together with the request to delete
+        the broker user ingestion made for it; None if there was none. A read and an
+        update in one transaction (not findAndModify, which reads the whole collection
+        on SecantusDB): of two concurrent revokes only one finds the client active."""
+        def work(session) -> dict | None:
+            active = {"_id": name, "revoked_at": None}
+            doc = self.clients.find_one(active, session=session)
+            if doc is not None:
+                self.clients.update_one(active, {"$set": {"revoked_at": clock.now()}},
+                                        session=session)
+                if doc.get("managed_user"):
+                    self.deletions.request(doc["broker_user"], f"client:{name}", session)
+            return doc
+        doc = in_transaction(self.db, work)
         self.forget()
         return doc
+
+    def revoked_pending(self, name: str) -> dict | None:
+        """The revoked client whose broker user is still to be deleted, else None."""
+        doc = self.clients.find_one({"_id": name, "revoked_at": {"$ne": None},
+                                     "managed_user": True})
+        return doc if doc and self.deletions.is_pending(doc["broker_user"]) else None
 
     def listing(self) -> list[dict]:
         return [public_view(d) for d in self.clients.find().sort("_id", 1)]
@@ -105,7 +123,11 @@ class ClientAdmin:
         if self.clients.user_taken(user):
             raise ValueError(f"broker user {user!r} belongs to another client")
         uri = None
+        if broker_user is not None and self.clients.deletions.is_pending(user):
+            raise ValueError(f"broker user {user!r} of a revoked client or operator is "
+                             "still to be deleted: choose another")
         if broker_user is None:
+            self.clients.deletions.clear_for(broker_users.management_url(self.config), user)
             amqp = self.config.get("AMQP_URI", "")
             password = broker_users.create(broker_users.management_url(self.config), user,
                                            broker_users.vhost_of(amqp))
@@ -124,16 +146,26 @@ class ClientAdmin:
     @rpc(role="admin")
     def clients_revoke(self, name: str) -> dict:
         """Revoke the token at once and delete the broker user ingestion created (one the
-        platform made stays, but its messages are refused as `unauthenticated`)."""
-        doc = self.clients.revoke(name)
+        platform made stays, but its messages are refused as `unauthenticated`). Run
+        again on a client whose broker user is still to be deleted, it retries that."""
+        doc = self.clients.revoke(name) or self.clients.revoked_pending(name)
         if doc is None:
             raise ValueError(f"no active client named {name!r}")
-        deleted = False
+        state = PLATFORM
         if doc.get("managed_user"):
-            try:
-                deleted = broker_users.delete(broker_users.management_url(self.config),
-                                              doc["broker_user"])
-            except broker_users.BrokerUsersUnavailable:
-                pass
-        return {"name": name, "broker_user": doc["broker_user"], "broker_user_deleted": deleted}
+            state = self.clients.deletions.finish(broker_users.management_url(self.config),
+                                                  doc["broker_user"])
+        return {"name": name, "broker_user": doc["broker_user"],
+                "broker_user_deleted": state == DONE, "broker_user_deletion": state}
+
+    @timer(interval=SWEEP_SECONDS)
+    def broker_users_sweep(self) -> None:
+        """Retry the deletions of revoked clients' and operators' broker users that the
+        broker's management API did not take (quietly skipped while the database is
+        down: the next tick tries again)."""
+        try:
+            left = self.clients.deletions.sweep(broker_users.management_url(self.config))
+        except TRANSIENT:
+            return
+        metrics.UNDELETED_BROKER_USERS.set(left)
 

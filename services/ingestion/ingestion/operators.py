@@ -21,6 +21,7 @@ from common.rpcs import rpc
 from contracts import names
 
 from . import broker_users
+from .user_deletions import DONE, UserDeletions
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class OperatorsStore:
     def __init__(self, db: Database):
         self.db = db
         self.operators = db["operators"]
+        self.deletions = UserDeletions(db)
 
     def active(self, name: str, session=None) -> dict | None:
         return self.operators.find_one({"_id": name, "revoked_at": None}, session=session)
@@ -84,6 +86,7 @@ class OperatorAdmin:
             raise ValueError(f"operator {name!r} exists: revoke it first")
         user = BROKER_USER_PREFIX + name
         amqp = self.config.get("AMQP_URI", "")
+        self.operators.deletions.clear_for(broker_users.management_url(self.config), user)
         password = broker_users.create(broker_users.management_url(self.config), user,
                                        broker_users.vhost_of(amqp), operator=True)
         grant = Grant(name, user, role, last_day, False, _version())
@@ -105,21 +108,21 @@ class OperatorAdmin:
     @rpc(role="admin")
     def operators_revoke(self, name: str) -> dict:
         """Refuse the operator everywhere and delete its broker user (RabbitMQ closes
-        its connections at once)."""
+        its connections at once). The deletion is recorded with the revoke and retried
+        (user_deletions.py) until the broker's management API takes it."""
         version = _version()
 
         def revoke(session) -> Grant:
             doc = self.operators.revoke(name, version, session)
             if doc is None:
                 raise ValueError(f"no active operator named {name!r}")
+            self.operators.deletions.request(doc["broker_user"], f"operator:{name}", session)
             return grant_of({**doc, "revoked_at": clock.now(), "version": version})
         user = self._announced(revoke).broker_user
-        try:
-            deleted = broker_users.delete(broker_users.management_url(self.config), user)
-        except broker_users.BrokerUsersUnavailable:
-            deleted = False
+        state = self.operators.deletions.finish(broker_users.management_url(self.config),
+                                                user)
         return {"name": name, "broker_user": user, "version": version,
-                "broker_user_deleted": deleted}
+                "broker_user_deleted": state == DONE, "broker_user_deletion": state}
 
     @timer(interval=3600, eager=True)
     def operators_reannounce(self) -> None:
