@@ -138,12 +138,16 @@ def import_chunk(store: IngestionStore, outbox: Outbox, pipeline: Any, batch_id:
         resolve_answered(store.rejects, [e.row for e in entries], results, answers,
                          batch_id, session)
     try:
-        return import_counts(ingest_batch(store, outbox, pipeline, entries, "import",
-                                          extra=tally))
-    except ChunkDone as done:
+        counts = import_counts(ingest_batch(store, outbox, pipeline, entries, "import",
+                                            extra=tally))
+    except ChunkDone as done:  # counted by the run that committed it
         if finished:
             store.count_batch(batch_id, {}, finished=True)
         return done.counts
+    for outcome in ("accepted", "rejected", "unchanged"):
+        if counts[outcome]:
+            metrics.IMPORT_ROWS.labels(outcome).inc(counts[outcome])
+    return counts
 
 
 def _import_entry(batch_id: str, row: Any) -> Entry:

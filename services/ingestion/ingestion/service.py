@@ -115,9 +115,6 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         text) to the reject the row is the fixed version of (a re-imported export)."""
         counts = handlers.import_chunk(self.store, self.events, self.pipeline, batch_id, rows,
                                        finished, answers or {})
-        for key in ("accepted", "rejected", "unchanged"):
-            if counts[key]:
-                metrics.IMPORT_ROWS.labels(key).inc(counts[key])
         if finished:
             metrics.IMPORT_BATCHES.labels("finished").inc()
         return counts

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from cryptography.fernet import Fernet
+from prometheus_client import REGISTRY
 
 from common.events import Outbox
 from common.pii import Protector
@@ -227,14 +228,22 @@ def test_an_import_chunk_run_again_answers_as_it_did_and_counts_nothing_twice(un
         (inc, finished))
     store.rejects = SimpleNamespace(find=lambda *a, **k: [], update_many=lambda *a, **k: None)
     rows = [(2, person("a")), (3, "row 3: 2 cells, 5 expected")]
+    before = accepted_rows()
     first = handlers.import_chunk(store, ingest.args[1], PIPELINE, "b9", rows, True, {})
+    counted_once = accepted_rows()
     again = handlers.import_chunk(store, ingest.args[1], PIPELINE, "b9", rows, True, {})
     assert again == first and (first["accepted"], first["rejected"]) == (1, 1)
+    assert counted_once == before + 1 and accepted_rows() == counted_once  # rows once
     assert [finished for _, finished in counted] == [True, True]
     assert counted[1][0] == {}  # the repeat only finishes the batch (idempotent)
     assert list(store.chunks) == [chunk_key("b9", rows, {})]
     other = handlers.import_chunk(store, ingest.args[1], PIPELINE, "b10", rows, False, {})
     assert other == first and len(store.chunks) == 2  # another batch: its own chunk
+
+
+def accepted_rows() -> float:
+    return REGISTRY.get_sample_value("crm_ingestion_import_rows_total",
+                                     {"outcome": "accepted"}) or 0.0
 
 
 def test_a_chunk_key_names_the_batch_rows_and_answers():
