@@ -56,8 +56,7 @@ class ReportingStore:
         facts = list(facts)
         if not facts:
             return 0
-        ids = sorted({f["customer_id"] for f in facts})
-        gone = {d["_id"] for d in self.erased.find({"_id": {"$in": ids}}, session=session)}
+        gone = self.erased_among({f["customer_id"] for f in facts}, session)
         new = [{**f, "recorded_at": recorded_at} for f in facts if f["customer_id"] not in gone]
         _insert_new(self.links, _links(new), session)
         return _insert_new(self.facts, new, session)
@@ -70,9 +69,7 @@ class ReportingStore:
         (handlers), so whichever commits last turns the facts away, as `add` does for
         late ones. The tombstones are stamped again: the next gauge refresh re-reads
         the person."""
-        wanted = sorted(set(ids))
-        gone = [d["_id"] for d in self.erased.find({"_id": {"$in": wanted}}, {"_id": 1})] \
-            if wanted else []
+        gone = sorted(self.erased_among(ids))
         if not gone:
             return 0
         deleted = self.facts.delete_many({"customer_id": {"$in": gone}}).deleted_count
@@ -84,6 +81,12 @@ class ReportingStore:
 
     def everything(self, session: Any = None) -> list[Fact]:
         return list(self.facts.find({}, session=session))
+
+    def erased_among(self, ids: Iterable[str], session: Any = None) -> set[str]:
+        """Which of these customer ids have a tombstone."""
+        wanted = sorted(set(ids))
+        return {d["_id"] for d in self.erased.find({"_id": {"$in": wanted}}, {"_id": 1},
+                                                   session=session)} if wanted else set()
 
     def is_erased(self, customer_id: str, session: Any = None) -> bool:
         return self.erased.find_one({"_id": customer_id}, session=session) is not None
