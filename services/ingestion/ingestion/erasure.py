@@ -22,6 +22,7 @@ from .domain.erasure import (erasure_request, raw_names, seal_event_body,
                              seal_parked_payload, seal_record, seal_reject)
 from .domain.bulk import loose_key
 from .domain.intake import Rejected
+from .handlers import Extra
 from .storage import CAS_ATTEMPTS, RecordContention, reject_doc
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,13 @@ MAX_VERSIONS = 1000  # outbox rows looked up per record (one per version)
 
 
 def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
-                     replay: bool = False) -> list[dict]:
+                     replay: bool = False, extra: Extra | None = None) -> list[dict]:
     """Validate upstream `customer.erase` requests (one message's: one or an array) and
     commit every valid one's `customer.erasure_requested` with every invalid one's
     reject in one unit of work, then publish -> one result per request. One by one, a
     failure partway ran the message again and kept the earlier rejects twice. A replay
-    keeps no reject (it answers one that exists).
+    keeps no reject (it answers one that exists); its `extra` settles that reject in
+    the same unit of work.
 
     The event id is fresh per request, not derived from its content: repeating a
     request (say after the customer was created meanwhile) must reach dedup again.
@@ -65,6 +67,8 @@ def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
         outbox.persist_in(session)
         if rejects:
             store.rejects.insert_many(rejects, session=session)
+        if extra is not None:
+            extra(results, session)
         return results
 
     results = in_transaction(store.db, work)

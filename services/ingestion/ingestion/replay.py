@@ -13,6 +13,7 @@ from typing import Any
 from . import metrics
 from .domain.repair import CorrectionError, apply_corrections
 from .erasure import request_erasures
+from .handlers import Entry, ingest_batch
 from .intake_auth import ERASE_NOT_ALLOWED, SOURCE_NOT_ALLOWED, UNAUTHENTICATED
 
 # An input refused for its sender stays refused: a replay would accept it on nobody's
@@ -60,15 +61,21 @@ def _replay_one(service: Any, reject: dict, corrections: dict | None) -> dict:
         raw = apply_corrections(raw, corrections)
     except CorrectionError as exc:
         return {"status": "rejected", "reason": "bad_correction", "errors": [str(exc)]}
+    def settle(results: list[dict], session) -> None:
+        """The reject's fate, in the replay's unit of work: a record accepted and its
+        reject left open (a crash between two writes) would be replayed again."""
+        if results[0]["status"] == "rejected":
+            service.store.note_replay(reject["_id"], results[0], session)
+        else:
+            service.store.close_reject(reject["_id"], "replayed", session,
+                                       record_id=results[0]["record_id"],
+                                       corrected=sorted(corrections or {}))
     if reject.get("channel") == "erase":  # an erasure request, not a record
         [result] = request_erasures(service.store, service.events, service.pipeline, [raw],
-                                    replay=True)
+                                    replay=True, extra=settle)
     else:
-        result = service.ingest(raw, "replay", replay=True)
-    if result["status"] == "rejected":
-        service.store.note_replay(reject["_id"], result)
-    else:
-        service.store.close_reject(reject["_id"], "replayed", record_id=result["record_id"],
-                                   corrected=sorted(corrections or {}))
+        [result] = ingest_batch(service.store, service.events, service.pipeline,
+                                [Entry(raw)], "replay", replay=True, extra=settle)
+    if result["status"] != "rejected":
         log.info("reject %s replayed as %s", reject["_id"], result["status"])
     return result

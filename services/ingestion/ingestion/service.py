@@ -164,12 +164,6 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         return replay_rejects(self, reject_id, corrections)
 
     # -- the one pipeline behind every channel -------------------------------------
-    def ingest(self, raw, channel: str, batch_id: str | None = None, row: int | None = None,
-               replay: bool = False) -> dict:
-        """One record (reject replays): an array of one."""
-        return handlers.ingest_batch(self.store, self.events, self.pipeline,
-                                     [Entry(raw, batch_id, row)], channel, replay)[0]
-
     def ingest_many(self, entries: list[Entry], channel: str, extra=None) -> list[dict]:
         """An array as one unit of work (handlers.ingest_batch): one result per entry."""
         return handlers.ingest_batch(self.store, self.events, self.pipeline, entries,

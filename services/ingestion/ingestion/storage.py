@@ -113,17 +113,18 @@ class IngestionStore:
     def reject_view(doc: dict) -> dict:
         return _reject_view(doc)
 
-    def close_reject(self, reject_id, outcome: str, record_id: str | None = None,
+    def close_reject(self, reject_id, outcome: str, session=None, record_id: str | None = None,
                      corrected: list[str] | None = None) -> None:
         """Close a reject; only the corrected paths are kept, never their values."""
         self.rejects.update_one({"_id": reject_id}, {"$set": {
             "status": outcome, "closed_at": clock.now(), "record_id": record_id,
-            "corrected_fields": corrected or []}})
+            "corrected_fields": corrected or []}}, session=session)
 
-    def note_replay(self, reject_id, result: dict) -> None:
+    def note_replay(self, reject_id, result: dict, session=None) -> None:
         self.rejects.update_one({"_id": reject_id}, {
             "$inc": {"replay_attempts": 1},
-            "$set": {"last_replay_at": clock.now(), "last_replay_reason": result.get("reason")}})
+            "$set": {"last_replay_at": clock.now(), "last_replay_reason": result.get("reason")}},
+            session=session)
 
     def start_batch(self, source: str, imported_by: str, filename: str) -> str:
         doc = {"source": source, "imported_by": imported_by, "filename": filename,

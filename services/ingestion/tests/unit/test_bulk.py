@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from common.events import Outbox
 from common.pii import Protector
-from ingestion import handlers
+from ingestion import handlers, replay
 from ingestion.dependencies import IntakePipeline
 from ingestion.domain.bulk import Accepted, plan_records, raw_key, reject_terms
 from ingestion.domain.erasure import ERASED_REASON
@@ -156,6 +156,28 @@ def test_replay_keeps_no_new_reject(unit):
     assert result == {"status": "rejected", "reason": "missing_key",
                       "errors": result["errors"]}
     assert store.written == [([], [])]
+
+
+@pytest.mark.parametrize("corrections, settled", [
+    ({"name": "王芳"}, "closed"), ({}, "noted")])
+def test_a_replay_settles_its_reject_in_the_records_commit(unit, corrections, settled):
+    """Closed (or its attempt noted) inside the unit of work that writes the record: a
+    crash between two writes left an accepted record's reject open."""
+    _, store, _ = unit
+    fates = []
+    store.close_reject = lambda rid, outcome, session, **kw: fates.append(
+        ("closed", rid, session, kw["corrected"]))
+    store.note_replay = lambda rid, result, session=None: fates.append(
+        ("noted", rid, session, result["reason"]))
+    sealed, _ = PIPELINE.seal_raw({"source": "s", "external_id": "r1"})
+    service = SimpleNamespace(store=store, events=Outbox(FakeCollection(), lambda t, b: None),
+                              pipeline=PIPELINE)
+    result = replay._replay_one(service, {"_id": "rj", "raw": sealed, "reason": "x"},
+                                corrections)
+    (fate,) = fates
+    assert fate[:3] == (settled, "rj", "session")
+    assert fate[3] == (["name"] if corrections else result["reason"])
+    assert len(store.written) == 1
 
 
 def test_bookkeeping_runs_inside_the_commit_with_the_results(unit):
