@@ -53,6 +53,25 @@ def drain_backlog(store: AssignmentStore, outbox: Outbox, policy: Any, limit: in
     return _run(store, outbox, decide)[1]
 
 
+def upsert_managers(store: AssignmentStore, outbox: Outbox, policy: Any,
+                    managers: list[dict]) -> dict:
+    """Roster entries inserted or updated -> counts by outcome. One that goes from
+    active to inactive takes its other changes first and then leaves as `deactivate`
+    does. Each entry is its own write, and a roster sent again changes only what
+    differs, so a crash partway is completed by sending the roster again."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for manager in managers:
+        record = policy.manager_record(manager)
+        stored = store.get_manager(record["id"])
+        if stored and stored.active and not record["active"]:
+            store.upsert_manager({**record, "active": True})
+            deactivate(store, outbox, policy, record["id"])
+            counts["updated"] += 1
+            continue
+        counts[store.upsert_manager(record)] += 1
+    return counts
+
+
 def deactivate(store: AssignmentStore, outbox: Outbox, policy: Any, manager_id: str) -> dict:
     """Take a maintainer off the roster with every customer moved or, when no colleague
     has room, released into the backlog: one commit, so nobody is left assigned to a

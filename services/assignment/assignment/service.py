@@ -52,18 +52,7 @@ class AssignmentService(Erasure, ServiceBase):
     def managers_upsert(self, managers: list[dict]) -> dict:
         """Insert or update roster entries; one marked inactive that was active is
         deactivated like `managers_deactivate` (its customers moved or waiting)."""
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
-        for manager in managers:
-            record = self.policy.manager_record(manager)
-            stored = self.store.get_manager(record["id"])
-            leaving = bool(stored and stored.active and not record["active"])
-            if leaving:
-                self.store.upsert_manager({**record, "active": True})
-                handlers.deactivate(self.store, self.events, self.policy, record["id"])
-                counts["updated"] += 1
-                continue
-            counts[self.store.upsert_manager(record)] += 1
-        return counts
+        return handlers.upsert_managers(self.store, self.events, self.policy, managers)
 
     @rpc(role="viewer", personal=True)
     def managers_list(self, branch: str | None = None) -> list[dict]:
