@@ -23,10 +23,28 @@ from .domain.erasure import (erasure_request, raw_names, seal_event_body,
 from .domain.bulk import loose_key
 from .domain.intake import Rejected
 from .handlers import Extra
+from .intake_auth import ERASE_NOT_ALLOWED, NO_USER_ID, UNAUTHENTICATED, undecodable
+from .refused import keep_reject
 from .storage import CAS_ATTEMPTS, RecordContention, reject_doc
 
 log = logging.getLogger(__name__)
 MAX_VERSIONS = 1000  # outbox rows looked up per record (one per version)
+
+
+def erase_message(store: Any, outbox: Any, pipeline: Any, client: dict | None,
+                  body: Any) -> None:
+    """One upstream `customer.erase` message (a request or an array) from `client`
+    (None: no active client sent it): passed on when the client may erase and the
+    body decodes; otherwise kept whole as one reject, never run."""
+    if client is None or not client.get("may_erase"):
+        reason = UNAUTHENTICATED if client is None else ERASE_NOT_ALLOWED
+        errors = [NO_USER_ID] if client is None else \
+            [f"client {client['_id']} may not request erasures"]
+        keep_reject(store, pipeline, "erase", reason, errors, body)
+    elif undecodable(body):
+        keep_reject(store, pipeline, "erase", "undecodable", [body["error"]], body["raw"])
+    else:
+        request_erasures(store, outbox, pipeline, body if isinstance(body, list) else [body])
 
 
 def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,

@@ -26,11 +26,10 @@ from . import handlers, http_intake, metrics
 from .clients import ClientAdmin
 from .dependencies import Pipeline
 from .domain.clients import bearer_token
-from .erasure import request_erasures, seal_erased
+from .erasure import erase_message, seal_erased
 from .handlers import Entry
 from .import_check import check_rows
-from .intake_auth import (ERASE_NOT_ALLOWED, NO_USER_ID, UNAUTHENTICATED, sender_consume,
-                          sort_inputs, undecodable)
+from .intake_auth import sender_consume, sort_inputs
 from .intake_server import intake_http
 from .keys import KeyRotation
 from .operators import OperatorAdmin
@@ -74,18 +73,8 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         erase: validated and passed on to dedup as `customer.erasure_requested`; bad
         ones, and any from another sender, become rejects."""
         user, body = sender(payload)
-        client = self.clients.by_broker_user(user)
-        if client is None or not client.get("may_erase"):
-            reason = UNAUTHENTICATED if client is None else ERASE_NOT_ALLOWED
-            errors = [NO_USER_ID] if client is None else \
-                [f"client {client['_id']} may not request erasures"]
-            self._reject("erase", reason, errors, body)
-            return
-        if undecodable(body):
-            self._reject("erase", "undecodable", [body["error"]], body["raw"])
-            return
-        request_erasures(self.store, self.events, self.pipeline,
-                         body if isinstance(body, list) else [body])
+        erase_message(self.store, self.events, self.pipeline,
+                      self.clients.by_broker_user(user), body)
 
     @event_handler("dedup", names.CUSTOMER_ERASED)
     @reliable
