@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.campaigns.helpers import create, customer, log, publish_pool
+from tests.campaigns.test_campaign_events import metrics_text
 from tests.assignment.people import unique_branch
 
 pytestmark = pytest.mark.integration
@@ -164,3 +165,6 @@ def test_a_request_delivered_again_creates_and_logs_nothing_twice(stack, monkeyp
     assert (line["calls"], line["effective"]) == (1, 1)
     assert sum(r["name"] == "重发" for r in
                stack.crm_json("campaigns", "list", "--branch", b, "--json")) == 1
+    counted = [float(row.rsplit(" ", 1)[1]) for row in metrics_text(stack).splitlines()
+               if row.startswith("crm_campaigns_calls_total{") and f'branch="{b}"' in row]
+    assert counted == [1.0]  # the metric counts the call once, too

@@ -14,6 +14,7 @@ from common.events import Outbox
 from common.mongo import in_transaction
 from contracts import names
 
+from . import metrics
 from .domain import allocate, calls, follow, plan, segment
 from .domain.payloads import call_payload, campaign_payload, day_payload
 from .storage import CampaignsStore
@@ -96,10 +97,10 @@ def log_call(store: CampaignsStore, outbox: Outbox, settings: Settings, campaign
             "effective": calls.effective(seconds), "outcome": outcome,
             "product": product or None, "note": note or None}
 
-    def work(session) -> dict:
+    def work(session) -> tuple[dict, bool]:
         logged = store.call(call["_id"], session)
         if logged is not None:
-            return logged
+            return logged, False
         sheet = store.sheet(doc["branch"], today, session) or {}
         if sheet.get("closed"):
             raise ValueError(f"{doc['branch']} {today}: the day is signed off; no call "
@@ -110,9 +111,11 @@ def log_call(store: CampaignsStore, outbox: Outbox, settings: Settings, campaign
         outbox.persist_in(session)
         store.count_call(doc["branch"], today, call["effective"], session)
         store.insert_call(call, session)
-        return call
-    done = in_transaction(store.db, work)
+        return call, True
+    done, fresh = in_transaction(store.db, work)
     outbox.publish_staged()
+    if fresh:  # a repeated request's call was counted by the run that logged it
+        metrics.record_call(done)
     return done
 
 

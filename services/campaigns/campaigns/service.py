@@ -17,7 +17,7 @@ from contracts import names
 from contracts.schemas import load_event
 from nameko.timer import timer
 
-from . import handlers, metrics, reports
+from . import handlers, reports
 from .dependencies import CampaignSettings
 from .domain import segment
 from .domain.texts import NOTE_LENGTH, text, texts
@@ -96,7 +96,6 @@ class CampaignsService(FollowsCustomers, Erasure, ServiceBase):
                                  text(by, "by"), seconds, outcome, text(product, "product"),
                                  text(note, "note", NOTE_LENGTH), clock.today(), clock.now(),
                                  self.door.new_id("call-"))
-        metrics.record_call(call)
         return reports.call_row(call)
 
     @rpc(role="viewer")
