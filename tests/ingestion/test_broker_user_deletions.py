@@ -1,7 +1,8 @@
 """A revoked client's broker user is deleted even when the first try fails: the revoke
 records the deletion in its own transaction, and revoking again or the sweep finishes
 it (user_deletions.py). Against the real broker and database: the management API that
-"does not answer" is a closed port."""
+"does not answer" is a closed port. And a `clients_add` run twice by one request says
+that its first answer was lost."""
 from __future__ import annotations
 
 import socket
@@ -76,3 +77,23 @@ def test_revoking_again_deletes_a_broker_user_left_by_a_crash(stack):
     assert not connects(creds["UPSTREAM_AMQP_URI"])
     assert not UserDeletions(ingestion).is_pending(user)
     assert stack.crm("clients", "revoke", name, check=False).returncode == 2
+
+
+def test_a_client_add_delivered_again_says_its_answer_was_lost(stack, monkeypatch):
+    """nameko acknowledges an RPC after its reply: a worker that died after its commit
+    gets `clients_add` again (the same correlation id). The token is never stored, so
+    the repeat cannot show it: it says so, instead of "exists: revoke it first"."""
+    import nameko.rpc
+    from types import SimpleNamespace
+    from nameko.exceptions import RemoteError
+    name, source = f"again-{uuid.uuid4().hex[:8]}", f"s_{uuid.uuid4().hex[:8]}"
+    fixed = uuid.uuid5(uuid.NAMESPACE_URL, name)
+    with stack.rpc() as rpc:
+        monkeypatch.setattr(nameko.rpc, "uuid", SimpleNamespace(uuid4=lambda: fixed))
+        made = rpc.ingestion.clients_add(name, [source])
+        with pytest.raises(RemoteError, match="same request, whose answer was lost"):
+            rpc.ingestion.clients_add(name, [source])
+        monkeypatch.undo()
+        with pytest.raises(RemoteError, match="exists: revoke it first"):
+            rpc.ingestion.clients_add(name, [source])  # another request
+    assert made["token"] and made["broker_user"] == f"intake-{name}"

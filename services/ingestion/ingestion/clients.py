@@ -117,7 +117,13 @@ class ClientAdmin:
         `broker_user` binds an existing broker user the platform created (no password
         is returned then); otherwise ingestion creates `intake-<name>`."""
         name, sources = check_client(name, sources)
-        if self.clients.active(name):
+        request = self.door.new_id("client-")
+        existing = self.clients.active(name)
+        if existing and existing.get("request") == request:
+            raise ValueError(f"client {name!r} was made by this same request, whose answer "
+                             "was lost (its worker stopped before replying); its token is "
+                             "never stored, so revoke the client and add it again")
+        if existing:
             raise ValueError(f"client {name!r} exists: revoke it first")
         user = broker_user or broker_user_for(name)
         if self.clients.user_taken(user):
@@ -135,7 +141,7 @@ class ClientAdmin:
         token = new_token()
         self.clients.save({"_id": name, "sources": sources, "may_erase": bool(may_erase),
                            "token_hash": token_hash(token), "broker_user": user,
-                           "managed_user": broker_user is None,
+                           "managed_user": broker_user is None, "request": request,
                            "created_at": clock.now(), "revoked_at": None})
         return {"name": name, "token": token, "broker_user": user, "amqp_uri": uri}
 
