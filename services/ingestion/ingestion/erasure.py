@@ -173,7 +173,7 @@ def _ingested_event_ids(doc: dict) -> list[str]:
     """The ids of the record's customer.ingested rows, one per version, derived as
     staged; the outbox seals them (a row not yet published is cancelled: dedup would
     drop it anyway)."""
-    record_id = doc.get("record_id") or f"{doc['source']}:{doc['external_id']}"
+    record_id = doc.get("record_id") or _record_id(doc)
     versions = range(1, min(int(doc.get("version") or 1), MAX_VERSIONS) + 1)
     return [derived_event_id(f"{record_id}#{v}", names.CUSTOMER_INGESTED, record_id)
             for v in versions]
