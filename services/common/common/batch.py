@@ -40,14 +40,19 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = 200
 DEFAULT_WAIT_MS = 50
 SENDER = "__sender__"
+REDELIVERED = "redelivered"
 
 
 def with_sender(body: Any, message: Any) -> dict:
     """A payload paired with the broker user that published it (the AMQP `user_id`
     property, which RabbitMQ checks against the connection's user; None when the
-    publisher set none). The pair travels as one payload, so a batch split or a
-    parked message keeps its sender."""
-    return {SENDER: (message.properties or {}).get("user_id"), "body": body}
+    publisher set none), and marked `redelivered` when the broker delivered it before
+    (a worker that died before its acknowledgement may have committed it). The pair
+    travels as one payload, so a batch split or a parked message keeps both."""
+    payload = {SENDER: (message.properties or {}).get("user_id"), "body": body}
+    if (getattr(message, "delivery_info", None) or {}).get("redelivered"):
+        payload[REDELIVERED] = True
+    return payload
 
 
 def sender(payload: Any) -> tuple[str | None, Any]:
@@ -56,6 +61,12 @@ def sender(payload: Any) -> tuple[str | None, Any]:
         user = payload[SENDER]
         return (user if isinstance(user, str) and user else None), payload["body"]
     return None, payload
+
+
+def redelivered(payload: Any) -> bool:
+    """Whether a `with_sender` payload came from a message delivered before: what it
+    kept may exist already (a plain payload, parked before the mark existed: False)."""
+    return isinstance(payload, dict) and SENDER in payload and payload.get(REDELIVERED) is True
 
 BATCH_SIZE = Histogram(
     "crm_batch_size", "Messages per batch handed to a handler.", ["service", "handler"],

@@ -33,6 +33,15 @@ class IntakePipeline:
         text = raw_excerpt(raw)
         return self.protector.encrypt(text), mask_raw_text(text[:300])
 
+    def input_digest(self, raw) -> str | None:
+        """A keyed digest of the raw input as it arrived, by which a redelivered
+        message finds the rejects it kept before (redelivery.py); None for nothing."""
+        text = raw if isinstance(raw, str) else \
+            json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+        # an undecodable body's text may hold lone surrogates, which UTF-8 cannot encode
+        return self.protector.blind_index(
+            "input", text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
     def rotate(self, token: str) -> str:
         """The same plaintext under the newest key of the ring (key rotation)."""
         return self.protector.rotate(token)

@@ -24,6 +24,7 @@ from .domain.bulk import loose_key
 from .domain.intake import Rejected
 from .handlers import Extra
 from .intake_auth import ERASE_NOT_ALLOWED, NO_USER_ID, UNAUTHENTICATED, undecodable
+from .redelivery import KeptBefore
 from .refused import keep_reject
 from .storage import CAS_ATTEMPTS, RecordContention, reject_doc
 
@@ -32,29 +33,33 @@ MAX_VERSIONS = 1000  # outbox rows looked up per record (one per version)
 
 
 def erase_message(store: Any, outbox: Any, pipeline: Any, client: dict | None,
-                  body: Any) -> None:
+                  body: Any, again: bool = False) -> None:
     """One upstream `customer.erase` message (a request or an array) from `client`
     (None: no active client sent it): passed on when the client may erase and the
-    body decodes; otherwise kept whole as one reject, never run."""
+    body decodes; otherwise kept whole as one reject, never run. A redelivered message
+    (`again`) keeps no reject that it kept before (redelivery.py)."""
     if client is None or not client.get("may_erase"):
         reason = UNAUTHENTICATED if client is None else ERASE_NOT_ALLOWED
         errors = [NO_USER_ID] if client is None else \
             [f"client {client['_id']} may not request erasures"]
-        keep_reject(store, pipeline, "erase", reason, errors, body)
+        keep_reject(store, pipeline, "erase", reason, errors, body, again=again)
     elif undecodable(body):
-        keep_reject(store, pipeline, "erase", "undecodable", [body["error"]], body["raw"])
+        keep_reject(store, pipeline, "erase", "undecodable", [body["error"]], body["raw"],
+                    again=again)
     else:
-        request_erasures(store, outbox, pipeline, body if isinstance(body, list) else [body])
+        request_erasures(store, outbox, pipeline, body if isinstance(body, list) else [body],
+                         again=again)
 
 
 def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
-                     replay: bool = False, extra: Extra | None = None) -> list[dict]:
+                     replay: bool = False, extra: Extra | None = None,
+                     again: bool = False) -> list[dict]:
     """Validate upstream `customer.erase` requests (one message's: one or an array) and
     commit every valid one's `customer.erasure_requested` with every invalid one's
     reject in one unit of work, then publish -> one result per request. One by one, a
     failure partway ran the message again and kept the earlier rejects twice. A replay
     keeps no reject (it answers one that exists); its `extra` settles that reject in
-    the same unit of work.
+    the same unit of work; a redelivered message (`again`) keeps none it kept before.
 
     The event id is fresh per request, not derived from its content: repeating a
     request (say after the customer was created meanwhile) must reach dedup again.
@@ -62,19 +67,26 @@ def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
     idempotent and announces `customer.erased` once.
     """
     outcomes = [erasure_request(raw) for raw in raws]
+    digests = [pipeline.input_digest(raw) if isinstance(outcome, Rejected) else None
+               for raw, outcome in zip(raws, outcomes)]
 
     def work(session) -> list[dict]:
         outbox.discard()
         results, rejects = [], []
-        for raw, outcome in zip(raws, outcomes):
+        before = KeptBefore.read(store.rejects, "erase", digests, session) if again \
+            else KeptBefore()
+        for raw, outcome, digest in zip(raws, outcomes, digests):
             if isinstance(outcome, Rejected):
                 result = {"status": "rejected", "reason": outcome.reason,
                           "errors": outcome.errors}
-                if not replay:
+                kept = None if replay else before.take(digest)
+                if not replay and kept is None:
                     rejects.append(reject_doc("erase", outcome.reason, outcome.errors,
                                               *pipeline.seal_raw(raw), None, None,
-                                              *loose_key(raw)))
-                    result["reject_id"] = str(rejects[-1]["_id"])
+                                              *loose_key(raw), digest))
+                    kept = rejects[-1]["_id"]
+                if kept is not None:
+                    result["reject_id"] = str(kept)
                 results.append(result)
                 continue
             key = outcome["customer_id"] or outcome["record_id"]
@@ -87,22 +99,26 @@ def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
             store.rejects.insert_many(rejects, session=session)
         if extra is not None:
             extra(results, session)
-        return results
+        return results, {str(doc["_id"]) for doc in rejects}
 
-    results = in_transaction(store.db, work)
+    results, kept_now = in_transaction(store.db, work)
     outbox.publish_staged()
     for result, outcome in zip(results, outcomes):
-        _count_request(result, outcome)
+        _count_request(result, outcome, kept_now)
     return results
 
 
-def _count_request(result: dict, outcome: dict | Rejected) -> None:
-    """Metrics and log lines once the unit of work committed."""
+def _count_request(result: dict, outcome: dict | Rejected, kept_now: set[str]) -> None:
+    """Metrics and log lines once the unit of work committed; a reject kept before (a
+    redelivered message) was counted by the delivery that kept it."""
     if result["status"] == "rejected":
+        reject_id = result.get("reject_id")
+        if reject_id is not None and reject_id not in kept_now:
+            return
         metrics.ERASURE_REQUESTS.labels("rejected").inc()
-        if "reject_id" in result:
+        if reject_id is not None:
             metrics.REJECTED.labels("erase", result["reason"]).inc()
-            log.info("rejected erase input %s: %s", result["reject_id"], result["reason"])
+            log.info("rejected erase input %s: %s", reject_id, result["reason"])
         return
     metrics.ERASURE_REQUESTS.labels("requested").inc()
     log.info("erasure of %s requested by %s", result["record_id"], outcome["requested_by"])

@@ -29,6 +29,7 @@ from .domain.erasure import ERASED_REASON
 from .domain.intake import Accepted, Rejected
 from .import_book import (ChunkDone, accepted_keys, batch_increments, chunk_key,
                           import_counts, resolve_answered, resolve_rejects)
+from .redelivery import BROKER_CHANNELS, KeptBefore
 from .refused import Refused, insert_refused
 from .storage import CAS_ATTEMPTS, IngestionStore, RecordContention, reject_doc
 
@@ -44,6 +45,7 @@ class Entry:
     batch_id: str | None = None
     row: int | None = None
     unreadable: bool = False
+    again: bool = False  # from a redelivered message: its reject may exist (redelivery.py)
 
 
 def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: list[Entry],
@@ -58,10 +60,15 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
          for k in [raw_key(e.raw)] if k}
     sealed = {i: pipeline.seal_raw(e.raw) for i, e in enumerate(entries)
               if accepted[i] is None and not replay}
+    digests = {i: pipeline.input_digest(entries[i].raw) for i in sealed
+               if channel in BROKER_CHANNELS}
+    again = [digests[i] for i in digests if entries[i].again]
 
     def work(session) -> tuple[list[dict], list[dict], RecordPlan]:
         outbox.discard()
         stored = record_states(store.records, keys, session)
+        before = KeptBefore.read(store.rejects, channel, again, session) if again \
+            else KeptBefore()
         plan = plan_records(accepted, stored)
         results, rejects = [], []
         for i, entry in enumerate(entries):
@@ -79,12 +86,10 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
             if replay:
                 results.append({"status": "rejected", "reason": reason, "errors": errors})
                 continue
-            raw_sealed, excerpt = sealed[i] if keep else (None, "")
-            doc = reject_doc(channel, reason, errors, raw_sealed, excerpt, entry.batch_id,
-                             entry.row, *loose_key(entry.raw))
-            rejects.append(doc)
+            kept = _reject_of(channel, entry, (reason, errors), sealed[i] if keep else None,
+                              digests.get(i) if keep else None, before, rejects)
             results.append({"status": "rejected", "reason": reason, "errors": errors,
-                            "reject_id": str(doc["_id"])})
+                            "reject_id": str(kept)})
         _stage_events(outbox, accepted, plan)
         outbox.persist_in(session)
         write_batch(store, plan.writes, rejects, session)
@@ -98,14 +103,31 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
     return results
 
 
-def intake_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, records: list,
-                 refused: list[Refused], step: int) -> list[dict]:
-    """An AMQP batch: its records in slices of `step`, so that no transaction grows
-    without bound (a redelivery finds the done slices 'unchanged'), and its refused
-    inputs as rejects in the last slice's unit of work, or in one of their own when
-    the batch holds no record (refused.py) -> the rejects kept. The last: a slice that
-    fails after them would run the batch again, and the rejects, which have no key to
-    find them by, would be kept twice."""
+def _reject_of(channel: str, entry: Entry, terms: tuple[str, list[str]],
+               sealed: tuple[str, str] | None, digest: str | None, before: KeptBefore,
+               rejects: list[dict]) -> Any:
+    """The id of the reject that stands for `entry`: the one a delivery of the same
+    message kept before, or a new one (appended to `rejects`). `sealed` is None when
+    nothing of the input may be kept (an erased key)."""
+    kept = before.take(digest) if entry.again else None
+    if kept is not None:
+        return kept
+    raw_sealed, excerpt = sealed or (None, "")
+    doc = reject_doc(channel, *terms, raw_sealed, excerpt, entry.batch_id, entry.row,
+                     *loose_key(entry.raw), digest)
+    rejects.append(doc)
+    return doc["_id"]
+
+
+def intake_batch(store: IngestionStore, outbox: Outbox, pipeline: Any,
+                 records: list[tuple[Any, bool]], refused: list[Refused],
+                 step: int) -> list[dict]:
+    """An AMQP batch: its records, each with whether its message was redelivered, in
+    slices of `step`, so that no transaction grows without bound (a redelivery finds
+    the done slices 'unchanged' and the rejects they kept, redelivery.py), and its
+    refused inputs as rejects in the last slice's unit of work, or in one of their own
+    when the batch holds no record (refused.py) -> the rejects kept. The last: a slice
+    that fails after them would run the batch again, and keep them twice."""
     kept: list[dict] = []
 
     def keep(_results, session) -> None:  # re-run with the transaction: replaced
@@ -113,7 +135,8 @@ def intake_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, records: 
 
     starts = range(0, len(records), step)
     for start in starts:
-        ingest_batch(store, outbox, pipeline, [Entry(raw) for raw in records[start:start + step]],
+        ingest_batch(store, outbox, pipeline,
+                     [Entry(raw, again=again) for raw, again in records[start:start + step]],
                      "amqp", extra=keep if start == starts[-1] and refused else None)
     if refused and not records:
         in_transaction(store.db, lambda session: keep(None, session))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from common.batch import with_sender
+from common.batch import redelivered, sender, with_sender
 from common.messaging import UNDECODABLE, TolerantConsumer
 
 from .domain.clients import may_write
@@ -59,25 +59,31 @@ def split_records(client: dict, records: list) -> tuple[list[int], dict[int, lis
     return allowed, refused
 
 
-def sort_inputs(sent: Iterable[tuple[str | None, Any]],
+def sort_inputs(sent: Iterable[tuple[str | None, Any, bool]],
                 client_of: Callable[[str | None], dict | None]) -> tuple[list, list]:
-    """An AMQP batch's (sender, body) pairs -> (the records their clients may write,
-    the refused inputs as (reason, errors, raw)). A body is one record or an array."""
+    """An AMQP batch's (sender, body, redelivered) -> (the records their clients may
+    write as (raw, redelivered), the refused inputs as (reason, errors, raw,
+    redelivered)). A body is one record or an array."""
     records, refused = [], []
-    for user, body in sent:
+    for user, body, again in sent:
         client = client_of(user)
         if client is None:
-            refused.append((UNAUTHENTICATED, [NO_USER_ID], body))
+            refused.append((UNAUTHENTICATED, [NO_USER_ID], body, again))
         elif undecodable(body):
-            refused.append(("undecodable", [body["error"]], body["raw"]))
+            refused.append(("undecodable", [body["error"]], body["raw"], again))
         else:
             for raw in body if isinstance(body, list) else [body]:
                 errors = forbidden(client, raw)
                 if errors is None:
-                    records.append(raw)
+                    records.append((raw, again))
                 else:
-                    refused.append((SOURCE_NOT_ALLOWED, errors, raw))
+                    refused.append((SOURCE_NOT_ALLOWED, errors, raw, again))
     return records, refused
+
+
+def delivered(payloads: Iterable[Any]) -> list[tuple[str | None, Any, bool]]:
+    """`with_sender` payloads as sort_inputs takes them: (sender, body, redelivered)."""
+    return [(*sender(payload), redelivered(payload)) for payload in payloads]
 
 
 def undecodable(body: Any) -> bool:

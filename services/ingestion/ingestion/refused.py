@@ -16,24 +16,34 @@ from . import metrics
 from .bulk_store import record_states
 from .domain.bulk import loose_key, raw_key, reject_terms
 from .domain.erasure import ERASED_ERROR, ERASED_REASON
+from .redelivery import BROKER_CHANNELS, KeptBefore
 from .storage import IngestionStore, reject_doc
 
 log = logging.getLogger(__name__)
-Refused = tuple[str, list[str], Any]  # (reason, errors, the raw input)
+# (reason, errors, the raw input, whether its message was redelivered)
+Refused = tuple[str, list[str], Any, bool]
 
 
 def insert_refused(store: IngestionStore, pipeline: Any, channel: str,
                    refused: list[Refused], session) -> list[dict]:
-    """Insert one reject per refused input within `session`; those naming an erased
-    (source, external_id) keep nothing of the input but its key, as elsewhere."""
-    named = [raw_key(raw) for _, _, raw in refused]
+    """Insert one reject per refused input within `session` -> the rejects inserted;
+    those naming an erased (source, external_id) keep nothing of the input but its key,
+    as elsewhere, and a redelivered message's input whose reject exists is not kept
+    again (redelivery.py)."""
+    named = [raw_key(raw) for _, _, raw, _ in refused]
     stored = record_states(store.records, {k for k in named if k}, session)
+    digests = [pipeline.input_digest(raw) for _, _, raw, _ in refused]
+    again = [d for d, (*_, redelivered) in zip(digests, refused) if redelivered]
+    before = KeptBefore.read(store.rejects, channel, again, session) if again \
+        else KeptBefore()
     docs = []
-    for (reason, errors, raw), key in zip(refused, named):
+    for (reason, errors, raw, again), key, digest in zip(refused, named, digests):
         reason, errors, keep = reject_terms(reason, errors, key, stored)
+        if again and keep and before.take(digest) is not None:
+            continue
         sealed, excerpt = pipeline.seal_raw(raw) if keep else (None, "")
         docs.append(reject_doc(channel, reason, errors, sealed, excerpt, None, None,
-                               *loose_key(raw)))
+                               *loose_key(raw), digest if keep else None))
     if docs:
         store.rejects.insert_many(docs, session=session)
     return docs
@@ -49,10 +59,11 @@ def count_refused(channel: str, docs: list[dict]) -> None:
 
 def keep_reject(store: IngestionStore, pipeline: Any, channel: str, reason: str,
                 errors: list[str], raw: Any, batch_id: str | None = None,
-                row: int | None = None, replay: bool = False) -> dict:
+                row: int | None = None, replay: bool = False, again: bool = False) -> dict:
     """Keep one unusable input on its own (raw encrypted) -> its result; for an erased
     (source, external_id) nothing of the input is kept but its key, whatever else was
-    wrong with it, and a replay keeps nothing at all (its reject exists)."""
+    wrong with it, and a replay keeps nothing at all (its reject exists), nor does a
+    redelivered message (`again`) whose reject exists (redelivery.py)."""
     source, external_id = (_text(raw.get("source")), _text(raw.get("external_id"))) \
         if isinstance(raw, dict) else (None, None)
     if reason == ERASED_REASON or (channel != "erase" and source and external_id
@@ -60,11 +71,17 @@ def keep_reject(store: IngestionStore, pipeline: Any, channel: str, reason: str,
         reason, errors = ERASED_REASON, [ERASED_ERROR]
         if replay:
             return {"status": "rejected", "reason": reason, "errors": errors}
-        sealed, excerpt = None, ""
+        sealed, excerpt, digest = None, "", None
     else:
         sealed, excerpt = pipeline.seal_raw(raw)
+        digest = pipeline.input_digest(raw) if channel in BROKER_CHANNELS else None
+        kept = KeptBefore.read(store.rejects, channel, [digest]).take(digest) if again \
+            else None
+        if kept is not None:
+            return {"status": "rejected", "reason": reason, "errors": errors,
+                    "reject_id": str(kept)}
     reject_id = store.add_reject(channel, reason, errors, sealed, excerpt, batch_id, row,
-                                 source, external_id)
+                                 source, external_id, digest)
     metrics.REJECTED.labels(channel, reason).inc()
     log.info("rejected %s input %s: %s", channel, reject_id, reason)
     return {"status": "rejected", "reason": reason, "errors": errors, "reject_id": reject_id}

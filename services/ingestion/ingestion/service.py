@@ -15,7 +15,7 @@ from nameko.events import event_handler
 from werkzeug.wrappers import Response
 
 from common.base import ServiceBase
-from common.batch import batch_consume, reliable_batch, sender
+from common.batch import batch_consume, redelivered, reliable_batch, sender
 from common.mongo import MongoStore
 from common.reliability import reliable
 from common.rpcs import rpc
@@ -29,7 +29,7 @@ from .domain.clients import bearer_token
 from .erasure import erase_message, seal_erased
 from .handlers import Entry
 from .import_check import check_rows
-from .intake_auth import sender_consume, sort_inputs
+from .intake_auth import delivered, sender_consume, sort_inputs
 from .intake_server import intake_http
 from .keys import KeyRotation
 from .operators import OperatorAdmin
@@ -61,7 +61,7 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         batches), as one unit of work per slice of the HTTP limit. A message from no
         active client (its `user_id`), a record of a source its client may not write and
         an undecodable body become rejects in that unit of work: a re-run adds none twice."""
-        records, refused = sort_inputs(map(sender, payloads), self.clients.by_broker_user)
+        records, refused = sort_inputs(delivered(payloads), self.clients.by_broker_user)
         kept = handlers.intake_batch(self.store, self.events, self.pipeline, records, refused,
                                      self._limits().max_records)
         count_refused("amqp", kept)
@@ -74,7 +74,7 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         ones, and any from another sender, become rejects."""
         user, body = sender(payload)
         erase_message(self.store, self.events, self.pipeline,
-                      self.clients.by_broker_user(user), body)
+                      self.clients.by_broker_user(user), body, redelivered(payload))
 
     @event_handler("dedup", names.CUSTOMER_ERASED)
     @reliable

@@ -40,6 +40,7 @@ class IngestionStore:
         self.rejects.create_index([("received_at", DESCENDING)])
         self.rejects.create_index([("status", ASCENDING)])
         self.rejects.create_index([("source", ASCENDING), ("external_id", ASCENDING)])
+        self.rejects.create_index([("input_digest", ASCENDING)], sparse=True)  # redelivery
         # led by the batch, with the status: a batch's open rejects (the list owner's
         # export, `crm rejects list --batch`) are read from the batch's entries alone;
         # given (batch_id, row), SecantusDB chose `status` and read every open reject
@@ -51,10 +52,10 @@ class IngestionStore:
     def add_reject(self, channel: str, reason: str, errors: list[str],
                    raw_encrypted: str | None, masked_excerpt: str, batch_id: str | None = None,
                    row: int | None = None, source: str | None = None,
-                   external_id: str | None = None) -> str:
+                   external_id: str | None = None, digest: str | None = None) -> str:
         """Keep an unusable input; external_id (capped) lets an erasure find it later."""
         doc = reject_doc(channel, reason, errors, raw_encrypted, masked_excerpt, batch_id,
-                         row, source, external_id)
+                         row, source, external_id, digest)
         return str(self.rejects.insert_one(doc).inserted_id)
 
     # -- erasure ----------------------------------------------------------------------
@@ -161,14 +162,19 @@ class IngestionStore:
 
 def reject_doc(channel: str, reason: str, errors: list[str], raw_encrypted: str | None,
                masked_excerpt: str, batch_id: str | None = None, row: int | None = None,
-               source: str | None = None, external_id: str | None = None) -> dict:
+               source: str | None = None, external_id: str | None = None,
+               digest: str | None = None) -> dict:
     """A reject row with its id chosen here, so a batch can answer with the ids of
-    rejects it inserts together with its records."""
-    return {"_id": ObjectId(), "channel": channel, "reason": reason, "errors": errors,
-            "raw": raw_encrypted, "excerpt": masked_excerpt, "batch_id": batch_id,
-            "row": row, "source": source,
-            "external_id": external_id[:256] if external_id else None,
-            "received_at": clock.now(), "status": "open"}
+    rejects it inserts together with its records; `digest` (broker channels) lets a
+    redelivery of its message find it (redelivery.py)."""
+    doc = {"_id": ObjectId(), "channel": channel, "reason": reason, "errors": errors,
+           "raw": raw_encrypted, "excerpt": masked_excerpt, "batch_id": batch_id,
+           "row": row, "source": source,
+           "external_id": external_id[:256] if external_id else None,
+           "received_at": clock.now(), "status": "open"}
+    if digest:
+        doc["input_digest"] = digest
+    return doc
 
 
 def _oid(value: str) -> ObjectId | None:

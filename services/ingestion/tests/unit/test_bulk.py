@@ -232,8 +232,8 @@ def test_an_amqp_batch_keeps_its_refused_inputs_with_its_last_slice(unit, monkey
     kept = []
     monkeypatch.setattr(handlers, "insert_refused", lambda s, p, channel, refused, session: (
         kept.append((len(store.written), channel, session)) or [{"_id": "r1"}]))
-    refused = [("unauthenticated", ["no user_id"], {"name": "x"})]
-    records = [person("a"), person("b"), person("c")]
+    refused = [("unauthenticated", ["no user_id"], {"name": "x"}, False)]
+    records = [(person("a"), False), (person("b"), False), (person("c"), False)]
     docs = handlers.intake_batch(store, ingest.args[1], PIPELINE, records, refused, 2)
     assert docs == [{"_id": "r1"}] and len(store.written) == 2
     assert kept == [(2, "amqp", "session")]  # inside the second (last) slice's commit

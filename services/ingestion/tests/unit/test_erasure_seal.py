@@ -115,9 +115,11 @@ def test_sealed_open_reject_is_closed_without_its_input():
            "errors": ["birth_date: 王芳 1990-03-07"], "raw": PROTECTOR.encrypt(json.dumps(RAW)),
            "excerpt": '{"name": "王*", "national_id": "110101********1233"}',
            "batch_id": None, "row": None, "source": "crm:web", "external_id": "e-1",
-           "received_at": NOW, "status": "open", "replay_attempts": 2}
+           "received_at": NOW, "status": "open", "replay_attempts": 2,
+           "input_digest": PROTECTOR.blind_index("input", json.dumps(RAW))}
     sealed = seal_reject(doc, NOW)
     assert_nothing_personal(sealed)
+    assert "input_digest" not in sealed  # it would still confirm a guess of the input
     assert sealed["raw"] is None and sealed["excerpt"] == "" and sealed["erased"] is True
     assert sealed["status"] == ERASED_REASON and sealed["closed_at"] == NOW
     assert sealed["reason"] == "invalid_field" and sealed["replay_attempts"] == 2

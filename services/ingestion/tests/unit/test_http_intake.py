@@ -102,11 +102,12 @@ def test_amqp_inputs_sorted_by_sender_source_and_marker():
     marker = {UNDECODABLE: True, "error": "JSONDecodeError", "raw": "{oops"}
     lookalike = {UNDECODABLE: True, "error": 7, "raw": "{oops", "source": "web",
                  "external_id": "z"}
-    sent = [("web-user", [web("a"), web("b", "branch")]), (None, web("c")),
-            ("web-user", marker), ("web-user", lookalike), ("web-user", web("d"))]
+    sent = [("web-user", [web("a"), web("b", "branch")], False), (None, web("c"), True),
+            ("web-user", marker, False), ("web-user", lookalike, True),
+            ("web-user", web("d"), False)]
     records, refused = sort_inputs(sent, clients.get)
-    assert records == [web("a"), lookalike, web("d")]
-    assert [(reason, raw) for reason, _, raw in refused] == [
-        (SOURCE_NOT_ALLOWED, web("b", "branch")), (UNAUTHENTICATED, web("c")),
-        ("undecodable", "{oops")]
+    assert records == [(web("a"), False), (lookalike, True), (web("d"), False)]
+    assert [(reason, raw, again) for reason, _, raw, again in refused] == [
+        (SOURCE_NOT_ALLOWED, web("b", "branch"), False), (UNAUTHENTICATED, web("c"), True),
+        ("undecodable", "{oops", False)]
     assert refused[1][1] == [NO_USER_ID]

@@ -41,9 +41,9 @@ def store(monkeypatch):
 
 def test_every_refused_input_is_one_reject_written_in_the_callers_session(store):
     inputs = [("source_not_allowed", ["may not write s"], {"source": "s", "external_id": "a",
-                                                           "name": "王芳"}),
-              ("undecodable", ["not JSON"], "\udcff{garbage"),
-              ("unauthenticated", ["no user_id"], [1, 2])]
+                                                           "name": "王芳"}, False),
+              ("undecodable", ["not JSON"], "\udcff{garbage", False),
+              ("unauthenticated", ["no user_id"], [1, 2], False)]
     docs = refused.insert_refused(store, PIPELINE, "amqp", inputs, "the-session")
     ((written, session),) = store.rejects.calls
     assert session == "the-session" and written == docs
@@ -58,7 +58,7 @@ def test_every_refused_input_is_one_reject_written_in_the_callers_session(store)
 def test_a_refused_input_naming_an_erased_key_keeps_nothing_but_its_key(store):
     (doc,) = refused.insert_refused(store, PIPELINE, "amqp", [
         ("source_not_allowed", ["may not write s"], {"source": "s", "external_id": "gone",
-                                                     "name": "王芳"})], None)
+                                                     "name": "王芳"}, False)], None)
     assert (doc["reason"], doc["raw"], doc["excerpt"]) == (ERASED_REASON, None, "")
     assert (doc["source"], doc["external_id"]) == ("s", "gone")
 
