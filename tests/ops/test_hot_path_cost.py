@@ -10,7 +10,8 @@ handlers do. No findAndModify may reach the server, and a batch at ~3,000 docume
 may cost at most 3x a batch at ~100.
 
 - ingestion: `bulk_store.record_states` + `write_batch` (new, changed, unchanged records),
-  and an import chunk's `import_book.resolve_rejects` among open rejects;
+  an import chunk's `import_book.resolve_rejects` among open rejects, and an erasure's
+  seal (`erasure.seal_erased`), which a deletion list runs thousands of times;
 - assignment: `handlers.assign_batch` (`batch_store.read_unit` + `commit_unit` + outbox);
 - tiering: `handlers.retier_batch` (`snapshot_states`, `recorded_many`, `plan_batch`,
   `commit_plan` + outbox), with a merge in every batch;
@@ -51,6 +52,7 @@ from dedup.storage import DedupStore
 from ingestion.bulk_store import record_states, write_batch
 from ingestion.domain.bulk import plan_records
 from ingestion.domain.intake import Accepted
+from ingestion.erasure import seal_erased
 from ingestion.import_book import resolve_rejects
 from ingestion.storage import IngestionStore
 from notification.followup_store import FollowUpStore
@@ -175,6 +177,35 @@ def ingestion_import_rejects(db: Database) -> tuple[Fill, Call]:
             store.rejects, keys, f"b{n}", session))
         assert closed == 1
         assert len(store.list_rejects("open", 1000, "mine")) == 5
+    return fill, call
+
+
+def ingestion_erasure_seal(db: Database) -> tuple[Fill, Call]:
+    """An erasure's seal in ingestion (`erasure.seal_erased`): the person's records
+    found by their ids, their rejects, outbox rows and parked bodies sealed. Not a
+    pipeline path, but a bank's deletion list is thousands of erasures: an `$or` of
+    (source, external_id) pairs read every record on the embedded database."""
+    store = IngestionStore(db)
+    store.ensure_indexes()
+    outbox = outbox_over(db, 1)
+    parked = ParkedMessages(db["parked"])
+    parked.ensure_indexes()
+
+    def fill(count: int) -> None:
+        store.records.insert_many([
+            {"source": "bulk", "external_id": f"x{n}", "record_id": f"bulk:x{n}",
+             "content_hash": "h0", "pii": "token" * 20, "version": 1, "history": []}
+            for n in range(count)])
+        store.rejects.insert_many([
+            {"source": "bulk", "external_id": f"x{n}", "status": "open", "channel": "amqp",
+             "reason": "invalid_field", "errors": ["x"], "excerpt": "", "raw": None,
+             "received_at": _now()} for n in range(0, count, 10)])
+
+    def call(n: int) -> None:
+        service = SimpleNamespace(store=store, events=outbox, parked=parked)
+        counts = seal_erased(service, {"customer_id": f"c{n}", "record_ids": [f"bulk:x{n}"],
+                                       "erased_at": _now().isoformat()})
+        assert counts == {"records": 1, "rejects": int(n % 10 == 0)}
     return fill, call
 
 
@@ -424,6 +455,7 @@ def parked_messages(db: Database) -> tuple[Fill, Call]:
 
 CASES = {"ingestion": ("ingestion", ingestion_records),
          "import_rejects": ("ingestion", ingestion_import_rejects),
+         "erasure_seal": ("ingestion", ingestion_erasure_seal),
          "tiering": ("tiering", tiering_snapshots),
          "dedup": ("dedup", dedup_customers),
          "notification": ("notification", notification_outbox),

@@ -18,7 +18,7 @@ from common.mongo import in_transaction
 from contracts import names
 
 from . import metrics
-from .domain.erasure import (erasure_request, raw_names, seal_event_body,
+from .domain.erasure import (erasure_request, raw_names, record_id_of, seal_event_body,
                              seal_parked_payload, seal_record, seal_reject)
 from .domain.bulk import loose_key
 from .domain.intake import Rejected
@@ -137,7 +137,7 @@ def seal_erased(service: Any, event: dict) -> dict:
     counts = {"records": 0, "rejects": 0}
     pending = list(event.get("record_ids") or [])
     for _ in range(CAS_ATTEMPTS):
-        pending = [_record_id(doc) for doc in service.store.records_named(pending)
+        pending = [record_id_of(doc) for doc in service.store.records_named(pending)
                    if not _seal_record(service, doc, erased_at, counts)]
         if not pending:
             break
@@ -163,10 +163,6 @@ def _seal_record(service: Any, doc: dict, erased_at: datetime, counts: dict) -> 
     return True
 
 
-def _record_id(doc: dict) -> str:
-    return f"{doc['source']}:{doc['external_id']}"
-
-
 def _seal_rejects(service: Any, source: str, external_id: str, erased_at: datetime) -> int:
     sealed = 0
     for doc in service.store.rejects_naming(source, external_id):
@@ -189,7 +185,7 @@ def _ingested_event_ids(doc: dict) -> list[str]:
     """The ids of the record's customer.ingested rows, one per version, derived as
     staged; the outbox seals them (a row not yet published is cancelled: dedup would
     drop it anyway)."""
-    record_id = doc.get("record_id") or _record_id(doc)
+    record_id = doc.get("record_id") or record_id_of(doc)
     versions = range(1, min(int(doc.get("version") or 1), MAX_VERSIONS) + 1)
     return [derived_event_id(f"{record_id}#{v}", names.CUSTOMER_INGESTED, record_id)
             for v in versions]

@@ -65,6 +65,12 @@ def _messages(messages: dict | list) -> list[str]:
     return out
 
 
+def record_id_of(doc: dict) -> str:
+    """A stored record's id, from its key (records stored before `record_id` was kept
+    have only the key)."""
+    return f"{doc['source']}:{doc['external_id']}"
+
+
 def record_keys(record_id: str) -> list[tuple[str, str]]:
     """Every (source, external_id) pair a record id can stand for.
 
