@@ -15,7 +15,8 @@ may cost at most 3x a batch at ~100.
 - assignment: `handlers.assign_batch` (`batch_store.read_unit` + `commit_unit` + outbox);
 - tiering: `handlers.retier_batch` (`snapshot_states`, `recorded_many`, `plan_batch`,
   `commit_plan` + outbox), with a merge in every batch;
-- dedup: `handlers.place_batch` (placement's reads, `batch_store.commit` + outbox);
+- dedup: `handlers.place_batch` (placement's reads, `batch_store.commit` + outbox), and
+  an erasure (`erasure.erase_person`), whose clean-up reads reviews and merge rows;
 - notification (outbox lease, maintainers, follow-ups) and parked messages: the
   single-message paths those still run.
 """
@@ -44,6 +45,7 @@ from common.reliability import ParkedMessages
 from dedup import handlers as dedup_handlers
 from dedup.dependencies import MatchingSetup
 from dedup.domain.clusters import build_golden
+from dedup.erasure import erase_person
 from dedup.domain.scoring import merged_params
 from dedup.domain.snapshot import golden_keys
 from dedup.placement import claimable, new_customer_id
@@ -393,6 +395,19 @@ def person(record_id: str, n: int, registered_at: str, **extra) -> dict:
             "has_contact": True, "display": {}, "quality": [], **extra}
 
 
+def fill_goldens(store: DedupStore, matching: MatchingSetup, count: int) -> list[str]:
+    """`count` golden customers of one record each, with their key claims -> their ids."""
+    goldens = [build_golden(new_customer_id(f"bulk:{n}"),
+                            [person(f"bulk:{n}", n, "2020-01-01T00:00:00")],
+                            matching.params) for n in range(count)]
+    store.customers.insert_many([{**g, "_id": g["customer_id"], "keys": golden_keys(g),
+                                  "revision": 1, "active": True, "updated_at": _now()}
+                                 for g in goldens])
+    store.claims.insert_many([{"_id": key, "customer_id": g["customer_id"], "at": _now()}
+                              for g in goldens for key in claimable(golden_keys(g))])
+    return [g["customer_id"] for g in goldens]
+
+
 def dedup_customers(db: Database) -> tuple[Fill, Call]:
     """A batch of `customer.ingested` as dedup.handlers.place_batch runs it (placement's
     reads, batch_store.commit and the outbox in one transaction): four new people, one
@@ -403,14 +418,7 @@ def dedup_customers(db: Database) -> tuple[Fill, Call]:
     box: list[Outbox] = []
 
     def fill(count: int) -> None:
-        goldens = [build_golden(new_customer_id(f"bulk:{n}"),
-                                [person(f"bulk:{n}", n, "2020-01-01T00:00:00")],
-                                matching.params) for n in range(count)]
-        store.customers.insert_many([{**g, "_id": g["customer_id"], "keys": golden_keys(g),
-                                      "revision": 1, "active": True, "updated_at": _now()}
-                                     for g in goldens])
-        store.claims.insert_many([{"_id": key, "customer_id": g["customer_id"], "at": _now()}
-                                  for g in goldens for key in claimable(golden_keys(g))])
+        fill_goldens(store, matching, count)
         box.append(outbox_over(db, count))
 
     def call(n: int) -> None:
@@ -437,6 +445,39 @@ def dedup_customers(db: Database) -> tuple[Fill, Call]:
     return fill, call
 
 
+def dedup_erasure(db: Database) -> tuple[Fill, Call]:
+    """An erasure in dedup (`erasure.erase_person`, one transaction): the golden sealed,
+    its claims, reviews, merge evidence, outbox rows and parked messages cleaned up.
+    Reviews and merge rows grow with the pool; an `$or` over them, or a filter led by
+    `status`, read them all."""
+    store = DedupStore(db)
+    store.ensure_indexes()
+    matching = MatchingSetup(default_matchers(), merged_params({}), 200, 40)
+    parked = ParkedMessages(db["parked"])
+    parked.ensure_indexes()
+    box: list[Outbox] = []
+
+    def fill(count: int) -> None:
+        ids = fill_goldens(store, matching, count)
+        store.merges.insert_many([
+            {"_id": f"m{n}", "kind": "automatic", "customer_id": ids[n],
+             "record_id": f"web:{n}", "matched_id": ids[n], "absorbed_ids": [f"gone{n}"],
+             "evidence": {"name": "x"}, "decision": {}} for n in range(count)])
+        store.reviews.insert_many([
+            {"_id": f"rv{n}", "status": "open", "record_id": f"branch:{n}",
+             "customer_id": f"other{n}", "candidate_id": ids[n], "evidence": {"name": "x"},
+             "decision": {}, "at": _now()} for n in range(count)])
+        box.append(outbox_over(db, count))
+
+    def call(n: int) -> None:
+        service = SimpleNamespace(store=store, events=box[0], parked=parked)
+        erased = erase_person(service, new_customer_id(f"bulk:{n}"), None, "steward")
+        assert erased["record_ids"] == [f"bulk:{n}"]
+        assert store.merges.count_documents({"_id": f"m{n}"}) == 0
+        assert store.reviews.find_one({"_id": f"rv{n}"})["status"] == "erased"
+    return fill, call
+
+
 def parked_messages(db: Database) -> tuple[Fill, Call]:
     parked = ParkedMessages(db["parked"])
     parked.ensure_indexes()
@@ -458,11 +499,13 @@ CASES = {"ingestion": ("ingestion", ingestion_records),
          "erasure_seal": ("ingestion", ingestion_erasure_seal),
          "tiering": ("tiering", tiering_snapshots),
          "dedup": ("dedup", dedup_customers),
+         "dedup_erasure": ("dedup", dedup_erasure),
          "notification": ("notification", notification_outbox),
          "followups": ("notification", notification_followups),
          "assignment": ("assignment", assignment_rows),
          "parked": ("tiering", parked_messages)}
-IN_TRANSACTION = {"ingestion", "import_rejects", "tiering", "dedup", "assignment"}
+IN_TRANSACTION = {"ingestion", "import_rejects", "tiering", "dedup", "dedup_erasure",
+                  "assignment"}
 
 
 def best_means(calls: dict[int, Call]) -> dict[int, float]:

@@ -19,6 +19,10 @@ from common import clock
 
 from . import metrics
 
+# the fields by which reviews and merge rows name a person (customer or record ids)
+REVIEW_NAMES = ("customer_id", "candidate_id", "record_id")
+MERGE_NAMES = ("customer_id", "record_id", "matched_id", "absorbed_ids")
+
 
 class Conflict(Exception):
     """Another replica changed the same golden customer first: match again."""
@@ -38,6 +42,12 @@ class DedupStore:
         self.customers.create_index([("has_contact", ASCENDING), ("active", ASCENDING)])
         self.reviews.create_index([("status", ASCENDING)])
         self.merges.create_index([("customer_id", ASCENDING)])
+        # an erasure finds the reviews and merge rows naming the person by each field
+        for field in REVIEW_NAMES:
+            self.reviews.create_index([(field, ASCENDING)])
+        for field in MERGE_NAMES:
+            if field != "customer_id":
+                self.merges.create_index([(field, ASCENDING)])
         # an erasure deletes every claim of the customer, also of keys it no longer has
         self.claims.create_index([("customer_id", ASCENDING)])
         metrics.watch_open_reviews(self.reviews)  # set up once per process, with the indexes
@@ -78,23 +88,26 @@ class DedupStore:
 
     def close_reviews_of(self, customer_ids: list[str], session: Any = None) -> int:
         """Open reviews that would compare anyone with the erased customer."""
-        return self.reviews.update_many(
-            {"status": "open", "$or": [{"customer_id": {"$in": customer_ids}},
-                                       {"candidate_id": {"$in": customer_ids}}]},
-            {"$set": {"status": "erased", "closed_at": clock.now()}}, session=session).modified_count
+        closed = clock.now()
+        return sum(self.reviews.update_many(
+            {field: {"$in": customer_ids}, "status": "open"},
+            {"$set": {"status": "erased", "closed_at": closed}}, session=session).modified_count
+            for field in ("customer_id", "candidate_id"))
 
     def forget_evidence(self, customer_ids: list[str], record_ids: list[str],
                         session: Any = None) -> None:
         """The match evidence naming the erased person (masked values of both sides of
-        a review or merge): merge rows deleted, reviews kept as bare decisions."""
-        involved = [{"customer_id": {"$in": customer_ids}},
-                    {"candidate_id": {"$in": customer_ids}},
-                    {"record_id": {"$in": record_ids}}]
-        self.reviews.update_many({"$or": involved, "evidence": {"$ne": {}}},
-                                 {"$set": {"evidence": {}, "decision": {}}}, session=session)
-        self.merges.delete_many({"$or": [*involved[::2], {"matched_id": {"$in": customer_ids}},
-                                         {"absorbed_ids": {"$in": customer_ids}}]},
-                                session=session)
+        a review or merge): merge rows deleted, reviews kept as bare decisions. One
+        indexed write per naming field, each led by it: an `$or`, or a filter led by
+        `status`, reads every review or merge row on the embedded database."""
+        names = {"record_id": record_ids}
+        for field in REVIEW_NAMES:
+            self.reviews.update_many(
+                {field: {"$in": names.get(field, customer_ids)}, "evidence": {"$ne": {}}},
+                {"$set": {"evidence": {}, "decision": {}}}, session=session)
+        for field in MERGE_NAMES:
+            self.merges.delete_many({field: {"$in": names.get(field, customer_ids)}},
+                                    session=session)
 
     # -- reviews --------------------------------------------------------------------
     def list_reviews(self, status: str = "open") -> list[dict]:

@@ -80,10 +80,12 @@ class IngestionStore:
 
     def rejects_naming(self, source: str, external_id: str) -> list[dict]:
         """Rejects (any status) not yet sealed that carry this key, or carry no
-        external_id at all (kept before it was stored: the caller checks their raw)."""
-        return list(self.rejects.find({"source": source,
-                                       "external_id": {"$in": [external_id, None]},
-                                       "erased": {"$ne": True}}))
+        external_id at all (kept before it was stored: the caller checks their raw).
+        Sealed ones are left out here: with `erased` in the filter the embedded
+        database reads every reject instead of walking the key's index."""
+        rows = self.rejects.find({"source": source,
+                                  "external_id": {"$in": [external_id, None]}})
+        return [row for row in rows if row.get("erased") is not True]
 
     def replace_record(self, sealed: dict, version: int | None) -> bool:
         """Replace the record if it still has the version read -> whether it did (an

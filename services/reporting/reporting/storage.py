@@ -74,7 +74,8 @@ class ReportingStore:
             return 0
         deleted = self.facts.delete_many({"customer_id": {"$in": gone}}).deleted_count
         if deleted:
-            self.links.delete_many({"$or": [{"_id": {"$in": gone}}, {"into": {"$in": gone}}]})
+            self.links.delete_many({"_id": {"$in": gone}})  # two indexed deletes: an
+            self.links.delete_many({"into": {"$in": gone}})  # `$or` reads every link
             self.erased.update_many({"_id": {"$in": gone}},
                                     {"$set": {"recorded_at": recorded_at}})
         return deleted
