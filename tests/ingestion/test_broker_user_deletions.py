@@ -62,6 +62,41 @@ def test_a_deletion_the_api_did_not_take_stays_pending_until_the_sweep(stack):
     assert deletions.finish(url, user) == DONE  # already gone: done, nothing raised
 
 
+def test_a_sweep_behind_an_add_leaves_the_new_owners_user_alone(stack):
+    """The sweep reads its rows, then deletes them one by one. An add that finished one
+    row's deletion and created the user again in between keeps its user."""
+    url, user = stack.env["RABBITMQ_MANAGEMENT_URL"], f"intake-race-{uuid.uuid4().hex[:8]}"
+    vhost = broker_users.vhost_of(stack.env["AMQP_URI"])
+    deletions = UserDeletions(db(stack))
+    broker_users.create(url, user, vhost)  # the revoked client's user
+    deletions.request(user, "client:old")
+    swept = [row["_id"] for row in deletions.rows.find({"_id": user})]  # the sweep's read
+    deletions.clear_for(url, user)  # the new client's add finishes the deletion ...
+    password = broker_users.create(url, user, vhost)  # ... and creates the user again
+    try:
+        assert [deletions.finish(url, row) for row in swept] == [DONE]  # the sweep goes on
+        assert connects(user_uri(stack, user, password))
+    finally:
+        broker_users.delete(url, user)
+
+
+def test_an_add_is_refused_while_another_deletion_holds_the_row(stack):
+    url, user = stack.env["RABBITMQ_MANAGEMENT_URL"], f"intake-lease-{uuid.uuid4().hex[:8]}"
+    password = broker_users.create(url, user, broker_users.vhost_of(stack.env["AMQP_URI"]))
+    deletions = UserDeletions(db(stack))
+    deletions.request(user, "client:old")
+    deletions.rows.update_one({"_id": user}, {"$set": {  # a sweep deleting it right now
+        "lease_by": "sweep", "lease_until": clock.now() + timedelta(minutes=1)}})
+    with pytest.raises(ValueError, match="under way"):
+        deletions.clear_for(url, user)
+    assert deletions.finish(url, user) == PENDING  # a revoke again leaves it to the sweep
+    assert connects(user_uri(stack, user, password))
+    deletions.rows.update_one({"_id": user}, {"$set": {  # the sweep died: its lease lapses
+        "lease_until": clock.now() - timedelta(seconds=1)}})
+    assert deletions.finish(url, user) == DONE
+    assert not connects(user_uri(stack, user, password)) and not deletions.is_pending(user)
+
+
 def test_revoking_again_deletes_a_broker_user_left_by_a_crash(stack):
     name = f"crashed-{uuid.uuid4().hex[:8]}"
     creds = add_client(stack, name, f"s_{uuid.uuid4().hex[:8]}")

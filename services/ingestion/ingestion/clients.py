@@ -133,10 +133,10 @@ class ClientAdmin:
             raise ValueError(f"broker user {user!r} of a revoked client or operator is "
                              "still to be deleted: choose another")
         if broker_user is None:
-            self.clients.deletions.clear_for(broker_users.management_url(self.config), user)
+            api = broker_users.management_url(self.config)
+            self.clients.deletions.clear_for(api, user)
             amqp = self.config.get("AMQP_URI", "")
-            password = broker_users.create(broker_users.management_url(self.config), user,
-                                           broker_users.vhost_of(amqp))
+            password = broker_users.create(api, user, broker_users.vhost_of(amqp))
             uri = broker_users.amqp_uri(amqp, user, password)
         token = new_token()
         self.clients.save({"_id": name, "sources": sources, "may_erase": bool(may_erase),
