@@ -68,3 +68,24 @@ def test_parked_seal_payloads_writes_only_the_payloads_it_changes(outbox_collect
                 for r in parked.collection.find()}
     assert payloads == {"e1": ["kept"], "e2": ["kept"]}
     assert parked.seal_payloads({"payload.source": "s"}, seal) == 0
+
+
+def test_parked_rows_are_found_by_the_customers_they_name_even_rows_parked_before(
+        outbox_collection):
+    """`seal_about` reads the `about` index only; rows parked before every row named
+    its customers are named when the service starts (ensure_indexes)."""
+    collection = outbox_collection.database["parked"]
+    collection.insert_many([  # parked by an older version: no `about`
+        {"key": "on_tier|old1", "entrypoint": "on_tier", "replayed": False,
+         "payload": {"event_id": "old1", "customer_id": "gone", "name": "王*"}},
+        {"key": "on_x|old2", "entrypoint": "on_x", "replayed": False,
+         "payload": {"event_id": "old2", "customer": {"customer_id": "gone"}}},
+        {"key": "on_x|old3", "entrypoint": "on_x", "replayed": False, "payload": [1, 2]}])
+    parked = ParkedMessages(collection)
+    parked.ensure_indexes()
+    parked.park("on_tier", {"event_id": "new1", "customer_id": "gone"}, "bug")
+    parked.park("on_tier", {"event_id": "new2", "customer_id": "kept"}, "bug")
+    assert parked.seal_about(["gone"]) == 3
+    sealed = {r["key"] for r in collection.find({"payload": {"erased": True}})}
+    assert sealed == {"on_tier|old1", "on_x|old2", "on_tier|new1"}
+    assert parked.seal_about(["gone"]) == 0 and collection.count_documents({"about": []}) == 1

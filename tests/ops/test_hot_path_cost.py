@@ -484,13 +484,15 @@ def parked_messages(db: Database) -> tuple[Fill, Call]:
 
     def fill(count: int) -> None:
         db["parked"].insert_many([{"key": f"on_x|e{n}", "entrypoint": "on_x",
-                                   "payload": {"event_id": f"e{n}"}, "replayed": False}
+                                   "payload": {"event_id": f"e{n}", "customer_id": f"c{n}"},
+                                   "about": [f"c{n}"], "replayed": False}
                                   for n in range(count)])
 
     def call(n: int) -> None:
-        payload = {"event_id": f"hot-{n}-{time.monotonic_ns()}"}
+        payload = {"event_id": f"hot-{n}-{time.monotonic_ns()}", "customer_id": f"hot{n}"}
         first = parked.park("on_x", payload, "bug")
         assert parked.park("on_x", payload, "bug again") == first
+        assert parked.seal_about([f"hot{n}"]) == 1  # an erasure, in every service
     return fill, call
 
 

@@ -4,9 +4,9 @@ list, repair and replay (`crm parked`).
 A message is kept as it came. One that the database cannot store as a document (a
 string holding a lone surrogate, which JSON may carry as an escape but BSON refuses,
 or more than the document limit) is kept as its JSON text instead (`payload_json`,
-escaped, cut at MAX_TEXT), with the customers it is about beside it for an erasure
-to find: refused, the parking raised and the message was lost (nameko acknowledges a
-message whose handler raised) or, in a batch, redelivered for ever.
+escaped, cut at MAX_TEXT): refused, the parking raised and the message was lost (nameko
+acknowledges a message whose handler raised) or, in a batch, redelivered for ever.
+Every row names the customers it is about (`about`), for an erasure to find by index.
 """
 from __future__ import annotations
 
@@ -40,6 +40,11 @@ class ParkedMessages:
 
     def ensure_indexes(self) -> None:
         self.collection.create_index([("key", ASCENDING)], unique=True, sparse=True)
+        self.collection.create_index([("about", ASCENDING)])  # an erasure's rows
+        for row in self.collection.find({"about": {"$exists": False}}, {"payload": 1}):
+            # parked before every row named its customers: named once, here
+            self.collection.update_one({"_id": row["_id"], "about": {"$exists": False}},
+                                       {"$set": {"about": customers_named(row.get("payload"))}})
 
     def park(self, entrypoint: str, payload: Any, reason: str, detail: str = "",
              attempts: int = 1) -> str:
@@ -52,7 +57,8 @@ class ParkedMessages:
         key = message_key(entrypoint, payload)
         done = self.collection.update_one(
             {"key": key},
-            {"$set": {"entrypoint": entrypoint, "payload": payload, "reason": reason,
+            {"$set": {"entrypoint": entrypoint, "payload": payload,
+                      "about": customers_named(payload), "reason": reason,
                       "detail": mask_text(detail)[-4000:], "attempts": attempts,
                       "parked_at": clock.now(), "replayed": False},
              "$inc": {"times_parked": 1}},
@@ -95,12 +101,12 @@ class ParkedMessages:
 
     def seal_about(self, customer_ids: list[str]) -> int:
         """An erased person's parked events lose their payload (it may carry masked
-        names and figures) and are never replayed; the row stays as a trace."""
+        names and figures) and are never replayed; the row stays as a trace. Found by
+        `about` (its index), which every row holds: an `$or` over the payload's fields
+        read every parked row on the embedded database, once per erasure."""
         if not customer_ids:
             return 0
-        about = {"$or": [{"payload.customer_id": {"$in": customer_ids}},
-                         {"payload.customer.customer_id": {"$in": customer_ids}},
-                         {"about": {"$in": customer_ids}}]}
+        about = {"about": {"$in": customer_ids}}
         return self.collection.update_many(about, {"$set": {
             "payload": {"erased": True}, "detail": "", "replayed": True,
             "reason": "customer erased"}, "$unset": {"payload_json": ""}}).modified_count

@@ -70,7 +70,7 @@ def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
     digests = [pipeline.input_digest(raw) if isinstance(outcome, Rejected) else None
                for raw, outcome in zip(raws, outcomes)]
 
-    def work(session) -> list[dict]:
+    def work(session) -> tuple[list[dict], set[str]]:
         outbox.discard()
         results, rejects = [], []
         before = KeptBefore.read(store.rejects, "erase", digests, session) if again \
