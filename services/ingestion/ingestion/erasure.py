@@ -73,8 +73,7 @@ def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
     def work(session) -> tuple[list[dict], set[str]]:
         outbox.discard()
         results, rejects = [], []
-        before = KeptBefore.read(store.rejects, "erase", digests, session) if again \
-            else KeptBefore()
+        before = KeptBefore.read(store.rejects, "erase", digests if again else [], session)
         for raw, outcome, digest in zip(raws, outcomes, digests):
             if isinstance(outcome, Rejected):
                 result = {"status": "rejected", "reason": outcome.reason,

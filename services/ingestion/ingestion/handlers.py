@@ -62,13 +62,12 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
               if accepted[i] is None and not replay}
     digests = {i: pipeline.input_digest(entries[i].raw) for i in sealed
                if channel in BROKER_CHANNELS}
-    again = [digests[i] for i in digests if entries[i].again]
+    redelivered_digests = [digests[i] for i in digests if entries[i].again]
 
     def work(session) -> tuple[list[dict], list[dict], RecordPlan]:
         outbox.discard()
         stored = record_states(store.records, keys, session)
-        before = KeptBefore.read(store.rejects, channel, again, session) if again \
-            else KeptBefore()
+        before = KeptBefore.read(store.rejects, channel, redelivered_digests, session)
         plan = plan_records(accepted, stored)
         results, rejects = [], []
         for i, entry in enumerate(entries):

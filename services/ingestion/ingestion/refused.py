@@ -33,9 +33,8 @@ def insert_refused(store: IngestionStore, pipeline: Any, channel: str,
     named = [raw_key(raw) for _, _, raw, _ in refused]
     stored = record_states(store.records, {k for k in named if k}, session)
     digests = [pipeline.input_digest(raw) for _, _, raw, _ in refused]
-    again = [d for d, (*_, redelivered) in zip(digests, refused) if redelivered]
-    before = KeptBefore.read(store.rejects, channel, again, session) if again \
-        else KeptBefore()
+    redelivered_digests = [d for d, (*_, again) in zip(digests, refused) if again]
+    before = KeptBefore.read(store.rejects, channel, redelivered_digests, session)
     docs = []
     for (reason, errors, raw, again), key, digest in zip(refused, named, digests):
         reason, errors, keep = reject_terms(reason, errors, key, stored)
@@ -75,8 +74,7 @@ def keep_reject(store: IngestionStore, pipeline: Any, channel: str, reason: str,
     else:
         sealed, excerpt = pipeline.seal_raw(raw)
         digest = pipeline.input_digest(raw) if channel in BROKER_CHANNELS else None
-        kept = KeptBefore.read(store.rejects, channel, [digest]).take(digest) if again \
-            else None
+        kept = KeptBefore.read(store.rejects, channel, [digest] if again else []).take(digest)
         if kept is not None:
             return {"status": "rejected", "reason": reason, "errors": errors,
                     "reject_id": str(kept)}

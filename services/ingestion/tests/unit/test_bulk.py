@@ -103,7 +103,7 @@ class FakeCollection:
 
 class FakeStore:
     def __init__(self) -> None:
-        self.db = self.records = object()
+        self.db = self.records = self.rejects = object()
         self.written: list = []
         self.chunks: dict = {}
 
