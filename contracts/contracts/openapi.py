@@ -49,15 +49,30 @@ RESPONSE_EXAMPLES = {
                                      "errors": ["client web-portal may not write source "
                                                 "core_banking"]}},
     "413": {"too_many_records": {"error": "at most 1000 records per request"}},
+    "422": {"a_key_used_with_another_body": {
+        "error": "this Idempotency-Key was used with another body; send a new key for a "
+                 "new request"}},
 }
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "The client's own value, unique per request (a UUID). A request sent "
+                   "again with the same key and the same body gets the first answer again, "
+                   "marked Idempotent-Replayed: true, and nothing is kept twice (no second "
+                   "reject); the same key with another body is refused (422). Answers are "
+                   "kept per client for at least 24 hours.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}}
+_REPLAYED = {"Idempotent-Replayed": {
+    "description": "\"true\" when this is the answer kept for an earlier request with the "
+                   "same Idempotency-Key", "schema": {"type": "string", "enum": ["true"]}}}
 
 
-def _answer(text: str, schema: dict, status: str = "") -> dict:
+def _answer(text: str, schema: dict, status: str = "", replayable: bool = False) -> dict:
     content: dict = {"schema": schema}
     if RESPONSE_EXAMPLES.get(status):
         content["examples"] = {name: {"value": value}
                                for name, value in RESPONSE_EXAMPLES[status].items()}
-    return {"description": text, "content": {"application/json": content}}
+    headers = {"headers": _REPLAYED} if replayable else {}
+    return {"description": text, **headers, "content": {"application/json": content}}
 
 
 def openapi() -> dict[str, Any]:
@@ -76,6 +91,7 @@ def openapi() -> dict[str, Any]:
         "security": [{"intakeToken": []}],
         "paths": {"/v1/customers": {"post": {
             "summary": "Submit one customer record or an array of at most 1,000",
+            "parameters": [IDEMPOTENCY_KEY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "oneOf": [record, {"type": "array", "items": record, "maxItems": 1000}]},
                 "examples": {name: {"value": value}
@@ -85,13 +101,20 @@ def openapi() -> dict[str, Any]:
                                "source the client may not write: status rejected, code 403, "
                                "reason source_not_allowed)",
                                {"type": "object", "required": ["results"], "properties": {
-                                   "results": {"type": "array", "items": _RESULT}}}, "202"),
+                                   "results": {"type": "array", "items": _RESULT}}}, "202",
+                               replayable=True),
                 "400": _answer("One record that breaks the contract (field errors), or a body "
-                               "that is not UTF-8 JSON; kept as a reject", _RESULT, "400"),
+                               "that is not UTF-8 JSON; kept as a reject. Also an "
+                               "Idempotency-Key that is not 1-255 printable ASCII characters "
+                               "(nothing kept)", {"anyOf": [_RESULT, _ERROR]}, "400",
+                               replayable=True),
                 "401": _answer("No token, or an unknown or revoked one "
                                "(WWW-Authenticate: Bearer)", _ERROR, "401"),
-                "403": _answer("One record of a source the client may not write", _RESULT, "403"),
+                "403": _answer("One record of a source the client may not write", _RESULT, "403",
+                               replayable=True),
                 "413": _answer("Body or record count over the limit", _ERROR, "413"),
+                "422": _answer("This client used the Idempotency-Key before with another "
+                               "body; send a new key (nothing kept)", _ERROR, "422"),
                 "500": _answer("Unexpected error: details only in the service log, under "
                                "the returned id", {**_ERROR, "properties": {
                                    "error": {"type": "string"}, "id": {"type": "string"}}}),

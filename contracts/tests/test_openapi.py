@@ -19,7 +19,7 @@ def test_the_intake_requires_a_bearer_token():
 
 def test_every_answer_of_the_intake_is_documented():
     operation = DOC["paths"]["/v1/customers"]["post"]
-    assert set(operation["responses"]) == {"202", "400", "401", "403", "413", "500"}
+    assert set(operation["responses"]) == {"202", "400", "401", "403", "413", "422", "500"}
 
 
 def test_the_request_body_refers_to_the_exported_intake_schema():
@@ -52,4 +52,4 @@ def test_every_documented_example_fits_its_schema():
             assert not errors, (status, name, errors[:1])
     statuses = {s for s, a in operation["responses"].items()
                 if a["content"]["application/json"].get("examples")}
-    assert statuses == {"202", "400", "401", "403", "413"}
+    assert statuses == {"202", "400", "401", "403", "413", "422"}

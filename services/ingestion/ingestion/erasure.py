@@ -151,8 +151,12 @@ def seal_erased(service: Any, event: dict) -> dict:
 def _seal_record(service: Any, doc: dict, erased_at: datetime, counts: dict) -> bool:
     """Seal one record and its copies -> False when it changed before its seal."""
     service.events.seal_events(seal_event_body, event_ids=_ingested_event_ids(doc))
-    counts["rejects"] += _seal_rejects(service, doc["source"], doc["external_id"],
-                                       erased_at)
+    rejects = _rejects_of(service, doc["source"], doc["external_id"])
+    # answers kept for an Idempotency-Key quote the person's error texts: gone first
+    service.store.answers.forget([record_id_of(doc), *(str(r["_id"]) for r in rejects)])
+    for reject in rejects:
+        service.store.replace_reject(seal_reject(reject, erased_at))
+    counts["rejects"] += len(rejects)
     _seal_parked(service.parked, doc["source"], doc["external_id"])
     if doc.get("erased"):
         return True
@@ -162,15 +166,11 @@ def _seal_record(service: Any, doc: dict, erased_at: datetime, counts: dict) -> 
     return True
 
 
-def _seal_rejects(service: Any, source: str, external_id: str, erased_at: datetime) -> int:
-    sealed = 0
-    for doc in service.store.rejects_naming(source, external_id):
-        if doc.get("external_id") != external_id and not raw_names(
-                _open(service, doc.get("raw")), source, external_id):
-            continue
-        service.store.replace_reject(seal_reject(doc, erased_at))
-        sealed += 1
-    return sealed
+def _rejects_of(service: Any, source: str, external_id: str) -> list[dict]:
+    """The unsealed rejects of the key, or whose raw input names it."""
+    return [doc for doc in service.store.rejects_naming(source, external_id)
+            if doc.get("external_id") == external_id
+            or raw_names(_open(service, doc.get("raw")), source, external_id)]
 
 
 def _open(service: Any, sealed_raw: str | None) -> str | None:

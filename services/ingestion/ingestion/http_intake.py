@@ -5,25 +5,31 @@ A bank's upstream systems code against these answers, so each says what to do ne
 - 401: no valid bearer token (the body is read and dropped, never kept);
 - 413: the body or the array is over the configured limits; send smaller requests;
 - 400: an undecodable body (kept as a reject) or a single rejected record, with its
-  field errors so the sender can repair it;
+  field errors so the sender can repair it; also an unusable `Idempotency-Key`;
 - 403: a single record of a source the client may not write;
+- 422: an `Idempotency-Key` the client used before with another body;
 - 202: otherwise, with one result per record in the request's order.
+A request with an `Idempotency-Key` answered before gets that answer again
+(idempotency.py).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from werkzeug.wrappers import Response
 
 from . import metrics
 from .domain.repair import field_errors
-from .handlers import Entry
+from .handlers import Entry, Extra
+from .idempotency import HEADER, REPLAYED_HEADER, Answered, HttpAnswers, key_problem, mismatch
 from .intake_auth import UNAUTHENTICATED, SOURCE_NOT_ALLOWED, forbidden_result, split_records
 
-Judge = Callable[[dict, list], list[dict]]  # (client, records) -> one result per record
-Reject = Callable[..., dict]  # (channel, reason, errors, raw) -> the reject's result
+# (client, records, extra: kept in the unit of work) -> one result per record
+Judge = Callable[[dict, list, Extra | None], list[dict]]
+Reject = Callable[..., dict]  # (channel, reason, errors, raw, extra) -> the reject's result
 
 
 @dataclass(frozen=True)
@@ -32,46 +38,122 @@ class Limits:
     max_records: int = 1000
 
 
+@dataclass(frozen=True)
+class Memory:
+    """Where answers to `Idempotency-Key` requests are kept, and the keyed digest of a
+    body (the same key with another body is refused)."""
+    answers: HttpAnswers
+    digest_of: Callable[[str], str]
+
+
 def receive(request: Any, limits: Limits, client: dict | None, judge: Judge,
-            reject: Reject) -> Response:
+            reject: Reject, memory: Memory) -> Response:
     """The answer to one request from `client` (None: no valid token)."""
-    if client is None:
-        _discard(request.stream, request.content_length or 0)
-        return _unauthorized()
-    if (request.content_length or 0) > limits.max_bytes:
-        _discard(request.stream, request.content_length)
-        return _too_large(limits)
+    key = request.headers.get(HEADER)
+    refused = _refused(request, limits, client, key)
+    if refused is not None:
+        return refused
     raw_bytes = request.get_data()
     if len(raw_bytes) > limits.max_bytes:  # chunked bodies carry no Content-Length
         return _too_large(limits)
+    if key is None:
+        return _answer(raw_bytes, limits, client, judge, reject, None)
+    digest = memory.digest_of(raw_bytes.decode("utf-8", "replace"))
+    prior = memory.answers.prior(client["_id"], key)
+    if prior is not None:
+        return _replayed(prior, digest)
+    try:
+        return _answer(raw_bytes, limits, client, judge, reject,
+                       partial(memory.answers.keep, client["_id"], key, digest))
+    except Answered as done:  # a request with the same key committed first
+        return _replayed(done.row, digest)
+
+
+def _refused(request: Any, limits: Limits, client: dict | None,
+             key: str | None) -> Response | None:
+    """The answer to a request refused before its body is read, else None."""
+    problem = None if client is None or key is None else key_problem(key)
+    if client is None or problem or (request.content_length or 0) > limits.max_bytes:
+        _discard(request.stream, request.content_length or 0)
+    if client is None:
+        return _unauthorized()
+    if problem:
+        return _json(400, {"error": problem})
+    if (request.content_length or 0) > limits.max_bytes:
+        return _too_large(limits)
+    return None
+
+
+def _answer(raw_bytes: bytes, limits: Limits, client: dict, judge: Judge, reject: Reject,
+            keep: Callable[..., None] | None) -> Response:
+    """Decode and judge the body; `keep(status, answer, session)` keeps the answer in
+    the unit of work that keeps the records or the reject."""
     try:
         body = json.loads(raw_bytes.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         metrics.RECEIVED.labels("http", "-").inc()
+        extra = None if keep is None else \
+            (lambda result, session: keep(*_undecodable(result), session))
         result = reject("http", "undecodable", [_short(exc)],
-                        raw_bytes.decode("utf-8", "replace"))
-        return _json(400, {**result, "error": "body is not valid UTF-8 JSON"})
+                        raw_bytes.decode("utf-8", "replace"), extra=extra)
+        return _json(*_undecodable(result))
     records = body if isinstance(body, list) else [body]
     if len(records) > limits.max_records:
         return _json(413, {"error": f"at most {limits.max_records} records per request"})
-    results = judge(client, records)
-    if not isinstance(body, list) and results[0].get("code") == 403:
-        return _json(403, results[0])
-    if not isinstance(body, list) and results[0]["status"] == "rejected":
-        return _json(400, {**results[0], "fields": field_errors(results[0]["errors"])})
-    return _json(202, {"results": results})
+    single = not isinstance(body, list)
+    extra = None if keep is None else \
+        (lambda results, session: keep(*answer_of(single, results), session))
+    return _json(*answer_of(single, judge(client, records, extra)))
+
+
+def answer_of(single: bool, results: list[dict]) -> tuple[int, dict]:
+    """(status, body) for a judged request: a lone record's refusal is its status."""
+    if single and results[0].get("code") == 403:
+        return 403, results[0]
+    if single and results[0]["status"] == "rejected":
+        return 400, {**results[0], "fields": field_errors(results[0]["errors"])}
+    return 202, {"results": results}
+
+
+def _undecodable(result: dict) -> tuple[int, dict]:
+    return 400, {**result, "error": "body is not valid UTF-8 JSON"}
+
+
+def _replayed(row: dict, digest: str) -> Response:
+    """The answer kept for the key, marked as replayed; 422 when the body differs."""
+    if mismatch(row, digest):
+        metrics.IDEMPOTENT.labels("mismatch").inc()
+        return _json(422, {"error": f"this {HEADER} was used with another body; "
+                                    "send a new key for a new request"})
+    metrics.IDEMPOTENT.labels("replayed").inc()
+    response = _json(row["status"], row["answer"])
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
 
 
 def judged(client: dict, records: list,
-           ingest_many: Callable[[list[Entry], str], list[dict]]) -> list[dict]:
-    """The array's results in its order: refused records never reach the pipeline."""
+           ingest_many: Callable[[list[Entry], str, Extra | None], list[dict]],
+           extra: Extra | None = None) -> list[dict]:
+    """The array's results in its order: refused records never reach the pipeline;
+    `extra(results, session)` runs in the unit of work with every record's result."""
     allowed, refused = split_records(client, records)
-    done = iter(ingest_many([Entry(records[i]) for i in allowed], "http")) \
-        if allowed else iter(())
+
+    def in_order(done: list[dict]) -> list[dict]:
+        answered = iter(done)
+        return [forbidden_result(refused[i]) if i in refused else next(answered)
+                for i in range(len(records))]
+
+    if allowed:
+        inner = None if extra is None else \
+            (lambda done, session: extra(in_order(done), session))
+        results = in_order(ingest_many([Entry(records[i]) for i in allowed], "http", inner))
+    else:  # nothing is written but the answer
+        results = in_order([])
+        if extra is not None:
+            extra(results, None)
     for _ in refused:
         metrics.REJECTED.labels("http", SOURCE_NOT_ALLOWED).inc()
-    return [forbidden_result(refused[i]) if i in refused else next(done)
-            for i in range(len(records))]
+    return results
 
 
 def _discard(stream: Any, length: int, cap: int = 64 * 1024 * 1024) -> None:

@@ -28,6 +28,10 @@ IMPORT_BATCHES = Counter("crm_ingestion_import_batches_total",
                          ["state"])
 REPLAYED = Counter("crm_ingestion_rejects_replayed_total",
                    "Rejects run again by an operator, by outcome.", ["outcome"])
+IDEMPOTENT = Counter("crm_ingestion_http_idempotent_total",
+                     "HTTP requests whose Idempotency-Key was answered before, by outcome "
+                     "(replayed: the first answer again; mismatch: another body, 422).",
+                     ["outcome"])
 UNDELETED_BROKER_USERS = Gauge(
     "crm_ingestion_undeleted_broker_users",
     "Broker users of revoked clients and operators not deleted yet (the broker's "

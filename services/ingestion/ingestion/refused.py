@@ -10,7 +10,9 @@ their batch, or in a transaction of their own when the batch holds no record.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
+
+from common.mongo import in_transaction
 
 from . import metrics
 from .bulk_store import record_states
@@ -58,11 +60,13 @@ def count_refused(channel: str, docs: list[dict]) -> None:
 
 def keep_reject(store: IngestionStore, pipeline: Any, channel: str, reason: str,
                 errors: list[str], raw: Any, batch_id: str | None = None,
-                row: int | None = None, replay: bool = False, again: bool = False) -> dict:
+                row: int | None = None, replay: bool = False, again: bool = False,
+                extra: Callable[[dict, Any], None] | None = None) -> dict:
     """Keep one unusable input on its own (raw encrypted) -> its result; for an erased
     (source, external_id) nothing of the input is kept but its key, whatever else was
     wrong with it, and a replay keeps nothing at all (its reject exists), nor does a
-    redelivered message (`again`) whose reject exists (redelivery.py)."""
+    redelivered message (`again`) whose reject exists (redelivery.py). `extra(result,
+    session)` commits with the reject (an HTTP answer kept for its Idempotency-Key)."""
     source, external_id = (_text(raw.get("source")), _text(raw.get("external_id"))) \
         if isinstance(raw, dict) else (None, None)
     if reason == ERASED_REASON or (channel != "erase" and source and external_id
@@ -78,11 +82,20 @@ def keep_reject(store: IngestionStore, pipeline: Any, channel: str, reason: str,
         if kept is not None:
             return {"status": "rejected", "reason": reason, "errors": errors,
                     "reject_id": str(kept)}
-    reject_id = store.add_reject(channel, reason, errors, sealed, excerpt, batch_id, row,
-                                 source, external_id, digest)
+
+    def work(session: Any = None) -> dict:
+        reject_id = store.add_reject(channel, reason, errors, sealed, excerpt, batch_id, row,
+                                     source, external_id, digest, session=session)
+        result = {"status": "rejected", "reason": reason, "errors": errors,
+                  "reject_id": reject_id}
+        if extra is not None:
+            extra(result, session)
+        return result
+
+    result = work() if extra is None else in_transaction(store.db, work)
     metrics.REJECTED.labels(channel, reason).inc()
-    log.info("rejected %s input %s: %s", channel, reject_id, reason)
-    return {"status": "rejected", "reason": reason, "errors": errors, "reject_id": reject_id}
+    log.info("rejected %s input %s: %s", channel, result["reject_id"], reason)
+    return result
 
 
 def _text(value: Any) -> str | None:

@@ -89,7 +89,9 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         client = self.clients.by_token(bearer_token(request.headers.get("Authorization")))
         return http_intake.receive(
             request, self._limits(), client, reject=self._reject,
-            judge=lambda known, records: http_intake.judged(known, records, self.ingest_many))
+            judge=lambda known, records, extra: http_intake.judged(known, records,
+                                                                   self.ingest_many, extra),
+            memory=http_intake.Memory(self.store.answers, self.pipeline.input_digest))
 
     @rpc(role="officer")
     def start_import(self, source: str, imported_by: str, filename: str) -> str:
@@ -163,7 +165,7 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
                                   int(self.config.get("http_max_records", 1000)))
 
     def _reject(self, channel, reason, errors, raw, batch_id=None, row=None,
-                replay: bool = False) -> dict:
+                replay: bool = False, extra=None) -> dict:
         """Keep an unusable input (refused.keep_reject)."""
         return keep_reject(self.store, self.pipeline, channel, reason, errors, raw,
-                           batch_id, row, replay)
+                           batch_id, row, replay, extra=extra)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
@@ -16,6 +17,7 @@ from common import clock
 
 from . import metrics
 from .domain.erasure import record_id_of, record_keys
+from .idempotency import HttpAnswers
 from .import_book import ChunkDone, flatten
 
 
@@ -35,6 +37,7 @@ class IngestionStore:
         self.rejects = db["rejects"]
         self.batches = db["batches"]
         self.chunks = db["import_chunks"]  # _id: import_book.chunk_key; the first answer
+        self.answers = HttpAnswers(db["http_answers"])  # Idempotency-Key (idempotency.py)
 
     def ensure_indexes(self) -> None:
         self.records.create_index([("source", ASCENDING), ("external_id", ASCENDING)], unique=True)
@@ -48,16 +51,18 @@ class IngestionStore:
         self.rejects.create_index([("batch_id", ASCENDING), ("status", ASCENDING),
                                    ("row", ASCENDING)])
         self.batches.create_index([("started_at", DESCENDING)])
+        self.answers.ensure_indexes()
         metrics.watch_open_rejects(self.rejects)  # set up once per process, with the indexes
 
     def add_reject(self, channel: str, reason: str, errors: list[str],
                    raw_encrypted: str | None, masked_excerpt: str, batch_id: str | None = None,
                    row: int | None = None, source: str | None = None,
-                   external_id: str | None = None, digest: str | None = None) -> str:
+                   external_id: str | None = None, digest: str | None = None,
+                   session: Any = None) -> str:
         """Keep an unusable input; external_id (capped) lets an erasure find it later."""
         doc = reject_doc(channel, reason, errors, raw_encrypted, masked_excerpt, batch_id,
                          row, source, external_id, digest)
-        return str(self.rejects.insert_one(doc).inserted_id)
+        return str(self.rejects.insert_one(doc, session=session).inserted_id)
 
     # -- erasure ----------------------------------------------------------------------
     def is_erased(self, source: str, external_id: str) -> bool:
