@@ -23,14 +23,12 @@ may cost at most 3x a batch at ~100.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from importlib import resources
 from types import SimpleNamespace
-from typing import Callable
 
 import pytest
 import yaml
-from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
 from assignment import handlers as assignment_handlers
@@ -39,7 +37,6 @@ from assignment.domain.roles import BAND_ROLES
 from assignment.plugins.strategies import LeastLoaded
 from assignment.storage import AssignmentStore
 from common.events import Outbox
-from common.outbox_store import PassStore
 from common.mongo import in_transaction
 from common.reliability import ParkedMessages
 from dedup import handlers as dedup_handlers
@@ -66,50 +63,10 @@ from tiering.domain.paging import bucket_of
 from tiering.plugins.schemes import IntentScheme, ServiceBandScheme, StarScheme
 from tiering.storage import TieringStore
 
+from .hot_path import SMALL, Call, Fill, check_cost, outbox_over
+from .hot_path import now as _now
+
 pytestmark = pytest.mark.integration
-
-SMALL, LARGE = 100, 3000
-CALLS = 20  # hot-path calls (a batch each, where the service works in batches) per round and size
-ROUNDS = 4  # small and large alternate; the best round of each counts, so a burst of
-#            another process on this shared machine does not decide
-MAX_RATIO = 3.0
-
-Fill = Callable[[int], None]  # add `count` documents like the pool's
-Call = Callable[[int], None]  # one hot-path call n (asserting what it returns), n < SMALL
-
-
-class Commands(monitoring.CommandListener):
-    """Names of every command the client sent."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.names.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def no_dispatch(event_type: str, body: dict) -> None:
-    """The broker is not part of the measure: events are 'published' nowhere."""
-
-
-def outbox_over(db: Database, count: int) -> Outbox:
-    """A real Outbox on the scratch database, with the indexes the service creates
-    (OutboxDispatcher.setup), its collection filled with `count` sent rows."""
-    PassStore(db["outbox"]).ensure_indexes()
-    db["outbox"].insert_many([{"_id": f"old-{n}", "type": "x", "body": {"customer_id": f"c{n}"},
-                               "sent": True, "created_at": _now(), "lease_until": _now()}
-                              for n in range(count)])
-    return Outbox(db["outbox"], no_dispatch, "hot-path-test")
 
 
 def ingestion_records(db: Database) -> tuple[Fill, Call]:
@@ -510,39 +467,7 @@ IN_TRANSACTION = {"ingestion", "import_rejects", "tiering", "dedup", "dedup_eras
                   "assignment"}
 
 
-def best_means(calls: dict[int, Call]) -> dict[int, float]:
-    """Per size, the best of ROUNDS mean seconds per call; the sizes take turns."""
-    best = dict.fromkeys(calls, float("inf"))
-    for r in range(ROUNDS):
-        for size, call in calls.items():
-            started = time.perf_counter()
-            for n in range(r * CALLS, (r + 1) * CALLS):
-                call(n)
-            best[size] = min(best[size], (time.perf_counter() - started) / CALLS)
-    return best
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_hot_path_cost_does_not_grow_with_the_collection(stack, case):
     service, build = CASES[case]
-    commands = Commands()
-    client = MongoClient(stack.mongo_uri(service), tz_aware=True, event_listeners=[commands])
-    names = {size: f"scratch_hotpath_{case}_{size}" for size in (SMALL, LARGE)}
-    try:
-        calls = {}
-        for size, name in names.items():
-            client.drop_database(name)
-            fill, calls[size] = build(client[name])
-            fill(size)
-        mean = best_means(calls)
-    finally:
-        for name in names.values():
-            client.drop_database(name)
-        client.close()
-    assert "update" in commands.names  # the listener saw the hot path
-    if case in IN_TRANSACTION:  # as the handlers run it: one transaction per batch
-        assert "commitTransaction" in commands.names
-    assert "findAndModify" not in commands.names
-    assert mean[LARGE] <= MAX_RATIO * mean[SMALL], (
-        f"{case}: {mean[LARGE] * 1000:.1f} ms a call at {LARGE} documents, "
-        f"{mean[SMALL] * 1000:.1f} ms at {SMALL}")
+    check_cost(stack.mongo_uri(service), f"hotpath_{case}", build, case in IN_TRANSACTION)
