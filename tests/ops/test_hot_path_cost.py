@@ -463,8 +463,8 @@ CASES = {"ingestion": ("ingestion", ingestion_records),
          "followups": ("notification", notification_followups),
          "assignment": ("assignment", assignment_rows),
          "parked": ("tiering", parked_messages)}
-IN_TRANSACTION = {"ingestion", "import_rejects", "tiering", "dedup", "dedup_erasure",
-                  "assignment"}
+IN_TRANSACTION = {"ingestion", "import_rejects", "erasure_seal", "tiering", "dedup",
+                  "dedup_erasure", "assignment"}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

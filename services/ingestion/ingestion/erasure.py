@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from datetime import datetime
 from typing import Any
 
@@ -125,19 +126,29 @@ def _count_request(result: dict, outcome: dict | Rejected, kept_now: set[str]) -
 
 def seal_erased(service: Any, event: dict) -> dict:
     """Seal every copy of the erased person's records: accepted records, rejects,
-    outbox rows of their customer.ingested events, parked intake bodies.
+    outbox rows of their customer.ingested events, parked intake bodies, kept answers.
 
-    A record is sealed by a compare-and-set on the version read: an intake that
-    stored a newer version meanwhile (its `customer.ingested` row included) makes
-    the record be read and sealed again, so that version's row is sealed too and the
-    older sealed copy never overwrites it.
+    Each record is sealed with its copies in one transaction, closed by a
+    compare-and-set on the version read: an intake that stored a newer version
+    meanwhile (its `customer.ingested` row included) makes the record be read and
+    sealed again, so that version's row is sealed too and the older sealed copy never
+    overwrites it; nothing of the failed attempt stays half done.
     """
     erased_at = erased_time(event.get("erased_at"), clock.now())
     counts = {"records": 0, "rejects": 0}
     pending = list(event.get("record_ids") or [])
     for _ in range(CAS_ATTEMPTS):
-        pending = [record_id_of(doc) for doc in service.store.records_named(pending)
-                   if not _seal_record(service, doc, erased_at, counts)]
+        changed = []
+        for doc in service.store.records_named(pending):
+            try:
+                records, rejects = in_transaction(
+                    service.store.db, partial(_seal_copies, service, doc, erased_at))
+            except _Changed:  # abandoned, nothing written: read and sealed again
+                changed.append(record_id_of(doc))
+                continue
+            counts["records"] += records
+            counts["rejects"] += rejects
+        pending = changed
         if not pending:
             break
     else:
@@ -148,27 +159,33 @@ def seal_erased(service: Any, event: dict) -> dict:
     return counts
 
 
-def _seal_record(service: Any, doc: dict, erased_at: datetime, counts: dict) -> bool:
-    """Seal one record and its copies -> False when it changed before its seal."""
-    service.events.seal_events(seal_event_body, event_ids=_ingested_event_ids(doc))
-    rejects = _rejects_of(service, doc["source"], doc["external_id"])
+class _Changed(Exception):
+    """The record moved on since it was read: its transaction is abandoned."""
+
+
+def _seal_copies(service: Any, doc: dict, erased_at: datetime,
+                 session: Any) -> tuple[int, int]:
+    """Seal one record and its copies in `session` -> (records, rejects) sealed;
+    _Changed when the record moved on since it was read."""
+    store = service.store
+    service.events.seal_events(seal_event_body, event_ids=_ingested_event_ids(doc),
+                               session=session)
+    rejects = _rejects_of(service, doc["source"], doc["external_id"], session)
     # answers kept for an Idempotency-Key quote the person's error texts: gone first
-    service.store.answers.forget([record_id_of(doc), *(str(r["_id"]) for r in rejects)])
+    store.answers.forget([record_id_of(doc), *(str(r["_id"]) for r in rejects)], session)
     for reject in rejects:
-        service.store.replace_reject(seal_reject(reject, erased_at))
-    counts["rejects"] += len(rejects)
-    _seal_parked(service.parked, doc["source"], doc["external_id"])
+        store.replace_reject(seal_reject(reject, erased_at), session)
+    _seal_parked(service.parked, doc["source"], doc["external_id"], session)
     if doc.get("erased"):
-        return True
-    if not service.store.replace_record(seal_record(doc, erased_at), doc.get("version")):
-        return False
-    counts["records"] += 1
-    return True
+        return 0, len(rejects)
+    if not store.replace_record(seal_record(doc, erased_at), doc.get("version"), session):
+        raise _Changed(doc["_id"])
+    return 1, len(rejects)
 
 
-def _rejects_of(service: Any, source: str, external_id: str) -> list[dict]:
+def _rejects_of(service: Any, source: str, external_id: str, session: Any) -> list[dict]:
     """The unsealed rejects of the key, or whose raw input names it."""
-    return [doc for doc in service.store.rejects_naming(source, external_id)
+    return [doc for doc in service.store.rejects_naming(source, external_id, session)
             if doc.get("external_id") == external_id
             or raw_names(_open(service, doc.get("raw")), source, external_id)]
 
@@ -190,8 +207,9 @@ def _ingested_event_ids(doc: dict) -> list[str]:
             for v in versions]
 
 
-def _seal_parked(parked: Any, source: str, external_id: str) -> None:
+def _seal_parked(parked: Any, source: str, external_id: str, session: Any) -> None:
     """Parked intake bodies (plain JSON) that carry the record: only its entries are
     reduced to their key; replaying them later ends as an `erased` reject."""
     parked.seal_payloads({"payload.source": source, "payload.external_id": external_id},
-                         lambda payload: seal_parked_payload(payload, source, external_id))
+                         lambda payload: seal_parked_payload(payload, source, external_id),
+                         session)

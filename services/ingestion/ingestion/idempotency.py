@@ -64,11 +64,11 @@ class HttpAnswers:
                                      expireAfterSeconds=KEEP_HOURS * 3600)
         self.collection.create_index([("names", ASCENDING)])  # an erasure's answers
 
-    def forget(self, names: list[str]) -> int:
+    def forget(self, names: list[str], session: Any = None) -> int:
         """Drop the answers naming any of these record or reject ids (an erasure:
         their error texts may quote the person); a retry is then judged again."""
-        return self.collection.delete_many({"names": {"$in": names}}).deleted_count \
-            if names else 0
+        return self.collection.delete_many({"names": {"$in": names}},
+                                           session=session).deleted_count if names else 0
 
     def prior(self, client: str, key: str, session: Any = None) -> dict | None:
         return self.collection.find_one({"_id": _id(client, key)}, session=session)

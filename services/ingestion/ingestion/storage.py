@@ -83,23 +83,25 @@ class IngestionStore:
                                               "external_id": {"$in": sorted(ids)}})
                 if record_id_of(row) in wanted]
 
-    def rejects_naming(self, source: str, external_id: str) -> list[dict]:
+    def rejects_naming(self, source: str, external_id: str,
+                       session: Any = None) -> list[dict]:
         """Rejects (any status) not yet sealed that carry this key, or carry no
         external_id at all (kept before it was stored: the caller checks their raw).
         Sealed ones are left out here: with `erased` in the filter the embedded
         database reads every reject instead of walking the key's index."""
         rows = self.rejects.find({"source": source,
-                                  "external_id": {"$in": [external_id, None]}})
+                                  "external_id": {"$in": [external_id, None]}},
+                                 session=session)
         return [row for row in rows if row.get("erased") is not True]
 
-    def replace_record(self, sealed: dict, version: int | None) -> bool:
+    def replace_record(self, sealed: dict, version: int | None, session: Any = None) -> bool:
         """Replace the record if it still has the version read -> whether it did (an
         intake's write is a compare-and-set on the version too)."""
         return self.records.replace_one({"_id": sealed["_id"], "version": version},
-                                        sealed).matched_count == 1
+                                        sealed, session=session).matched_count == 1
 
-    def replace_reject(self, sealed: dict) -> None:
-        self.rejects.replace_one({"_id": sealed["_id"]}, sealed)
+    def replace_reject(self, sealed: dict, session: Any = None) -> None:
+        self.rejects.replace_one({"_id": sealed["_id"]}, sealed, session=session)
 
     def list_rejects(self, status: str = "open", limit: int = 1000,
                      batch_id: str | None = None) -> list[dict]:

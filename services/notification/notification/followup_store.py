@@ -8,6 +8,7 @@ reminder; the outbox key (derived from that due date) is the second guard.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -110,8 +111,9 @@ class FollowUpStore:
                  "conversion": round(len(r["converted"]) / len(r["customers"]), 4)}
                 for cls, r in sorted(stats.items())]
 
-    def seal(self, customer_ids: list[str], erased_at: datetime) -> None:
+    def seal(self, customer_ids: list[str], erased_at: datetime, session: Any = None) -> None:
         """Stop the reminder clocks and strip display and notes of an erased person."""
         for collection, key, seal in ((self.prospects, "_id", seal_prospect(erased_at)),
                                       (self.followups, "customer_id", seal_followup())):
-            collection.update_many({key: {"$in": customer_ids}}, seal_update(seal))
+            collection.update_many({key: {"$in": customer_ids}}, seal_update(seal),
+                                   session=session)

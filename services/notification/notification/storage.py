@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, UpdateOne
@@ -96,19 +97,22 @@ class NotificationStore:
     def is_erased(self, customer_id: str) -> bool:
         return bool(self.maintenance(customer_id).get("erased"))
 
-    def mark_erased(self, customer_ids: list[str], erased_at: datetime) -> None:
+    def mark_erased(self, customer_ids: list[str], erased_at: datetime,
+                    session: Any = None) -> None:
         """The tombstone every later event checks (upserted: the customer may be unknown)."""
         seal = tombstone(erased_at)
         self.maintained.bulk_write([UpdateOne({"_id": cid}, seal_update(seal), upsert=True)
-                                    for cid in customer_ids], ordered=False)
+                                    for cid in customer_ids], ordered=False, session=session)
 
-    def seal_messages(self, subject_ids: list[str]) -> int:
+    def seal_messages(self, subject_ids: list[str], session: Any = None) -> int:
         """Cancel what is not sent yet, then strip the text of every message about the
         person (both by the `subjects` index). Returns how many were cancelled."""
         about = {"subjects": {"$in": subject_ids}}
         cancelled = self.outbox.update_many({**about, "status": {"$in": list(CANCELLABLE)}},
-                                            seal_update(cancel_message())).modified_count
-        self.outbox.update_many({**about, "erased": {"$ne": True}}, seal_update(seal_message()))
+                                            seal_update(cancel_message()),
+                                            session=session).modified_count
+        self.outbox.update_many({**about, "erased": {"$ne": True}}, seal_update(seal_message()),
+                                session=session)
         return cancelled
 
     def preferences_of(self, recipient: str) -> dict:

@@ -7,7 +7,7 @@ is what keeps a 100,000-customer recompute cheap.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
@@ -193,21 +193,23 @@ class TieringStore(TieringQueries):
         return self.customers.estimated_document_count()
 
     # -- erasure --------------------------------------------------------------------
-    def seal_snapshots(self, customer_ids: list[str], erased_at: datetime) -> None:
+    def seal_snapshots(self, customer_ids: list[str], erased_at: datetime,
+                       session: Any = None) -> None:
         """Replace each snapshot by its sealed form (a tombstone when none is stored).
 
         Replacing, not $unset-ing, drops every field outside the allow-list, including
         any a concurrent snapshot write added between the read and this write.
         """
-        stored = {d["_id"]: d for d in self.customers.find({"_id": {"$in": customer_ids}})}
+        stored = {d["_id"]: d for d in self.customers.find({"_id": {"$in": customer_ids}},
+                                                           session=session)}
         self.customers.bulk_write([
             ReplaceOne({"_id": cid}, sealed_snapshot(cid, stored.get(cid), erased_at), upsert=True)
-            for cid in customer_ids], ordered=False)
+            for cid in customer_ids], ordered=False, session=session)
 
-    def tiers_of(self, customer_ids: list[str]) -> list[dict]:
-        return list(self.tiers.find({"customer_id": {"$in": customer_ids}}))
+    def tiers_of(self, customer_ids: list[str], session: Any = None) -> list[dict]:
+        return list(self.tiers.find({"customer_id": {"$in": customer_ids}}, session=session))
 
-    def retire_tiers(self, had: list[dict], cause: str) -> None:
+    def retire_tiers(self, had: list[dict], cause: str, session: Any = None) -> None:
         """History rows of the removals first (derived ids: written once), then the
         tiers go, figures and reasons with them: the customer has left the pool."""
         if not had:
@@ -217,11 +219,11 @@ class TieringStore(TieringQueries):
         self.history.bulk_write([
             UpdateOne({"_id": row["_id"]},
                       {"$setOnInsert": {k: v for k, v in row.items() if k != "_id"}},
-                      upsert=True) for row in rows], ordered=False)
-        self.tiers.delete_many({"_id": {"$in": [t["_id"] for t in had]}})
+                      upsert=True) for row in rows], ordered=False, session=session)
+        self.tiers.delete_many({"_id": {"$in": [t["_id"] for t in had]}}, session=session)
 
-    def seal_history(self, customer_ids: list[str]) -> int:
+    def seal_history(self, customer_ids: list[str], session: Any = None) -> int:
         """Strip personal text from the customers' history rows (uses the customer_id index)."""
         return self.history.update_many(
             {"customer_id": {"$in": customer_ids}, "sealed": {"$ne": True}},
-            {"$set": sealed_history_fields()}).modified_count
+            {"$set": sealed_history_fields()}, session=session).modified_count
