@@ -10,10 +10,12 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from contracts.openapi import RESPONSE_EXAMPLES
+from ingestion.idempotency import KEEP_HOURS, HttpAnswers
 from tests.ingestion.helpers import records
 
 pytestmark = pytest.mark.integration
@@ -74,7 +76,7 @@ def test_a_key_used_again_with_another_body_is_refused(stack):
     assert [r["external_id"] for r in records(stack, source)] == ["K-1"]
 
 
-def test_an_undecodable_body_is_kept_once_and_answers_expire(stack):
+def test_an_undecodable_body_is_kept_once_and_answers_expire_after_a_day(stack):
     key = uuid.uuid4().hex
     body = b'{"source": "idem", "external_id": ' + key.encode()  # cut short
     status, first, _ = post(stack, body, key)
@@ -86,9 +88,13 @@ def test_an_undecodable_body_is_kept_once_and_answers_expire(stack):
         kept = db["http_answers"].find_one({"answer.reject_id": first["reject_id"]})
         assert kept is not None and kept["status"] == 400
         assert body.decode() not in json.dumps(kept, default=str)  # only its digest
-        ttl = [i for i in db["http_answers"].index_information().values()
-               if i.get("expireAfterSeconds")]
-        assert ttl and ttl[0]["expireAfterSeconds"] >= 24 * 3600
+        old = {"_id": f"x|{key}", "client": "x", "digest": "d", "status": 202,
+               "answer": {}, "names": [], "at": datetime.now(timezone.utc) - timedelta(
+                   hours=KEEP_HOURS, minutes=1)}
+        db["http_answers"].insert_one(old)
+        assert HttpAnswers(db["http_answers"]).expire(datetime.now(timezone.utc)) >= 1
+        assert db["http_answers"].find_one({"_id": old["_id"]}) is None
+        assert db["http_answers"].find_one({"_id": kept["_id"]}) is not None  # a fresh one
     finally:
         db.client.close()
 

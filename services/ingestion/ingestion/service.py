@@ -12,8 +12,11 @@ import logging
 from kombu import Exchange, Queue
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
+from nameko.timer import timer
+from pymongo.errors import PyMongoError
 from werkzeug.wrappers import Response
 
+from common import clock
 from common.base import ServiceBase
 from common.batch import batch_consume, redelivered, reliable_batch, sender
 from common.mongo import MongoStore
@@ -38,6 +41,7 @@ from .replay import replay_rejects
 from .storage import IngestionStore
 
 log = logging.getLogger(__name__)
+ANSWERS_SWEEP_SECONDS = 600
 
 _INTAKE_EXCHANGE = Exchange(names.INTAKE_EXCHANGE, type="topic", durable=True)
 INTAKE = Queue(names.INTAKE_QUEUE, durable=True, routing_key=names.INTAKE_ROUTING_KEY,
@@ -81,6 +85,15 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
     def on_customer_erased(self, payload: dict) -> None:
         """Seal this service's copies of an erased customer's records (idempotent)."""
         seal_erased(self, load_event(names.CUSTOMER_ERASED, payload))
+
+    @timer(interval=ANSWERS_SWEEP_SECONDS)
+    def answers_expiry(self) -> None:
+        """Forget the HTTP answers kept for Idempotency-Key beyond their 24 hours
+        (idempotency.py; quietly skipped while the database is down)."""
+        try:
+            self.store.answers.expire(clock.now())
+        except PyMongoError as exc:
+            log.warning("kept HTTP answers not expired now: %s", type(exc).__name__)
 
     @intake_http("POST", "/v1/customers")
     def http_intake(self, request) -> Response:
