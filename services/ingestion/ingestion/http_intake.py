@@ -73,15 +73,14 @@ def _refused(request: Any, limits: Limits, client: dict | None,
              key: str | None) -> Response | None:
     """The answer to a request refused before its body is read, else None."""
     problem = None if client is None or key is None else key_problem(key)
-    if client is None or problem or (request.content_length or 0) > limits.max_bytes:
+    too_large = (request.content_length or 0) > limits.max_bytes
+    if client is None or problem or too_large:
         _discard(request.stream, request.content_length or 0)
     if client is None:
         return _unauthorized()
     if problem:
         return _json(400, {"error": problem})
-    if (request.content_length or 0) > limits.max_bytes:
-        return _too_large(limits)
-    return None
+    return _too_large(limits) if too_large else None
 
 
 def _answer(raw_bytes: bytes, limits: Limits, client: dict, judge: Judge, reject: Reject,

@@ -13,14 +13,13 @@ from kombu import Exchange, Queue
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.timer import timer
-from pymongo.errors import PyMongoError
 from werkzeug.wrappers import Response
 
 from common import clock
 from common.base import ServiceBase
 from common.batch import batch_consume, redelivered, reliable_batch, sender
 from common.mongo import MongoStore
-from common.reliability import reliable
+from common.reliability import TRANSIENT, reliable
 from common.rpcs import rpc
 from contracts import names
 from contracts.schemas import load_event
@@ -92,7 +91,7 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         (idempotency.py; quietly skipped while the database is down)."""
         try:
             self.store.answers.expire(clock.now())
-        except PyMongoError as exc:
+        except TRANSIENT as exc:
             log.warning("kept HTTP answers not expired now: %s", type(exc).__name__)
 
     @intake_http("POST", "/v1/customers")
