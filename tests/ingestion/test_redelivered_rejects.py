@@ -13,10 +13,14 @@ import pytest
 from cryptography.fernet import Fernet
 from kombu import Connection, Exchange, Queue
 from pymongo import MongoClient
+from pymongo.errors import AutoReconnect
 
-from common.batch import with_sender
+from common.batch import reliable_batch, with_sender
+from common.mongo import in_transaction as real_in_transaction
+from common.parked import ParkedMessages
 from common.events import Outbox
 from common.pii import Protector
+from ingestion import erasure as erasure_module
 from ingestion import handlers
 from ingestion.dependencies import IntakePipeline
 from ingestion.erasure import erase_message
@@ -68,10 +72,10 @@ def payloads_as_delivered(stack, bodies: list, requeue_first: bool) -> list:
             bound.delete()
 
 
-def intake(store: IngestionStore, payloads: list) -> list[dict]:
+def intake(store: IngestionStore, payloads: list, step: int = 500) -> list[dict]:
     records, refused = sort_inputs(delivered(payloads), lambda user: CLIENT)
     return handlers.intake_batch(store, Outbox(store.db["outbox"], lambda t, b: None),
-                                 PIPELINE, records, refused, 500)
+                                 PIPELINE, records, refused, step)
 
 
 def open_rejects(store: IngestionStore, channel: str) -> list[dict]:
@@ -118,3 +122,71 @@ def test_a_redelivered_erase_message_keeps_its_reject_once(stack, store):
         erase_message(store, outbox, PIPELINE, None, {"customer_id": "c-1"}, again)
     reasons = sorted(r["reason"] for r in open_rejects(store, "erase"))
     assert len(reasons) == 2 and "unauthenticated" in reasons
+
+
+class SecondInsertFailsOnce:
+    """The rejects collection, whose second insert fails once as if the database went
+    away: the batch's first slice has committed by then."""
+
+    def __init__(self, collection):
+        self._collection, self.inserts = collection, 0
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)
+
+    def insert_many(self, docs, **kwargs):
+        self.inserts += 1
+        if self.inserts == 2:
+            raise AutoReconnect("database away")
+        return self._collection.insert_many(docs, **kwargs)
+
+
+class Intake:
+    """What reliable_batch needs of the ingestion service, around the intake use case
+    in slices of one record (each slice its own unit of work)."""
+    name = "ingestion"
+
+    def __init__(self, store: IngestionStore):
+        self.store, self.parked = store, ParkedMessages(store.db["parked"])
+
+    @reliable_batch
+    def on_intake(self, payloads: list) -> None:
+        intake(self.store, payloads, step=1)
+
+
+def test_a_batch_retried_after_its_first_slice_committed_keeps_each_bad_input_once(stack,
+                                                                                   store):
+    """Retried in place, the batch's messages were not redelivered by the broker: the
+    retry marks them (common/delivery.py), else the first slice's reject was kept twice."""
+    store.rejects = SecondInsertFailsOnce(store.rejects)
+    other_bad = {**BAD, "external_id": "R-9"}
+    Intake(store).on_intake(payloads_as_delivered(stack, [BAD, other_bad, GOOD], False))
+    assert sorted(r["external_id"] for r in open_rejects(store, "amqp")) == ["R-2", "R-9"]
+    assert store.rejects.inserts == 3, "the second slice failed once, then committed"
+    assert store.records.count_documents({}) == 1
+
+
+def commits_then_runs_again(db, work, races=5):
+    """A commit whose answer was lost: the driver retried it, the server no longer knew
+    the transaction and answered with a transient error, so the work ran again."""
+    real_in_transaction(db, work)
+    return real_in_transaction(db, work, races)
+
+
+def test_a_unit_of_work_run_again_after_its_commit_keeps_each_bad_input_once(
+        stack, store, monkeypatch):
+    monkeypatch.setattr(handlers, "in_transaction", commits_then_runs_again)
+    intake(store, payloads_as_delivered(stack, [[GOOD, BAD], FORBIDDEN], False))
+    assert sorted(r["reason"] for r in open_rejects(store, "amqp")) == [
+        "no_name_or_identifier", "source_not_allowed"]
+    intake(store, payloads_as_delivered(stack, [FORBIDDEN], False))  # no records: own unit
+    assert len(open_rejects(store, "amqp")) == 3
+
+
+def test_an_erase_message_run_again_after_its_commit_keeps_its_reject_once(
+        stack, store, monkeypatch):
+    monkeypatch.setattr(erasure_module, "in_transaction", commits_then_runs_again)
+    outbox = Outbox(store.db["outbox"], lambda t, b: None)
+    valid = {"customer_id": "c-1", "requested_by": "crm:dpo"}
+    erase_message(store, outbox, PIPELINE, CLIENT, [{"source": "crm"}, valid])
+    assert len(open_rejects(store, "erase")) == 1

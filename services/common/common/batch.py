@@ -1,8 +1,9 @@
 """Batches as units of work: an event entrypoint that hands its handler a list.
 
 One message at a time cost every service a chain of single-document round trips per
-customer. `batch_event_handler` (and `batch_consume` for a plain queue) consumes up to `batch_size` messages, or whatever
-arrived within `batch_wait_ms` of the first one, and calls the handler once with
+customer. `batch_event_handler` (and `batch_consume` for a plain queue) consumes up to
+`batch_size` messages, or whatever arrived within `batch_wait_ms` of the first one,
+and calls the handler once with
 their payloads; the handler reads once per collection, decides in pure code and
 commits the batch as one unit of work. The messages are acknowledged only when the
 handler returned, so a crash anywhere before leaves every one of them with the
@@ -17,7 +18,9 @@ replicas, more batches). Queue names stay nameko's, `evt-<source>-<type>--<servi
 batch in place, unacknowledged; a permanent failure splits the batch in halves until
 the bad message is alone, and that one goes through `reliable` (bounded attempts,
 then parked with its reason) while the others commit. Parked rows hold one message
-each, and `parked_replay` calls the entrypoint with that one payload.
+each, and `parked_replay` calls the entrypoint with that one payload. A payload run
+again after a failure is marked redelivered first (common/delivery.py): the failed
+run may have committed part of its work.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from prometheus_client import Histogram
 
+from .delivery import mark_redelivered, redelivered, sender, with_sender  # noqa: F401 - re-exported
 from .inflight import busy
 from .messaging import TolerantConsumer, TolerantQueueConsumer
 from .metrics import MESSAGES_CONSUMED
@@ -39,35 +43,6 @@ from .reliability import is_transient, reliable, retry_transient
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = 200
 DEFAULT_WAIT_MS = 50
-SENDER = "__sender__"
-REDELIVERED = "redelivered"
-
-
-def with_sender(body: Any, message: Any) -> dict:
-    """A payload paired with the broker user that published it (the AMQP `user_id`
-    property, which RabbitMQ checks against the connection's user; None when the
-    publisher set none), and marked `redelivered` when the broker delivered it before
-    (a worker that died before its acknowledgement may have committed it). The pair
-    travels as one payload, so a batch split or a parked message keeps both."""
-    payload = {SENDER: (message.properties or {}).get("user_id"), "body": body}
-    if (getattr(message, "delivery_info", None) or {}).get("redelivered"):
-        payload[REDELIVERED] = True
-    return payload
-
-
-def sender(payload: Any) -> tuple[str | None, Any]:
-    """(user_id, body) of a `with_sender` payload; (None, payload) for anything else."""
-    if isinstance(payload, dict) and SENDER in payload and "body" in payload:
-        user = payload[SENDER]
-        return (user if isinstance(user, str) and user else None), payload["body"]
-    return None, payload
-
-
-def redelivered(payload: Any) -> bool:
-    """Whether a `with_sender` payload came from a message delivered before: what it
-    kept may exist already (a plain payload, parked before the mark existed: False)."""
-    return isinstance(payload, dict) and SENDER in payload and payload.get(REDELIVERED) is True
-
 BATCH_SIZE = Histogram(
     "crm_batch_size", "Messages per batch handed to a handler.", ["service", "handler"],
     buckets=(1, 2, 5, 10, 25, 50, 100, 200, 500, 1000))
@@ -203,6 +178,7 @@ def _run(service, handler: Callable, single: Callable, batch: list) -> None:
             MESSAGES_CONSUMED.labels(*labels).inc(len(batch))
             return
         except Exception as exc:  # noqa: BLE001 - sorted below, never swallowed
+            mark_redelivered(batch)  # the failed run may have committed part of its work
             if is_transient(exc):
                 transient += 1
                 if retry_transient(service, labels, transient, exc,

@@ -25,7 +25,7 @@ from .domain.bulk import loose_key
 from .domain.intake import Rejected
 from .handlers import Extra
 from .intake_auth import ERASE_NOT_ALLOWED, NO_USER_ID, UNAUTHENTICATED, undecodable
-from .redelivery import KeptBefore
+from .redelivery import KeptBefore, Runs
 from .refused import keep_reject
 from .storage import CAS_ATTEMPTS, RecordContention, reject_doc
 
@@ -70,11 +70,14 @@ def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
     outcomes = [erasure_request(raw) for raw in raws]
     digests = [pipeline.input_digest(raw) if isinstance(outcome, Rejected) else None
                for raw, outcome in zip(raws, outcomes)]
+    runs = Runs()
 
     def work(session) -> tuple[list[dict], set[str]]:
         outbox.discard()
         results, rejects = [], []
-        before = KeptBefore.read(store.rejects, "erase", digests if again else [], session)
+        rerun = runs.again()  # an earlier run's commit may have landed (redelivery.py)
+        before = KeptBefore.read(store.rejects, "erase", digests if again or rerun else [],
+                                 session)
         for raw, outcome, digest in zip(raws, outcomes, digests):
             if isinstance(outcome, Rejected):
                 result = {"status": "rejected", "reason": outcome.reason,

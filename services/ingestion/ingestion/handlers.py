@@ -29,7 +29,7 @@ from .domain.erasure import ERASED_REASON
 from .domain.intake import Accepted, Rejected
 from .import_book import (ChunkDone, accepted_keys, batch_increments, chunk_key,
                           import_counts, resolve_answered, resolve_rejects)
-from .redelivery import BROKER_CHANNELS, KeptBefore
+from .redelivery import BROKER_CHANNELS, KeptBefore, Runs
 from .refused import Refused, insert_refused
 from .storage import CAS_ATTEMPTS, IngestionStore, RecordContention, reject_doc
 
@@ -62,12 +62,14 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
               if accepted[i] is None and not replay}
     digests = {i: pipeline.input_digest(entries[i].raw) for i in sealed
                if channel in BROKER_CHANNELS}
-    redelivered_digests = [digests[i] for i in digests if entries[i].again]
+    runs = Runs()
 
     def work(session) -> tuple[list[dict], list[dict], RecordPlan]:
         outbox.discard()
+        again = runs.again()  # an earlier run's commit may have landed (redelivery.py)
         stored = record_states(store.records, keys, session)
-        before = KeptBefore.read(store.rejects, channel, redelivered_digests, session)
+        before = KeptBefore.read(store.rejects, channel, [
+            digests[i] for i in digests if again or entries[i].again], session)
         plan = plan_records(accepted, stored)
         results, rejects = [], []
         for i, entry in enumerate(entries):
@@ -86,7 +88,8 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
                 results.append({"status": "rejected", "reason": reason, "errors": errors})
                 continue
             kept = _reject_of(channel, entry, (reason, errors), sealed[i] if keep else None,
-                              digests.get(i) if keep else None, before, rejects)
+                              digests.get(i) if keep else None, before, rejects,
+                              again or entry.again)
             results.append({"status": "rejected", "reason": reason, "errors": errors,
                             "reject_id": str(kept)})
         _stage_events(outbox, accepted, plan)
@@ -104,11 +107,11 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
 
 def _reject_of(channel: str, entry: Entry, terms: tuple[str, list[str]],
                sealed: tuple[str, str] | None, digest: str | None, before: KeptBefore,
-               rejects: list[dict]) -> Any:
-    """The id of the reject that stands for `entry`: the one a delivery of the same
-    message kept before, or a new one (appended to `rejects`). `sealed` is None when
-    nothing of the input may be kept (an erased key)."""
-    kept = before.take(digest) if entry.again else None
+               rejects: list[dict], again: bool) -> Any:
+    """The id of the reject that stands for `entry`: the one an earlier run of the same
+    message kept (`again`: it may have), or a new one (appended to `rejects`). `sealed`
+    is None when nothing of the input may be kept (an erased key)."""
+    kept = before.take(digest) if again else None
     if kept is not None:
         return kept
     raw_sealed, excerpt = sealed or (None, "")
@@ -128,9 +131,10 @@ def intake_batch(store: IngestionStore, outbox: Outbox, pipeline: Any,
     when the batch holds no record (refused.py) -> the rejects kept. The last: a slice
     that fails after them would run the batch again, and keep them twice."""
     kept: list[dict] = []
+    runs = Runs()
 
     def keep(_results, session) -> None:  # re-run with the transaction: replaced
-        kept[:] = insert_refused(store, pipeline, "amqp", refused, session)
+        kept[:] = insert_refused(store, pipeline, "amqp", refused, session, runs.again())
 
     starts = range(0, len(records), step)
     for start in starts:

@@ -50,3 +50,15 @@ class KeptBefore:
         """The id of a reject kept before for this input (then spent), else None."""
         ids = self._ids.get(digest) if digest else None
         return ids.pop(0) if ids else None
+
+
+class Runs:
+    """Counts the runs of one unit of work (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def again(self) -> bool:
+        """Count a run -> whether an earlier run may have committed (this is not the first)."""
+        self.count += 1
+        return self.count > 1

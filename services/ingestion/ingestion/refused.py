@@ -27,20 +27,20 @@ Refused = tuple[str, list[str], Any, bool]
 
 
 def insert_refused(store: IngestionStore, pipeline: Any, channel: str,
-                   refused: list[Refused], session) -> list[dict]:
+                   refused: list[Refused], session, rerun: bool = False) -> list[dict]:
     """Insert one reject per refused input within `session` -> the rejects inserted;
     those naming an erased (source, external_id) keep nothing of the input but its key,
     as elsewhere, and a redelivered message's input whose reject exists is not kept
-    again (redelivery.py)."""
+    again, nor any input's in a `rerun` of the unit of work (redelivery.py)."""
     named = [raw_key(raw) for _, _, raw, _ in refused]
     stored = record_states(store.records, {k for k in named if k}, session)
     digests = [pipeline.input_digest(raw) for _, _, raw, _ in refused]
-    redelivered_digests = [d for d, (*_, again) in zip(digests, refused) if again]
+    redelivered_digests = [d for d, (*_, again) in zip(digests, refused) if again or rerun]
     before = KeptBefore.read(store.rejects, channel, redelivered_digests, session)
     docs = []
     for (reason, errors, raw, again), key, digest in zip(refused, named, digests):
         reason, errors, keep = reject_terms(reason, errors, key, stored)
-        if again and keep and before.take(digest) is not None:
+        if (again or rerun) and keep and before.take(digest) is not None:
             continue
         sealed, excerpt = pipeline.seal_raw(raw) if keep else (None, "")
         docs.append(reject_doc(channel, reason, errors, sealed, excerpt, None, None,
