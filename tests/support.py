@@ -120,6 +120,9 @@ class StackHandle:
                       for q in self.queues() if q.get("messages")]
         except Exception as exc:  # noqa: BLE001
             lines.append(f"queues unreadable ({type(exc).__name__}: {exc})")
+        for service in SERVICES:  # retries, splits, parkings: why an outcome came twice
+            lines += [f"{service} log: {line}" for line in
+                      _recent_warnings(self.base / "logs" / f"{service}.log")]
         return "\n".join(lines) or "no outbox row pending, no message parked or queued"
 
     def rpc(self, timeout: float = 60, amqp_uri: str | None = None):
@@ -240,6 +243,25 @@ def user_id(uri: str, signed: bool = True) -> dict:
 def intake_headers(stack_env: dict, token: str | None = None) -> dict:
     """HTTP headers of an intake POST as the `local` client (or with `token`)."""
     return {"Authorization": f"Bearer {token or stack_env['INTAKE_TOKEN']}"}
+
+
+def _recent_warnings(log: Path, count: int = 8, tail_bytes: int = 512 * 1024) -> list[str]:
+    """The last `count` warnings and errors of a service's JSON log (its tail only)."""
+    try:
+        with log.open("rb") as handle:
+            handle.seek(max(0, log.stat().st_size - tail_bytes))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    found = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("level") in ("WARNING", "ERROR", "CRITICAL"):
+            found.append(f"{entry.get('ts')} {entry['level']} {str(entry.get('msg'))[:300]}")
+    return found[-count:]
 
 
 def _pending_types(doc: dict) -> str:
