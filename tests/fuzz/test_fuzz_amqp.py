@@ -69,6 +69,7 @@ def _valid_pair_outside_run(value) -> bool:
 
 @pytest.fixture(scope="module")
 def producer(stack):
+    stack.drain(timeout=420)  # an earlier module's message rejected late would count here
     STATE["since"] = h.now()
     STATE["parked_before"] = len(_parked(stack))
     with Connection(stack.env["UPSTREAM_AMQP_URI"]) as conn:  # the `local` client
