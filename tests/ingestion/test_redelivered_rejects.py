@@ -84,8 +84,8 @@ def open_rejects(store: IngestionStore, channel: str) -> list[dict]:
 
 def test_the_broker_marks_a_requeued_message_redelivered(stack):
     first, again = (payloads_as_delivered(stack, [GOOD], requeue) for requeue in (False, True))
-    assert [a for *_, a in delivered(first)] == [False]
-    assert [a for *_, a in delivered(again)] == [True]
+    assert [came.again for *_, came in delivered(first)] == [False]
+    assert [came.again for *_, came in delivered(again)] == [True]
 
 
 def test_a_redelivered_intake_message_keeps_its_bad_inputs_once(stack, store):
@@ -124,19 +124,19 @@ def test_a_redelivered_erase_message_keeps_its_reject_once(stack, store):
     assert len(reasons) == 2 and "unauthenticated" in reasons
 
 
-class SecondInsertFailsOnce:
-    """The rejects collection, whose second insert fails once as if the database went
-    away: the batch's first slice has committed by then."""
+class InsertFailsOnce:
+    """The rejects collection, whose `at`-th insert fails once as if the database went
+    away (the second: the batch's first slice has committed by then)."""
 
-    def __init__(self, collection):
-        self._collection, self.inserts = collection, 0
+    def __init__(self, collection, at: int):
+        self._collection, self.inserts, self.at = collection, 0, at
 
     def __getattr__(self, name):
         return getattr(self._collection, name)
 
     def insert_many(self, docs, **kwargs):
         self.inserts += 1
-        if self.inserts == 2:
+        if self.inserts == self.at:
             raise AutoReconnect("database away")
         return self._collection.insert_many(docs, **kwargs)
 
@@ -157,8 +157,9 @@ class Intake:
 def test_a_batch_retried_after_its_first_slice_committed_keeps_each_bad_input_once(stack,
                                                                                    store):
     """Retried in place, the batch's messages were not redelivered by the broker: the
-    retry marks them (common/delivery.py), else the first slice's reject was kept twice."""
-    store.rejects = SecondInsertFailsOnce(store.rejects)
+    retry finds the first slice's reject by its delivery's planned id (redelivery.py),
+    else it was kept twice."""
+    store.rejects = InsertFailsOnce(store.rejects, at=2)
     other_bad = {**BAD, "external_id": "R-9"}
     Intake(store).on_intake(payloads_as_delivered(stack, [BAD, other_bad, GOOD], False))
     assert sorted(r["external_id"] for r in open_rejects(store, "amqp")) == ["R-2", "R-9"]
@@ -188,5 +189,17 @@ def test_an_erase_message_run_again_after_its_commit_keeps_its_reject_once(
     monkeypatch.setattr(erasure_module, "in_transaction", commits_then_runs_again)
     outbox = Outbox(store.db["outbox"], lambda t, b: None)
     valid = {"customer_id": "c-1", "requested_by": "crm:dpo"}
-    erase_message(store, outbox, PIPELINE, CLIENT, [{"source": "crm"}, valid])
+    [(_, body, came)] = delivered(payloads_as_delivered(stack, [[{"source": "crm"}, valid]],
+                                                        False))
+    erase_message(store, outbox, PIPELINE, CLIENT, body, came)
     assert len(open_rejects(store, "erase")) == 1
+
+
+def test_a_batch_retried_before_anything_committed_keeps_an_input_another_message_sent_too(
+        stack, store):
+    """An input's own earlier run is found by its planned id, not by its content: an
+    identical bad input of another message, kept before, does not stand for it."""
+    intake(store, payloads_as_delivered(stack, [BAD], False))
+    store.rejects = InsertFailsOnce(store.rejects, at=1)  # the retried batch's first insert
+    Intake(store).on_intake(payloads_as_delivered(stack, [BAD, GOOD], False))
+    assert [r["external_id"] for r in open_rejects(store, "amqp")] == ["R-2", "R-2"]

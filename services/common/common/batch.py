@@ -18,9 +18,9 @@ replicas, more batches). Queue names stay nameko's, `evt-<source>-<type>--<servi
 batch in place, unacknowledged; a permanent failure splits the batch in halves until
 the bad message is alone, and that one goes through `reliable` (bounded attempts,
 then parked with its reason) while the others commit. Parked rows hold one message
-each, and `parked_replay` calls the entrypoint with that one payload. A payload run
-again after a failure is marked redelivered first (common/delivery.py): the failed
-run may have committed part of its work.
+each, and `parked_replay` calls the entrypoint with that one payload. Every run of a
+message gets the same payload object: a failed run may have committed part of its
+work, which the next run finds by the payload's delivery id (common/delivery.py).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from prometheus_client import Histogram
 
-from .delivery import mark_redelivered, redelivered, sender, with_sender  # noqa: F401 - re-exported
+from .delivery import delivery_of, redelivered, sender, with_sender  # noqa: F401 - re-exported
 from .inflight import busy
 from .messaging import TolerantConsumer, TolerantQueueConsumer
 from .metrics import MESSAGES_CONSUMED
@@ -178,7 +178,6 @@ def _run(service, handler: Callable, single: Callable, batch: list) -> None:
             MESSAGES_CONSUMED.labels(*labels).inc(len(batch))
             return
         except Exception as exc:  # noqa: BLE001 - sorted below, never swallowed
-            mark_redelivered(batch)  # the failed run may have committed part of its work
             if is_transient(exc):
                 transient += 1
                 if retry_transient(service, labels, transient, exc,

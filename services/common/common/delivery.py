@@ -1,20 +1,24 @@
 """A consumed message's payload with what the broker said of its delivery.
 
-`with_sender` pairs a body with the broker user that published it and marks it
-`redelivered` when it may have been handled before. The broker marks a message it
-delivers again after a worker died before acknowledging it; `mark_redelivered` marks
-a payload that this process runs again after a failure (a transient error retried in
-place, a batch split to isolate a bad message, a single message's retry), since the
-failed run may have committed part of its work (an array's earlier slices, or a
-commit whose answer was lost). Either way the handler must not keep what the earlier
-run kept (ingestion's rejects: ingestion/redelivery.py).
+`with_sender` pairs a body with the broker user that published it, marks it
+`redelivered` when the broker delivered it before (a worker died before its
+acknowledgement, maybe after its commit), and names this delivery with a fresh
+`delivery` id. The payload dict is what every run of the delivery gets: a batch
+retried in place, the halves of a split batch, a single message's retries, the
+parked row and its replay. A failed run may have committed part of its work (an
+array's earlier slices, or a commit whose answer was lost), so what a handler keeps
+without a key of its own (ingestion's rejects) takes an id derived from the delivery
+id, and a later run of the same delivery finds it (ingestion/redelivery.py).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 SENDER = "__sender__"
 REDELIVERED = "redelivered"
+DELIVERY = "delivery"
 
 
 def with_sender(body: Any, message: Any) -> dict:
@@ -23,7 +27,8 @@ def with_sender(body: Any, message: Any) -> dict:
     publisher set none), and marked `redelivered` when the broker delivered it before
     (a worker that died before its acknowledgement may have committed it). The pair
     travels as one payload, so a batch split or a parked message keeps both."""
-    payload = {SENDER: (message.properties or {}).get("user_id"), "body": body}
+    payload = {SENDER: (message.properties or {}).get("user_id"), "body": body,
+               DELIVERY: str(ObjectId())}
     if (getattr(message, "delivery_info", None) or {}).get("redelivered"):
         payload[REDELIVERED] = True
     return payload
@@ -43,10 +48,8 @@ def redelivered(payload: Any) -> bool:
     return isinstance(payload, dict) and SENDER in payload and payload.get(REDELIVERED) is True
 
 
-def mark_redelivered(payloads: list) -> None:
-    """Mark the `with_sender` payloads among `payloads`, in place, as handled before:
-    they run again after a failed run (see the module's docstring). Other payloads are
-    left as they are: their handlers are idempotent by the ids they carry."""
-    for payload in payloads:
-        if isinstance(payload, dict) and SENDER in payload:
-            payload[REDELIVERED] = True
+def delivery_of(payload: Any) -> str | None:
+    """The id of this delivery of a `with_sender` payload (the same in every run of it;
+    None for a payload parked before deliveries were named)."""
+    value = payload.get(DELIVERY) if isinstance(payload, dict) and SENDER in payload else None
+    return value if isinstance(value, str) and ObjectId.is_valid(value) else None

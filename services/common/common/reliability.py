@@ -34,7 +34,6 @@ from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure, Ex
                             WaitQueueTimeoutError)
 
 from .parked import UNSTORABLE, ParkedMessages, message_key  # noqa: F401 - re-exported
-from .delivery import mark_redelivered
 from .inflight import busy
 from .metrics import HANDLER_ERRORS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from .mongo import connect
@@ -97,7 +96,6 @@ def reliable(handler: Callable) -> Callable:
                 with HANDLER_SECONDS.labels(*labels).time():
                     return handler(self, payload, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - sorted below, never swallowed
-                mark_redelivered([payload])  # the failed run may have committed part of it
                 if is_transient(exc):
                     transient += 1
                     if retry_transient(self, labels, transient, exc, handler.__name__):

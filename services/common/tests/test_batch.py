@@ -7,7 +7,7 @@ from pymongo.errors import AutoReconnect
 
 from common import batch as batch_module
 from common import reliability
-from common.batch import redelivered, reliable_batch, sender, with_sender
+from common.batch import delivery_of, reliable_batch, sender, with_sender
 
 
 class MemoryParking:
@@ -83,17 +83,19 @@ def test_a_replayed_parked_message_runs_alone():
     assert service.calls == [[7]] and service.committed == [7]
 
 
+
 class SenderService(FakeService):
-    """Handles `with_sender` payloads and notes, per run, which came marked redelivered:
-    a run after a failure may follow a partial commit (common/delivery.py)."""
+    """Handles `with_sender` payloads and notes, per run, the delivery ids it got: a run
+    after a failure may follow a partial commit, which it finds by them
+    (common/delivery.py)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.marked: list[list[bool]] = []
+        self.runs: list[list[str]] = []
 
     @reliable_batch
     def on_event(self, payloads):
-        self.marked.append([redelivered(p) for p in payloads])
+        self.runs.append([delivery_of(p) for p in payloads])
         FakeService.on_event.__wrapped__(self, [sender(p)[1] for p in payloads])
 
 
@@ -107,30 +109,25 @@ def sent(n: int) -> list[dict]:
     return [with_sender(p, Delivered()) for p in payloads(n)]
 
 
-def test_a_batch_retried_in_place_runs_again_marked_redelivered():
-    service = SenderService(transient_failures=1)
-    service.on_event(sent(4))
-    assert service.marked == [[False] * 4, [True] * 4]
-    assert service.committed == list(range(4))
-
-
-def test_the_halves_of_a_split_batch_run_marked_redelivered():
-    service = SenderService(fail_on={2})
-    service.on_event(sent(4))
-    assert service.marked[0] == [False] * 4
-    assert all(all(run) for run in service.marked[1:]), service.marked
-    assert sorted(service.committed) == [0, 1, 3]
-    assert [redelivered(row[1]) for row in service.parked.rows] == [True]
-
-
-def test_a_single_message_retried_runs_again_marked_redelivered():
-    service = SenderService(transient_failures=1)
-    service.on_event(sent(1)[0])
-    assert service.marked == [[False], [True]]
-
-
-def test_plain_payloads_are_not_marked():
-    service = FakeService(transient_failures=1)
-    batch = payloads(3)
+def test_a_batch_retried_in_place_runs_again_under_the_same_delivery_ids():
+    service, batch = SenderService(transient_failures=1), sent(4)
     service.on_event(batch)
-    assert all("redelivered" not in p for p in batch)
+    ids = [delivery_of(p) for p in batch]
+    assert len(set(ids)) == 4 and None not in ids
+    assert service.runs == [ids, ids] and service.committed == list(range(4))
+
+
+def test_the_halves_of_a_split_batch_and_the_parked_message_keep_their_delivery_ids():
+    service, batch = SenderService(fail_on={2}), sent(4)
+    service.on_event(batch)
+    ids = [delivery_of(p) for p in batch]
+    assert service.runs[0] == ids
+    assert all(set(run) <= set(ids) for run in service.runs[1:]), service.runs
+    assert [delivery_of(row[1]) for row in service.parked.rows] == [ids[2]]
+    assert sorted(service.committed) == [0, 1, 3]
+
+
+def test_a_single_message_retried_runs_again_under_its_delivery_id():
+    service, [message] = SenderService(transient_failures=1), sent(1)
+    service.on_event(message)
+    assert service.runs == [[delivery_of(message)]] * 2

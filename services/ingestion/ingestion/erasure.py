@@ -25,7 +25,7 @@ from .domain.bulk import loose_key
 from .domain.intake import Rejected
 from .handlers import Extra
 from .intake_auth import ERASE_NOT_ALLOWED, NO_USER_ID, UNAUTHENTICATED, undecodable
-from .redelivery import KeptBefore, Runs
+from .redelivery import KeptBefore, Origin, origin
 from .refused import keep_reject
 from .storage import CAS_ATTEMPTS, RecordContention, reject_doc
 
@@ -34,33 +34,36 @@ MAX_VERSIONS = 1000  # outbox rows looked up per record (one per version)
 
 
 def erase_message(store: Any, outbox: Any, pipeline: Any, client: dict | None,
-                  body: Any, again: bool = False) -> None:
+                  body: Any, came: Origin | bool = False) -> None:
     """One upstream `customer.erase` message (a request or an array) from `client`
     (None: no active client sent it): passed on when the client may erase and the
-    body decodes; otherwise kept whole as one reject, never run. A redelivered message
-    (`again`) keeps no reject that it kept before (redelivery.py)."""
+    body decodes; otherwise kept whole as one reject, never run. A message run again
+    (`came`: redelivered, or the same delivery) keeps no reject that it kept before
+    (redelivery.py)."""
+    came = origin(came)
     if client is None or not client.get("may_erase"):
         reason = UNAUTHENTICATED if client is None else ERASE_NOT_ALLOWED
         errors = [NO_USER_ID] if client is None else \
             [f"client {client['_id']} may not request erasures"]
-        keep_reject(store, pipeline, "erase", reason, errors, body, again=again)
+        keep_reject(store, pipeline, "erase", reason, errors, body, again=came.again,
+                    reject_id=came.reject_id)
     elif undecodable(body):
         keep_reject(store, pipeline, "erase", "undecodable", [body["error"]], body["raw"],
-                    again=again)
+                    again=came.again, reject_id=came.reject_id)
     else:
         request_erasures(store, outbox, pipeline, body if isinstance(body, list) else [body],
-                         again=again)
+                         came=came)
 
 
 def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
                      replay: bool = False, extra: Extra | None = None,
-                     again: bool = False) -> list[dict]:
+                     came: Origin | bool = False) -> list[dict]:
     """Validate upstream `customer.erase` requests (one message's: one or an array) and
     commit every valid one's `customer.erasure_requested` with every invalid one's
     reject in one unit of work, then publish -> one result per request. One by one, a
     failure partway ran the message again and kept the earlier rejects twice. A replay
     keeps no reject (it answers one that exists); its `extra` settles that reject in
-    the same unit of work; a redelivered message (`again`) keeps none it kept before.
+    the same unit of work; a message run again (`came`) keeps none it kept before.
 
     The event id is fresh per request, not derived from its content: repeating a
     request (say after the customer was created meanwhile) must reach dedup again.
@@ -70,23 +73,23 @@ def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
     outcomes = [erasure_request(raw) for raw in raws]
     digests = [pipeline.input_digest(raw) if isinstance(outcome, Rejected) else None
                for raw, outcome in zip(raws, outcomes)]
-    runs = Runs()
+    came = origin(came)
+    planned = [came.at(i).reject_id if d else None for i, d in enumerate(digests)]
 
     def work(session) -> tuple[list[dict], set[str]]:
         outbox.discard()
         results, rejects = [], []
-        rerun = runs.again()  # an earlier run's commit may have landed (redelivery.py)
-        before = KeptBefore.read(store.rejects, "erase", digests if again or rerun else [],
-                                 session)
-        for raw, outcome, digest in zip(raws, outcomes, digests):
+        before = KeptBefore.read(store.rejects, "erase", digests if came.again else [],
+                                 session, planned)
+        for raw, outcome, digest, reject_id in zip(raws, outcomes, digests, planned):
             if isinstance(outcome, Rejected):
                 result = {"status": "rejected", "reason": outcome.reason,
                           "errors": outcome.errors}
-                kept = None if replay else before.take(digest)
+                kept = None if replay else before.stands_for(reject_id, came.again, digest)
                 if not replay and kept is None:
                     rejects.append(reject_doc("erase", outcome.reason, outcome.errors,
                                               *pipeline.seal_raw(raw), None, None,
-                                              *loose_key(raw), digest))
+                                              *loose_key(raw), digest, reject_id))
                     kept = rejects[-1]["_id"]
                 if kept is not None:
                     result["reject_id"] = str(kept)

@@ -29,7 +29,7 @@ from .domain.erasure import ERASED_REASON
 from .domain.intake import Accepted, Rejected
 from .import_book import (ChunkDone, accepted_keys, batch_increments, chunk_key,
                           import_counts, resolve_answered, resolve_rejects)
-from .redelivery import BROKER_CHANNELS, KeptBefore, Runs
+from .redelivery import BROKER_CHANNELS, KeptBefore, Origin, origin
 from .refused import Refused, insert_refused
 from .storage import CAS_ATTEMPTS, IngestionStore, RecordContention, reject_doc
 
@@ -46,6 +46,7 @@ class Entry:
     row: int | None = None
     unreadable: bool = False
     again: bool = False  # from a redelivered message: its reject may exist (redelivery.py)
+    reject_id: Any = None  # its reject's id in every run of its delivery (redelivery.py)
 
 
 def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: list[Entry],
@@ -62,15 +63,15 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
               if accepted[i] is None and not replay}
     digests = {i: pipeline.input_digest(entries[i].raw) for i in sealed
                if channel in BROKER_CHANNELS}
-    runs = Runs()
+    redelivered_digests = [digests[i] for i in digests if entries[i].again]
 
     def work(session) -> tuple[list[dict], list[dict], RecordPlan]:
         outbox.discard()
-        again = runs.again()  # an earlier run's commit may have landed (redelivery.py)
         stored = record_states(store.records, keys, session)
-        before = KeptBefore.read(store.rejects, channel, [
-            digests[i] for i in digests if again or entries[i].again], session)
         plan = plan_records(accepted, stored)
+        planned = [e.reject_id for e, d in zip(entries, plan.decisions)
+                   if d is None or d.status == "erased"]  # the inputs it rejects
+        before = KeptBefore.read(store.rejects, channel, redelivered_digests, session, planned)
         results, rejects = [], []
         for i, entry in enumerate(entries):
             decision = plan.decisions[i]
@@ -88,8 +89,7 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
                 results.append({"status": "rejected", "reason": reason, "errors": errors})
                 continue
             kept = _reject_of(channel, entry, (reason, errors), sealed[i] if keep else None,
-                              digests.get(i) if keep else None, before, rejects,
-                              again or entry.again)
+                              digests.get(i) if keep else None, before, rejects)
             results.append({"status": "rejected", "reason": reason, "errors": errors,
                             "reject_id": str(kept)})
         _stage_events(outbox, accepted, plan)
@@ -107,39 +107,39 @@ def ingest_batch(store: IngestionStore, outbox: Outbox, pipeline: Any, entries: 
 
 def _reject_of(channel: str, entry: Entry, terms: tuple[str, list[str]],
                sealed: tuple[str, str] | None, digest: str | None, before: KeptBefore,
-               rejects: list[dict], again: bool) -> Any:
-    """The id of the reject that stands for `entry`: the one an earlier run of the same
-    message kept (`again`: it may have), or a new one (appended to `rejects`). `sealed`
-    is None when nothing of the input may be kept (an erased key)."""
-    kept = before.take(digest) if again else None
+               rejects: list[dict]) -> Any:
+    """The id of the reject that stands for `entry`: the one an earlier run of its
+    delivery, or a delivery of the same message, kept (redelivery.py), or a new one
+    (appended to `rejects`). `sealed` is None when nothing of the input may be kept
+    (an erased key)."""
+    kept = before.stands_for(entry.reject_id, entry.again, digest)
     if kept is not None:
         return kept
     raw_sealed, excerpt = sealed or (None, "")
     doc = reject_doc(channel, *terms, raw_sealed, excerpt, entry.batch_id, entry.row,
-                     *loose_key(entry.raw), digest)
+                     *loose_key(entry.raw), digest, entry.reject_id)
     rejects.append(doc)
     return doc["_id"]
 
 
 def intake_batch(store: IngestionStore, outbox: Outbox, pipeline: Any,
-                 records: list[tuple[Any, bool]], refused: list[Refused],
+                 records: list[tuple[Any, Origin | bool]], refused: list[Refused],
                  step: int) -> list[dict]:
-    """An AMQP batch: its records, each with whether its message was redelivered, in
-    slices of `step`, so that no transaction grows without bound (a redelivery finds
+    """An AMQP batch: its records, each with its origin (redelivered? which delivery?),
+    in slices of `step`, so that no transaction grows without bound (a run again finds
     the done slices 'unchanged' and the rejects they kept, redelivery.py), and its
     refused inputs as rejects in the last slice's unit of work, or in one of their own
     when the batch holds no record (refused.py) -> the rejects kept. The last: a slice
     that fails after them would run the batch again, and keep them twice."""
     kept: list[dict] = []
-    runs = Runs()
 
     def keep(_results, session) -> None:  # re-run with the transaction: replaced
-        kept[:] = insert_refused(store, pipeline, "amqp", refused, session, runs.again())
+        kept[:] = insert_refused(store, pipeline, "amqp", refused, session)
 
     starts = range(0, len(records), step)
     for start in starts:
         ingest_batch(store, outbox, pipeline,
-                     [Entry(raw, again=again) for raw, again in records[start:start + step]],
+                     [_intake_entry(raw, came) for raw, came in records[start:start + step]],
                      "amqp", extra=keep if start == starts[-1] and refused else None)
     if refused and not records:
         in_transaction(store.db, lambda session: keep(None, session))
@@ -174,6 +174,11 @@ def import_chunk(store: IngestionStore, outbox: Outbox, pipeline: Any, batch_id:
         if counts[outcome]:
             metrics.IMPORT_ROWS.labels(outcome).inc(counts[outcome])
     return counts
+
+
+def _intake_entry(raw: Any, came: Origin | bool) -> Entry:
+    came = origin(came)
+    return Entry(raw, again=came.again, reject_id=came.reject_id)
 
 
 def _import_entry(batch_id: str, row: Any) -> Entry:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from common.batch import redelivered, sender, with_sender
+from common.batch import delivery_of, redelivered, sender, with_sender
 from common.messaging import UNDECODABLE, TolerantConsumer
 
 from .domain.clients import may_write
+from .redelivery import Origin, origin
 
 UNAUTHENTICATED = "unauthenticated"
 SOURCE_NOT_ALLOWED = "source_not_allowed"
@@ -59,31 +60,33 @@ def split_records(client: dict, records: list) -> tuple[list[int], dict[int, lis
     return allowed, refused
 
 
-def sort_inputs(sent: Iterable[tuple[str | None, Any, bool]],
+def sort_inputs(sent: Iterable[tuple[str | None, Any, Origin | bool]],
                 client_of: Callable[[str | None], dict | None]) -> tuple[list, list]:
-    """An AMQP batch's (sender, body, redelivered) -> (the records their clients may
-    write as (raw, redelivered), the refused inputs as (reason, errors, raw,
-    redelivered)). A body is one record or an array."""
+    """An AMQP batch's (sender, body, origin) -> (the records their clients may write
+    as (raw, origin), the refused inputs as (reason, errors, raw, origin)), each origin
+    at the input's place in its message. A body is one record or an array."""
     records, refused = [], []
-    for user, body, again in sent:
+    for user, body, came in sent:
+        came = origin(came)
         client = client_of(user)
         if client is None:
-            refused.append((UNAUTHENTICATED, [NO_USER_ID], body, again))
+            refused.append((UNAUTHENTICATED, [NO_USER_ID], body, came))
         elif undecodable(body):
-            refused.append(("undecodable", [body["error"]], body["raw"], again))
+            refused.append(("undecodable", [body["error"]], body["raw"], came))
         else:
-            for raw in body if isinstance(body, list) else [body]:
+            for index, raw in enumerate(body if isinstance(body, list) else [body]):
                 errors = forbidden(client, raw)
                 if errors is None:
-                    records.append((raw, again))
+                    records.append((raw, came.at(index)))
                 else:
-                    refused.append((SOURCE_NOT_ALLOWED, errors, raw, again))
+                    refused.append((SOURCE_NOT_ALLOWED, errors, raw, came.at(index)))
     return records, refused
 
 
-def delivered(payloads: Iterable[Any]) -> list[tuple[str | None, Any, bool]]:
-    """`with_sender` payloads as sort_inputs takes them: (sender, body, redelivered)."""
-    return [(*sender(payload), redelivered(payload)) for payload in payloads]
+def delivered(payloads: Iterable[Any]) -> list[tuple[str | None, Any, Origin]]:
+    """`with_sender` payloads as sort_inputs takes them: (sender, body, origin)."""
+    return [(*sender(payload), Origin(redelivered(payload), delivery_of(payload)))
+            for payload in payloads]
 
 
 def undecodable(body: Any) -> bool:

@@ -16,26 +16,59 @@ for it, so nothing is lost, even when the first delivery had in fact not committ
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
+from bson import ObjectId
 from pymongo.collection import Collection
 
 BROKER_CHANNELS = ("amqp", "erase")  # the channels whose messages can be redelivered
 
 
-class KeptBefore:
-    """The open rejects that stand for a redelivered message's inputs, each taken once:
-    a message with the same bad input twice kept two rejects and is answered by two."""
+@dataclass(frozen=True)
+class Origin:
+    """Where an input of a broker message came from: whether the broker redelivered the
+    message, and which delivery and place in it (the n-th record of an array) it has."""
+    again: bool = False
+    delivery: str | None = None
+    index: int = 0
 
-    def __init__(self, ids_by_digest: dict[str, list[Any]] | None = None) -> None:
+    def at(self, index: int) -> "Origin":
+        return replace(self, index=index)
+
+    @property
+    def reject_id(self) -> ObjectId | None:
+        """The id of this input's reject in every run of its delivery: the delivery id's
+        time, then 8 bytes of a hash of the delivery id and the place (None: unnamed)."""
+        if self.delivery is None or not ObjectId.is_valid(self.delivery):
+            return None
+        tail = hashlib.sha256(f"{self.delivery}:{self.index}".encode()).digest()[:8]
+        return ObjectId(ObjectId(self.delivery).binary[:4] + tail)
+
+
+def origin(value: "Origin | bool") -> Origin:
+    """An Origin; a bare flag (an input with no delivery id) says only `again`."""
+    return value if isinstance(value, Origin) else Origin(again=bool(value))
+
+
+class KeptBefore:
+    """The rejects that stand for inputs run before: by id, those an earlier run of the
+    same delivery kept; by digest, the open ones that stand for a redelivered message's
+    inputs, each taken once (a message with the same bad input twice kept two)."""
+
+    def __init__(self, ids_by_digest: dict[str, list[Any]] | None = None,
+                 existing: Iterable[Any] = ()) -> None:
         self._ids = {digest: sorted(ids) for digest, ids in (ids_by_digest or {}).items()}
+        self._existing = set(existing)
 
     @classmethod
     def read(cls, rejects: Collection, channel: str, digests: Iterable[str | None],
-             session=None) -> "KeptBefore":
-        """One read by digest (its index); status and channel are checked here, since a
-        filter on `status` lets SecantusDB read every open reject through that index."""
+             session=None, planned: Iterable[ObjectId | None] = ()) -> "KeptBefore":
+        """One read by digest (its index) and one by the planned ids (`_id`); status and
+        channel are checked here, since a filter on `status` lets SecantusDB read every
+        open reject through that index."""
         wanted = sorted({d for d in digests if d})
         found: dict[str, list[Any]] = defaultdict(list)
         if wanted:
@@ -44,21 +77,25 @@ class KeptBefore:
                                     session=session):
                 if row.get("status") == "open" and row.get("channel") == channel:
                     found[row["input_digest"]].append(row["_id"])
-        return cls(found)
+        ids = sorted({i for i in planned if i is not None})
+        existing = [row["_id"] for row in rejects.find({"_id": {"$in": ids}}, {"_id": 1},
+                                                       session=session)] if ids else []
+        return cls(found, existing)
+
+    def kept(self, reject_id: ObjectId | None) -> bool:
+        """Whether an earlier run of the same delivery kept this planned reject."""
+        return reject_id is not None and reject_id in self._existing
 
     def take(self, digest: str | None) -> Any | None:
         """The id of a reject kept before for this input (then spent), else None."""
         ids = self._ids.get(digest) if digest else None
         return ids.pop(0) if ids else None
 
+    def stands_for(self, planned: ObjectId | None, again: bool,
+                   digest: str | None) -> Any | None:
+        """The id of the reject kept before for an input: its planned one when an
+        earlier run of its delivery kept it, else (redelivered) one with its digest."""
+        if self.kept(planned):
+            return planned
+        return self.take(digest) if again else None
 
-class Runs:
-    """Counts the runs of one unit of work (see the module's docstring)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def again(self) -> bool:
-        """Count a run -> whether an earlier run may have committed (this is not the first)."""
-        self.count += 1
-        return self.count > 1

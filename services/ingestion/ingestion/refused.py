@@ -18,33 +18,35 @@ from . import metrics
 from .bulk_store import record_states
 from .domain.bulk import loose_key, raw_key, reject_terms
 from .domain.erasure import ERASED_ERROR, ERASED_REASON
-from .redelivery import BROKER_CHANNELS, KeptBefore
+from .redelivery import BROKER_CHANNELS, KeptBefore, Origin, origin
 from .storage import IngestionStore, reject_doc
 
 log = logging.getLogger(__name__)
-# (reason, errors, the raw input, whether its message was redelivered)
-Refused = tuple[str, list[str], Any, bool]
+# (reason, errors, the raw input, its origin: redelivered? which delivery? (redelivery.py))
+Refused = tuple[str, list[str], Any, "Origin | bool"]
 
 
 def insert_refused(store: IngestionStore, pipeline: Any, channel: str,
-                   refused: list[Refused], session, rerun: bool = False) -> list[dict]:
+                   refused: list[Refused], session) -> list[dict]:
     """Insert one reject per refused input within `session` -> the rejects inserted;
     those naming an erased (source, external_id) keep nothing of the input but its key,
-    as elsewhere, and a redelivered message's input whose reject exists is not kept
-    again, nor any input's in a `rerun` of the unit of work (redelivery.py)."""
+    as elsewhere, and an input whose reject an earlier run of its delivery, or a
+    delivery of its redelivered message, kept is not kept again (redelivery.py)."""
     named = [raw_key(raw) for _, _, raw, _ in refused]
     stored = record_states(store.records, {k for k in named if k}, session)
     digests = [pipeline.input_digest(raw) for _, _, raw, _ in refused]
-    redelivered_digests = [d for d, (*_, again) in zip(digests, refused) if again or rerun]
-    before = KeptBefore.read(store.rejects, channel, redelivered_digests, session)
+    origins = [origin(came) for *_, came in refused]
+    redelivered_digests = [d for d, came in zip(digests, origins) if came.again]
+    before = KeptBefore.read(store.rejects, channel, redelivered_digests, session,
+                             [came.reject_id for came in origins])
     docs = []
-    for (reason, errors, raw, again), key, digest in zip(refused, named, digests):
+    for (reason, errors, raw, _), came, key, digest in zip(refused, origins, named, digests):
         reason, errors, keep = reject_terms(reason, errors, key, stored)
-        if (again or rerun) and keep and before.take(digest) is not None:
+        if before.stands_for(came.reject_id, came.again and keep, digest) is not None:
             continue
         sealed, excerpt = pipeline.seal_raw(raw) if keep else (None, "")
         docs.append(reject_doc(channel, reason, errors, sealed, excerpt, None, None,
-                               *loose_key(raw), digest if keep else None))
+                               *loose_key(raw), digest if keep else None, came.reject_id))
     if docs:
         store.rejects.insert_many(docs, session=session)
     return docs
@@ -61,12 +63,14 @@ def count_refused(channel: str, docs: list[dict]) -> None:
 def keep_reject(store: IngestionStore, pipeline: Any, channel: str, reason: str,
                 errors: list[str], raw: Any, batch_id: str | None = None,
                 row: int | None = None, replay: bool = False, again: bool = False,
-                extra: Callable[[dict, Any], None] | None = None) -> dict:
+                extra: Callable[[dict, Any], None] | None = None,
+                reject_id: Any = None) -> dict:
     """Keep one unusable input on its own (raw encrypted) -> its result; for an erased
     (source, external_id) nothing of the input is kept but its key, whatever else was
     wrong with it, and a replay keeps nothing at all (its reject exists), nor does a
-    redelivered message (`again`) whose reject exists (redelivery.py). `extra(result,
-    session)` commits with the reject (an HTTP answer kept for its Idempotency-Key)."""
+    redelivered message (`again`) whose reject exists, nor a delivery run again whose
+    planned `reject_id` exists (redelivery.py). `extra(result, session)` commits with
+    the reject (an HTTP answer kept for its Idempotency-Key)."""
     source, external_id = (_text(raw.get("source")), _text(raw.get("external_id"))) \
         if isinstance(raw, dict) else (None, None)
     if reason == ERASED_REASON or (channel != "erase" and source and external_id
@@ -78,16 +82,18 @@ def keep_reject(store: IngestionStore, pipeline: Any, channel: str, reason: str,
     else:
         sealed, excerpt = pipeline.seal_raw(raw)
         digest = pipeline.input_digest(raw) if channel in BROKER_CHANNELS else None
-        kept = KeptBefore.read(store.rejects, channel, [digest] if again else []).take(digest)
-        if kept is not None:
-            return {"status": "rejected", "reason": reason, "errors": errors,
-                    "reject_id": str(kept)}
+    kept = KeptBefore.read(store.rejects, channel, [digest] if again else [],
+                           planned=[reject_id]).stands_for(reject_id, again, digest)
+    if kept is not None:
+        return {"status": "rejected", "reason": reason, "errors": errors,
+                "reject_id": str(kept)}
 
     def work(session: Any = None) -> dict:
-        reject_id = store.add_reject(channel, reason, errors, sealed, excerpt, batch_id, row,
-                                     source, external_id, digest, session=session)
+        kept = store.add_reject(channel, reason, errors, sealed, excerpt, batch_id, row,
+                                source, external_id, digest, session=session,
+                                reject_id=reject_id)
         result = {"status": "rejected", "reason": reason, "errors": errors,
-                  "reject_id": reject_id}
+                  "reject_id": kept}
         if extra is not None:
             extra(result, session)
         return result

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from common import clock
 from common.base import ServiceBase
-from common.batch import batch_consume, redelivered, reliable_batch, sender
+from common.batch import batch_consume, reliable_batch
 from common.mongo import MongoStore
 from common.reliability import TRANSIENT, reliable
 from common.rpcs import rpc
@@ -75,9 +75,9 @@ class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
         """Upstream `customer.erase` (one request or an array) from a client that may
         erase: validated and passed on to dedup as `customer.erasure_requested`; bad
         ones, and any from another sender, become rejects."""
-        user, body = sender(payload)
+        [(user, body, came)] = delivered([payload])
         erase_message(self.store, self.events, self.pipeline,
-                      self.clients.by_broker_user(user), body, redelivered(payload))
+                      self.clients.by_broker_user(user), body, came)
 
     @event_handler("dedup", names.CUSTOMER_ERASED)
     @reliable

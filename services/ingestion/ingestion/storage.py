@@ -58,10 +58,10 @@ class IngestionStore:
                    raw_encrypted: str | None, masked_excerpt: str, batch_id: str | None = None,
                    row: int | None = None, source: str | None = None,
                    external_id: str | None = None, digest: str | None = None,
-                   session: Any = None) -> str:
+                   session: Any = None, reject_id: ObjectId | None = None) -> str:
         """Keep an unusable input; external_id (capped) lets an erasure find it later."""
         doc = reject_doc(channel, reason, errors, raw_encrypted, masked_excerpt, batch_id,
-                         row, source, external_id, digest)
+                         row, source, external_id, digest, reject_id)
         return str(self.rejects.insert_one(doc, session=session).inserted_id)
 
     # -- erasure ----------------------------------------------------------------------
@@ -178,11 +178,12 @@ class IngestionStore:
 def reject_doc(channel: str, reason: str, errors: list[str], raw_encrypted: str | None,
                masked_excerpt: str, batch_id: str | None = None, row: int | None = None,
                source: str | None = None, external_id: str | None = None,
-               digest: str | None = None) -> dict:
-    """A reject row with its id chosen here, so a batch can answer with the ids of
-    rejects it inserts together with its records; `digest` (broker channels) lets a
-    redelivery of its message find it (redelivery.py)."""
-    doc = {"_id": ObjectId(), "channel": channel, "reason": reason, "errors": errors,
+               digest: str | None = None, reject_id: ObjectId | None = None) -> dict:
+    """A reject row with its id chosen here (or planned: `reject_id`), so a batch can
+    answer with the ids of rejects it inserts together with its records; `digest`
+    (broker channels) and the planned id let a later run of its message find it
+    (redelivery.py)."""
+    doc = {"_id": reject_id or ObjectId(), "channel": channel, "reason": reason, "errors": errors,
            "raw": raw_encrypted, "excerpt": masked_excerpt, "batch_id": batch_id,
            "row": row, "source": source,
            "external_id": external_id[:256] if external_id else None,

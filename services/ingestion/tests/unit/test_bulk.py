@@ -230,8 +230,8 @@ def test_an_amqp_batch_keeps_its_refused_inputs_with_its_last_slice(unit, monkey
     keep them twice: they have no key to be found by."""
     ingest, store, _ = unit
     kept = []
-    monkeypatch.setattr(handlers, "insert_refused", lambda s, p, channel, refused, session,
-                        rerun: kept.append((len(store.written), channel, session)) or
+    monkeypatch.setattr(handlers, "insert_refused", lambda s, p, channel, refused, session:
+                        kept.append((len(store.written), channel, session)) or
                         [{"_id": "r1"}])
     refused = [("unauthenticated", ["no user_id"], {"name": "x"}, False)]
     records = [(person("a"), False), (person("b"), False), (person("c"), False)]

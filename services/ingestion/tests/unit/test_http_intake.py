@@ -136,10 +136,11 @@ def test_amqp_inputs_sorted_by_sender_source_and_marker():
             ("web-user", marker, False), ("web-user", lookalike, True),
             ("web-user", web("d"), False)]
     records, refused = sort_inputs(sent, clients.get)
-    assert records == [(web("a"), False), (lookalike, True), (web("d"), False)]
-    assert [(reason, raw, again) for reason, _, raw, again in refused] == [
-        (SOURCE_NOT_ALLOWED, web("b", "branch"), False), (UNAUTHENTICATED, web("c"), True),
-        ("undecodable", "{oops", False)]
+    assert [(raw, came.again, came.index) for raw, came in records] == [
+        (web("a"), False, 0), (lookalike, True, 0), (web("d"), False, 0)]
+    assert [(reason, raw, came.again, came.index) for reason, _, raw, came in refused] == [
+        (SOURCE_NOT_ALLOWED, web("b", "branch"), False, 1),  # the array's second record
+        (UNAUTHENTICATED, web("c"), True, 0), ("undecodable", "{oops", False, 0)]
     assert refused[1][1] == [NO_USER_ID]
 
 
