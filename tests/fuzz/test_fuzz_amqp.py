@@ -2,10 +2,11 @@
 
 The hypothesis test only publishes (arbitrary JSON, wrong types, deep nesting,
 operators, invalid UTF-8, random bytes, odd content types) and records how many
-outcomes each message must have (kombu's own decoding decides: an array is one
-outcome per element, anything undecodable one reject). One accounting step then
-waits for ingestion and checks accepted + rejected == expected, nothing parked,
-and that the consumer still takes a valid record.
+outcomes each message must have (py-amqp's and kombu's own decoding decide, as
+helpers.decoded models them: an array is one outcome per element, anything
+undecodable one reject). One accounting step then waits for ingestion and checks
+accepted + rejected == expected, nothing parked, and that the consumer still takes
+a valid record.
 """
 from __future__ import annotations
 
@@ -128,7 +129,7 @@ def test_every_message_is_one_record_or_one_reject_and_the_consumer_lives(stack,
           f"accepted {accepted}, rejected {len(rejects)}, parked {len(parked) - STATE['parked_before']}")
     try:
         assert len(parked) == STATE["parked_before"], f"parked: {parked[:3]}"
-        assert got == accepted + len(rejects) == expected + 1
+        assert got == accepted + len(rejects) == expected + 1, h.rejects_summary(rejects)
         assert h.db(stack)["records"].find_one({"source": SOURCE, "external_id": final_id}), \
             "the consumer stopped taking valid records"
         for reject in rejects:
