@@ -26,6 +26,7 @@ from ingestion.dependencies import IntakePipeline
 from ingestion.erasure import erase_message
 from ingestion.intake_auth import delivered, sort_inputs
 from ingestion.plugins.normalizers import BUILTIN_NORMALIZERS
+from ingestion.redelivery import Origin
 from ingestion.storage import IngestionStore
 
 pytestmark = pytest.mark.integration
@@ -118,8 +119,9 @@ def test_a_redelivered_erase_message_keeps_its_reject_once(stack, store):
     outbox = Outbox(store.db["outbox"], lambda t, b: None)
     refused = [{"source": "crm"}]  # neither external_id nor customer_id
     for again in (False, True, True):
-        erase_message(store, outbox, PIPELINE, CLIENT, refused, again)
-        erase_message(store, outbox, PIPELINE, None, {"customer_id": "c-1"}, again)
+        erase_message(store, outbox, PIPELINE, CLIENT, refused, Origin(again=again))
+        erase_message(store, outbox, PIPELINE, None, {"customer_id": "c-1"},
+                      Origin(again=again))
     reasons = sorted(r["reason"] for r in open_rejects(store, "erase"))
     assert len(reasons) == 2 and "unauthenticated" in reasons
 

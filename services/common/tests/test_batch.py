@@ -83,7 +83,6 @@ def test_a_replayed_parked_message_runs_alone():
     assert service.calls == [[7]] and service.committed == [7]
 
 
-
 class SenderService(FakeService):
     """Handles `with_sender` payloads and notes, per run, the delivery ids it got: a run
     after a failure may follow a partial commit, which it finds by them

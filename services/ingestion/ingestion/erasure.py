@@ -25,7 +25,7 @@ from .domain.bulk import loose_key
 from .domain.intake import Rejected
 from .handlers import Extra
 from .intake_auth import ERASE_NOT_ALLOWED, NO_USER_ID, UNAUTHENTICATED, undecodable
-from .redelivery import KeptBefore, Origin, origin
+from .redelivery import KeptBefore, Origin
 from .refused import keep_reject
 from .storage import CAS_ATTEMPTS, RecordContention, reject_doc
 
@@ -34,13 +34,12 @@ MAX_VERSIONS = 1000  # outbox rows looked up per record (one per version)
 
 
 def erase_message(store: Any, outbox: Any, pipeline: Any, client: dict | None,
-                  body: Any, came: Origin | bool = False) -> None:
+                  body: Any, came: Origin = Origin()) -> None:
     """One upstream `customer.erase` message (a request or an array) from `client`
     (None: no active client sent it): passed on when the client may erase and the
     body decodes; otherwise kept whole as one reject, never run. A message run again
     (`came`: redelivered, or the same delivery) keeps no reject that it kept before
     (redelivery.py)."""
-    came = origin(came)
     if client is None or not client.get("may_erase"):
         reason = UNAUTHENTICATED if client is None else ERASE_NOT_ALLOWED
         errors = [NO_USER_ID] if client is None else \
@@ -57,7 +56,7 @@ def erase_message(store: Any, outbox: Any, pipeline: Any, client: dict | None,
 
 def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
                      replay: bool = False, extra: Extra | None = None,
-                     came: Origin | bool = False) -> list[dict]:
+                     came: Origin = Origin()) -> list[dict]:
     """Validate upstream `customer.erase` requests (one message's: one or an array) and
     commit every valid one's `customer.erasure_requested` with every invalid one's
     reject in one unit of work, then publish -> one result per request. One by one, a
@@ -73,7 +72,6 @@ def request_erasures(store: Any, outbox: Any, pipeline: Any, raws: list,
     outcomes = [erasure_request(raw) for raw in raws]
     digests = [pipeline.input_digest(raw) if isinstance(outcome, Rejected) else None
                for raw, outcome in zip(raws, outcomes)]
-    came = origin(came)
     planned = [came.at(i).reject_id if d else None for i, d in enumerate(digests)]
 
     def work(session) -> tuple[list[dict], set[str]]:

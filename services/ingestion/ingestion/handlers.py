@@ -29,7 +29,7 @@ from .domain.erasure import ERASED_REASON
 from .domain.intake import Accepted, Rejected
 from .import_book import (ChunkDone, accepted_keys, batch_increments, chunk_key,
                           import_counts, resolve_answered, resolve_rejects)
-from .redelivery import BROKER_CHANNELS, KeptBefore, Origin, origin
+from .redelivery import BROKER_CHANNELS, KeptBefore, Origin
 from .refused import Refused, insert_refused
 from .storage import CAS_ATTEMPTS, IngestionStore, RecordContention, reject_doc
 
@@ -123,7 +123,7 @@ def _reject_of(channel: str, entry: Entry, terms: tuple[str, list[str]],
 
 
 def intake_batch(store: IngestionStore, outbox: Outbox, pipeline: Any,
-                 records: list[tuple[Any, Origin | bool]], refused: list[Refused],
+                 records: list[tuple[Any, Origin]], refused: list[Refused],
                  step: int) -> list[dict]:
     """An AMQP batch: its records, each with its origin (redelivered? which delivery?),
     in slices of `step`, so that no transaction grows without bound (a run again finds
@@ -176,8 +176,7 @@ def import_chunk(store: IngestionStore, outbox: Outbox, pipeline: Any, batch_id:
     return counts
 
 
-def _intake_entry(raw: Any, came: Origin | bool) -> Entry:
-    came = origin(came)
+def _intake_entry(raw: Any, came: Origin) -> Entry:
     return Entry(raw, again=came.again, reject_id=came.reject_id)
 
 

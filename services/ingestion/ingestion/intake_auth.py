@@ -13,7 +13,7 @@ from common.batch import delivery_of, redelivered, sender, with_sender
 from common.messaging import UNDECODABLE, TolerantConsumer
 
 from .domain.clients import may_write
-from .redelivery import Origin, origin
+from .redelivery import Origin
 
 UNAUTHENTICATED = "unauthenticated"
 SOURCE_NOT_ALLOWED = "source_not_allowed"
@@ -60,14 +60,13 @@ def split_records(client: dict, records: list) -> tuple[list[int], dict[int, lis
     return allowed, refused
 
 
-def sort_inputs(sent: Iterable[tuple[str | None, Any, Origin | bool]],
+def sort_inputs(sent: Iterable[tuple[str | None, Any, Origin]],
                 client_of: Callable[[str | None], dict | None]) -> tuple[list, list]:
     """An AMQP batch's (sender, body, origin) -> (the records their clients may write
     as (raw, origin), the refused inputs as (reason, errors, raw, origin)), each origin
     at the input's place in its message. A body is one record or an array."""
     records, refused = [], []
     for user, body, came in sent:
-        came = origin(came)
         client = client_of(user)
         if client is None:
             refused.append((UNAUTHENTICATED, [NO_USER_ID], body, came))

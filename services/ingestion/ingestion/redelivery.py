@@ -48,11 +48,6 @@ class Origin:
         return ObjectId(ObjectId(self.delivery).binary[:4] + tail)
 
 
-def origin(value: "Origin | bool") -> Origin:
-    """An Origin; a bare flag (an input with no delivery id) says only `again`."""
-    return value if isinstance(value, Origin) else Origin(again=bool(value))
-
-
 class KeptBefore:
     """The rejects that stand for inputs run before: by id, those an earlier run of the
     same delivery kept; by digest, the open ones that stand for a redelivered message's
@@ -98,4 +93,3 @@ class KeptBefore:
         if self.kept(planned):
             return planned
         return self.take(digest) if again else None
-

@@ -18,12 +18,12 @@ from . import metrics
 from .bulk_store import record_states
 from .domain.bulk import loose_key, raw_key, reject_terms
 from .domain.erasure import ERASED_ERROR, ERASED_REASON
-from .redelivery import BROKER_CHANNELS, KeptBefore, Origin, origin
+from .redelivery import BROKER_CHANNELS, KeptBefore, Origin
 from .storage import IngestionStore, reject_doc
 
 log = logging.getLogger(__name__)
 # (reason, errors, the raw input, its origin: redelivered? which delivery? (redelivery.py))
-Refused = tuple[str, list[str], Any, "Origin | bool"]
+Refused = tuple[str, list[str], Any, Origin]
 
 
 def insert_refused(store: IngestionStore, pipeline: Any, channel: str,
@@ -35,7 +35,7 @@ def insert_refused(store: IngestionStore, pipeline: Any, channel: str,
     named = [raw_key(raw) for _, _, raw, _ in refused]
     stored = record_states(store.records, {k for k in named if k}, session)
     digests = [pipeline.input_digest(raw) for _, _, raw, _ in refused]
-    origins = [origin(came) for *_, came in refused]
+    origins = [came for *_, came in refused]
     redelivered_digests = [d for d, came in zip(digests, origins) if came.again]
     before = KeptBefore.read(store.rejects, channel, redelivered_digests, session,
                              [came.reject_id for came in origins])

@@ -19,6 +19,7 @@ from ingestion.domain.bulk import Accepted, plan_records, raw_key, reject_terms
 from ingestion.domain.erasure import ERASED_REASON
 from ingestion.plugins.normalizers import BUILTIN_NORMALIZERS
 from ingestion.import_book import ChunkDone, chunk_key, import_counts
+from ingestion.redelivery import Origin
 
 PIPELINE = IntakePipeline(list(BUILTIN_NORMALIZERS),
                           Protector(Fernet.generate_key().decode(), "unit-bulk-key"))
@@ -233,8 +234,8 @@ def test_an_amqp_batch_keeps_its_refused_inputs_with_its_last_slice(unit, monkey
     monkeypatch.setattr(handlers, "insert_refused", lambda s, p, channel, refused, session:
                         kept.append((len(store.written), channel, session)) or
                         [{"_id": "r1"}])
-    refused = [("unauthenticated", ["no user_id"], {"name": "x"}, False)]
-    records = [(person("a"), False), (person("b"), False), (person("c"), False)]
+    refused = [("unauthenticated", ["no user_id"], {"name": "x"}, Origin())]
+    records = [(person("a"), Origin()), (person("b"), Origin()), (person("c"), Origin())]
     docs = handlers.intake_batch(store, ingest.args[1], PIPELINE, records, refused, 2)
     assert docs == [{"_id": "r1"}] and len(store.written) == 2
     assert kept == [(2, "amqp", "session")]  # inside the second (last) slice's commit

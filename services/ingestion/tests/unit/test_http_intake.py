@@ -15,6 +15,7 @@ from ingestion import http_intake
 from ingestion.idempotency import HttpAnswers
 from ingestion.intake_auth import (NO_USER_ID, SOURCE_NOT_ALLOWED, UNAUTHENTICATED,
                                    sort_inputs)
+from ingestion.redelivery import Origin
 
 CLIENT = {"_id": "crm-web", "sources": ["web"], "active": True}
 LIMITS = http_intake.Limits(max_bytes=2000, max_records=3)
@@ -132,9 +133,10 @@ def test_amqp_inputs_sorted_by_sender_source_and_marker():
     marker = {UNDECODABLE: True, "error": "JSONDecodeError", "raw": "{oops"}
     lookalike = {UNDECODABLE: True, "error": 7, "raw": "{oops", "source": "web",
                  "external_id": "z"}
-    sent = [("web-user", [web("a"), web("b", "branch")], False), (None, web("c"), True),
-            ("web-user", marker, False), ("web-user", lookalike, True),
-            ("web-user", web("d"), False)]
+    first, again = Origin(), Origin(again=True)
+    sent = [("web-user", [web("a"), web("b", "branch")], first), (None, web("c"), again),
+            ("web-user", marker, first), ("web-user", lookalike, again),
+            ("web-user", web("d"), first)]
     records, refused = sort_inputs(sent, clients.get)
     assert [(raw, came.again, came.index) for raw, came in records] == [
         (web("a"), False, 0), (lookalike, True, 0), (web("d"), False, 0)]

@@ -12,6 +12,7 @@ from ingestion import refused
 from ingestion.dependencies import IntakePipeline
 from ingestion.domain.erasure import ERASED_REASON
 from ingestion.plugins.normalizers import BUILTIN_NORMALIZERS
+from ingestion.redelivery import Origin
 
 PIPELINE = IntakePipeline(list(BUILTIN_NORMALIZERS),
                           Protector(Fernet.generate_key().decode(), "unit-refused-key"))
@@ -41,9 +42,9 @@ def store(monkeypatch):
 
 def test_every_refused_input_is_one_reject_written_in_the_callers_session(store):
     inputs = [("source_not_allowed", ["may not write s"], {"source": "s", "external_id": "a",
-                                                           "name": "王芳"}, False),
-              ("undecodable", ["not JSON"], "\udcff{garbage", False),
-              ("unauthenticated", ["no user_id"], [1, 2], False)]
+                                                           "name": "王芳"}, Origin()),
+              ("undecodable", ["not JSON"], "\udcff{garbage", Origin()),
+              ("unauthenticated", ["no user_id"], [1, 2], Origin())]
     docs = refused.insert_refused(store, PIPELINE, "amqp", inputs, "the-session")
     ((written, session),) = store.rejects.calls
     assert session == "the-session" and written == docs
@@ -58,7 +59,7 @@ def test_every_refused_input_is_one_reject_written_in_the_callers_session(store)
 def test_a_refused_input_naming_an_erased_key_keeps_nothing_but_its_key(store):
     (doc,) = refused.insert_refused(store, PIPELINE, "amqp", [
         ("source_not_allowed", ["may not write s"], {"source": "s", "external_id": "gone",
-                                                     "name": "王芳"}, False)], None)
+                                                     "name": "王芳"}, Origin())], None)
     assert (doc["reason"], doc["raw"], doc["excerpt"]) == (ERASED_REASON, None, "")
     assert (doc["source"], doc["external_id"]) == ("s", "gone")
 
