@@ -21,7 +21,7 @@ from common.parked import ParkedMessages
 from common.events import Outbox
 from common.pii import Protector
 from ingestion import erasure as erasure_module
-from ingestion import handlers
+from ingestion import handlers, http_intake
 from ingestion.dependencies import IntakePipeline
 from ingestion.erasure import erase_message
 from ingestion.intake_auth import delivered, sort_inputs
@@ -184,6 +184,18 @@ def test_a_unit_of_work_run_again_after_its_commit_keeps_each_bad_input_once(
         "no_name_or_identifier", "source_not_allowed"]
     intake(store, payloads_as_delivered(stack, [FORBIDDEN], False))  # no records: own unit
     assert len(open_rejects(store, "amqp")) == 3
+
+
+def test_an_http_request_run_again_after_its_commit_keeps_each_bad_input_once(
+        store, monkeypatch):
+    """HTTP inputs have no broker delivery: the request names their rejects itself."""
+    monkeypatch.setattr(handlers, "in_transaction", commits_then_runs_again)
+    outbox = Outbox(store.db["outbox"], lambda t, b: None)
+    results = http_intake.judged(CLIENT, [GOOD, BAD], lambda entries, channel, extra:
+                                 handlers.ingest_batch(store, outbox, PIPELINE, entries,
+                                                       channel, extra=extra))
+    [kept] = open_rejects(store, "http")
+    assert results[1]["reject_id"] == str(kept["_id"]) and kept["external_id"] == "R-2"
 
 
 def test_an_erase_message_run_again_after_its_commit_keeps_its_reject_once(

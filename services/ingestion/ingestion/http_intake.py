@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
+from bson import ObjectId
 from werkzeug.wrappers import Response
 
 from . import metrics
@@ -26,6 +27,7 @@ from .domain.repair import field_errors
 from .handlers import Entry, Extra
 from .idempotency import HEADER, REPLAYED_HEADER, Answered, HttpAnswers, key_problem, mismatch
 from .intake_auth import UNAUTHENTICATED, SOURCE_NOT_ALLOWED, forbidden_result, split_records
+from .redelivery import Origin
 
 # (client, records, extra: kept in the unit of work) -> one result per record
 Judge = Callable[[dict, list, Extra | None], list[dict]]
@@ -134,8 +136,11 @@ def judged(client: dict, records: list,
            ingest_many: Callable[[list[Entry], str, Extra | None], list[dict]],
            extra: Extra | None = None) -> list[dict]:
     """The array's results in its order: refused records never reach the pipeline;
-    `extra(results, session)` runs in the unit of work with every record's result."""
+    `extra(results, session)` runs in the unit of work with every record's result.
+    The request is named like a broker delivery, so a unit of work run again after its
+    commit answer was lost finds the rejects the first run kept (redelivery.py)."""
     allowed, refused = split_records(client, records)
+    request = Origin(delivery=str(ObjectId()))
 
     def in_order(done: list[dict]) -> list[dict]:
         answered = iter(done)
@@ -145,7 +150,8 @@ def judged(client: dict, records: list,
     if allowed:
         inner = None if extra is None else \
             (lambda done, session: extra(in_order(done), session))
-        results = in_order(ingest_many([Entry(records[i]) for i in allowed], "http", inner))
+        entries = [Entry(records[i], reject_id=request.at(i).reject_id) for i in allowed]
+        results = in_order(ingest_many(entries, "http", inner))
     else:  # nothing is written but the answer
         results = in_order([])
         if extra is not None:

@@ -29,8 +29,9 @@ BROKER_CHANNELS = ("amqp", "erase")  # the channels whose messages can be redeli
 
 @dataclass(frozen=True)
 class Origin:
-    """Where an input of a broker message came from: whether the broker redelivered the
-    message, and which delivery and place in it (the n-th record of an array) it has."""
+    """Where an input of a broker message (or an HTTP request) came from: whether the
+    broker redelivered the message, and which delivery and place in it (the n-th record
+    of an array) it has."""
     again: bool = False
     delivery: str | None = None
     index: int = 0

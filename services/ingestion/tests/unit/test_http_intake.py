@@ -51,11 +51,13 @@ class Pipeline:
 
     def __init__(self) -> None:
         self.ingested: list = []
+        self.reject_ids: list = []  # each request's planned reject ids
         self.rejects: list = []
         self.answers = Answers()
 
     def ingest_many(self, entries, channel, extra=None):
         self.ingested.append(([e.raw for e in entries], channel))
+        self.reject_ids.append([e.reject_id for e in entries])
         results = [{"status": "accepted", "record_id": e.raw["external_id"]} for e in entries]
         if extra is not None:
             extra(results, "session")
@@ -90,6 +92,16 @@ def test_an_array_keeps_its_order_and_refused_records_never_reach_the_pipeline()
                                                                     "c"]
     assert results[1]["code"] == 403
     assert pipeline.ingested == [([web("a"), web("c")], "http")]
+
+
+def test_each_record_of_a_request_has_its_reject_id_chosen_before_its_unit_of_work():
+    """So a unit of work run again after a lost commit answer finds what it kept."""
+    pipeline = Pipeline()
+    pipeline.answer(json.dumps([web("a"), web("b", "branch"), web("c")]))
+    pipeline.answer(json.dumps([web("a")]))
+    first, second = pipeline.reject_ids
+    assert len(set(first)) == 2 and None not in first and None not in second
+    assert not set(first) & set(second), "another request, other ids"
 
 
 def test_a_single_refused_record_is_a_403_and_nothing_is_ingested():
