@@ -25,11 +25,13 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, RabbitMQ (Debian package) "
         f"and SecantusDB as the database. Reproduce: `make bench` "
-        f"(`.venv/bin/python -m tools.bench --customers N --stream M --profiled P`).", "",
+        f"(`.venv/bin/python -m tools.bench --customers N --warmup W --stream M "
+        f"--profiled P`). Every measured run starts with the stack idle (`crm drain`).", "",
         *([calibrate.line(speed[0], speed[-1]), ""] if speed and len(speed) > 1 else []),
         "| measure | value |", "|---|---|",
         f"| floor: 5 confirmed hops + batched writes, {args.customers} customers | {floor:.1f} customers/s |",
-        f"| pipeline: {args.customers} customers published at once, until assigned | {pipeline:.1f} customers/s |",
+        f"| pipeline: {args.customers} customers published at once, until assigned "
+        f"(after {args.warmup} warm-up customers, the stack idle) | {pipeline:.1f} customers/s |",
         f"| ratio pipeline / floor | {ratio:.2f} |",
         f"| end-to-end latency at {rate:.1f}/s offered ({args.stream} customers): p50 / p95 / p99 | "
         f"{pcts[0]:.2f} s / {pcts[1]:.2f} s / {pcts[2]:.2f} s |",
