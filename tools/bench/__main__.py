@@ -122,10 +122,11 @@ def main() -> None:
         rss = peak_rss_mb(base / "pids")
         slowest = max(stages, key=stages.get) if stages else "dedup"
         replica = base / "pids" / f"{slowest}-replica.pid"
-        secrets = dict(line.split("=", 1) for line in (base / "secrets.env").read_text().split())
         from tools.stack.procs import free_port, start_background
+        # the environment the stack gives the service itself: its own database server
+        # (MONGO_URI_<NAME>), its broker user and the operators it admits (crm drain)
         start_background([sys.executable, "-m", "common.runner", slowest],
-                         {**os.environ, **env, **secrets, "WEB_PORT": str(free_port())},
+                         stack.service_env(slowest, free_port(), env),
                          base / "logs" / "replica.log", replica)
         time.sleep(8)
         scaled, _ = run_batch(env, "bench-scaled", args.customers, "BENCH", 3600)
