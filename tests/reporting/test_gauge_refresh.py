@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from pymongo.client_session import ClientSession
 
 from reporting import handlers
 from reporting.domain import erasure, kpi
@@ -79,3 +80,53 @@ def test_facts_kept_before_links_existed_are_linked_by_the_first_refresh(store):
     assert [(d["_id"], d["into"]) for d in store.links.find()] == [("C6", "C5")]
     store.add(facts[-4:], T0 + timedelta(minutes=2))  # C6's removal after its merge
     assert _refresh(store, 3) == [B1, B2]
+
+
+class _Watched:
+    """The store, noting the session each history read ran in; `meanwhile` runs once,
+    during the reads (another replica's refresh between this one's reads and commit)."""
+
+    def __init__(self, store, meanwhile=None):
+        self.store, self.meanwhile, self.sessions = store, meanwhile, []
+
+    def __getattr__(self, name):
+        found = getattr(self.store, name)
+        if name not in ("recorded_since", "linked", "shares_of", "facts_of", "everything"):
+            return found
+
+        def read(*args, **kwargs):
+            session = kwargs.get("session") or next(
+                (a for a in args if isinstance(a, ClientSession)), None)
+            self.sessions.append((name, session))
+            if self.meanwhile:
+                self.meanwhile, run = None, self.meanwhile
+                run()
+            return found(*args, **kwargs)
+        return read
+
+
+def test_the_history_is_read_outside_the_refresh_transaction(store):
+    """A read inside a long transaction keeps its snapshot open: on the embedded database
+    each lookup then steps over every index entry written since, and the refresh slowed
+    with the pool."""
+    facts = population()
+    store.add(facts[:-5], T0)
+    watched = _Watched(store)
+    _refresh(watched, 1)  # the first refresh reads every fact
+    store.add(facts[-5:], T0 + timedelta(minutes=2))
+    assert _refresh(watched, 3) == [B1, B2]
+    names = {name for name, _ in watched.sessions}
+    assert {"everything", "recorded_since", "linked", "shares_of", "facts_of"} <= names
+    assert [s for _, s in watched.sessions if s is not None] == []
+
+
+def test_a_refresh_that_another_replica_overtook_leaves_the_others_figures(store):
+    facts = population()
+    store.add(facts[:-5], T0)
+    _refresh(store, 1)
+    store.add(facts[-5:], T0 + timedelta(minutes=2))
+    other = []
+    watched = _Watched(store, meanwhile=lambda: other.append(_refresh(store, 4)))
+    rows = _refresh(watched, 3)
+    assert rows == other[0] == [B1, B2]  # the other replica's totals, counted from all
+    assert store.gauge_state(Q4.label)["mark"] == T0 + timedelta(minutes=4)

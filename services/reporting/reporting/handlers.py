@@ -66,31 +66,49 @@ def report(store: ReportingStore, period: Period, by: str, today: date, now: dat
     return rows, period.closed(today)
 
 
-
 def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
                    settings: kpi.Settings) -> list[dict]:
     """The current quarter's rows by branch, moved by what was recorded since the last
     refresh: the customers it names (and those merged with them) are counted again from
     their whole history, and the totals move by the difference. A quarter without kept
-    totals (the first refresh, a new quarter) is counted once from every fact."""
-    def work(session: Any) -> list[dict]:
-        state = store.gauge_state(quarter.label, session)
+    totals (the first refresh, a new quarter) is counted once from every fact.
+
+    The history is read outside any transaction and only the writes commit in one: a
+    read inside a transaction keeps its snapshot open, and the embedded database then
+    steps over every index entry written since for each lookup, so the refresh slowed
+    as the pool grew and held the batches' reads up behind it (docs/benchmarks.md,
+    session 20). The commit checks that the kept state is still the one the reads
+    started from; if another replica's refresh moved it meanwhile, its totals stand."""
+    state, everything = store.gauge_state(quarter.label), []
+    if state is None:
+        everything = store.everything()
+        write, drop = gauges.shares(groups(everything), quarter, settings), []
+        totals = gauges.moved([], [], write.values())
+    else:
+        write, drop, totals = _moved_since(store, quarter, state, settings)
+
+    def commit(session: Any) -> list:
+        kept = store.gauge_state(quarter.label, session)
+        if (kept and kept["mark"]) != (state and state["mark"]):
+            return kept["totals"] if kept else []
         if state is None:
-            everything = store.everything(session)
             store.relink(everything, session)
-            found = gauges.shares(groups(everything), quarter, settings)
-            totals = gauges.moved([], [], found.values())
-            store.save_gauges(quarter.label, found, [], totals, now, True, session)
-            return gauges.rows(totals, settings)
-        recent, named = store.recorded_since(state["mark"] - LATE_COMMIT, session)
-        ids, merged = store.linked(named, session)
-        old = store.shares_of(ids, quarter.label, session)
-        seen_before = set(old) | merged  # ids whose history may predate the window
-        history = {f["_id"]: f for f in [*recent, *store.facts_of(seen_before, session)]}
-        found = gauges.shares(groups(f for f in history.values()
-                                     if f["customer_id"] in ids), quarter, settings)
-        write, drop = gauges.changes(old, found, ids)
-        totals = gauges.moved(state["totals"], [old[c] for c in drop], write.values())
-        store.save_gauges(quarter.label, write, drop, totals, now, False, session)
-        return gauges.rows(totals, settings)
-    return in_transaction(store.db, work)
+        store.save_gauges(quarter.label, write, drop, totals, now, state is None, session)
+        return totals
+    return gauges.rows(in_transaction(store.db, commit), settings)
+
+
+def _moved_since(store: ReportingStore, quarter: Period, state: Mapping[str, Any],
+                 settings: kpi.Settings) -> tuple[dict, set, list]:
+    """(shares to write, ids whose kept share goes, the new totals) from the facts
+    recorded since the kept mark."""
+    recent, named = store.recorded_since(state["mark"] - LATE_COMMIT)
+    ids, merged = store.linked(named)
+    old = store.shares_of(ids, quarter.label)
+    seen_before = set(old) | merged  # ids whose history may predate the window
+    history = {f["_id"]: f for f in [*recent, *store.facts_of(seen_before)]}
+    found = gauges.shares(groups(f for f in history.values()
+                                 if f["customer_id"] in ids), quarter, settings)
+    write, drop = gauges.changes(old, found, ids)
+    totals = gauges.moved(state["totals"], [old[c] for c in drop], write.values())
+    return write, drop, totals
