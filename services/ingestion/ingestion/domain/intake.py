@@ -21,7 +21,10 @@ from .parties import party_fields
 MAX_RAW_BYTES = 64 * 1024      # raw input kept (encrypted) with a reject
 MAX_RECORD_BYTES = 64 * 1024   # one record larger than this is not a customer record
 _CONTACT_KEYS = ("phones", "emails")
-_KNOWN_FIELDS = frozenset(IntakeRecord().fields)
+# One instance for every record: a marshmallow schema is stateless once built, and
+# building one deep-copies its fields (measured: an eighth of ingestion's CPU).
+_INTAKE_SCHEMA = IntakeRecord()
+_KNOWN_FIELDS = frozenset(_INTAKE_SCHEMA.fields)
 # Reject reasons, most specific first: the first reason whose marker appears in any
 # error message names the reject (operators filter and fix by reason).
 _REASONS = (("operator_injection", "reserved key starting with '$'"),
@@ -62,7 +65,7 @@ def check_shape(raw: Any, validate_required,
                        if any(marker in e for e in errors)), "invalid_field")
         return Rejected(reason, errors)
     try:
-        IntakeRecord().load(raw)
+        _INTAKE_SCHEMA.load(raw)
     except ValidationError as exc:
         return Rejected("invalid_field", [
             f"{path}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
