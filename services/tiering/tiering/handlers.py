@@ -30,10 +30,11 @@ def retier_batch(store: TieringStore, outbox: Outbox, ruleset: Any, arrivals: li
     """Re-tier a batch of snapshots as one unit of work; returns the committed plan."""
     ids = {a.customer["customer_id"] for a in arrivals} | \
         {absorbed for a in arrivals for absorbed in a.absorbed_ids}
+    versions: dict = {}  # (scheme, branch) -> rules version, under this batch's ruleset
 
     def classify(customer, recorded):
         return evaluate(customer, ruleset.schemes, ruleset.rules, recorded, today,
-                        ruleset.grace)
+                        ruleset.grace, versions=versions)
 
     def work(session) -> Plan:
         outbox.discard()
@@ -59,6 +60,7 @@ def recompute_page(store: TieringStore, outbox: Outbox, ruleset: Any, schemes: d
     together, so a page cannot overwrite tiers a pipeline batch wrote meanwhile (the
     write conflict re-runs the page from what is stored). Events only for real moves;
     the snapshot is re-read as it was, so a recompute does not advance downgrade grace."""
+    versions: dict = {}
 
     def work(session) -> tuple[list, list]:
         outbox.discard()
@@ -68,7 +70,7 @@ def recompute_page(store: TieringStore, outbox: Outbox, ruleset: Any, schemes: d
             customer = customer_of(row)
             mine = recorded.get(row["_id"], {})
             records, changes = evaluate(customer, schemes, ruleset.rules, mine, today,
-                                        ruleset.grace, new_snapshot=False)
+                                        ruleset.grace, new_snapshot=False, versions=versions)
             cause = f"recompute:{ruleset.seq}:{row['_id']}:{row.get('revision')}"
             stage_changes(outbox, row["_id"], customer, changes, cause, None)
             items.append((row["_id"], row.get("branch"), records, changes, cause, mine))

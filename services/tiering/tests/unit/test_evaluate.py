@@ -71,6 +71,19 @@ def test_branch_override_changes_tier_and_rules_version():
     assert default[1].rules_version == override[1].rules_version  # band untouched
 
 
+def test_versions_shared_over_a_batch_are_those_each_customer_gets_alone():
+    """One memo for a batch of customers of several branches: every record keeps the
+    rules version (and tier) it gets when evaluated alone, branch overrides included."""
+    rules = {**RULES, "branches": {"SH001": {"star": {"thresholds": {"4": 400000}}}}}
+    batch = [customer(350000, "BJ001"), customer(350000, "SH001"), customer(90000, "BJ001"),
+             customer(350000, None), customer(350000, "SH001")]
+    versions: dict = {}
+    shared = [evaluate(c, SCHEMES, rules, {}, TODAY, versions=versions) for c in batch]
+    assert shared == [run(c, rules=rules) for c in batch]
+    assert shared[0][0][0].rules_version != shared[1][0][0].rules_version
+    assert set(versions) == {(s, b) for s in SCHEMES for b in ("BJ001", "SH001", None)}
+
+
 def test_grace_keeps_tier_for_n_low_snapshots_then_demotes():
     records, _ = run(customer(350000))
     recorded = recorded_from(records)

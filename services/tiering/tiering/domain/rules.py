@@ -110,9 +110,13 @@ def rules_version(rules: Mapping[str, Any], scheme: str, branch: Optional[str]) 
 
     The version may be a YAML date (unquoted) or a string; both print the same.
     """
+    return f"{version_label(rules)}+{params_hash(effective_params(rules, scheme, branch))}"
+
+
+def version_label(rules: Mapping[str, Any]) -> str:
+    """The document's own version as printed in `rules_version`."""
     version = rules.get("version")
-    label = "unversioned" if version is None else str(version)
-    return f"{label}+{params_hash(effective_params(rules, scheme, branch))}"
+    return "unversioned" if version is None else str(version)
 
 
 def check_increasing(named_values: Iterable[tuple[str, Any]], where: str) -> list[str]:
