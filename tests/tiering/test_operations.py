@@ -101,7 +101,8 @@ def test_threshold_change_recompute_moves_only_affected(stack, pool, tmp_path):
 def test_gauge_counts_customers_per_scheme_tier_branch(stack, pool):
     url = next(u for u in stack.env["METRICS_URLS"].split() if str(_port(stack)) in u)
     wanted = re.compile(r'crm_tiering_customers\{branch="TO01",scheme="star",tier="4"\} 2\.0')
-    deadline, text = time.monotonic() + 75, ""
+    # the gauge counts one slice of the pool per 5 s tick: a whole sweep takes 80 s
+    deadline, text = time.monotonic() + 150, ""
     while time.monotonic() < deadline:
         text = urllib.request.urlopen(url, timeout=5).read().decode()
         if wanted.search(text):

@@ -49,15 +49,25 @@ class TieringQueries:
                         "count": g["count"]} for g in self.history.aggregate(pipeline)),
                       key=lambda r: (r["scheme"], r["direction"]))
 
-    def population(self) -> list[dict]:
-        """Customers per scheme, tier and branch (the gauge behind the dashboard)."""
-        pipeline = [{"$group": {"_id": {"scheme": "$scheme", "tier": "$tier",
+    def population(self, ids: tuple[str | None, str | None] = (None, None)) -> list[dict]:
+        """Customers per scheme, tier and branch (the gauge behind the dashboard), of
+        the customers whose ids are in [low, high) of `ids` (domain/sweep.py)."""
+        pipeline = [{"$match": _in_range(ids)},
+                    {"$group": {"_id": {"scheme": "$scheme", "tier": "$tier",
                                         "branch": "$branch"}, "count": {"$sum": 1}}}]
         return [{**g["_id"], "customers": g["count"]} for g in self.tiers.aggregate(pipeline)]
 
-    def moves_by_branch(self, since: datetime) -> list[dict]:
-        """Moves per scheme, branch and direction since `since` (for upgrade rates)."""
-        pipeline = [{"$match": {"at": {"$gte": since}}},
+    def moves_by_branch(self, since: datetime,
+                        ids: tuple[str | None, str | None] = (None, None)) -> list[dict]:
+        """Moves per scheme, branch and direction since `since` (for upgrade rates), of
+        the customers whose ids are in `ids` (the index on customer_id and at serves it)."""
+        pipeline = [{"$match": {**_in_range(ids), "at": {"$gte": since}}},
                     {"$group": {"_id": {"scheme": "$scheme", "branch": "$branch",
                                         "direction": "$direction"}, "count": {"$sum": 1}}}]
         return [{**g["_id"], "count": g["count"]} for g in self.history.aggregate(pipeline)]
+
+
+def _in_range(ids: tuple[str | None, str | None]) -> dict:
+    low, high = ids
+    bounds = {op: value for op, value in (("$gte", low), ("$lt", high)) if value is not None}
+    return {"customer_id": bounds} if bounds else {}

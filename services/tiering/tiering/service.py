@@ -23,10 +23,11 @@ from . import handlers, metrics
 from .dependencies import Rules
 from .domain.batch import Arrival
 from .domain.paging import next_cursor, page_range
+from .domain.sweep import Sweep
 from .erasure import Erasure
 from .storage import TieringStore
 
-GAUGE_SECONDS = 30
+GAUGE_SECONDS = 5  # one slice per tick: the whole pool is counted every 16 ticks (80 s)
 RATE_WINDOW_DAYS = 30
 MAX_PAGE = 5000
 
@@ -36,6 +37,7 @@ class TieringService(FollowsCustomers, Erasure, ServiceBase):
     FollowsCustomers, `on_customer_erased` (right to be forgotten) from Erasure."""
 
     name = "tiering"
+    sweep = Sweep()  # one per process: every worker adds to the same counts
     store = MongoStore(TieringStore)
     rules = Rules()
 
@@ -98,7 +100,11 @@ class TieringService(FollowsCustomers, Erasure, ServiceBase):
     @timer(interval=GAUGE_SECONDS)
     @paced("tiering_population")
     def refresh_gauges(self) -> None:
-        """Per-tier population and upgrade/downgrade rates, from the database."""
+        """Per-tier population and upgrade/downgrade rates, from the database, one slice
+        of the pool per tick (domain/sweep.py): a count of the whole pool at once held
+        the batches back."""
         since = now() - timedelta(days=RATE_WINDOW_DAYS)
-        metrics.publish_population(self.store.population(), self.store.moves_by_branch(since),
-                                   RATE_WINDOW_DAYS)
+        for index, ids in self.sweep.due():
+            self.sweep.keep(index, self.store.population(ids),
+                            self.store.moves_by_branch(since, ids))
+        metrics.publish_population(*self.sweep.totals(), RATE_WINDOW_DAYS)
