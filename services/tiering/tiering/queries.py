@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .domain.sweep import Range
+
 
 class TieringQueries:
     """Mixed into TieringStore; expects `tiers` and `history` collections."""
@@ -49,7 +51,7 @@ class TieringQueries:
                         "count": g["count"]} for g in self.history.aggregate(pipeline)),
                       key=lambda r: (r["scheme"], r["direction"]))
 
-    def population(self, ids: tuple[str | None, str | None] = (None, None)) -> list[dict]:
+    def population(self, ids: Range = (None, None)) -> list[dict]:
         """Customers per scheme, tier and branch (the gauge behind the dashboard), of
         the customers whose ids are in [low, high) of `ids` (domain/sweep.py)."""
         pipeline = [{"$match": _in_range(ids)},
@@ -57,8 +59,7 @@ class TieringQueries:
                                         "branch": "$branch"}, "count": {"$sum": 1}}}]
         return [{**g["_id"], "customers": g["count"]} for g in self.tiers.aggregate(pipeline)]
 
-    def moves_by_branch(self, since: datetime,
-                        ids: tuple[str | None, str | None] = (None, None)) -> list[dict]:
+    def moves_by_branch(self, since: datetime, ids: Range = (None, None)) -> list[dict]:
         """Moves per scheme, branch and direction since `since` (for upgrade rates), of
         the customers whose ids are in `ids` (the index on customer_id and at serves it)."""
         pipeline = [{"$match": {**_in_range(ids), "at": {"$gte": since}}},
@@ -67,7 +68,7 @@ class TieringQueries:
         return [{**g["_id"], "count": g["count"]} for g in self.history.aggregate(pipeline)]
 
 
-def _in_range(ids: tuple[str | None, str | None]) -> dict:
+def _in_range(ids: Range) -> dict:
     low, high = ids
     bounds = {op: value for op, value in (("$gte", low), ("$lt", high)) if value is not None}
     return {"customer_id": bounds} if bounds else {}

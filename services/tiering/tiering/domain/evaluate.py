@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, Mapping
 
 from .decide import NEW, SAME, apply_grace, direction, tier_rank
-from .rules import effective_params, params_hash, version_label
+from .rules import effective_params, params_version
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def evaluate(customer: Mapping[str, Any], schemes: Mapping[str, Any], rules: Map
         params = effective_params(rules, name, branch)
         version = versions.get((name, branch))
         if version is None:
-            version = versions[(name, branch)] = f"{version_label(rules)}+{params_hash(params)}"
+            version = versions[(name, branch)] = params_version(rules, params)
         decision = scheme.classify(customer, params, today)
         previous = (recorded.get(name) or {}).get("tier")
         below = (recorded.get(name) or {}).get("below_count", 0)

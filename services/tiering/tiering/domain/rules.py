@@ -110,13 +110,15 @@ def rules_version(rules: Mapping[str, Any], scheme: str, branch: Optional[str]) 
 
     The version may be a YAML date (unquoted) or a string; both print the same.
     """
-    return f"{version_label(rules)}+{params_hash(effective_params(rules, scheme, branch))}"
+    return params_version(rules, effective_params(rules, scheme, branch))
 
 
-def version_label(rules: Mapping[str, Any]) -> str:
-    """The document's own version as printed in `rules_version`."""
+def params_version(rules: Mapping[str, Any], params: Mapping[str, Any]) -> str:
+    """`rules_version` of parameters already worked out from `rules` (the one place
+    the version string is formed)."""
     version = rules.get("version")
-    return "unversioned" if version is None else str(version)
+    label = "unversioned" if version is None else str(version)
+    return f"{label}+{params_hash(params)}"
 
 
 def check_increasing(named_values: Iterable[tuple[str, Any]], where: str) -> list[str]:
