@@ -92,6 +92,13 @@ def asyncapi() -> dict:
         channels[f"{names.INTAKE_EXCHANGE}/{key}"]["publish"]["security"] = [{UPSTREAM: []}]
     tier_changed = channels[f"{names.TIERING_EVENTS}/{names.TIER_CHANGED}"]["subscribe"]
     tier_changed["security"] = [{DOWNSTREAM: []}]
+    channels[f"{names.TIERING_EVENTS}/{names.TIER_CHANGED}"]["description"] += (
+        " Every tier.changed is also routed under the selection key "
+        "tier.changed.<scheme>.<direction> (RabbitMQ sender-selected distribution: a BCC "
+        "header, removed by the broker before delivery): bind under e.g. "
+        "tier.changed.intent.* or tier.changed.*.up to receive part of the stream; the "
+        "message keeps its routing key and reaches a queue once however many keys match. "
+        "Characters other than letters, digits, _ and - in a scheme name become _.")
     return {
         "asyncapi": "2.6.0",
         "servers": SERVERS,

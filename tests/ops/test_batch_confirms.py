@@ -65,3 +65,33 @@ def test_an_unreachable_broker_fails_the_whole_batch(exchange_and_queue):
     outcome = publisher.publish([Outgoing("a", "bound.x", {}), Outgoing("b", "bound.y", {})])
     assert outcome.failed == ["a", "b"] and outcome.delivered == []
     assert outcome.error is not None
+
+
+def test_selection_keys_route_a_message_once_without_its_bcc(stack, exchange_and_queue):
+    """A message's selection keys (the `BCC` header) route it to a queue bound under one
+    of them only, once to a queue bound under both the routing key and a selection key,
+    and the delivered message has its own routing key and no BCC header."""
+    exchange, queue, conn = exchange_and_queue
+    selected = Queue(f"{exchange.name}.selected", exchange, routing_key="plain.*.up",
+                     durable=False)
+    both = Queue(f"{exchange.name}.both", exchange, routing_key="plain", durable=False)
+    channel = conn.default_channel
+    for declared in (selected, both):
+        declared(channel).declare()
+    both(channel).bind_to(exchange, routing_key="plain.#")
+    try:
+        outcome = BatchPublisher(stack.env["AMQP_URI"], exchange).publish([
+            Outgoing("a", "plain", {"n": 1}, mandatory=True, selection=("plain.x.up",)),
+            Outgoing("b", "plain", {"n": 2}, mandatory=True, selection=("plain.x.down",)),
+            Outgoing("c", "nowhere", {"n": 3}, mandatory=True, selection=("nowhere.x.y",)),
+        ])
+        assert outcome.delivered == ["a", "b"] and outcome.returned == ["c"]
+        got = selected(channel).get(no_ack=True)
+        assert got.payload == {"n": 1} and got.delivery_info["routing_key"] == "plain"
+        assert "BCC" not in (got.headers or {})
+        assert selected(channel).get(no_ack=True) is None
+        assert [b["n"] for b in drain(both, conn)] == [1, 2], "a message delivered twice"
+        assert drain(queue, conn) == []
+    finally:
+        for declared in (selected, both):
+            declared(channel).delete()

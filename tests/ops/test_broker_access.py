@@ -79,18 +79,23 @@ def test_declared_queues_are_what_nameko_declares(service):
         if hasattr(entrypoint, "queue"):
             entrypoint.setup()
             queue = entrypoint.queue
+            keys = tuple(sorted(b.routing_key for b in queue.bindings))  # selection keys
+            exchange = next(iter(queue.bindings)).exchange if keys else queue.exchange
+            assert len({b.exchange.name for b in queue.bindings} | {exchange.name}) == 1
             nameko_queues.append(access.PipelineQueue(
-                queue.name, queue.exchange.name, queue.routing_key, service))
+                queue.name, exchange.name, entrypoint.event_type if keys else queue.routing_key,
+                service, keys))
             settings = {"durable": bool(queue.durable), "auto_delete": bool(queue.auto_delete),
                         "arguments": queue.queue_arguments or {}}
             assert settings == access.QUEUE_SETTINGS and not queue.exclusive, queue
-            exchange = queue.exchange
             assert {"type": exchange.type, "durable": bool(exchange.durable),
                     "auto_delete": bool(exchange.auto_delete),
                     "internal": bool(getattr(exchange, "internal", False)),  # kombu: never
                     "arguments": exchange.arguments or {}} == access.EXCHANGE_SETTINGS
             assert exchange.name in access.pipeline_exchanges()
-    assert sorted(nameko_queues) == sorted(access.service_queues(service, "static"))
+    static = [q._replace(selection=tuple(sorted(q.selection)))  # kombu keeps a set
+              for q in access.service_queues(service, "static")]
+    assert sorted(nameko_queues) == sorted(static)
 
 
 def test_pipeline_queues_cover_every_service_and_are_unique():
@@ -240,8 +245,11 @@ def test_k8s_declares_the_pipeline_topology():
         # the operator's default is NOT durable; no type: the cluster's default (quorum)
         assert spec["durable"] is True and spec["autoDelete"] is False and "type" not in spec
         assert spec.get("arguments", {}) == access.QUEUE_SETTINGS["arguments"]
-        binding = bindings[(queue.exchange, queue.name, queue.routing_key)]
-        assert binding["destinationType"] == "queue" and binding["vhost"] == "/"
+        for key in queue.binding_keys:
+            binding = bindings[(queue.exchange, queue.name, key)]
+            assert binding["destinationType"] == "queue" and binding["vhost"] == "/"
+        if queue.selection:  # bound under its selection keys only
+            assert (queue.exchange, queue.name, queue.routing_key) not in bindings
     assert len(queues) == len(access.pipeline_queues("static")) + 1  # + dead-letters
 
 
@@ -304,7 +312,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"{}")
 
-    do_GET = do_PUT = do_POST = _answer
+    do_GET = do_PUT = do_POST = do_DELETE = _answer
 
     def log_message(self, *args):
         pass
@@ -351,12 +359,20 @@ def test_apply_declares_the_topology_before_the_policy(fake):
     for queue in access.pipeline_queues():
         path = f"/api/queues/%2F/{queue.name}"
         assert ("PUT", path, {"durable": True, "auto_delete": False, "arguments": {}}) in writes
-        binding = ("POST", f"/api/bindings/%2F/e/{queue.exchange}/q/{queue.name}",
-                   {"routing_key": queue.routing_key, "arguments": {}})
-        assert binding in writes
-        assert writes.index(binding) > writes.index(("PUT", path, access.QUEUE_SETTINGS))
-        assert writes.index(binding) > writes.index(
-            ("PUT", f"/api/exchanges/%2F/{queue.exchange}", access.EXCHANGE_SETTINGS))
+        bindings_path = f"/api/bindings/%2F/e/{queue.exchange}/q/{queue.name}"
+        for key in queue.binding_keys:
+            binding = ("POST", bindings_path, {"routing_key": key, "arguments": {}})
+            assert binding in writes
+            assert writes.index(binding) > writes.index(("PUT", path, access.QUEUE_SETTINGS))
+            assert writes.index(binding) > writes.index(
+                ("PUT", f"/api/exchanges/%2F/{queue.exchange}", access.EXCHANGE_SETTINGS))
+        plain = ("DELETE", f"{bindings_path}/{queue.routing_key}", None)
+        if queue.selection:  # an older version's plain binding goes, after the new ones
+            assert writes.index(plain) > max(writes.index(
+                ("POST", bindings_path, {"routing_key": k, "arguments": {}}))
+                for k in queue.selection)
+        else:
+            assert plain not in writes
     assert len(queue_puts) == len(access.pipeline_queues()) + 1  # + dead-letters
     assert writes[-1][1] == "/api/policies/%2F/pipeline-dead-letter"
 
@@ -368,6 +384,11 @@ def test_live_broker_holds_exactly_the_declared_topology(stack):
     our settings and binding, and applying again changes nothing (idempotent)."""
     import urllib.parse
     api = access.Management(stack.stack.ports()["amqp_mgmt"])
+    selective = [q for q in access.pipeline_queues() if q.selection]
+    assert selective, "no queue bound under selection keys"
+    for queue in selective:  # as an older version bound them: declaring again removes it
+        api.put(f"bindings/%2F/e/{queue.exchange}/q/{urllib.parse.quote(queue.name, safe='')}",
+                {"routing_key": queue.routing_key, "arguments": {}}, method="POST")
     access.declare_topology(api, "%2F")
     live = {q["name"]: q for q in json.loads(api.request("queues/%2F"))}
     pipeline = access.pipeline_queues()
@@ -378,7 +399,7 @@ def test_live_broker_holds_exactly_the_declared_topology(stack):
         bindings = json.loads(api.request(
             f"queues/%2F/{urllib.parse.quote(queue.name, safe='')}/bindings"))
         assert {(b["source"], b["routing_key"]) for b in bindings if b["source"]} == \
-            {(queue.exchange, queue.routing_key)}, queue.name
+            {(queue.exchange, key) for key in queue.binding_keys}, queue.name
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "/api"])

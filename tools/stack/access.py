@@ -101,12 +101,28 @@ DEAD_LETTER_EXCHANGE = "crm.dead-letter"
 DEAD_LETTER_QUEUE = "dead-letters"  # not "crm.*"/"evt-*": `crm drain` must not wait on it
 
 
+# Queues bound under selection keys (contracts/selection.py: the `BCC` routing keys of
+# `tier.changed`) instead of their event type, so they receive only what their handler
+# acts on; tests/ops/test_broker_access.py checks this map against the packages.
+SELECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("assignment", "on_tier_changed"): ("tier.changed.service_band.*", "tier.changed.star.*"),
+    ("notification", "on_tier_changed"): ("tier.changed.intent.*", "tier.changed.*.up",
+                                          "tier.changed.*.down"),
+}
+
+
 class PipelineQueue(NamedTuple):
-    """One durable queue a pipeline service consumes, with the one binding it has."""
+    """One durable queue a pipeline service consumes and its binding: the event type
+    (`routing_key`), or the selection keys when it has any."""
     name: str
     exchange: str
     routing_key: str
     service: str
+    selection: tuple[str, ...] = ()
+
+    @property
+    def binding_keys(self) -> tuple[str, ...]:
+        return self.selection or (self.routing_key,)
 
 
 def event_queue(source: str, event_type: str, service: str, method: str) -> str:
@@ -153,7 +169,8 @@ def pipeline_exchanges() -> tuple[str, ...]:
 
 def _static(service: str) -> list[PipelineQueue]:
     queues = [PipelineQueue(event_queue(source, event_type, service, method),
-                            f"{source}.events", event_type, service)
+                            f"{source}.events", event_type, service,
+                            SELECTIONS.get((service, method), ()))
               for source, event_type, method in HANDLERS[service]]
     if service == "ingestion":
         queues += [PipelineQueue(name, INTAKE_EXCHANGE, key, service)
@@ -174,9 +191,11 @@ def _inspect(service: str) -> list[PipelineQueue]:
                 if entry.handler_type != "service_pool" or not entry.reliable_delivery:
                     raise LookupError(f"{service}.{attr}: only reliable service_pool event "
                                       "handlers have a durable queue to declare up front")
+                keys = entry.binding_keys({}) if hasattr(entry, "binding_keys") else ()
                 queues.append(PipelineQueue(
                     event_queue(entry.source_service, entry.event_type, service, attr),
-                    f"{entry.source_service}.events", entry.event_type, service))
+                    f"{entry.source_service}.events", entry.event_type, service,
+                    () if keys == (entry.event_type,) else tuple(keys)))
             elif getattr(entry, "queue", None) is not None:
                 queue = entry.queue
                 exchange = queue.exchange.name if queue.exchange is not None else ""
@@ -310,6 +329,13 @@ class Management:
     def put(self, path: str, body: dict, method: str = "PUT") -> None:
         self.request(path, body, method)
 
+    def delete_if_present(self, path: str) -> None:
+        try:
+            self.request(path, method="DELETE")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:
+                raise
+
     def wait_ready(self, timeout: float = 60.0, interval: float = 2.0) -> None:
         """Until the API answers, for up to `timeout` s; the calls that follow keep
         retrying transient errors until the same deadline. Wrong credentials (401) or
@@ -356,14 +382,20 @@ def apply(mgmt_port: int | str, passwords: dict[str, str], vhost: str = "/", *,
 def declare_topology(api: Management, vh: str, source: str = "auto") -> None:
     """Every pipeline exchange, queue and binding (idempotent: PUT of an equal exchange or
     queue and POST of an existing binding change nothing), so no event is dropped for
-    want of a queue whose consumer has not started yet or was deleted by mistake."""
+    want of a queue whose consumer has not started yet or was deleted by mistake. A queue
+    bound under selection keys loses the plain binding an older version gave it, once
+    the new ones exist: until then it keeps receiving everything, as before."""
     for exchange in pipeline_exchanges():
         api.put(f"exchanges/{vh}/{_path(exchange)}", EXCHANGE_SETTINGS)
     for queue in pipeline_queues(source):
         api.put(f"queues/{vh}/{_path(queue.name)}", QUEUE_SETTINGS)
-        if queue.exchange:
-            api.put(f"bindings/{vh}/e/{_path(queue.exchange)}/q/{_path(queue.name)}",
-                    {"routing_key": queue.routing_key, "arguments": {}}, method="POST")
+        if not queue.exchange:
+            continue
+        bindings = f"bindings/{vh}/e/{_path(queue.exchange)}/q/{_path(queue.name)}"
+        for key in queue.binding_keys:
+            api.put(bindings, {"routing_key": key, "arguments": {}}, method="POST")
+        if queue.selection:  # a binding without arguments is named by its routing key
+            api.delete_if_present(f"{bindings}/{_path(queue.routing_key)}")
 
 
 def _path(name: str) -> str:
@@ -451,9 +483,11 @@ def k8s_resources(cluster: str = K8S_CLUSTER, vhost: str = "/") -> list[dict]:
     for queue in pipeline_queues("static"):
         docs.append(obj("Queue", k8s_object_name("queue", queue.name), {
             "name": queue.name, "vhost": vhost, "durable": True, "autoDelete": False}))
-        docs.append(obj("Binding", k8s_object_name("binding", queue.name), {
-            "vhost": vhost, "source": queue.exchange, "destination": queue.name,
-            "destinationType": "queue", "routingKey": queue.routing_key}))
+        for key in queue.binding_keys:
+            name = f"{queue.name}-{key}" if queue.selection else queue.name
+            docs.append(obj("Binding", k8s_object_name("binding", name), {
+                "vhost": vhost, "source": queue.exchange, "destination": queue.name,
+                "destinationType": "queue", "routingKey": key}))
     return docs
 
 

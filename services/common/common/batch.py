@@ -27,9 +27,10 @@ from __future__ import annotations
 import functools
 import logging
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping, Union
 
 import eventlet
+from kombu import Queue, binding
 from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from prometheus_client import Histogram
@@ -41,6 +42,7 @@ from .metrics import MESSAGES_CONSUMED
 from .reliability import is_transient, reliable, retry_transient
 
 log = logging.getLogger(__name__)
+Selection = Union[Iterable[str], Callable[[Mapping[str, Any]], Iterable[str]]]
 DEFAULT_SIZE = 200
 DEFAULT_WAIT_MS = 50
 BATCH_SIZE = Histogram(
@@ -132,7 +134,26 @@ class _Batching:
 
 
 class BatchEventHandler(_Batching, EventHandler):
-    """`@event_handler`, in batches."""
+    """`@event_handler`, in batches. `select`: the keys (contracts.selection) its queue is
+    bound under instead of the event type, or a function of the service's config giving
+    them, so the queue receives only the events its handler acts on."""
+
+    def __init__(self, *args, select: Selection = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.select = select
+
+    def binding_keys(self, config: Mapping[str, Any]) -> tuple[str, ...]:
+        keys = self.select(config) if callable(self.select) else self.select
+        return tuple(keys) or (self.event_type,)
+
+    def setup(self) -> None:
+        super().setup()
+        keys = self.binding_keys(self.container.config)
+        if keys != (self.event_type,):
+            queue = self.queue
+            self.queue = Queue(queue.name, durable=queue.durable, auto_delete=queue.auto_delete,
+                               exclusive=queue.exclusive,
+                               bindings=[binding(queue.exchange, routing_key=k) for k in keys])
 
 
 class BatchConsumer(_Batching, TolerantConsumer):

@@ -30,12 +30,14 @@ PERSISTENT = 2
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One event to publish: its outbox row id, routing key, body and options."""
+    """One event to publish: its outbox row id, routing key, body and options.
+    `selection`: further routing keys, sent in the `BCC` header (contracts.selection)."""
 
     row_id: str
     routing_key: str
     body: dict
     mandatory: bool = False
+    selection: tuple[str, ...] = ()
 
 
 @dataclass
@@ -110,7 +112,8 @@ class BatchPublisher:
             for message in messages:
                 producer.publish(mask_event(message.routing_key, message.body),  # common.pii
                                  routing_key=message.routing_key,
-                                 headers=headers, delivery_mode=PERSISTENT,
+                                 headers=_with_selection(headers, message.selection),
+                                 delivery_mode=PERSISTENT,
                                  mandatory=message.mandatory, message_id=message.row_id,
                                  retry=False)
             error = self._await(conn, confirms)
@@ -142,6 +145,12 @@ def _outcome(messages: list[Outgoing], confirms: _Confirms, returned: set,
         else:
             outcome.delivered.append(message.row_id)
     return outcome
+
+
+def _with_selection(headers: dict, selection: tuple[str, ...]) -> dict:
+    """The batch's headers, and the message's selection keys as `BCC`: the broker routes
+    the message under those too and strips the header before delivering it."""
+    return {**headers, "BCC": list(selection)} if selection else headers
 
 
 def _close_quietly(resource) -> None:

@@ -34,6 +34,7 @@ from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.events import EventDispatcher
 
 from contracts.schemas import build_event
+from contracts.selection import selection_keys
 from contracts.subscriptions import must_be_routed
 
 from . import clock
@@ -255,6 +256,7 @@ class OutboxDispatcher(EventDispatcher):
 
         def publish_batch(rows: list[dict]) -> Outcome:
             messages = [Outgoing(row["_id"], row["type"], row["body"],
+                                 selection=selection_keys(row["type"], row["body"]),
                                  **publish_options(row["type"])) for row in rows]
             return self.batch_publisher.publish(messages, headers)
 
