@@ -42,6 +42,7 @@ from common.reliability import ParkedMessages
 from dedup import handlers as dedup_handlers
 from dedup.dependencies import MatchingSetup
 from dedup.domain.clusters import build_golden
+from dedup.erasure import PARKED_INDEXES as DEDUP_PARKED
 from dedup.erasure import erase_person
 from dedup.domain.scoring import merged_params
 from dedup.domain.snapshot import golden_keys
@@ -51,6 +52,7 @@ from dedup.storage import DedupStore
 from ingestion.bulk_store import record_states, write_batch
 from ingestion.domain.bulk import plan_records
 from ingestion.domain.intake import Accepted
+from ingestion.erasure import PARKED_INDEXES as INGESTION_PARKED
 from ingestion.erasure import seal_erased
 from ingestion.import_book import resolve_rejects
 from ingestion.storage import IngestionStore
@@ -148,13 +150,17 @@ def ingestion_erasure_seal(db: Database) -> tuple[Fill, Call]:
     store.ensure_indexes()
     outbox = outbox_over(db, 1)
     parked = ParkedMessages(db["parked"])
-    parked.ensure_indexes()
+    parked.ensure_indexes(INGESTION_PARKED)
 
     def fill(count: int) -> None:
         store.records.insert_many([
             {"source": "bulk", "external_id": f"x{n}", "record_id": f"bulk:x{n}",
              "content_hash": "h0", "pii": "token" * 20, "version": 1, "history": []}
             for n in range(count)])
+        db["parked"].insert_many([  # a bad intake body per record, kept for repair
+            {"key": f"on_intake|b{n}", "entrypoint": "on_intake", "about": [],
+             "payload": {"source": "bulk", "external_id": f"x{n}", "name": "张三"},
+             "replayed": False} for n in range(count)])
         store.rejects.insert_many([
             {"source": "bulk", "external_id": f"x{n}", "status": "open", "channel": "amqp",
              "reason": "invalid_field", "errors": ["x"], "excerpt": "", "raw": None,
@@ -165,6 +171,8 @@ def ingestion_erasure_seal(db: Database) -> tuple[Fill, Call]:
         counts = seal_erased(service, {"customer_id": f"c{n}", "record_ids": [f"bulk:x{n}"],
                                        "erased_at": _now().isoformat()})
         assert counts == {"records": 1, "rejects": int(n % 10 == 0)}
+        body = db["parked"].find_one({"key": f"on_intake|b{n}"})["payload"]
+        assert body["erased"] is True and "name" not in body
     return fill, call
 
 
@@ -411,11 +419,15 @@ def dedup_erasure(db: Database) -> tuple[Fill, Call]:
     store.ensure_indexes()
     matching = MatchingSetup(default_matchers(), merged_params({}), 200, 40)
     parked = ParkedMessages(db["parked"])
-    parked.ensure_indexes()
+    parked.ensure_indexes(DEDUP_PARKED)
     box: list[Outbox] = []
 
     def fill(count: int) -> None:
         ids = fill_goldens(store, matching, count)
+        db["parked"].insert_many([  # a customer.ingested per record that dedup parked
+            {"key": f"on_ingested|e{n}", "entrypoint": "on_ingested", "about": [],
+             "payload": {"event_id": f"e{n}", "record_id": f"bulk:{n}", "name": "张三"},
+             "replayed": False} for n in range(count)])
         store.merges.insert_many([
             {"_id": f"m{n}", "kind": "automatic", "customer_id": ids[n],
              "record_id": f"web:{n}", "matched_id": ids[n], "absorbed_ids": [f"gone{n}"],
@@ -432,6 +444,8 @@ def dedup_erasure(db: Database) -> tuple[Fill, Call]:
         assert erased["record_ids"] == [f"bulk:{n}"]
         assert store.merges.count_documents({"_id": f"m{n}"}) == 0
         assert store.reviews.find_one({"_id": f"rv{n}"})["status"] == "erased"
+        body = db["parked"].find_one({"key": f"on_ingested|e{n}"})["payload"]
+        assert body["erased"] is True and "name" not in body
     return fill, call
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from bson.errors import InvalidDocument
 from pymongo import ASCENDING
@@ -38,9 +38,12 @@ class ParkedMessages:
     def __init__(self, collection):
         self.collection = collection
 
-    def ensure_indexes(self) -> None:
+    def ensure_indexes(self, payload_indexes: Iterable[tuple[str, ...]] = ()) -> None:
+        """`payload_indexes`: payload fields a `seal_payloads` query filters on."""
         self.collection.create_index([("key", ASCENDING)], unique=True, sparse=True)
         self.collection.create_index([("about", ASCENDING)])  # an erasure's rows
+        for fields in payload_indexes:
+            self.collection.create_index([(f"payload.{f}", ASCENDING) for f in fields])
         for row in self.collection.find({"about": {"$exists": False}}, {"payload": 1}):
             # parked before every row named its customers: named once, here
             self.collection.update_one({"_id": row["_id"], "about": {"$exists": False}},

@@ -70,12 +70,17 @@ def backoff(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
 
 
 class Parking(DependencyProvider):
-    """The service's store of messages that failed permanently."""
+    """The service's store of messages that failed permanently. `indexes`: the payload
+    fields (one tuple per index) the service's erasure finds its parked rows by
+    (`ParkedMessages.seal_payloads`), so an erasure does not read every parked row."""
+
+    def __init__(self, indexes: tuple[tuple[str, ...], ...] = ()):
+        self.indexes = indexes
 
     def setup(self) -> None:
         self.parked = ParkedMessages(
             connect(self.container.config, self.container.service_name)["parked"])
-        self.parked.ensure_indexes()
+        self.parked.ensure_indexes(self.indexes)
 
     def stop(self) -> None:
         self.parked.collection.database.client.close()

@@ -25,6 +25,8 @@ from .handlers import run
 
 log = logging.getLogger(__name__)
 CUSTOMER_EVENTS = (names.CUSTOMER_REGISTERED, names.CUSTOMER_UPDATED, names.CUSTOMER_MERGED)
+# The payload field an erasure finds parked `customer.ingested` by (indexed: Parking).
+PARKED_INDEXES = (("record_id",),)
 
 
 def erase_person(service: Any, customer_id: str | None, record_id: str | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from common.batch import batch_event_handler, reliable_batch
-from common.reliability import reliable
+from common.reliability import Parking, reliable
 from nameko.events import event_handler
 from common.rpcs import rpc
 
@@ -17,7 +17,7 @@ from . import handlers
 from .dependencies import Matching
 from .domain.erasure import UnknownCustomer
 from .domain.snapshot import cluster_line
-from .erasure import erase_person
+from .erasure import PARKED_INDEXES, erase_person
 from .model import ModelRpcs
 from .review_rpcs import ReviewRpcs
 from .storage import DedupStore
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 class DedupService(ModelRpcs, ReviewRpcs, ServiceBase):
     name = "dedup"
+    parked = Parking(indexes=PARKED_INDEXES)
     store = MongoStore(DedupStore)
     matching = Matching()
 

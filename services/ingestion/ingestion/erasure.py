@@ -29,6 +29,9 @@ from .redelivery import KeptBefore, Origin
 from .refused import keep_reject
 from .storage import CAS_ATTEMPTS, RecordContention, reject_doc
 
+# The payload field `_seal_parked` finds parked intake bodies by (indexed: Parking).
+PARKED_INDEXES = (("external_id",),)
+
 log = logging.getLogger(__name__)
 MAX_VERSIONS = 1000  # outbox rows looked up per record (one per version)
 

@@ -19,7 +19,7 @@ from common import clock
 from common.base import ServiceBase
 from common.batch import batch_consume, reliable_batch
 from common.mongo import MongoStore
-from common.reliability import TRANSIENT, reliable
+from common.reliability import TRANSIENT, Parking, reliable
 from common.rpcs import rpc
 from contracts import names
 from contracts.schemas import load_event
@@ -28,7 +28,7 @@ from . import handlers, http_intake, metrics
 from .clients import ClientAdmin
 from .dependencies import Pipeline
 from .domain.clients import bearer_token
-from .erasure import erase_message, seal_erased
+from .erasure import PARKED_INDEXES, erase_message, seal_erased
 from .handlers import Entry
 from .import_check import check_rows
 from .intake_auth import delivered, sender_consume, sort_inputs
@@ -53,6 +53,7 @@ ERASE = Queue(ERASE_QUEUE, durable=True, routing_key=names.INTAKE_ERASE_ROUTING_
 
 class IngestionService(ClientAdmin, OperatorAdmin, KeyRotation, ServiceBase):
     name = "ingestion"
+    parked = Parking(indexes=PARKED_INDEXES)
     store = MongoStore(IngestionStore)
     pipeline = Pipeline()
     config = Config()
