@@ -95,3 +95,23 @@ def test_selection_keys_route_a_message_once_without_its_bcc(stack, exchange_and
     finally:
         for declared in (selected, both):
             declared(channel).delete()
+
+
+def test_a_batch_leaves_in_one_socket_write(stack, exchange_and_queue):
+    """py-amqp writes each message on its own; the publisher holds a batch's frames and
+    writes them at once (the broker then reads one segment, not one per message)."""
+    exchange, queue, conn = exchange_and_queue
+    publisher = BatchPublisher(stack.env["AMQP_URI"], exchange)
+    assert publisher.publish([Outgoing("warm", "bound.x", {"n": -1})]).delivered == ["warm"]
+    transport = publisher._idle[0].connection.transport  # the connection it reuses
+    writes: list[int] = []
+    send = transport._write
+    transport._write = lambda data: (writes.append(len(data)), send(data))[1]
+    try:
+        outcome = publisher.publish([Outgoing(f"row{n}", "bound.event", {"n": n})
+                                     for n in range(100)])
+    finally:
+        transport._write = send
+    assert len(outcome.delivered) == 100
+    assert len(writes) <= 4, writes  # channel open, confirm mode, the batch, channel close
+    assert [b["n"] for b in drain(queue, conn)] == [-1, *range(100)]
