@@ -3,12 +3,15 @@ in order, and each message's outcome (delivered, returned as unroutable) is repo
 its outbox row id, so the outbox marks sent exactly what the broker accepted."""
 from __future__ import annotations
 
+import socket
+import time
 import uuid
 
 import pytest
 from kombu import Connection, Exchange, Queue
 
 from common.confirms import BatchPublisher, Outgoing
+from common.messaging import settle_together
 
 pytestmark = pytest.mark.integration
 
@@ -115,3 +118,53 @@ def test_a_batch_leaves_in_one_socket_write(stack, exchange_and_queue):
     assert len(outcome.delivered) == 100
     assert len(writes) <= 4, writes  # channel open, confirm mode, the batch, channel close
     assert [b["n"] for b in drain(queue, conn)] == [-1, *range(100)]
+
+
+def received(queue, conn, count: int) -> list:
+    """`count` messages delivered to a consumer with manual acknowledgement, unsettled."""
+    messages: list = []
+    with conn.Consumer(queue, callbacks=[lambda body, message: messages.append(message)],
+                       prefetch_count=count):
+        while len(messages) < count:
+            conn.drain_events(timeout=5)
+    return messages
+
+
+def ready(queue, conn) -> int:
+    return queue(conn.default_channel).queue_declare(passive=True).message_count
+
+
+def test_a_batch_of_acks_leaves_in_one_socket_write(stack, exchange_and_queue):
+    """A batch entrypoint's acknowledgements go out in one write per connection (py-amqp
+    writes each on its own), and every message is settled."""
+    exchange, queue, conn = exchange_and_queue
+    publisher = BatchPublisher(stack.env["AMQP_URI"], exchange)
+    publisher.publish([Outgoing(f"row{n}", "bound.event", {"n": n}) for n in range(100)])
+    with Connection(stack.env["AMQP_URI"]) as consumer:
+        messages = received(queue, consumer, 100)
+        transport = consumer.connection.transport
+        writes: list[int] = []
+        send = transport._write
+        transport._write = lambda data: (writes.append(len(data)), send(data))[1]
+        try:
+            settle_together(lambda message: message.ack(), messages)
+        finally:
+            transport._write = send
+        assert len(writes) == 1, writes
+    assert ready(queue, conn) == 0, "an acknowledgement was lost: the message came back"
+
+
+def test_settling_on_a_dead_connection_leaves_the_batch_with_the_broker(
+        stack, exchange_and_queue):
+    exchange, queue, conn = exchange_and_queue
+    BatchPublisher(stack.env["AMQP_URI"], exchange).publish(
+        [Outgoing(f"row{n}", "bound.event", {"n": n}) for n in range(20)])
+    consumer = Connection(stack.env["AMQP_URI"])
+    messages = received(queue, consumer, 20)
+    consumer.connection.transport.sock.shutdown(socket.SHUT_RDWR)  # the broker goes away
+    settle_together(lambda message: message.ack(), messages)  # logs, does not raise
+    consumer.release()
+    deadline = time.monotonic() + 10
+    while ready(queue, conn) < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ready(queue, conn) == 20

@@ -37,7 +37,7 @@ from prometheus_client import Histogram
 
 from .delivery import delivery_of, redelivered, sender, with_sender  # noqa: F401 - re-exported
 from .inflight import busy
-from .messaging import TolerantConsumer, TolerantQueueConsumer
+from .messaging import TolerantConsumer, TolerantQueueConsumer, settle_together
 from .metrics import MESSAGES_CONSUMED
 from .reliability import is_transient, reliable, retry_transient
 
@@ -125,8 +125,7 @@ class _Batching:
         raised (reliable_batch parks instead of raising, so that means parking failed)."""
         settle = self.queue_consumer.ack_message if exc_info is None \
             else self.queue_consumer.requeue_message
-        for message in messages:
-            settle(message)
+        settle_together(settle, messages)
         self._running = False
         if self._pending:
             eventlet.spawn_n(self._flush)

@@ -7,7 +7,7 @@ pipeline's bottleneck, docs/benchmarks.md). Here the whole batch is written to o
 channel in order (so one customer's events keep their order), then the confirms are
 collected: the broker acknowledges many messages in one frame (`multiple`).
 
-The batch's frames also leave in one socket write (`_corked`): py-amqp writes every
+The batch's frames also leave in one socket write (common/cork.py): py-amqp writes every
 message with its own `sendall`, and the broker then reads, and wakes for, one small TCP
 segment per message; corked, a tiering batch of 300 events is one write. Measured on the
 local stack (docs/benchmarks.md, session 22): the broker's CPU per customer fell by a
@@ -25,13 +25,13 @@ Outcome per message, by its outbox row id (sent as the AMQP `message_id`):
 from __future__ import annotations
 
 import socket
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from time import monotonic
 
 from kombu import Connection, Exchange, Producer
 from kombu.common import maybe_declare
 
+from .cork import corked
 from .pii import mask_event
 
 PERSISTENT = 2
@@ -120,7 +120,7 @@ class BatchPublisher:
                                 auto_declare=False,
                                 on_return=lambda exc, exchange, key, message: returned.add(
                                     message.properties.get("message_id")))
-            with _corked(conn):
+            with corked(conn.connection.transport):
                 for message in messages:
                     producer.publish(mask_event(message.routing_key, message.body),  # pii
                                      routing_key=message.routing_key,
@@ -163,22 +163,6 @@ def _with_selection(headers: dict, selection: tuple[str, ...]) -> dict:
     """The batch's headers, and the message's selection keys as `BCC`: the broker routes
     the message under those too and strips the header before delivering it."""
     return {**headers, "BCC": list(selection)} if selection else headers
-
-
-@contextmanager
-def _corked(conn):
-    """Hold the frames py-amqp writes meanwhile and send them in one write at the end.
-    Only for a connection no one else writes on (a BatchPublisher's own): nothing inside
-    may wait for the broker, whose answer would wait for the frames held here."""
-    transport = conn.connection.transport
-    send, frames = transport._write, []
-    transport._write = lambda data: frames.append(bytes(data))  # data: a reused buffer
-    try:
-        yield
-    finally:
-        transport._write = send
-        if frames:
-            send(b"".join(frames))
 
 
 def _close_quietly(resource) -> None:

@@ -18,12 +18,16 @@ redelivery is idempotent.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from functools import partial
+from typing import Any, Callable
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from amqp.exceptions import RecoverableConnectionError
 from kombu.exceptions import OperationalError
 from nameko.messaging import Consumer, QueueConsumer
+
+from .cork import corked
 
 log = logging.getLogger(__name__)
 DEAD_CONNECTION = (OSError, AmqpConnectionError, RecoverableConnectionError, OperationalError)
@@ -65,6 +69,27 @@ def _settle(verb: str):
                         verb, message.delivery_tag, type(exc).__name__)
     settle.__name__ = f"{verb}_message"
     return settle
+
+
+def settle_together(settle: Callable[[Any], None], messages: list) -> None:
+    """Settle (ack or requeue) a batch's messages with one socket write per connection
+    (common/cork.py) instead of one per message: 17 acknowledgements per customer
+    otherwise reach the broker as 17 segments. Messages whose connection is gone are
+    skipped by `settle`; a connection that dies while the batch's frames are written
+    leaves them with the broker, which redelivers them."""
+    by_transport: dict[int, tuple[Any, list]] = {}
+    for message in messages:
+        connection = message.channel.connection
+        transport = connection.transport if connection else None
+        by_transport.setdefault(id(transport), (transport, []))[1].append(message)
+    for transport, group in by_transport.values():
+        try:
+            with corked(transport) if transport is not None else nullcontext():
+                for message in group:
+                    settle(message)
+        except DEAD_CONNECTION as exc:
+            log.warning("could not settle %d messages (%s): the broker redelivers them",
+                        len(group), type(exc).__name__)
 
 
 def install_safe_acks() -> None:
