@@ -29,8 +29,11 @@ _NOT_A_WORD = re.compile(r"[^A-Za-z0-9_-]+")
 def word(value: Any) -> str:
     """One routing-key word: a scheme or direction with anything that would split the key
     (a dot) or act as a wildcard (`*`, `#`) replaced, and `none` for a missing value."""
-    text = _NOT_A_WORD.sub("_", str(value)) if value not in (None, "") else "none"
-    return text or "none"
+    return _NOT_A_WORD.sub("_", str(value)) if value not in (None, "") else "none"
+
+
+def _tier_changed_key(scheme_word: str, direction_word: str) -> str:
+    return f"{names.TIER_CHANGED}.{scheme_word}.{direction_word}"
 
 
 def tier_changed_keys(schemes: Iterable[str] = (ANY,),
@@ -40,15 +43,14 @@ def tier_changed_keys(schemes: Iterable[str] = (ANY,),
     publisher makes them."""
     def as_word(value: str) -> str:
         return value if value == ANY else word(value)
-    return tuple(f"{names.TIER_CHANGED}.{as_word(s)}.{as_word(d)}"
+    return tuple(_tier_changed_key(as_word(s), as_word(d))
                  for s in schemes for d in directions)
 
 
 def selection_keys(event_type: str, body: Mapping[str, Any]) -> tuple[str, ...]:
     """The keys a publish of `event_type` with `body` is also routed under (its BCC)."""
     if event_type == names.TIER_CHANGED:
-        return (f"{names.TIER_CHANGED}.{word(body.get('scheme'))}."
-                f"{word(body.get('direction'))}",)
+        return (_tier_changed_key(word(body.get("scheme")), word(body.get("direction"))),)
     return ()
 
 
