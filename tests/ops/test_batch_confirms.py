@@ -6,6 +6,8 @@ from __future__ import annotations
 import socket
 import time
 import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 from kombu import Connection, Exchange, Queue
@@ -100,6 +102,18 @@ def test_selection_keys_route_a_message_once_without_its_bcc(stack, exchange_and
             declared(channel).delete()
 
 
+@contextmanager
+def counted_writes(transport) -> Iterator[list[int]]:
+    """The sizes of the socket writes py-amqp makes on `transport` meanwhile."""
+    writes: list[int] = []
+    send = transport._write
+    transport._write = lambda data: (writes.append(len(data)), send(data))[1]
+    try:
+        yield writes
+    finally:
+        transport._write = send
+
+
 def test_a_batch_leaves_in_one_socket_write(stack, exchange_and_queue):
     """py-amqp writes each message on its own; the publisher holds a batch's frames and
     writes them at once (the broker then reads one segment, not one per message)."""
@@ -107,14 +121,9 @@ def test_a_batch_leaves_in_one_socket_write(stack, exchange_and_queue):
     publisher = BatchPublisher(stack.env["AMQP_URI"], exchange)
     assert publisher.publish([Outgoing("warm", "bound.x", {"n": -1})]).delivered == ["warm"]
     transport = publisher._idle[0].connection.transport  # the connection it reuses
-    writes: list[int] = []
-    send = transport._write
-    transport._write = lambda data: (writes.append(len(data)), send(data))[1]
-    try:
+    with counted_writes(transport) as writes:
         outcome = publisher.publish([Outgoing(f"row{n}", "bound.event", {"n": n})
                                      for n in range(100)])
-    finally:
-        transport._write = send
     assert len(outcome.delivered) == 100
     assert len(writes) <= 4, writes  # channel open, confirm mode, the batch, channel close
     assert [b["n"] for b in drain(queue, conn)] == [-1, *range(100)]
@@ -142,14 +151,8 @@ def test_a_batch_of_acks_leaves_in_one_socket_write(stack, exchange_and_queue):
     publisher.publish([Outgoing(f"row{n}", "bound.event", {"n": n}) for n in range(100)])
     with Connection(stack.env["AMQP_URI"]) as consumer:
         messages = received(queue, consumer, 100)
-        transport = consumer.connection.transport
-        writes: list[int] = []
-        send = transport._write
-        transport._write = lambda data: (writes.append(len(data)), send(data))[1]
-        try:
+        with counted_writes(consumer.connection.transport) as writes:
             settle_together(lambda message: message.ack(), messages)
-        finally:
-            transport._write = send
         assert len(writes) == 1, writes
     assert ready(queue, conn) == 0, "an acknowledgement was lost: the message came back"
 
