@@ -18,7 +18,7 @@ from pathlib import Path
 from tools.stack.__main__ import Stack
 from tools.stack.procs import stop_pid
 
-from . import calibrate, cpu, dbprofile
+from . import calibrate, cpu, dbprofile, documents
 from .floor import measure_floor
 from .listimport import run_list_import
 from .report import report
@@ -109,14 +109,18 @@ def main() -> None:
             run_batch(env, "bench-warmup", args.warmup, "BENCH", 3600)
         settle(base)
         pids = cpu.stack_pids(base / "pids", stack.node().pid())
+        dbs = dbprofile.service_databases(env)
+        stored = documents.counts(dbs)
         before, started = cpu.cpu_seconds(pids), time.perf_counter()
         pipeline, complete = run_batch(env, "bench-batch", args.customers, "BENCH", 3600)
         usage = (cpu.per_customer_ms(before, cpu.cpu_seconds(pids), args.customers),
                  time.perf_counter() - started)
+        settle(base)  # the read models' documents too
+        written = documents.lines(stored, documents.counts(dbs), args.customers)
+        dbprofile.close(dbs)
         print(f"pipeline: {pipeline:.1f} customers/s (complete: {bool(complete)})", flush=True)
         print("\n".join(cpu.lines(usage[0], usage[1], args.customers)), flush=True)
         rate = max(pipeline * 0.5, 1.0)
-        settle(base)
         latencies = run_latency(env, "bench-stream", args.stream, rate, "BENCH")
         stages = stage_seconds(env["METRICS_URLS"].split())
         rss = peak_rss_mb(base / "pids")
@@ -150,7 +154,7 @@ def main() -> None:
         stack.down(purge=True)
     speed.append(calibrate.reference())  # idle again, like the first timing
     print(report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest, scaled,
-                 profile, unbatched, listed, usage, speed))
+                 profile, unbatched, listed, usage, speed, written))
 
 
 if __name__ == "__main__":

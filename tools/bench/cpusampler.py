@@ -50,6 +50,14 @@ class CpuSampler:
             return {}
         return cpu.per_customer_ms(first[2], last[2], last[1] - first[1])
 
+    def overall(self) -> dict[str, float]:
+        """ms of CPU per customer assigned, per process, from the first sample to the last:
+        the whole run's cost, work done ahead for customers not yet assigned included."""
+        if len(self.samples) < 2 or not self.samples[-1][1]:
+            return {}
+        first, last = self.samples[0], self.samples[-1]
+        return cpu.per_customer_ms(first[2], last[2], last[1] - first[1])
+
     def _nearest(self, moment: float) -> tuple[float, int, dict[str, float]]:
         times = [s[0] for s in self.samples]
         at = bisect.bisect_left(times, moment)

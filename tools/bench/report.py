@@ -6,7 +6,7 @@ import platform
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import calibrate, cpu, listimport
+from . import calibrate, cpu, listimport, targets
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 MARK = "<!-- pipeline-bench -->"
@@ -14,7 +14,8 @@ MARK = "<!-- pipeline-bench -->"
 
 def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, profile,
            unbatched, listed: dict | None = None, usage: tuple | None = None,
-           speed: list[tuple[float, float]] | None = None) -> str:
+           speed: list[tuple[float, float]] | None = None,
+           written: list[str] | None = None) -> str:
     """Print the table, write it into the doc; return the closing line (printed by the
     caller after the stack is down, so it is the run's last line)."""
     ratio = pipeline / floor if floor else float("nan")
@@ -44,6 +45,7 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         "Mean handler time per stage: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in
                                                    sorted(stages.items(), key=lambda kv: -kv[1])),
         "", *(cpu.lines(usage[0], usage[1], args.customers) if usage else []),
+        *(written or []),
         "Peak RSS per process (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()), "",
         "Database round trips per customer, by service: " + ", ".join(
             f"{k} {v / args.profiled:.1f}" for k, v in sorted(operations.items(),
@@ -56,6 +58,9 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         *(listimport.lines(listed) if listed else []),
         *analysis(pipeline, floor, unbatched, trips, usage, args.customers), "",
     ]
+    goals = targets.lines(floor, pipeline, pcts[2], sum(usage[0].values()) if usage else 0.0,
+                          os.cpu_count() or 1, listed, rss, args.customers)
+    lines += goals
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
     head = text.split(MARK)[0].rstrip() + "\n\n"
     tail = text.split(MARK)[1].split("\n## ", 2) if MARK in text else []
@@ -63,6 +68,7 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
     DOC.write_text(head + "\n".join(lines) + rest)
     table = lines.index("| measure | value |")
     print("\n".join(lines[5:lines.index("", table)]))  # the machine's speed and the table
+    print("\n".join(goals))
     return (f"bench: pipeline {pipeline:.1f} customers/s, floor {floor:.1f} customers/s, "
             f"ratio {ratio:.2f}")
 
