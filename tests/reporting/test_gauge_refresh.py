@@ -25,7 +25,14 @@ T0 = datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)
 
 
 def _refresh(store, minutes: int) -> list[dict]:
-    return handlers.refresh_gauges(store, Q4, T0 + timedelta(minutes=minutes), kpi.Settings())
+    """Refresh until the gauges count everything stamped before `minutes`: a refresh
+    reads at most handlers.REFRESH_SPAN past its mark, and these clocks jump minutes."""
+    now = T0 + timedelta(minutes=minutes)
+    for _ in range(100):
+        rows = handlers.refresh_gauges(store, Q4, now, kpi.Settings())
+        if store.gauge_state(Q4.label)["mark"] >= now:
+            return rows
+    raise AssertionError("the gauges never caught up")
 
 
 def test_refreshes_by_difference_equal_counting_every_fact(store):
@@ -61,6 +68,42 @@ def test_an_erasure_moves_the_person_to_an_anonymous_customer(store):
     assert after == kpi.compute(groups(store.everything()), Q4, "branch")
     assert after != before  # C1 left maintenance when erased: B1 churned one more
     assert store.shares.count_documents({"_id": "C1"}) == 0
+
+
+def test_a_lagging_refresh_reads_one_span_past_its_mark_and_the_next_ones_catch_up(store):
+    """Memory follows the pipeline's rate, not how long the refresh waited (paced)."""
+    facts = population()
+    handlers.refresh_gauges(store, Q4, T0, kpi.Settings())  # kept mark: T0
+    chunks = [facts[at:at + 7] for at in range(0, len(facts), 7)]
+    for number, chunk in enumerate(chunks, start=1):  # stamped two minutes apart
+        store.add(chunk, T0 + timedelta(minutes=2 * number))
+    read, now = [], T0 + timedelta(minutes=2 * len(chunks) + 10)
+    spied = _Spied(store, read)
+    handlers.refresh_gauges(spied, Q4, now, kpi.Settings())
+    assert store.gauge_state(Q4.label)["mark"] == T0 + handlers.REFRESH_SPAN
+    assert read == [0]  # the first chunk is stamped two minutes past the mark
+    calls = 1
+    while store.gauge_state(Q4.label)["mark"] < now:
+        rows = handlers.refresh_gauges(spied, Q4, now, kpi.Settings())
+        calls += 1
+    assert calls == 2 * len(chunks) + 10  # one minute of the record per refresh
+    assert max(read) <= 7  # never more than the one chunk stamped within a span
+    assert rows == kpi.compute(groups(store.everything()), Q4, "branch") == [B1, B2]
+
+
+class _Spied:
+    """The store, noting how many facts each `recorded_since` returned."""
+
+    def __init__(self, store, read: list):
+        self.store, self.read = store, read
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def recorded_since(self, *args, **kwargs):
+        facts, ids = self.store.recorded_since(*args, **kwargs)
+        self.read.append(len(facts))
+        return facts, ids
 
 
 def test_a_refresh_with_nothing_new_reads_no_history(store):

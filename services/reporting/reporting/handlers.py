@@ -22,6 +22,12 @@ from .storage import ReportingStore
 # transaction): a refresh reads back this far before its last mark, so a write that
 # became visible after the mark although stamped before it is still counted
 LATE_COMMIT = timedelta(seconds=15)
+# a refresh reads at most this much of the record past its mark, so its memory follows
+# the pipeline's rate, not how long the last refresh waited: refreshes are paced by
+# their own duration (common/pacing.py), and under a long list an unbounded window made
+# the next one longer still (reporting's peak memory reached 190-610 MB in the
+# 100,000-row list). A refresh that lags behind catches up a span per tick.
+REFRESH_SPAN = timedelta(seconds=60)
 
 
 def record(store: ReportingStore, facts: Iterable[dict], now: datetime) -> int:
@@ -78,14 +84,17 @@ def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
     steps over every index entry written since for each lookup, so the refresh slowed
     as the pool grew and held the batches' reads up behind it (docs/benchmarks.md,
     session 20). The commit checks that the kept state is still the one the reads
-    started from; if another replica's refresh moved it meanwhile, its totals stand."""
-    state, everything = store.gauge_state(quarter.label), []
+    started from; if another replica's refresh moved it meanwhile, its totals stand.
+    The new mark is at most REFRESH_SPAN past the kept one."""
+    state, everything, mark = store.gauge_state(quarter.label), [], now
     if state is None:
         everything = store.everything()
         write, drop = gauges.shares(groups(everything), quarter, settings), []
         totals = gauges.moved([], [], write.values())
     else:
-        write, drop, totals = _moved_since(store, quarter, state, settings)
+        mark = min(now, state["mark"] + REFRESH_SPAN)
+        write, drop, totals = _moved_since(store, quarter, state, settings,
+                                           None if mark == now else mark)
 
     def commit(session: Any) -> list:
         kept = store.gauge_state(quarter.label, session)
@@ -93,16 +102,22 @@ def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
             return kept["totals"] if kept else []
         if state is None:
             store.relink(everything, session)
-        store.save_gauges(quarter.label, write, drop, totals, now, state is None, session)
+        store.save_gauges(quarter.label, write, drop, totals, mark, state is None, session)
         return totals
     return gauges.rows(in_transaction(store.db, commit), settings)
 
 
+def behind(store: ReportingStore, quarter: Period, now: datetime) -> float:
+    """Seconds between `now` and the kept mark (what the gauges count up to)."""
+    state = store.gauge_state(quarter.label)
+    return max((now - state["mark"]).total_seconds(), 0.0) if state else 0.0
+
+
 def _moved_since(store: ReportingStore, quarter: Period, state: Mapping[str, Any],
-                 settings: kpi.Settings) -> tuple[dict, set, list]:
+                 settings: kpi.Settings, until: datetime | None) -> tuple[dict, set, list]:
     """(shares to write, ids whose kept share goes, the new totals) from the facts
-    recorded since the kept mark."""
-    recent, named = store.recorded_since(state["mark"] - LATE_COMMIT)
+    recorded since the kept mark (and before `until`, the new mark, when it lags)."""
+    recent, named = store.recorded_since(state["mark"] - LATE_COMMIT, until=until)
     ids, merged = store.linked(named)
     old = store.shares_of(ids, quarter.label)
     seen_before = set(old) | merged  # ids whose history may predate the window

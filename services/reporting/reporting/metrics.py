@@ -28,6 +28,10 @@ MID_HIGH = Gauge("crm_reporting_mid_high_grown_customers",
                  "Mid- and high-end band customers maintained now minus at the start of the "
                  "quarter, per branch.", ["branch"])
 
+BEHIND = Gauge("crm_reporting_gauges_behind_seconds",
+               "Seconds the gauges' count lags behind the refresh: 0 when caught up; grows "
+               "while a refresh has more than one span of the record to count.")
+
 
 def _ratio(value: float | None) -> float:
     return float("nan") if value is None else float(value)

@@ -120,12 +120,16 @@ class ReportingStore:
 
     # the gauges' working set (handlers.refresh_gauges)
 
-    def recorded_since(self, since: datetime, session: Any = None) -> tuple[list[Fact], set]:
-        """The facts recorded since `since`, and every customer id they or erasures name."""
-        facts = list(self.facts.find({"recorded_at": {"$gte": since}}, session=session))
+    def recorded_since(self, since: datetime, session: Any = None,
+                       until: datetime | None = None) -> tuple[list[Fact], set]:
+        """The facts recorded since `since` (and before `until`, if given), and every
+        customer id they or erasures name. A range on the stamp, not a sort and a limit:
+        the embedded database reads the whole range before it limits."""
+        stamped = {"$gte": since, **({"$lt": until} if until else {})}
+        facts = list(self.facts.find({"recorded_at": stamped}, session=session))
         ids = {f["customer_id"] for f in facts} | {i for f in facts
                                                     for i in f.get("absorbed_ids") or ()}
-        ids |= {d["_id"] for d in self.erased.find({"recorded_at": {"$gte": since}},
+        ids |= {d["_id"] for d in self.erased.find({"recorded_at": stamped},
                                                    {"_id": 1}, session=session)}
         return facts, ids
 
