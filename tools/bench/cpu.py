@@ -38,6 +38,20 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     return used
 
 
+def peak_rss_mb(pids: dict[str, int]) -> dict[str, float]:
+    """Each process's peak resident memory so far (VmHWM), in MB (gone processes skipped)."""
+    out = {}
+    for name, pid in pids.items():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        hwm = next((line for line in status.splitlines() if line.startswith("VmHWM")), None)
+        if hwm:
+            out[name] = int(hwm.split()[1]) / 1024
+    return out
+
+
 def per_customer_ms(before: dict[str, float], after: dict[str, float],
                     customers: int) -> dict[str, float]:
     return {name: (after[name] - before.get(name, 0.0)) * 1000 / max(customers, 1)

@@ -22,6 +22,7 @@ class CpuSampler:
     def __init__(self, pids: dict[str, int], assigned: Callable[[], int], interval: float = 20):
         self.pids, self.assigned, self.interval = pids, assigned, interval
         self.samples: list[tuple[float, int, dict[str, float]]] = []
+        self.peaks: list[tuple[int, dict[str, float]]] = []  # (assigned, peak MB per process)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -40,7 +41,15 @@ class CpuSampler:
             self._take()
 
     def _take(self) -> None:
-        self.samples.append((time.perf_counter(), self.assigned(), cpu.cpu_seconds(self.pids)))
+        assigned = self.assigned()
+        self.samples.append((time.perf_counter(), assigned, cpu.cpu_seconds(self.pids)))
+        self.peaks.append((assigned, cpu.peak_rss_mb(self.pids)))
+
+    def peak_at(self, assigned: int) -> dict[str, float]:
+        """Each process's peak memory (MB) at the first sample that had `assigned`
+        customers assigned (the last sample's if none had)."""
+        return next((peak for count, peak in self.peaks if count >= assigned),
+                    self.peaks[-1][1] if self.peaks else {})
 
     def per_customer(self, start: float, end: float) -> dict[str, float]:
         """ms of CPU per customer assigned, per process, between the samples closest to

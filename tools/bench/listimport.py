@@ -44,6 +44,7 @@ def run_list_import(env: dict, base: Path, rows: int, branch: str, timeout: floa
             "seconds": (times[-1] - started) if times else float("nan"),
             "import_seconds": imported, "import_cut": cut, "early_ms": early * 1000, "late_ms": late * 1000,
             "cpu_early": cost[0], "cpu_late": cost[1], "cpu_all": sampler.overall(),
+            "rss_half": sampler.peak_at(len(times) // 2),
             "batches": batch_sizes(env["METRICS_URLS"].split()), "rss": peak_rss_mb(base / "pids")}
 
 

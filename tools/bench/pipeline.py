@@ -21,6 +21,8 @@ from typing import Iterator
 
 from kombu import Connection, Exchange, Producer, Queue
 
+from . import cpu
+
 INTAKE = Exchange("crm.intake", type="topic", durable=True)
 ASSIGNED = Exchange("assignment.events", type="topic", durable=True)
 
@@ -148,13 +150,5 @@ def samples(metrics_urls: list[str], pattern: re.Pattern) -> Iterator[re.Match]:
 
 
 def peak_rss_mb(pid_dir: Path) -> dict[str, float]:
-    out = {}
-    for pidfile in sorted(pid_dir.glob("*.pid")):
-        try:
-            status = Path(f"/proc/{pidfile.read_text().strip()}/status").read_text()
-        except OSError:
-            continue
-        hwm = next((line for line in status.splitlines() if line.startswith("VmHWM")), None)
-        if hwm:
-            out[pidfile.stem] = int(hwm.split()[1]) / 1024
-    return out
+    """Peak resident memory (MB) of every process with a pid file in `pid_dir`."""
+    return cpu.peak_rss_mb(cpu.stack_pids(pid_dir, None))

@@ -59,7 +59,7 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         *analysis(pipeline, floor, unbatched, trips, usage, args.customers), "",
     ]
     goals = targets.lines(floor, pipeline, pcts[2], sum(usage[0].values()) if usage else 0.0,
-                          os.cpu_count() or 1, listed, rss, args.customers)
+                          os.cpu_count() or 1, listed, args.customers)
     lines += goals
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
     head = text.split(MARK)[0].rstrip() + "\n\n"

@@ -13,7 +13,9 @@ LIST_ROWS, LIST_SECONDS = 100_000, 600  # "a 100,000-row list ... in under 10 mi
 LIST_RATE = LIST_ROWS / LIST_SECONDS
 RATIO = 0.5  # "at least 0.5 x the batched floor"
 P99_SECONDS = 2.0  # "p99 end-to-end latency under 2 s at half the maximum load"
-GROWTH = 1.5  # "cost per customer flat ... (at most 1.5x)"; memory: the same bar
+# "cost per customer flat ... (at most 1.5x)"; "memory per service bounded": the same bar
+# for the peak while the pool doubles (the second half of the list)
+GROWTH = 1.5
 
 
 def budget_ms(rate: float, cores: int) -> float:
@@ -25,10 +27,11 @@ def _verdict(met: bool) -> str:
     return "met" if met else "**missed**"
 
 
-def _rss_growth(burst: dict[str, float], listed: dict[str, float]) -> tuple[str, float]:
-    """The service whose peak RSS grew most from the burst's pool to the list's."""
-    grown = {name: listed[name] / burst[name] for name in listed
-             if not name.startswith("mongo-") and name != "prometheus" and burst.get(name)}
+def _rss_growth(half: dict[str, float], end: dict[str, float]) -> tuple[str, float]:
+    """The service whose peak memory grew most from half the list to all of it (the
+    pool doubled meanwhile; the databases' caches and Prometheus are not services)."""
+    grown = {name: end[name] / half[name] for name in end
+             if not name.startswith("mongo-") and name != "prometheus" and half.get(name)}
     if not grown:
         return "", float("nan")
     name = max(grown, key=grown.get)
@@ -36,10 +39,9 @@ def _rss_growth(burst: dict[str, float], listed: dict[str, float]) -> tuple[str,
 
 
 def lines(floor: float, pipeline: float, p99: float, burst_ms: float, cores: int,
-          listed: dict | None = None, burst_rss: dict[str, float] | None = None,
-          burst: int = 2000) -> list[str]:
+          listed: dict | None = None, burst: int = 2000) -> list[str]:
     """The targets table, then a sentence per missed throughput target. `burst`: the
-    customers of the run whose CPU (`burst_ms` per customer) and memory are compared."""
+    customers of the run that cost `burst_ms` of CPU per customer."""
     wanted = RATIO * floor
     rows = [f"| pipeline at least {RATIO} x the floor | {wanted:.1f} customers/s | "
             f"{pipeline:.1f} customers/s | {_verdict(pipeline >= wanted)} |",
@@ -52,7 +54,7 @@ def lines(floor: float, pipeline: float, p99: float, burst_ms: float, cores: int
                    f"always busy; the {burst:,}-customer run cost {burst_ms:.1f} ms per "
                    f"customer, which allows at most {1000 * cores / burst_ms:.0f} customers/s.")
     if listed:
-        rows += _list_rows(listed, burst_rss or {}, burst)
+        rows += _list_rows(listed)
         why += _list_why(listed, cores)
     return ["### The targets (issue 15)", "",
             "| target | needed | measured | |", "|---|---|---|---|", *rows, "",
@@ -65,7 +67,7 @@ def _in_time(listed: dict) -> bool:
         listed["rows"] / max(listed["seconds"], 1e-9) > LIST_RATE
 
 
-def _list_rows(listed: dict, burst_rss: dict[str, float], burst: int) -> list[str]:
+def _list_rows(listed: dict) -> list[str]:
     rate = listed["assigned"] / max(listed["seconds"], 1e-9)
     growth = listed["late_ms"] / listed["early_ms"] if listed["early_ms"] else float("nan")
     target = (f"{LIST_ROWS:,}-row list in under {LIST_SECONDS // 60} minutes"
@@ -77,10 +79,10 @@ def _list_rows(listed: dict, burst_rss: dict[str, float], burst: int) -> list[st
             f"{_verdict(_in_time(listed))} |",
             f"| time per customer, last tenth / first tenth of the list | at most {GROWTH} | "
             f"{growth:.2f} | {_verdict(growth <= GROWTH)} |"]
-    name, grew = _rss_growth(burst_rss, listed.get("rss") or {})
+    name, grew = _rss_growth(listed.get("rss_half") or {}, listed.get("rss") or {})
     if name:
-        rows.append(f"| services' peak memory, after the list / after the {burst:,}-customer run "
-                    f"| at most {GROWTH} | {grew:.2f} ({name}, "
+        rows.append(f"| services' peak memory, after the list / when half of it was "
+                    f"assigned | at most {GROWTH} | {grew:.2f} ({name}, "
                     f"{listed['rss'][name]:.0f} MB) | {_verdict(grew <= GROWTH)} |")
     return rows
 
