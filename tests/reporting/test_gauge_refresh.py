@@ -4,7 +4,7 @@ figures counted from every fact, and a refresh with nothing new reads no history
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -173,3 +173,23 @@ def test_a_refresh_that_another_replica_overtook_leaves_the_others_figures(store
     rows = _refresh(watched, 3)
     assert rows == other[0] == [B1, B2]  # the other replica's totals, counted from all
     assert store.gauge_state(Q4.label)["mark"] == T0 + timedelta(minutes=4)
+
+
+def test_the_lag_gauge_reads_the_kept_mark_of_the_current_quarter_at_each_scrape(
+        store, monkeypatch):
+    """Refreshes are paced: a lag they set themselves would stand still while they lag."""
+    from common import clock
+    from reporting import metrics
+
+    def scraped() -> float:
+        return metrics.BEHIND.collect()[0].samples[0].value
+
+    monkeypatch.setattr(clock, "today", lambda: T0.date())
+    monkeypatch.setattr(clock, "now", lambda: T0 + timedelta(minutes=30))
+    assert scraped() == 0.0  # nothing counted yet: no mark
+    handlers.refresh_gauges(store, Q4, T0, kpi.Settings())
+    assert scraped() == 30 * 60
+    handlers.refresh_gauges(store, Q4, T0 + timedelta(minutes=10), kpi.Settings())
+    assert scraped() == 29 * 60  # the refresh lagged: one minute past its mark
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 1))
+    assert scraped() == 0.0  # a new quarter: nothing kept for it yet

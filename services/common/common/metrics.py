@@ -6,6 +6,7 @@ live in the service's own package next to the code that moves them.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Callable
 
 import pymongo
 import pymongo.errors
@@ -41,17 +42,19 @@ def age_seconds(oldest, now: datetime | None = None) -> float:
     return max(0.0, ((now or clock.now()) - oldest).total_seconds())
 
 
-def watch_oldest(gauge: Gauge, collection, query: dict, field: str,
+def watch_oldest(gauge: Gauge, collection, query: dict | Callable[[], dict], field: str,
                  budget: float = 2.0) -> None:
     """Make `gauge` read, at each scrape, the age of the oldest document matching `query`
     (by `field`). Dedup and ingestion have no timer of their own to refresh such a gauge;
     one small indexed read per scrape costs less than a timer, and pymongo's timeout caps
     it, so a database outage yields NaN (no alert fires on NaN) instead of a scrape that
-    hangs and makes the whole service look down."""
+    hangs and makes the whole service look down. A callable `query` is built at each
+    scrape (one that names the current period)."""
     def read() -> float:
         try:
             with pymongo.timeout(budget):
-                row = collection.find_one(query, {field: 1}, sort=[(field, 1)])
+                row = collection.find_one(query() if callable(query) else query, {field: 1},
+                                          sort=[(field, 1)])
         except pymongo.errors.PyMongoError:
             return float("nan")
         return age_seconds(row.get(field) if row else None)

@@ -107,12 +107,6 @@ def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
     return gauges.rows(in_transaction(store.db, commit), settings)
 
 
-def behind(store: ReportingStore, quarter: Period, now: datetime) -> float:
-    """Seconds between `now` and the kept mark (what the gauges count up to)."""
-    state = store.gauge_state(quarter.label)
-    return max((now - state["mark"]).total_seconds(), 0.0) if state else 0.0
-
-
 def _moved_since(store: ReportingStore, quarter: Period, state: Mapping[str, Any],
                  settings: kpi.Settings, until: datetime | None) -> tuple[dict, set, list]:
     """(shares to write, ids whose kept share goes, the new totals) from the facts

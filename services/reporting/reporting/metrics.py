@@ -10,6 +10,11 @@ from typing import Iterable
 
 from prometheus_client import Gauge
 
+from common import clock
+from common.metrics import watch_oldest
+
+from .domain.periods import quarter_of
+
 CHURN = Gauge("crm_reporting_churn_ratio",
               "Keep: maintained customers churned this quarter over those maintained at its "
               "start, per branch.", ["branch"])
@@ -29,8 +34,15 @@ MID_HIGH = Gauge("crm_reporting_mid_high_grown_customers",
                  "quarter, per branch.", ["branch"])
 
 BEHIND = Gauge("crm_reporting_gauges_behind_seconds",
-               "Seconds the gauges' count lags behind the refresh: 0 when caught up; grows "
-               "while a refresh has more than one span of the record to count.")
+               "Seconds since the moment up to which the gauges count (the last refresh's "
+               "mark): about the refresh interval when caught up; grows while refreshes lag.")
+
+
+def watch_behind(gauges_collection) -> None:
+    """The lag gauge reads the current quarter's kept mark at each scrape: refreshes are
+    paced, so a value they set would stand still exactly while they lag."""
+    watch_oldest(BEHIND, gauges_collection,
+                 lambda: {"_id": quarter_of(clock.today()).label}, "mark")
 
 
 def _ratio(value: float | None) -> float:

@@ -104,7 +104,6 @@ class ReportingService(FollowsCustomers, ErasureHandler, ServiceBase):
         (late data then needs --recompute)."""
         today, now, settings = clock.today(), clock.now(), settings_of(self.config)
         metrics.observe(handlers.refresh_gauges(self.store, quarter_of(today), now, settings))
-        metrics.BEHIND.set(handlers.behind(self.store, quarter_of(today), now))
         for closed in just_closed(today):
             for by in ("branch", "maintainer"):
                 handlers.report(self.store, closed, by, today, now, settings)

@@ -12,6 +12,8 @@ from pymongo.errors import BulkWriteError
 
 from common.mongo import DUPLICATE_KEY, find_in, in_chunks
 
+from . import metrics
+
 Fact = dict[str, Any]
 # few ids have links, and the embedded database's `$in` cost is rows found x values:
 # one query per thousand ids instead of one per sixteen
@@ -49,6 +51,7 @@ class ReportingStore:
         self.facts.create_index([("recorded_at", ASCENDING)])
         self.links.create_index([("into", ASCENDING)])
         self.erased.create_index([("recorded_at", ASCENDING)])
+        metrics.watch_behind(self.gauges)  # set up once per process, with the indexes
 
     def add(self, facts: Iterable[Fact], recorded_at: datetime, session: Any = None) -> int:
         """Store new facts (a redelivered event's fact is already there: no-op); facts of
