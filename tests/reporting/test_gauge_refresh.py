@@ -77,33 +77,21 @@ def test_a_lagging_refresh_reads_one_span_past_its_mark_and_the_next_ones_catch_
     chunks = [facts[at:at + 7] for at in range(0, len(facts), 7)]
     for number, chunk in enumerate(chunks, start=1):  # stamped two minutes apart
         store.add(chunk, T0 + timedelta(minutes=2 * number))
-    read, now = [], T0 + timedelta(minutes=2 * len(chunks) + 10)
-    spied = _Spied(store, read)
-    handlers.refresh_gauges(spied, Q4, now, kpi.Settings())
+    now, watched = T0 + timedelta(minutes=2 * len(chunks) + 10), _Watched(store)
+
+    def read() -> list[int]:
+        return [len(found[0]) for name, found in watched.results if name == "recorded_since"]
+
+    handlers.refresh_gauges(watched, Q4, now, kpi.Settings())
     assert store.gauge_state(Q4.label)["mark"] == T0 + handlers.REFRESH_SPAN
-    assert read == [0]  # the first chunk is stamped two minutes past the mark
+    assert read() == [0]  # the first chunk is stamped two minutes past the mark
     calls = 1
     while store.gauge_state(Q4.label)["mark"] < now:
-        rows = handlers.refresh_gauges(spied, Q4, now, kpi.Settings())
+        rows = handlers.refresh_gauges(watched, Q4, now, kpi.Settings())
         calls += 1
     assert calls == 2 * len(chunks) + 10  # one minute of the record per refresh
-    assert max(read) <= 7  # never more than the one chunk stamped within a span
+    assert max(read()) <= 7  # never more than the one chunk stamped within a span
     assert rows == kpi.compute(groups(store.everything()), Q4, "branch") == [B1, B2]
-
-
-class _Spied:
-    """The store, noting how many facts each `recorded_since` returned."""
-
-    def __init__(self, store, read: list):
-        self.store, self.read = store, read
-
-    def __getattr__(self, name):
-        return getattr(self.store, name)
-
-    def recorded_since(self, *args, **kwargs):
-        facts, ids = self.store.recorded_since(*args, **kwargs)
-        self.read.append(len(facts))
-        return facts, ids
 
 
 def test_a_refresh_with_nothing_new_reads_no_history(store):
@@ -126,11 +114,12 @@ def test_facts_kept_before_links_existed_are_linked_by_the_first_refresh(store):
 
 
 class _Watched:
-    """The store, noting the session each history read ran in; `meanwhile` runs once,
-    during the reads (another replica's refresh between this one's reads and commit)."""
+    """The store, noting the session each history read ran in and what it returned;
+    `meanwhile` runs once, during the reads (another replica's refresh between this
+    one's reads and commit)."""
 
     def __init__(self, store, meanwhile=None):
-        self.store, self.meanwhile, self.sessions = store, meanwhile, []
+        self.store, self.meanwhile, self.sessions, self.results = store, meanwhile, [], []
 
     def __getattr__(self, name):
         found = getattr(self.store, name)
@@ -144,7 +133,8 @@ class _Watched:
             if self.meanwhile:
                 self.meanwhile, run = None, self.meanwhile
                 run()
-            return found(*args, **kwargs)
+            self.results.append((name, found(*args, **kwargs)))
+            return self.results[-1][1]
         return read
 
 
