@@ -37,6 +37,12 @@ PORT_NAMES = ("amqp", "amqp_dist", "amqp_mgmt", "amqp_prom", "epmd") + DATABASES
 # minutes). The services retry transient errors themselves and their writes are
 # idempotent; a real MongoDB (compose, Kubernetes) keeps the driver default.
 EMBEDDED_MONGO_URI = "mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
+# The embedded servers run standalone: they keep no oplog, which only change streams and
+# replication read (nothing here does), and which cost each database process about an
+# eighth of its CPU, a document per write (docs/benchmarks.md, session 25). SecantusDB
+# still runs transactions on a standalone; mongod does not, so a real MongoDB must be a
+# replica set (compose: rs0, Kubernetes: ReplicaSet).
+EMBEDDED_MONGO_FLAGS = ("--standalone",)
 
 
 class Stack:
@@ -256,7 +262,8 @@ class Stack:
             data.mkdir(parents=True, exist_ok=True)
             print(f"stack: starting SecantusDB {name} on port {ports[name]}", flush=True)
             start_background([sys.executable, "-m", "secantus", "--host", "127.0.0.1",
-                              "--port", str(ports[name]), "--storage-path", str(data)],
+                              "--port", str(ports[name]), "--storage-path", str(data),
+                              *EMBEDDED_MONGO_FLAGS],
                              dict(os.environ), self.logs / f"{name}.log", pidfile)
         for name in DATABASES:
             if not wait_for(lambda: port_open(ports[name]), 30):
