@@ -30,7 +30,8 @@ def _refresh(store, minutes: int) -> list[dict]:
     now = T0 + timedelta(minutes=minutes)
     for _ in range(100):
         rows = handlers.refresh_gauges(store, Q4, now, kpi.Settings())
-        if store.gauge_state(Q4.label)["mark"] >= now:
+        state = store.gauge_state(Q4.label)
+        if state["mark"] >= now and "count" not in state:
             return rows
     raise AssertionError("the gauges never caught up")
 
@@ -123,7 +124,7 @@ class _Watched:
 
     def __getattr__(self, name):
         found = getattr(self.store, name)
-        if name not in ("recorded_since", "linked", "shares_of", "facts_of", "everything"):
+        if name not in ("recorded_since", "linked", "shares_of", "facts_of", "facts_between"):
             return found
 
         def read(*args, **kwargs):
@@ -145,11 +146,11 @@ def test_the_history_is_read_outside_the_refresh_transaction(store):
     facts = population()
     store.add(facts[:-5], T0)
     watched = _Watched(store)
-    _refresh(watched, 1)  # the first refresh reads every fact
+    _refresh(watched, 1)  # the first refresh reads every fact, a page at a time
     store.add(facts[-5:], T0 + timedelta(minutes=2))
     assert _refresh(watched, 3) == [B1, B2]
     names = {name for name, _ in watched.sessions}
-    assert {"everything", "recorded_since", "linked", "shares_of", "facts_of"} <= names
+    assert {"facts_between", "recorded_since", "linked", "shares_of", "facts_of"} <= names
     assert [s for _, s in watched.sessions if s is not None] == []
 
 
@@ -183,3 +184,39 @@ def test_the_lag_gauge_reads_the_kept_mark_of_the_current_quarter_at_each_scrape
     assert scraped() == 29 * 60  # the refresh lagged: one minute past its mark
     monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 1))
     assert scraped() == 0.0  # a new quarter: nothing kept for it yet
+
+
+def test_a_quarter_is_first_counted_a_page_at_a_time_over_several_refreshes(
+        store, monkeypatch):
+    """Counting every fact at once made memory follow the pool (a quarter's first
+    refresh, a report): each refresh now counts pages until it has read COUNT_FACTS
+    facts, keeps its place, and the gauges are set once the count is complete."""
+    facts = population()
+    store.add(facts, T0)
+    store.shares.insert_many([{"_id": "C1", "quarter": "2026Q3", "rows": []},
+                              {"_id": "C-gone", "quarter": "2026Q3", "rows": []}])
+    monkeypatch.setattr(handlers, "COUNT_FACTS", 1)
+    watched, returned = _Watched(store), []
+    for _ in range(40):
+        returned.append(handlers.refresh_gauges(watched, Q4, T0 + timedelta(minutes=1),
+                                                kpi.Settings()))
+        if returned[-1] is not None:
+            break
+    assert returned[-1] == kpi.compute(groups(store.everything()), Q4, "branch") == [B1, B2]
+    assert len(returned) >= 5 and returned[:-1] == [None] * (len(returned) - 1)
+    pages = [len(found) for name, found in watched.results if name == "facts_between"]
+    assert sum(pages) == len(facts) and max(pages) < len(facts) / 2
+    assert {d["_id"]: d["quarter"] for d in store.shares.find()}.get("C-gone") is None
+    assert store.shares.find_one({"_id": "C1"})["quarter"] == Q4.label
+    assert store.gauge_state(Q4.label)["mark"] == T0 + timedelta(minutes=1)
+
+
+def test_a_count_that_another_replica_overtook_leaves_the_others_totals(store, monkeypatch):
+    store.add(population(), T0)
+    monkeypatch.setattr(handlers, "COUNT_FACTS", 1)
+    handlers.refresh_gauges(store, Q4, T0, kpi.Settings())  # the count's first page
+    other = []
+    watched = _Watched(store, meanwhile=lambda: other.append(_refresh(store, 1)))
+    assert handlers.refresh_gauges(watched, Q4, T0, kpi.Settings()) is None  # overtaken
+    assert other == [[B1, B2]]
+    assert _refresh(store, 2) == [B1, B2]  # counted once: nothing added twice

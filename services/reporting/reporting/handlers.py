@@ -12,7 +12,8 @@ from typing import Any, Iterable, Mapping
 
 from common.mongo import in_transaction
 
-from .domain import erasure, gauges, kpi
+from . import history
+from .domain import erasure, gauges, kpi, paging
 from .domain.periods import Period
 from .domain.timeline import groups
 from .storage import ReportingStore
@@ -28,6 +29,8 @@ LATE_COMMIT = timedelta(seconds=15)
 # the next one longer still (reporting's peak memory reached 190-610 MB in the
 # 100,000-row list). A refresh that lags behind catches up a span per tick.
 REFRESH_SPAN = timedelta(seconds=60)
+# a quarter's first count reads about this many facts per refresh, then lets it end
+COUNT_FACTS = 100_000
 
 
 def record(store: ReportingStore, facts: Iterable[dict], now: datetime) -> int:
@@ -60,24 +63,29 @@ def erase(store: ReportingStore, event: Mapping[str, Any], ids: list[str],
 
 def report(store: ReportingStore, period: Period, by: str, today: date, now: datetime,
            settings: kpi.Settings, recompute: bool = False) -> tuple[list[dict], bool]:
-    """(rows, frozen): the figures of `period` per branch or maintainer."""
+    """(rows, frozen): the figures of `period` per branch or maintainer, counted a page
+    of the history at a time (history.py): the counts add up across customers."""
     key = f"{period.label}:{by}"
     if period.closed(today) and not recompute:
         kept = store.frozen(key)
         if kept is not None:
             return kept["rows"], True
-    rows = kpi.compute(groups(store.everything()), period, by, settings)
+    found: dict = {}
+    for facts in history.pages(store):
+        kpi.add_up(found, kpi.tallies(groups(facts), period, by, settings))
+    rows = kpi.rows(found, by, settings)
     if period.closed(today):
         store.freeze(key, rows, now)
     return rows, period.closed(today)
 
 
 def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
-                   settings: kpi.Settings) -> list[dict]:
+                   settings: kpi.Settings) -> list[dict] | None:
     """The current quarter's rows by branch, moved by what was recorded since the last
     refresh: the customers it names (and those merged with them) are counted again from
     their whole history, and the totals move by the difference. A quarter without kept
-    totals (the first refresh, a new quarter) is counted once from every fact.
+    totals (the first refresh, a new quarter) is counted from every fact first
+    (`_count_quarter`); None until that count is complete.
 
     The history is read outside any transaction and only the writes commit in one: a
     read inside a transaction keeps its snapshot open, and the embedded database then
@@ -86,25 +94,65 @@ def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
     session 20). The commit checks that the kept state is still the one the reads
     started from; if another replica's refresh moved it meanwhile, its totals stand.
     The new mark is at most REFRESH_SPAN past the kept one."""
-    state, everything, mark = store.gauge_state(quarter.label), [], now
-    if state is None:
-        everything = store.everything()
-        write, drop = gauges.shares(groups(everything), quarter, settings), []
-        totals = gauges.moved([], [], write.values())
-    else:
-        mark = min(now, state["mark"] + REFRESH_SPAN)
-        write, drop, totals = _moved_since(store, quarter, state, settings,
-                                           None if mark == now else mark)
+    state = store.gauge_state(quarter.label)
+    if state is None or "count" in state:
+        return _count_quarter(store, quarter, now, settings, state)
+    mark = min(now, state["mark"] + REFRESH_SPAN)
+    write, drop, totals = _moved_since(store, quarter, state, settings,
+                                       None if mark == now else mark)
 
     def commit(session: Any) -> list:
         kept = store.gauge_state(quarter.label, session)
-        if (kept and kept["mark"]) != (state and state["mark"]):
+        if kept is None or kept["mark"] != state["mark"] or "count" in kept:
             return kept["totals"] if kept else []
-        if state is None:
-            store.relink(everything, session)
-        store.save_gauges(quarter.label, write, drop, totals, mark, state is None, session)
+        store.save_gauges(quarter.label, write, drop, totals, mark, session)
         return totals
     return gauges.rows(in_transaction(store.db, commit), settings)
+
+
+def _count_quarter(store: ReportingStore, quarter: Period, now: datetime,
+                   settings: kpi.Settings, state: dict | None) -> list[dict] | None:
+    """Count the quarter from every fact, a page of whole merge groups at a time
+    (history.py), each page's shares committed with the running totals and the next
+    page to count (`count` in the kept state): memory follows a page, not the pool, a
+    restart resumes where the count stood, and a tick ends after COUNT_FACTS facts
+    (refreshes are paced by their duration). The mark is when the count began: the
+    refreshes after it count again whatever was recorded meanwhile -> the rows once
+    complete, else None."""
+    if state is None:
+        store.relink()
+        state = _count_step(store, None, {
+            "_id": quarter.label, "mark": now, "totals": [],
+            "count": {"page": 0, "width": paging.width_for(store.fact_count())}}, {})
+    read = 0
+    while state is not None and read < COUNT_FACTS:
+        at = state["count"]
+        if at["page"] == paging.page_count(at["width"]):
+            done = _count_step(store, at, {k: v for k, v in state.items() if k != "count"}, {})
+            if done is not None:
+                store.drop_shares_not_of(quarter.label)
+            return None if done is None else gauges.rows(done["totals"], settings)
+        facts = history.page(store, at["page"], at["width"])
+        read += len(facts)
+        state = _count_step(store, at, {**state, "count": {**at, "page": at["page"] + 1}},
+                            gauges.shares(groups(facts), quarter, settings))
+    return None
+
+
+def _count_step(store: ReportingStore, at: dict | None, after: dict,
+                shares: dict) -> dict | None:
+    """Commit `after` (its totals moved by `shares`, in place of the kept ones) if the
+    kept count still stands `at` (None: nothing kept) -> the state committed, or None
+    when another replica's count moved first (its count goes on instead)."""
+    def commit(session: Any) -> dict | None:
+        kept = store.gauge_state(after["_id"], session)
+        if (kept.get("count", "done") if kept else None) != at:
+            return None
+        replaced = store.replace_shares(after["_id"], shares, session)
+        state = {**after, "totals": gauges.moved(after["totals"], replaced, shares.values())}
+        store.put_gauge_state(state, session)
+        return state
+    return in_transaction(store.db, commit)
 
 
 def _moved_since(store: ReportingStore, quarter: Period, state: Mapping[str, Any],

@@ -103,7 +103,9 @@ class ReportingService(FollowsCustomers, ErasureHandler, ServiceBase):
         quarter and month just closed are kept as they stand on their first day closed
         (late data then needs --recompute)."""
         today, now, settings = clock.today(), clock.now(), settings_of(self.config)
-        metrics.observe(handlers.refresh_gauges(self.store, quarter_of(today), now, settings))
+        rows = handlers.refresh_gauges(self.store, quarter_of(today), now, settings)
+        if rows is not None:  # None while the quarter's first count goes on, page by page
+            metrics.observe(rows)
         for closed in just_closed(today):
             for by in ("branch", "maintainer"):
                 handlers.report(self.store, closed, by, today, now, settings)

@@ -84,7 +84,19 @@ class ReportingStore:
         return deleted
 
     def everything(self, session: Any = None) -> list[Fact]:
+        """Every fact at once: for checks on small databases; the use cases read the
+        history a page at a time (history.py), so memory does not follow the pool."""
         return list(self.facts.find({}, session=session))
+
+    def fact_count(self) -> int:
+        """About how many facts are kept (the collection's metadata: no scan)."""
+        return self.facts.estimated_document_count()
+
+    def facts_between(self, low: str | None, high: str | None) -> list[Fact]:
+        """The facts of the customer ids in [low, high) (None: unbounded)."""
+        ids = {**({"$gte": low} if low is not None else {}),
+               **({"$lt": high} if high is not None else {})}
+        return list(self.facts.find({"customer_id": ids} if ids else {}))
 
     def erased_among(self, ids: Iterable[str], session: Any = None) -> set[str]:
         """Which of these customer ids have a tombstone."""
@@ -136,25 +148,34 @@ class ReportingStore:
                                                    {"_id": 1}, session=session)}
         return facts, ids
 
+    def links_around(self, ids: Iterable[str], session: Any = None) -> list[tuple[str, str]]:
+        """Every merge link (absorbed id, survivor id) reachable from `ids`, directly or
+        through other merged ids."""
+        seen, frontier, pairs = set(ids), set(ids), {}
+        while frontier:
+            found = [link for side in ("_id", "into")
+                     for link in find_in(self.links, side, frontier, session, size=LINK_CHUNK)]
+            pairs.update((link["_id"], link["into"]) for link in found)
+            ends = {end for link in found for end in (link["_id"], link["into"])}
+            frontier = ends - seen
+            seen |= ends
+        return list(pairs.items())
+
     def linked(self, ids: Iterable[str], session: Any = None) -> tuple[set, set]:
         """(every id merged with any of `ids`, directly or through others; those of them
         that take part in a merge)."""
-        seen, merged, frontier = set(ids), set(), set(ids)
-        while frontier:
-            found = {end for side in ("_id", "into")
-                     for link in find_in(self.links, side, frontier, session, size=LINK_CHUNK)
-                     for end in (link["_id"], link["into"])}
-            merged |= found
-            frontier = found - seen
-            seen |= found
-        return seen, merged
+        ids = set(ids)
+        merged = {end for pair in self.links_around(ids, session) for end in pair}
+        return ids | merged, merged
 
-    def relink(self, facts: Iterable[Fact], session: Any = None) -> None:
+    def relink(self) -> None:
         """Links for merge facts stored before links were kept (a rebuild's first step;
-        only the missing ones: a duplicate key would abort the transaction)."""
-        kept = {d["_id"] for d in self.links.find({}, {"_id": 1}, session=session)}
-        missing = {link["_id"]: link for link in _links(facts) if link["_id"] not in kept}
-        _insert_new(self.links, list(missing.values()), session)
+        only the missing ones). Reads the merge facts alone, never every fact."""
+        merges = self.facts.find({"kind": "merge"}, {"kind": 1, "customer_id": 1,
+                                                      "absorbed_ids": 1})
+        kept = {d["_id"] for d in self.links.find({}, {"_id": 1})}
+        missing = {link["_id"]: link for link in _links(merges) if link["_id"] not in kept}
+        _insert_new(self.links, list(missing.values()), None)
 
     def shares_of(self, ids: Iterable[str], quarter: str, session: Any = None) -> dict:
         return {d["_id"]: d["rows"] for d in find_in(self.shares, "_id", ids, session,
@@ -164,17 +185,34 @@ class ReportingStore:
         return self.gauges.find_one({"_id": quarter}, session=session)
 
     def save_gauges(self, quarter: str, shares: dict, gone: Iterable[str], totals: list,
-                    mark: datetime, rebuilt: bool, session: Any = None) -> None:
+                    mark: datetime, session: Any = None) -> None:
         """The changed customers' shares (`gone`: the kept ones they replace or drop),
-        the totals and the mark in one write set; a rebuild drops every share kept (an
-        earlier quarter's too) first."""
-        if rebuilt:
-            self.shares.delete_many({}, session=session)
+        the totals and the mark in one write set."""
         for chunk in in_chunks(gone):
             self.shares.delete_many({"_id": {"$in": chunk}}, session=session)
-        docs = [{"_id": cid, "quarter": quarter, "rows": rows} for cid, rows in shares.items()]
-        if docs:
-            self.shares.insert_many(docs, session=session)
+        self._insert_shares(quarter, shares, session)
         self.gauges.replace_one({"_id": quarter}, {"_id": quarter, "mark": mark,
                                                    "totals": totals}, upsert=True,
                                 session=session)
+
+    def replace_shares(self, quarter: str, shares: dict, session: Any = None) -> list:
+        """A rebuild page's shares, in place of any kept under these ids (an earlier
+        quarter's too) -> this quarter's shares they replaced."""
+        replaced = self.shares_of(shares, quarter, session)
+        for chunk in in_chunks(shares):
+            self.shares.delete_many({"_id": {"$in": chunk}}, session=session)
+        self._insert_shares(quarter, shares, session)
+        return list(replaced.values())
+
+    def _insert_shares(self, quarter: str, shares: dict, session: Any) -> None:
+        docs = [{"_id": cid, "quarter": quarter, "rows": rows} for cid, rows in shares.items()]
+        if docs:
+            self.shares.insert_many(docs, session=session)
+
+    def put_gauge_state(self, state: dict, session: Any = None) -> None:
+        self.gauges.replace_one({"_id": state["_id"]}, state, upsert=True, session=session)
+
+    def drop_shares_not_of(self, quarter: str) -> int:
+        """Earlier quarters' shares, once this quarter's are all written (outside any
+        transaction: they are read by quarter, so a partial delete is harmless)."""
+        return self.shares.delete_many({"quarter": {"$ne": quarter}}).deleted_count

@@ -103,6 +103,13 @@ def tallies(groups: Iterable[Group], period: Period, by: str,
     return found
 
 
+def add_up(found: dict[tuple, Tally], more: dict[tuple, Tally]) -> None:
+    """Add `more` (tallies of other customers) into `found`: the counts are sums over
+    customers, so a report counted a page at a time adds its pages' tallies."""
+    for key, tally in more.items():
+        found.setdefault(key, Tally()).add(tally)
+
+
 def compute(groups: Iterable[Group], period: Period, by: str,
             settings: Settings = Settings()) -> list[dict]:
     """One row per unit, sorted by branch (and maintainer)."""
