@@ -23,11 +23,12 @@ from .storage import ReportingStore
 # transaction): a refresh reads back this far before its last mark, so a write that
 # became visible after the mark although stamped before it is still counted
 LATE_COMMIT = timedelta(seconds=15)
-# a refresh reads at most this much of the record past its mark, so its memory follows
-# the pipeline's rate, not how long the last refresh waited: refreshes are paced by
-# their own duration (common/pacing.py), and under a long list an unbounded window made
-# the next one longer still (reporting's peak memory reached 190-610 MB in the
-# 100,000-row list). A refresh that lags behind catches up a span per tick.
+# a refresh reads at most this much of the record at once, so its memory follows the
+# pipeline's rate, not how long the last refresh waited: refreshes are paced by their
+# own duration (common/pacing.py), and under a long list an unbounded window made the
+# next one longer still (reporting's peak memory reached 190-610 MB in the 100,000-row
+# list). A refresh that lags behind counts span after span until it has caught up (one
+# span per tick never caught up: ticks come at least a span apart).
 REFRESH_SPAN = timedelta(seconds=60)
 # a quarter's first count reads about this many facts per refresh, then lets it end
 COUNT_FACTS = 100_000
@@ -93,21 +94,35 @@ def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
     as the pool grew and held the batches' reads up behind it (docs/benchmarks.md,
     session 20). The commit checks that the kept state is still the one the reads
     started from; if another replica's refresh moved it meanwhile, its totals stand.
-    The new mark is at most REFRESH_SPAN past the kept one."""
+    A refresh that lags behind (the service was down, or paced during a bulk import)
+    counts the record a REFRESH_SPAN at a time, each span committed, until caught up."""
     state = store.gauge_state(quarter.label)
     if state is None or "count" in state:
         return _count_quarter(store, quarter, now, settings, state)
+    while True:  # a span at a time, each committed: memory follows a span, not the lag
+        rows, done = _refresh_span(store, quarter, state, now, settings)
+        if done:
+            return rows
+        state = store.gauge_state(quarter.label)
+
+
+def _refresh_span(store: ReportingStore, quarter: Period, state: Mapping[str, Any],
+                  now: datetime, settings: kpi.Settings) -> tuple[list[dict], bool]:
+    """Count what was recorded in one span past the kept mark (up to `now` at most) ->
+    (the rows, whether the refresh is done: caught up with `now`, or overtaken by
+    another replica's refresh, whose totals stand)."""
     mark = min(now, state["mark"] + REFRESH_SPAN)
     write, drop, totals = _moved_since(store, quarter, state, settings,
                                        None if mark == now else mark)
 
-    def commit(session: Any) -> list:
+    def commit(session: Any) -> tuple[list, bool]:
         kept = store.gauge_state(quarter.label, session)
         if kept is None or kept["mark"] != state["mark"] or "count" in kept:
-            return kept["totals"] if kept else []
+            return (kept["totals"] if kept else []), True
         store.save_gauges(quarter.label, write, drop, totals, mark, session)
-        return totals
-    return gauges.rows(in_transaction(store.db, commit), settings)
+        return totals, mark == now
+    totals, done = in_transaction(store.db, commit)
+    return gauges.rows(totals, settings), done
 
 
 def _count_quarter(store: ReportingStore, quarter: Period, now: datetime,
