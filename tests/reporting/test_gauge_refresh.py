@@ -118,7 +118,8 @@ class _Watched:
 
     def __getattr__(self, name):
         found = getattr(self.store, name)
-        if name not in ("recorded_since", "linked", "shares_of", "facts_of", "facts_between"):
+        if name not in ("recorded_since", "links_around", "shares_of", "facts_of",
+                        "facts_between"):
             return found
 
         def read(*args, **kwargs):
@@ -144,7 +145,8 @@ def test_the_history_is_read_outside_the_refresh_transaction(store):
     store.add(facts[-5:], T0 + timedelta(minutes=2))
     assert _refresh(watched, 3) == [B1, B2]
     names = {name for name, _ in watched.sessions}
-    assert {"facts_between", "recorded_since", "linked", "shares_of", "facts_of"} <= names
+    assert {"facts_between", "recorded_since", "links_around", "shares_of",
+            "facts_of"} <= names
     assert [s for _, s in watched.sessions if s is not None] == []
 
 
@@ -214,3 +216,23 @@ def test_a_count_that_another_replica_overtook_leaves_the_others_totals(store, m
     assert handlers.refresh_gauges(watched, Q4, T0, kpi.Settings()) is None  # overtaken
     assert other == [[B1, B2]]
     assert _refresh(store, 2) == [B1, B2]  # counted once: nothing added twice
+
+
+def test_a_span_reads_the_histories_of_the_customers_it_names_a_chunk_at_a_time(
+        store, monkeypatch):
+    """A span of a bulk import names thousands of customers: their histories are read
+    HISTORY_CHUNK customers at a time (a merge group whole), the span's own facts only
+    for the ids they name, so memory follows a chunk, not the pipeline's rate."""
+    facts = population()
+    handlers.refresh_gauges(store, Q4, T0, kpi.Settings())
+    store.add(facts, T0 + timedelta(seconds=30))
+    monkeypatch.setattr(handlers, "HISTORY_CHUNK", 2)
+    watched = _Watched(store)
+    assert _refresh(watched, 1) == [B1, B2]
+    spans = [found[0] for name, found in watched.results if name == "recorded_since"]
+    assert spans and all(set(f) <= {"_id", "customer_id", "absorbed_ids"}
+                         for span in spans for f in span)
+    chunks = [{f["customer_id"] for f in found} for name, found in watched.results
+              if name == "facts_of"]
+    assert len(chunks) >= 4 and max(map(len, chunks)) <= 3  # C5 and C6 read together
+    assert any({"C5", "C6"} <= chunk for chunk in chunks)

@@ -32,6 +32,9 @@ LATE_COMMIT = timedelta(seconds=15)
 REFRESH_SPAN = timedelta(seconds=60)
 # a quarter's first count reads about this many facts per refresh, then lets it end
 COUNT_FACTS = 100_000
+# a refresh reads the histories of the customers a span names this many at a time
+HISTORY_CHUNK = 2_000
+NAMES = {"customer_id": 1, "absorbed_ids": 1}  # what a span's facts are read for
 
 
 def record(store: ReportingStore, facts: Iterable[dict], now: datetime) -> int:
@@ -173,14 +176,17 @@ def _count_step(store: ReportingStore, at: dict | None, after: dict,
 def _moved_since(store: ReportingStore, quarter: Period, state: Mapping[str, Any],
                  settings: kpi.Settings, until: datetime | None) -> tuple[dict, set, list]:
     """(shares to write, ids whose kept share goes, the new totals) from the facts
-    recorded since the kept mark (and before `until`, the new mark, when it lags)."""
-    recent, named = store.recorded_since(state["mark"] - LATE_COMMIT, until=until)
-    ids, merged = store.linked(named)
+    recorded since the kept mark (and before `until`, the new mark, when it lags). The
+    span's facts are read for the ids they name only, and those customers' histories
+    HISTORY_CHUNK customers at a time (merge groups whole): memory follows a chunk, not
+    the pipeline's rate (a span of a bulk import names thousands of customers)."""
+    _, named = store.recorded_since(state["mark"] - LATE_COMMIT, until=until, fields=NAMES)
+    group = paging.groups_of(store.links_around(named))
+    ids = set(named) | set(group)
     old = store.shares_of(ids, quarter.label)
-    seen_before = set(old) | merged  # ids whose history may predate the window
-    history = {f["_id"]: f for f in [*recent, *store.facts_of(seen_before)]}
-    found = gauges.shares(groups(f for f in history.values()
-                                 if f["customer_id"] in ids), quarter, settings)
+    found: dict = {}
+    for chunk in paging.in_groups(ids, group, HISTORY_CHUNK):
+        found.update(gauges.shares(groups(store.facts_of(chunk)), quarter, settings))
     write, drop = gauges.changes(old, found, ids)
     totals = gauges.moved(state["totals"], [old[c] for c in drop], write.values())
     return write, drop, totals

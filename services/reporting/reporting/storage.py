@@ -136,12 +136,14 @@ class ReportingStore:
     # the gauges' working set (handlers.refresh_gauges)
 
     def recorded_since(self, since: datetime, session: Any = None,
-                       until: datetime | None = None) -> tuple[list[Fact], set]:
-        """The facts recorded since `since` (and before `until`, if given), and every
-        customer id they or erasures name. A range on the stamp, not a sort and a limit:
-        the embedded database reads the whole range before it limits."""
+                       until: datetime | None = None,
+                       fields: dict | None = None) -> tuple[list[Fact], set]:
+        """The facts recorded since `since` (and before `until`, if given; only `fields`
+        of them, if given), and every customer id they or erasures name. A range on the
+        stamp, not a sort and a limit: the embedded database reads the whole range
+        before it limits."""
         stamped = {"$gte": since, **({"$lt": until} if until else {})}
-        facts = list(self.facts.find({"recorded_at": stamped}, session=session))
+        facts = list(self.facts.find({"recorded_at": stamped}, fields, session=session))
         ids = {f["customer_id"] for f in facts} | {i for f in facts
                                                     for i in f.get("absorbed_ids") or ()}
         ids |= {d["_id"] for d in self.erased.find({"recorded_at": stamped},
@@ -160,13 +162,6 @@ class ReportingStore:
             frontier = ends - seen
             seen |= ends
         return list(pairs.items())
-
-    def linked(self, ids: Iterable[str], session: Any = None) -> tuple[set, set]:
-        """(every id merged with any of `ids`, directly or through others; those of them
-        that take part in a merge)."""
-        ids = set(ids)
-        merged = {end for pair in self.links_around(ids, session) for end in pair}
-        return ids | merged, merged
 
     def relink(self) -> None:
         """Links for merge facts stored before links were kept (a rebuild's first step;
@@ -196,8 +191,8 @@ class ReportingStore:
                                 session=session)
 
     def replace_shares(self, quarter: str, shares: dict, session: Any = None) -> list:
-        """A rebuild page's shares, in place of any kept under these ids (an earlier
-        quarter's too) -> this quarter's shares they replaced."""
+        """A page's shares in a quarter's first count, in place of any kept under these
+        ids (an earlier quarter's too) -> this quarter's shares they replaced."""
         replaced = self.shares_of(shares, quarter, session)
         for chunk in in_chunks(shares):
             self.shares.delete_many({"_id": {"$in": chunk}}, session=session)

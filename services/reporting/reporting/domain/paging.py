@@ -12,7 +12,7 @@ its smallest id that has facts (its owner), with the facts of its other ids read
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 Fact = Mapping[str, Any]
 ID_PREFIX = "C"
@@ -80,3 +80,19 @@ def owned(facts: Iterable[Fact], links: Iterable[tuple[str, str]], low: str | No
         owner[key] = min(owner.get(key, cid), cid)
     return [f for f in facts
             if within(owner[group.get(f["customer_id"], f["customer_id"])], low, high)]
+
+
+def in_groups(ids: Iterable[str], group: Mapping[str, str], size: int) -> Iterator[list[str]]:
+    """The ids in chunks of about `size` (`group`: id -> its merge group's
+    representative, groups_of), each merge group whole in one chunk."""
+    members: dict[str, list[str]] = {}
+    for cid in sorted(set(ids)):
+        members.setdefault(group.get(cid, cid), []).append(cid)
+    chunk: list[str] = []
+    for ids_of_group in members.values():
+        chunk.extend(ids_of_group)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

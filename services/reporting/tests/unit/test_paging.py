@@ -105,3 +105,11 @@ def test_a_merge_group_is_owned_by_the_page_of_its_smallest_id():
     owners = {i for i in range(16)
               if any(f["customer_id"] in merge_ids for f in history.page(store, i, 1))}
     assert owners == {1}  # "C1b", the absorbed id, is the smaller
+
+
+def test_ids_come_in_chunks_that_keep_each_merge_group_whole():
+    group = paging.groups_of([("C2", "C9"), ("C3", "C9")])
+    ids = ["C1", "C2", "C3", "C4", "C5", "C9"]
+    chunks = list(paging.in_groups(ids, group, 2))
+    assert chunks == [["C1", "C2", "C3", "C9"], ["C4", "C5"]]  # a group is never split
+    assert list(paging.in_groups(ids, {}, 2)) == [["C1", "C2"], ["C3", "C4"], ["C5", "C9"]]
