@@ -82,7 +82,7 @@ def test_a_lagging_refresh_catches_up_a_span_at_a_time(store):
     now, watched = T0 + timedelta(minutes=2 * len(chunks) + 10), _Watched(store)
     rows = handlers.refresh_gauges(watched, Q4, now, kpi.Settings())
     assert store.gauge_state(Q4.label)["mark"] == now  # caught up in one refresh
-    read = [len(found[0]) for name, found in watched.results if name == "recorded_since"]
+    read = [found[0] for name, found in watched.results if name == "names_since"]
     assert len(read) == 2 * len(chunks) + 10  # one minute of the record per read
     assert read[0] == 0  # the first chunk is stamped two minutes past the mark
     assert max(read) <= 7  # never more than the one chunk stamped within a span
@@ -92,9 +92,11 @@ def test_a_lagging_refresh_catches_up_a_span_at_a_time(store):
 def test_a_refresh_with_nothing_new_reads_no_history(store):
     store.add(population(), T0)
     _refresh(store, 1)
-    recent, named = store.recorded_since(T0 + timedelta(minutes=2))
-    assert (recent, named) == ([], set())
-    assert _refresh(store, 3) == [B1, B2]
+    watched = _Watched(store)
+    assert _refresh(watched, 3) == [B1, B2]
+    spans = [found for name, found in watched.results if name == "names_since"]
+    assert spans and all(span == (0, set()) for span in spans)
+    assert [name for name, _ in watched.results if name == "facts_of"] == []
 
 
 def test_facts_kept_before_links_existed_are_linked_by_the_first_refresh(store):
@@ -118,7 +120,7 @@ class _Watched:
 
     def __getattr__(self, name):
         found = getattr(self.store, name)
-        if name not in ("recorded_since", "links_around", "shares_of", "facts_of",
+        if name not in ("names_since", "links_around", "shares_of", "facts_of",
                         "facts_between"):
             return found
 
@@ -145,7 +147,7 @@ def test_the_history_is_read_outside_the_refresh_transaction(store):
     store.add(facts[-5:], T0 + timedelta(minutes=2))
     assert _refresh(watched, 3) == [B1, B2]
     names = {name for name, _ in watched.sessions}
-    assert {"facts_between", "recorded_since", "links_around", "shares_of",
+    assert {"facts_between", "names_since", "links_around", "shares_of",
             "facts_of"} <= names
     assert [s for _, s in watched.sessions if s is not None] == []
 
@@ -229,10 +231,36 @@ def test_a_span_reads_the_histories_of_the_customers_it_names_a_chunk_at_a_time(
     monkeypatch.setattr(handlers, "HISTORY_CHUNK", 2)
     watched = _Watched(store)
     assert _refresh(watched, 1) == [B1, B2]
-    spans = [found[0] for name, found in watched.results if name == "recorded_since"]
-    assert spans and all(set(f) <= {"_id", "customer_id", "absorbed_ids"}
-                         for span in spans for f in span)
+    named = set().union(*(found[1] for name, found in watched.results
+                          if name == "names_since"))
+    assert named == {f["customer_id"] for f in facts} | {
+        i for f in facts for i in f.get("absorbed_ids") or ()}
     chunks = [{f["customer_id"] for f in found} for name, found in watched.results
               if name == "facts_of"]
     assert len(chunks) >= 4 and max(map(len, chunks)) <= 3  # C5 and C6 read together
     assert any({"C5", "C6"} <= chunk for chunk in chunks)
+
+
+def test_a_refresh_ends_when_its_budget_is_spent_and_the_next_goes_on(store):
+    """A refresh that counted lagging spans until caught up held the cores through a whole
+    bulk import (pacing spaces refreshes by their duration, it cannot cut one short): now
+    one stops after its budget, at least one span (page) counted, and the next goes on."""
+    facts = population()
+    store.add(facts[:7], T0)
+    assert handlers.refresh_gauges(store, Q4, T0, kpi.Settings(), budget=0) is None
+    pages = [store.gauge_state(Q4.label)["count"]["page"]]  # one page per refresh
+    while "count" in store.gauge_state(Q4.label):
+        handlers.refresh_gauges(store, Q4, T0, kpi.Settings(), budget=0)
+        pages.append(store.gauge_state(Q4.label).get("count", {}).get("page"))
+    assert pages[:3] == [1, 2, 3] and len(pages) > 3
+    chunks = [facts[at:at + 7] for at in range(7, len(facts), 7)]
+    for number, chunk in enumerate(chunks, start=1):  # stamped two minutes apart
+        store.add(chunk, T0 + timedelta(minutes=2 * number))
+    now, marks = T0 + timedelta(minutes=2 * len(chunks) + 10), []
+    while not marks or marks[-1] < now:
+        handlers.refresh_gauges(store, Q4, now, kpi.Settings(), budget=0)
+        marks.append(store.gauge_state(Q4.label)["mark"])
+    assert [m - T0 for m in marks[:2]] == [timedelta(minutes=1), timedelta(minutes=2)]
+    assert len(marks) == 2 * len(chunks) + 10  # one span per refresh
+    assert handlers.refresh_gauges(store, Q4, now, kpi.Settings()) == kpi.compute(
+        groups(store.everything()), Q4, "branch") == [B1, B2]

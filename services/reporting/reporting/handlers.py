@@ -7,6 +7,7 @@ the new figures. An open period is always computed from the history as it stands
 """
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping
 
@@ -32,9 +33,15 @@ LATE_COMMIT = timedelta(seconds=15)
 REFRESH_SPAN = timedelta(seconds=60)
 # a quarter's first count reads about this many facts per refresh, then lets it end
 COUNT_FACTS = 100_000
+# a refresh that lags (or a first count) goes on past this many seconds of work only to
+# finish the span (page) it is counting: refreshes are paced by their duration
+# (common/pacing.py: 5 % of the wall clock), and one that ran until caught up held the
+# cores through a whole bulk import, its memory rising with the import's rate
+# (docs/benchmarks.md, session 26). The gauges lag meanwhile (the lag gauge shows it).
+REFRESH_BUDGET = 15.0
 # a refresh reads the histories of the customers a span names this many at a time
-HISTORY_CHUNK = 2_000
-NAMES = {"customer_id": 1, "absorbed_ids": 1}  # what a span's facts are read for
+# (500 customers' facts decode to about 6 MB of Python objects)
+HISTORY_CHUNK = 500
 
 
 def record(store: ReportingStore, facts: Iterable[dict], now: datetime) -> int:
@@ -84,7 +91,7 @@ def report(store: ReportingStore, period: Period, by: str, today: date, now: dat
 
 
 def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
-                   settings: kpi.Settings) -> list[dict] | None:
+                   settings: kpi.Settings, budget: float = REFRESH_BUDGET) -> list[dict] | None:
     """The current quarter's rows by branch, moved by what was recorded since the last
     refresh: the customers it names (and those merged with them) are counted again from
     their whole history, and the totals move by the difference. A quarter without kept
@@ -98,13 +105,15 @@ def refresh_gauges(store: ReportingStore, quarter: Period, now: datetime,
     session 20). The commit checks that the kept state is still the one the reads
     started from; if another replica's refresh moved it meanwhile, its totals stand.
     A refresh that lags behind (the service was down, or paced during a bulk import)
-    counts the record a REFRESH_SPAN at a time, each span committed, until caught up."""
+    counts the record a REFRESH_SPAN at a time, each span committed, until caught up or
+    `budget` seconds have gone (at least one span each time: the next refreshes go on)."""
+    ends = time.monotonic() + budget
     state = store.gauge_state(quarter.label)
     if state is None or "count" in state:
-        return _count_quarter(store, quarter, now, settings, state)
+        return _count_quarter(store, quarter, now, settings, state, ends)
     while True:  # a span at a time, each committed: memory follows a span, not the lag
         rows, done = _refresh_span(store, quarter, state, now, settings)
-        if done:
+        if done or time.monotonic() >= ends:
             return rows
         state = store.gauge_state(quarter.label)
 
@@ -129,12 +138,13 @@ def _refresh_span(store: ReportingStore, quarter: Period, state: Mapping[str, An
 
 
 def _count_quarter(store: ReportingStore, quarter: Period, now: datetime,
-                   settings: kpi.Settings, state: dict | None) -> list[dict] | None:
+                   settings: kpi.Settings, state: dict | None,
+                   ends: float) -> list[dict] | None:
     """Count the quarter from every fact, a page of whole merge groups at a time
     (history.py), each page's shares committed with the running totals and the next
     page to count (`count` in the kept state): memory follows a page, not the pool, a
-    restart resumes where the count stood, and a tick ends after COUNT_FACTS facts
-    (refreshes are paced by their duration). The mark is when the count began: the
+    restart resumes where the count stood, and a tick ends after COUNT_FACTS facts or
+    at `ends` (refreshes are paced by their duration). The mark is when the count began: the
     refreshes after it count again whatever was recorded meanwhile -> the rows once
     complete, else None."""
     if state is None:
@@ -154,6 +164,8 @@ def _count_quarter(store: ReportingStore, quarter: Period, now: datetime,
         read += len(facts)
         state = _count_step(store, at, {**state, "count": {**at, "page": at["page"] + 1}},
                             gauges.shares(groups(facts), quarter, settings))
+        if time.monotonic() >= ends:
+            break
     return None
 
 
@@ -177,10 +189,10 @@ def _moved_since(store: ReportingStore, quarter: Period, state: Mapping[str, Any
                  settings: kpi.Settings, until: datetime | None) -> tuple[dict, set, list]:
     """(shares to write, ids whose kept share goes, the new totals) from the facts
     recorded since the kept mark (and before `until`, the new mark, when it lags). The
-    span's facts are read for the ids they name only, and those customers' histories
+    span's facts are streamed for the ids they name only, and those customers' histories
     HISTORY_CHUNK customers at a time (merge groups whole): memory follows a chunk, not
     the pipeline's rate (a span of a bulk import names thousands of customers)."""
-    _, named = store.recorded_since(state["mark"] - LATE_COMMIT, until=until, fields=NAMES)
+    _, named = store.names_since(state["mark"] - LATE_COMMIT, until)
     group = paging.groups_of(store.links_around(named))
     ids = set(named) | set(group)
     old = store.shares_of(ids, quarter.label)

@@ -18,6 +18,9 @@ Fact = dict[str, Any]
 # few ids have links, and the embedded database's `$in` cost is rows found x values:
 # one query per thousand ids instead of one per sixteen
 LINK_CHUNK = 1000
+# a span's facts are streamed this many at a time (the driver would otherwise take a
+# whole span in one reply of up to 16 MB, decoded at once)
+NAMES_BATCH = 1000
 def _links(facts: Iterable[Fact]) -> list[dict]:
     return [{"_id": absorbed, "into": f["customer_id"]}
             for f in facts if f["kind"] == "merge" for absorbed in f["absorbed_ids"]]
@@ -135,20 +138,22 @@ class ReportingStore:
 
     # the gauges' working set (handlers.refresh_gauges)
 
-    def recorded_since(self, since: datetime, session: Any = None,
-                       until: datetime | None = None,
-                       fields: dict | None = None) -> tuple[list[Fact], set]:
-        """The facts recorded since `since` (and before `until`, if given; only `fields`
-        of them, if given), and every customer id they or erasures name. A range on the
-        stamp, not a sort and a limit: the embedded database reads the whole range
+    def names_since(self, since: datetime, until: datetime | None = None) -> tuple[int, set]:
+        """(how many facts were recorded since `since`, and before `until` if given; every
+        customer id they or erasures name). The facts are streamed for their names
+        alone, never held: a span of a bulk import holds tens of thousands. A range on
+        the stamp, not a sort and a limit: the embedded database reads the whole range
         before it limits."""
         stamped = {"$gte": since, **({"$lt": until} if until else {})}
-        facts = list(self.facts.find({"recorded_at": stamped}, fields, session=session))
-        ids = {f["customer_id"] for f in facts} | {i for f in facts
-                                                    for i in f.get("absorbed_ids") or ()}
-        ids |= {d["_id"] for d in self.erased.find({"recorded_at": stamped},
-                                                   {"_id": 1}, session=session)}
-        return facts, ids
+        read, ids = 0, set()
+        for fact in self.facts.find({"recorded_at": stamped},
+                                    {"_id": 0, "customer_id": 1, "absorbed_ids": 1},
+                                    batch_size=NAMES_BATCH):
+            read += 1
+            ids.add(fact["customer_id"])
+            ids.update(fact.get("absorbed_ids") or ())
+        ids |= {d["_id"] for d in self.erased.find({"recorded_at": stamped}, {"_id": 1})}
+        return read, ids
 
     def links_around(self, ids: Iterable[str], session: Any = None) -> list[tuple[str, str]]:
         """Every merge link (absorbed id, survivor id) reachable from `ids`, directly or
@@ -183,21 +188,21 @@ class ReportingStore:
                     mark: datetime, session: Any = None) -> None:
         """The changed customers' shares (`gone`: the kept ones they replace or drop),
         the totals and the mark in one write set."""
-        for chunk in in_chunks(gone):
-            self.shares.delete_many({"_id": {"$in": chunk}}, session=session)
+        self._drop_shares(gone, session)
         self._insert_shares(quarter, shares, session)
-        self.gauges.replace_one({"_id": quarter}, {"_id": quarter, "mark": mark,
-                                                   "totals": totals}, upsert=True,
-                                session=session)
+        self.put_gauge_state({"_id": quarter, "mark": mark, "totals": totals}, session)
 
     def replace_shares(self, quarter: str, shares: dict, session: Any = None) -> list:
         """A page's shares in a quarter's first count, in place of any kept under these
         ids (an earlier quarter's too) -> this quarter's shares they replaced."""
         replaced = self.shares_of(shares, quarter, session)
-        for chunk in in_chunks(shares):
-            self.shares.delete_many({"_id": {"$in": chunk}}, session=session)
+        self._drop_shares(shares, session)
         self._insert_shares(quarter, shares, session)
         return list(replaced.values())
+
+    def _drop_shares(self, ids: Iterable[str], session: Any) -> None:
+        for chunk in in_chunks(ids):
+            self.shares.delete_many({"_id": {"$in": chunk}}, session=session)
 
     def _insert_shares(self, quarter: str, shares: dict, session: Any) -> None:
         docs = [{"_id": cid, "quarter": quarter, "rows": rows} for cid, rows in shares.items()]
