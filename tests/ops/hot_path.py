@@ -68,11 +68,11 @@ def outbox_about(db: Database, event_type: str, bodies: list[dict],
     """A real Outbox whose collection holds one sent pass per body: an event
     `old-<customer id>` about `body["customer_id"]`, found by the `customer_ids` index
     as an erasure finds it. `dispatch` receives what the outbox publishes."""
-    PassStore(db["outbox"]).ensure_indexes()
-    passes = [new_pass([{"_id": f"old-{body['customer_id']}", "type": event_type,
-                         "body": body}], "hot-path-test", now()) for body in bodies]
-    if passes:
-        db["outbox"].insert_many([{**p, "pending": [], "sent": True} for p in passes])
+    store = PassStore(db["outbox"])
+    store.ensure_indexes()
+    store.insert_many([{**new_pass([{"_id": f"old-{body['customer_id']}", "type": event_type,
+                                     "body": body}], "hot-path-test", now()),
+                        "pending": [], "sent": True} for body in bodies])
     return Outbox(db["outbox"], dispatch, "hot-path-test")
 
 

@@ -67,6 +67,7 @@ from tiering.plugins.schemes import IntentScheme, ServiceBandScheme, StarScheme
 from tiering.storage import TieringStore
 
 from .hot_path import Call, Fill, check_cost, now, outbox_about
+from .outbox_rows import stored_event
 
 pytestmark = pytest.mark.integration
 
@@ -148,8 +149,7 @@ def tiering_erasure_case(db: Database) -> tuple[Fill, Call]:
         assert len(history) == 6 and all(h["sealed"] for h in history)
         assert {e["scheme"] for e in sent if e["customer_id"] == cid
                 and e["direction"] == "removed"} == {"star", "service_band", "intent"}
-        stored = db["outbox"].find_one({"event_ids": f"old-{cid}"})
-        assert stored["events"][0]["body"]["display"] == {}
+        assert stored_event(db["outbox"], f"old-{cid}")[0]["display"] == {}
     return fill, call
 
 
@@ -198,8 +198,7 @@ def assignment_erasure_case(db: Database) -> tuple[Fill, Call]:
         assert not any("display" in h for h in store.history.find({"customer_id": cid}))
         assert [(e["previous_manager_id"], e["reason"]) for e in sent
                 if e["customer_id"] == cid] == [(mid, "erased")]
-        stored = db["outbox"].find_one({"event_ids": f"old-{cid}"})
-        assert stored["events"][0]["body"]["display"] == {}
+        assert stored_event(db["outbox"], f"old-{cid}")[0]["display"] == {}
     return fill, call
 
 

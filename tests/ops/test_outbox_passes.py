@@ -1,6 +1,8 @@
 """The outbox stores one document per pass (common.outbox_store), against the real
 database: a redelivered unit of work stages nothing twice, the sweep publishes what a
-dead worker left, and rows of the earlier one-event shape are read and converted."""
+dead worker left, a pass's keys live apart (marking it sent rewrites none of them) while
+passes holding them inline still count, and rows of the earlier one-event shape are read
+and converted."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +11,7 @@ import pytest
 
 from common import clock
 from common.events import Outbox
-from common.outbox_store import PassStore
+from common.outbox_store import PassStore, new_pass
 
 from .outbox_rows import sent_bodies, stored_event
 
@@ -67,3 +69,19 @@ def test_rows_of_the_earlier_shape_are_published_and_converted(outbox_collection
     assert outbox.seal_about(["c2"], {"erased": True}) == 1
     assert {b["event_id"] for b in sent_bodies(outbox_collection)} == \
         {"legacy-sent", "legacy-pending"}
+
+
+def test_a_pass_keeps_its_keys_apart_and_inline_keys_still_count(outbox_collection):
+    outbox = Outbox(outbox_collection, lambda t, b: None)
+    ids = stage(outbox, ["a", "b"])
+    assert outbox.publish_staged() == 2
+    (doc,) = outbox_collection.find()
+    assert doc["sent"] and "event_ids" not in doc and "customer_ids" not in doc
+    assert outbox.store.keys.find_one({"_id": doc["_id"]}) == {
+        "_id": doc["_id"], "event_ids": ids, "customer_ids": ["a", "b"]}
+    older = new_pass([{"_id": "old-1", "type": "customer.erased",  # an older replica's pass
+                       "body": {"customer_id": "c"}}], "old", clock.now())
+    outbox_collection.insert_one({**older, "event_ids": ["old-1"], "customer_ids": ["c"]})
+    assert outbox.store.known([ids[0], "old-1", "new"]) == {ids[0], "old-1"}
+    assert outbox.seal_about(["a", "c"], {"erased": True}) == 2
+    assert stored_event(outbox_collection, "old-1")[0]["erased"] is True

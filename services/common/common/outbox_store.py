@@ -9,10 +9,16 @@ whatever its size; MongoDB itself gains fewer index and oplog entries too.
 
 A pass document:
 - `_id` the pass; `events` [{`_id` event id, `type`, `body`}] in publishing order;
-- `event_ids` (multikey index): a redelivered batch finds its events already staged;
-- `customer_ids` (multikey index): an erasure finds the events about a person;
 - `pending`: ids not yet published (never tried, returned by the broker, or failed);
   `sent` is true once it is empty; `created_at`, `lease_by`, `lease_until` as before.
+Its keys, written once beside it in `<outbox>_keys` under the same `_id`:
+- `event_ids` (multikey index): a redelivered batch finds its events already staged;
+- `customer_ids` (multikey index): an erasure finds the events about a person.
+Why apart: the embedded database rewrites every index entry of a document it updates
+(MongoDB only the keys that changed), so marking a pass sent rewrote two entries per
+event; a pass is updated at least once, its keys never (docs/benchmarks.md, session 27).
+A pass stored with its keys inline (before `_keys`, or by an older replica during a
+rolling upgrade) is still found: the outbox keeps those indexes and both are read.
 A document of the earlier shape (one event: `_id` the event id, `type`, `body`, `sent`)
 reads as a pass of one event; `migrate_legacy` converts the stored ones at start-up.
 """
@@ -28,6 +34,7 @@ from pymongo.collection import Collection
 from . import clock
 
 LEASE_SECONDS = 60
+KEYS_SUFFIX = "_keys"
 
 
 def about(body: Mapping[str, Any]) -> str | None:
@@ -37,11 +44,16 @@ def about(body: Mapping[str, Any]) -> str | None:
 
 
 def new_pass(events: list[dict], token: str, now: datetime) -> dict:
-    ids = [e["_id"] for e in events]
-    return {"_id": uuid.uuid4().hex, "events": events, "event_ids": ids,
-            "customer_ids": sorted({c for e in events if (c := about(e["body"]))}),
-            "pending": ids, "sent": False, "created_at": now, "lease_by": token,
+    return {"_id": uuid.uuid4().hex, "events": events, "pending": [e["_id"] for e in events],
+            "sent": False, "created_at": now, "lease_by": token,
             "lease_until": now + timedelta(seconds=LEASE_SECONDS)}
+
+
+def keys_of(doc: Mapping[str, Any]) -> dict:
+    """A pass's keys document: its events' ids and the customers they are about."""
+    events = events_of(doc)
+    return {"_id": doc["_id"], "event_ids": [e["_id"] for e in events],
+            "customer_ids": sorted({c for e in events if (c := about(e["body"]))})}
 
 
 def events_of(doc: Mapping[str, Any]) -> list[dict]:
@@ -61,26 +73,46 @@ def pending_of(doc: Mapping[str, Any]) -> list[dict]:
 class PassStore:
     """The outbox collection's reads and writes; `session` joins a caller's transaction."""
 
-    def __init__(self, collection: Collection):
+    def __init__(self, collection: Collection, keys: Collection | None = None):
+        """`keys`: the passes' keys documents (default: `<collection>_keys` beside it)."""
         self.collection = collection
+        self.keys = keys if keys is not None else \
+            collection.database[collection.name + KEYS_SUFFIX]
 
     def ensure_indexes(self) -> None:
         self.collection.create_index([("sent", ASCENDING), ("created_at", ASCENDING)])
         self.collection.create_index([("lease_by", ASCENDING)], sparse=True)
-        self.collection.create_index([("event_ids", ASCENDING)])
-        self.collection.create_index([("customer_ids", ASCENDING)])
+        for field in ("event_ids", "customer_ids"):  # the keys, and passes holding theirs
+            self.keys.create_index([(field, ASCENDING)])
+            self.collection.create_index([(field, ASCENDING)])
 
     def known(self, event_ids: list[str], session: Any = None) -> set[str]:
-        """Which of these events are stored already (one indexed `$in`)."""
+        """Which of these events are stored already (one indexed `$in` per collection)."""
         if not event_ids:
             return set()
-        wanted = set(event_ids)
-        rows = self.collection.find({"event_ids": {"$in": event_ids}}, {"event_ids": 1},
-                                    session=session)
+        wanted, query = set(event_ids), {"event_ids": {"$in": event_ids}}
+        rows = [*self.keys.find(query, {"event_ids": 1}, session=session),
+                *self.collection.find(query, {"event_ids": 1}, session=session)]
         return {i for row in rows for i in row["event_ids"] if i in wanted}
 
     def insert(self, doc: dict, session: Any = None) -> None:
-        self.collection.insert_one(doc, session=session)
+        self.insert_many([doc], session)
+
+    def insert_many(self, docs: list[dict], session: Any = None) -> None:
+        """Passes and their keys documents, in the caller's transaction when given."""
+        if docs:
+            self.collection.insert_many(docs, session=session)
+            self.keys.insert_many([keys_of(d) for d in docs], session=session)
+
+    def find_about(self, query: dict, session: Any = None) -> list[dict]:
+        """The passes whose keys match `query` (on `event_ids` or `customer_ids`), kept
+        apart or inline."""
+        ids = [k["_id"] for k in self.keys.find(query, {"_id": 1}, session=session)]
+        found = {d["_id"]: d for d in self.collection.find(query, session=session)}
+        if ids:
+            found.update((d["_id"], d) for d in self.collection.find(
+                {"_id": {"$in": ids}}, session=session))
+        return list(found.values())
 
     def claim_due(self, older_than: float, limit: int) -> list[dict]:
         """Pending passes whose lease ran out, each claimed under a new token first, so
@@ -137,7 +169,7 @@ class PassStore:
         it); a rewritten event is no longer pending (nobody needs to learn of an erased
         person). Returns how many events changed."""
         changed = 0
-        for doc in self.collection.find(query, session=session):
+        for doc in self.find_about(query, session):
             events, sealed = [], set()
             for event in events_of(doc):
                 new = change(event)

@@ -88,7 +88,7 @@ class FakeCollection:
     def find(self, query, projection=None, session=None):
         """The event outbox's passes holding any of the ids (common.outbox_store)."""
         wanted = set(query["event_ids"]["$in"])
-        return [r for r in self.rows.values() if wanted & set(r["event_ids"])]
+        return [r for r in self.rows.values() if wanted & set(r.get("event_ids", ()))]
 
     def insert_many(self, rows, ordered=True, session=None):
         for row in rows:
@@ -100,6 +100,13 @@ class FakeCollection:
 
     def update_many(self, *args, **kwargs):
         pass
+
+    name = "outbox"
+
+    @property
+    def database(self) -> dict:
+        """The passes' keys documents beside them (common.outbox_store)."""
+        return {"outbox_keys": self.__dict__.setdefault("_keys", type(self)())}
 
 
 class FakeStore:

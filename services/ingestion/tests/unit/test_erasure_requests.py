@@ -25,7 +25,7 @@ class Rows:
 
     def find(self, query, projection=None, session=None):
         wanted = set(query["event_ids"]["$in"])
-        return [r for r in self.rows.values() if wanted & set(r["event_ids"])]
+        return [r for r in self.rows.values() if wanted & set(r.get("event_ids", ()))]
 
     def insert_many(self, rows, ordered=True, session=None):
         assert session == "session"
@@ -38,6 +38,13 @@ class Rows:
 
     def update_many(self, *args, **kwargs):
         pass
+
+    name = "outbox"
+
+    @property
+    def database(self) -> dict:
+        """The passes' keys documents beside them (common.outbox_store)."""
+        return {"outbox_keys": self.__dict__.setdefault("_keys", type(self)())}
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ class FakeCollection:
     def find(self, query, projection=None, session=None):
         if "event_ids" in query:  # the event outbox's passes (common.outbox_store)
             wanted = set(query["event_ids"]["$in"])
-            return [r for r in self.rows.values() if wanted & set(r["event_ids"])]
+            return [r for r in self.rows.values() if wanted & set(r.get("event_ids", ()))]
         if "_id" in query:
             return [self.rows[i] for i in query["_id"]["$in"] if i in self.rows]
         return [r for r in self.rows.values() if r.get("event_id") in query["event_id"]["$in"]]
@@ -112,6 +112,13 @@ class FakeCollection:
 
     def update_many(self, *args, **kwargs):
         pass
+
+    name = "outbox"
+
+    @property
+    def database(self) -> dict:
+        """The passes' keys documents beside them (common.outbox_store)."""
+        return {"outbox_keys": self.__dict__.setdefault("_keys", type(self)())}
 
 
 class Sender(Messenger):
@@ -159,7 +166,7 @@ def test_a_unit_of_work_run_again_sends_nothing_twice(units, monkeypatch):
     runs: list = []
 
     collections = [unit.store.outbox, unit.store.maintained, unit.followups.prospects,
-                   unit.outbox.collection]
+                   unit.outbox.collection, unit.outbox.store.keys]
 
     def conflict_once(db, work, races=0):
         before = [dict(c.rows) for c in collections]
@@ -212,6 +219,7 @@ def test_retried_attempts_and_their_outcome_events_commit_together(units, monkey
         handlers.deliver_many(unit, docs)
     assert sessions == [[1, 1]] and events == []  # both written in the unit, nothing sent
     unit.store.outbox.writes, unit.outbox.collection.rows = [], {}  # the abort undid both
+    unit.outbox.store.keys.rows = {}
     monkeypatch.setattr(handlers, "in_transaction", lambda db, work, races=0: work("session"))
     assert handlers.deliver_many(unit, docs) == 2
     # m1 sent (an outcome), m2 refused and left for a retry (not an outcome yet)

@@ -44,11 +44,19 @@ class Passes:
     def find(self, query, projection=None, session=None):
         return []
 
-    def insert_one(self, row, session=None):
-        self.rows[row["_id"]] = {**row, "session": session}
+    def insert_many(self, rows, session=None):
+        for row in rows:
+            self.rows[row["_id"]] = {**row, "session": session}
 
     def update_many(self, *args, **kwargs):
         pass
+
+    name = "outbox"
+
+    @property
+    def database(self) -> dict:
+        """The passes' keys documents beside them (common.outbox_store)."""
+        return {"outbox_keys": self.__dict__.setdefault("_keys", type(self)())}
 
 
 class Store:
@@ -98,7 +106,8 @@ def test_a_page_commits_its_tiers_and_events_together_and_announces_only_moves(
     assert done == {"processed": 2, "changes": len(sent), "written": 1}
     (published_pass,) = [p for p in outbox.collection.rows.values()
                          if p["session"] == "session"]
-    assert sorted(published_pass["event_ids"]) == sorted(b["event_id"] for _, b in sent)
+    assert sorted(e["_id"] for e in published_pass["events"]) == \
+        sorted(b["event_id"] for _, b in sent)
 
 
 def test_nothing_is_sent_when_the_commit_fails(monkeypatch, outbox, sent):
