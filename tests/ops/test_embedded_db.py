@@ -111,7 +111,9 @@ def test_indexes_created_and_dropped_by_another_connection_are_honoured(storage)
 @pytest.mark.integration
 def test_every_local_database_runs_with_the_memo_and_answers_as_mongodb(stack):
     uris = stack.mongo_uris()
-    for log in (stack.base / "logs").glob("mongo-*.log"):
+    logs = sorted((stack.base / "logs").glob("mongo-*.log"))
+    assert len(logs) == len(uris), (logs, uris)  # one log per database server
+    for log in logs:
         assert "index catalog read once per command" in log.read_text(), log
     for uri in uris:
         with MongoClient(uri) as client:

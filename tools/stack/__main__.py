@@ -19,7 +19,6 @@ from . import access, intake, operator, prometheus
 from .procs import free_port, port_open, read_pid, start_background, stop_pids, wait_for
 from .rabbit import RabbitNode, broker_dir, ensure_installed
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout, where tools.stack.embedded_db runs
 SERVICES = ("ingestion", "dedup", "tiering", "assignment", "notification", "campaigns", "reporting", "groups")
 # One embedded database server per service: each service owns its database anyway, and
 # SecantusDB is one Python process (one GIL): with a single server it was the pipeline's
@@ -265,7 +264,8 @@ class Stack:
             start_background([sys.executable, "-m", "tools.stack.embedded_db",
                               "--host", "127.0.0.1", "--port", str(ports[name]),
                               "--storage-path", str(data), *EMBEDDED_MONGO_FLAGS],
-                             dict(os.environ), self.logs / f"{name}.log", pidfile, cwd=ROOT)
+                             dict(os.environ), self.logs / f"{name}.log", pidfile,
+                             cwd=prometheus.ROOT)  # the checkout: tools.stack imports there
         for name in DATABASES:
             if not wait_for(lambda: port_open(ports[name]), 30):
                 raise SystemExit(f"SecantusDB {name} did not start; see {self.logs / name}.log")
