@@ -1,8 +1,9 @@
 """contracts.subscriptions is what the service classes really consume (no broker needed).
 
-The outbox publishes exactly the event types of this map with `mandatory=True`: a type
-missing from it would be dropped silently when its queue is missing, a type listed
-without a subscriber would be held back for ever on a broker with no queue for it.
+The outbox publishes batch messages (contracts.batches) of exactly the event types of this
+map, with `mandatory=True`: a type missing from it would not reach the pipeline at all, a
+type listed without a subscriber would be held back for ever on a broker with no queue
+for it.
 """
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from collections import defaultdict
 import pytest
 
 from contracts import names
+from contracts.batches import batch_key
 from contracts.schemas import EVENTS
-from contracts.subscriptions import PIPELINE_SUBSCRIBERS, must_be_routed, pipeline_subscribers
+from common.batch import BatchEventHandler
+from contracts.subscriptions import (ONE_BY_ONE, PIPELINE_SUBSCRIBERS, in_batches,
+                                      must_be_routed, pipeline_subscribers)
 from tools.stack.__main__ import SERVICES
 
 
@@ -30,6 +34,8 @@ def consumed_by_classes() -> dict[str, set[str]]:
                 if getattr(entry, "source_service", None):
                     assert EVENTS[entry.event_type][0] == f"{entry.source_service}.events", \
                         f"{service}.{attr} listens to {entry.event_type} on the wrong exchange"
+                    assert isinstance(entry, BatchEventHandler) == in_batches(entry.event_type), \
+                        f"{service}.{attr}: batch handlers take batch messages, see ONE_BY_ONE"
                     out[entry.event_type].add(service)
     return out
 
@@ -56,6 +62,17 @@ def test_only_subscribed_types_must_be_routed():
 
 
 @pytest.mark.parametrize("event_type", sorted(EVENTS))
-def test_outbox_publishes_subscribed_types_mandatory(event_type):
-    from common.events import publish_options
-    assert publish_options(event_type) == {"mandatory": event_type in PIPELINE_SUBSCRIBERS}
+def test_outbox_publishes_subscribed_types_in_mandatory_batch_messages(event_type):
+    """Every event goes out alone (mandatory only when the pipeline takes it alone); any
+    other type a pipeline service consumes also goes out in a batch message, mandatory."""
+    from common.feed import outgoing
+    messages, carried = outgoing([{"_id": "r1", "type": event_type, "body": {"n": 1}}])
+    single, *batches = messages
+    one_by_one = event_type in ONE_BY_ONE  # the pipeline takes these alone
+    assert (single.routing_key, single.mandatory) == (event_type, one_by_one)
+    if event_type in PIPELINE_SUBSCRIBERS and not one_by_one:
+        [batch] = batches
+        assert (batch.routing_key, batch.mandatory) == (batch_key(event_type), True)
+        assert carried == {batch.row_id: ["r1"]}
+    else:
+        assert batches == [] and carried == {}

@@ -66,6 +66,18 @@ def describe(body: bytes, properties: dict) -> DeadLetter:
         user_id=properties.get("user_id"), size=len(body))
 
 
+def replay_key(letter: DeadLetter) -> str:
+    """The routing key to send a dead letter back under: its own, except for an event that
+    died in a pipeline queue under its event type (before that queue was bound under the
+    type's batch key, contracts.batches): the batch key, the only one the queue has now."""
+    from contracts.batches import PREFIX, batch_key
+    from contracts.subscriptions import in_batches
+    key = letter.routing_key
+    if letter.queue.startswith("evt-") and not key.startswith(PREFIX) and in_batches(key):
+        return batch_key(key)
+    return key
+
+
 def replay_properties(properties: dict) -> dict:
     """The message's properties without its death record and without an expiration
     (an expired message would only die again)."""
@@ -133,7 +145,7 @@ def replay(uri: str, letter: str | None) -> tuple[list[str], list[str]]:
                     continue
                 try:
                     channel.basic_publish(amqp.Message(body, **replay_properties(message.properties)),
-                                          exchange=found.exchange, routing_key=found.routing_key,
+                                          exchange=found.exchange, routing_key=replay_key(found),
                                           mandatory=True)
                 except (amqp.exceptions.AMQPError, amqp.exceptions.MessageNacked) as exc:
                     errors.append(f"{found.id}: not replayed ({exc}); left in {DEAD_LETTER_QUEUE}")

@@ -13,8 +13,10 @@ from marshmallow import Schema, fields
 
 from . import examples, names
 from .descriptions import describe
+from .batches import MAX_EVENTS, PREFIX, batch_key, batch_message
 from .openapi import openapi
 from .schemas import EVENTS, ErasureRequest, IntakeRecord
+from .subscriptions import in_batches
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -71,7 +73,27 @@ def json_schemas() -> dict[str, dict]:
             "intake.customer.erase": document(ErasureRequest, "intake.customer.erase")}
     for event_type, (_, schema_cls) in EVENTS.items():
         docs[event_type] = document(schema_cls, event_type)
+    for event_type in filter(in_batches, EVENTS):
+        docs[batch_key(event_type)] = batch_document(event_type, docs[event_type])
     return docs
+
+
+def batch_document(event_type: str, event: dict) -> dict:
+    """The JSON Schema of `event_type`'s batch messages (contracts.batches): its events
+    inline, so the document stands alone."""
+    item = {k: v for k, v in event.items() if k not in ("$schema", "$id", "title")}
+    title = batch_key(event_type)
+    return {"$schema": DRAFT, "$id": f"{title}.json", "title": title,
+            "description": f"Several {event_type} events in one message, in publish order: "
+            "one message per publish pass of the source (contracts/contracts/batches.py).",
+            "type": "object", "required": ["batch_of", "events"],
+            "properties": {
+                "batch_of": {"description": "The event type of every event in the message.",
+                             "const": event_type},
+                "events": {"description": f"The {event_type} events, each exactly as the "
+                           "message published alone under the event type.",
+                           "type": "array", "minItems": 1, "maxItems": MAX_EVENTS,
+                           "items": item}}}
 
 
 def asyncapi() -> dict:
@@ -88,6 +110,10 @@ def asyncapi() -> dict:
         channels[f"{exchange}/{event_type}"] = _channel(
             exchange, event_type, event_type, (schema_cls.__doc__ or event_type).strip(),
             "subscribe")
+    for event_type in filter(in_batches, EVENTS):
+        exchange, key = EVENTS[event_type][0], batch_key(event_type)
+        channels[f"{exchange}/{key}"] = _channel(exchange, key, key, BATCH_TEXT.format(
+            event_type=event_type, max=MAX_EVENTS), "subscribe")
     for key in (names.INTAKE_ROUTING_KEY, names.INTAKE_ERASE_ROUTING_KEY):
         channels[f"{names.INTAKE_EXCHANGE}/{key}"]["publish"]["security"] = [{UPSTREAM: []}]
     tier_changed = channels[f"{names.TIERING_EVENTS}/{names.TIER_CHANGED}"]["subscribe"]
@@ -130,6 +156,13 @@ def asyncapi() -> dict:
     }
 
 
+BATCH_TEXT = (
+    "The {event_type} events of one publish pass of the source, up to {max} per message, in "
+    "publish order, under the routing key batch.{event_type} on the same exchange: the same "
+    "events as those published alone (same bodies, same event_id), for subscribers that "
+    "consume in bulk; the pipeline's own services consume these. Bind under either key, "
+    "not both (a binding under '#' receives both). Delivery is at least once: deduplicate "
+    "on event_id.")
 UPSTREAM = "upstreamClient"
 DOWNSTREAM = "downstreamSubscriber"
 SERVERS = {
@@ -161,7 +194,11 @@ def _channel(exchange: str, key: str, schema_name: str, text: str, op: str) -> d
 
 
 def _example(key: str) -> dict:
-    """The example of a routing key (an intake key or an event type): contracts.examples."""
+    """The example of a routing key (an intake key, an event type or a batch key):
+    contracts.examples."""
+    if key.startswith(PREFIX):
+        event_type = key.removeprefix(PREFIX)
+        return batch_message(event_type, [examples.EVENTS[event_type]])
     return examples.INTAKE.get(key) or examples.EVENTS[key]
 
 

@@ -7,6 +7,7 @@ import pytest
 from marshmallow import Schema
 
 from contracts import schemas
+from contracts.batches import PREFIX, events_in
 from contracts.descriptions import BY_SCHEMA
 from contracts.export import asyncapi, json_schemas
 from contracts.schemas import ErasureRequest, IntakeRecord, load_event
@@ -68,5 +69,9 @@ def test_each_channel_has_an_example_the_contract_accepts(channel, op, message):
         IntakeRecord().load(payload)
     elif title == "intake.customer.erase":
         ErasureRequest().load(payload)
+    elif title.startswith(PREFIX):  # a batch message: every event it carries
+        assert events_in(payload) and payload["batch_of"] == title.removeprefix(PREFIX)
+        for event in events_in(payload):
+            load_event(payload["batch_of"], event)
     else:
         load_event(title, payload)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 import urllib.request
 from datetime import date, timedelta
 
@@ -14,6 +15,7 @@ from .helpers import clusters, cn_id, dedup_consumers, members, record, wait_unt
 pytestmark = pytest.mark.integration
 
 PEOPLE = 40
+BURST = 5
 SURNAMES = "轩辕皇甫公孙宇文司徒夏侯"
 GIVEN = "岚峻彧珩瑾琛璟翊霁晗昀泓骞"
 
@@ -57,10 +59,15 @@ def replicas(stack):
 
 
 def test_concurrent_duplicates_with_several_replicas(stack, replicas):
-    bodies = []
-    for i in range(PEOPLE):
-        bodies.extend(_person(i))  # interleaved: a-0, b-0, a-1, b-1, ...
-    stack.publish_many(bodies)
+    """Each person's two records go out in two bursts one after the other (a-0..4, then
+    b-0..4, a-5..9, ...): ingestion publishes each burst's customer.ingested as a batch
+    message of its own, so the bursts reach the replicas in turn and a person's two
+    records are placed by two replicas at nearly the same time."""
+    people = [_person(i) for i in range(PEOPLE)]
+    for start in range(0, PEOPLE, BURST):
+        for side in (0, 1):
+            stack.publish_many([pair[side] for pair in people[start:start + BURST]])
+            time.sleep(0.15)  # longer than ingestion's batch wait: a pass per burst
     stack.drain()
     placed = [_placed(p) for p in replicas]
     print(f"extra replicas placed/conflicts: {placed}")

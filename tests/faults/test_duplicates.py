@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 
+from contracts.batches import batch_key, batch_message
 from tests.faults.population import Population, fault_size, report, settle
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
@@ -35,7 +36,8 @@ def test_intake_and_events_delivered_twice(stack):
         settle(stack, pop)
         events = ingested.wait_for(pop.size, mine, deadline=300)
         assert len(events) == pop.size, f"{len(events)} customer.ingested for {pop.size} records"
-        stack.publish_many(events, routing_key="customer.ingested", exchange="ingestion.events")
+        stack.publish_many([batch_message("customer.ingested", events)],  # a batch redelivered
+                          routing_key=batch_key("customer.ingested"), exchange="ingestion.events")
         result = settle(stack, pop)
         tier_events = tiers.wait_for(lambda got: len({(e["customer_id"], e["scheme"])
                                                       for e in got}) >= 3 * pop.size,

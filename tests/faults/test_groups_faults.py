@@ -12,6 +12,7 @@ import time
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
+from contracts.batches import batch_key
 from tests.faults.population import fault_size
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
@@ -127,8 +128,8 @@ def test_golden_customer_events_delivered_twice_change_nothing(stack):
     try:
         # dedup's events for these customers delivered a second time, then a new pair whose
         # group forming marks that the groups service has handled everything before it
-        stack.publish_many([registered(p) for p in parties], routing_key="customer.registered",
-                           exchange="dedup.events")
+        stack.publish_many([registered(p) for p in parties],
+                           routing_key=batch_key("customer.registered"), exchange="dedup.events")
         stack.publish_many(pairs(4, 1))
         ours = {g["group_id"] for g in before}
         changes.assert_none_before(

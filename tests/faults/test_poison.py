@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from contracts.batches import batch_key
 from tests.faults.population import Population, fault_size, report, settle
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
@@ -29,7 +30,7 @@ def test_poison_message_is_parked_once_and_replayable(stack):
     poison = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-11-24T00:00:00+00:00",
               "schema_version": 1, "correlation_id": "poison",
               "customer": {"customer_id": 42, "revision": "many"}, "record_id": None}
-    stack.publish_many([poison, poison], routing_key="customer.registered",
+    stack.publish_many([poison, poison], routing_key=batch_key("customer.registered"),
                        exchange="dedup.events")
     stack.publish_many(pop.records(), user="upstream")
     result = settle(stack, pop)

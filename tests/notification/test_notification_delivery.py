@@ -6,6 +6,7 @@ import json
 import pytest
 from kombu import Connection, Exchange, Producer
 
+from contracts.batches import batch_key
 from tests.assignment.helpers import add_manager, customer_ids, eventually
 from tests.assignment.people import person, unique_branch
 from tests.notification.receivers import WebhookReceiver
@@ -86,7 +87,7 @@ def test_redelivered_event_sends_nothing_twice(stack, notifier):
     with Connection(stack.env["AMQP_URI"]) as conn:
         producer = Producer(conn.channel(), exchange=exchange)
         for _ in range(2):
-            producer.publish(json.dumps(original), routing_key="customer.assigned",
+            producer.publish(json.dumps(original), routing_key=batch_key("customer.assigned"),
                              content_type="application/json", delivery_mode=2)
     stack.drain()
     import time

@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import threading
+import urllib.parse
 
 import pytest
 import yaml
@@ -96,6 +97,17 @@ def test_declared_queues_are_what_nameko_declares(service):
     static = [q._replace(selection=tuple(sorted(q.selection)))  # kombu keeps a set
               for q in access.service_queues(service, "static")]
     assert sorted(nameko_queues) == sorted(static)
+
+
+def test_queues_are_bound_under_the_contracts_batch_keys():
+    from contracts.batches import batch_key
+    from contracts.subscriptions import ONE_BY_ONE, in_batches
+    assert access.ONE_BY_ONE == ONE_BY_ONE
+    for queue in access.pipeline_queues("static"):
+        if queue.name.startswith("evt-"):
+            expected = (batch_key(queue.routing_key),) if in_batches(queue.routing_key) \
+                else (queue.routing_key,)
+            assert queue.binding_keys == expected, queue
 
 
 def test_pipeline_queues_cover_every_service_and_are_unique():
@@ -307,15 +319,29 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             status = server.status
         else:
             status = 200 if self.command == "GET" else server.status
+        answer = json.dumps(_bindings_before(self.path)).encode() \
+            if self.command == "GET" and self.path.endswith("/bindings") else b"{}"
         self.send_response(status)
-        self.send_header("Content-Length", "2")
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(answer)
 
     do_GET = do_PUT = do_POST = do_DELETE = _answer
 
     def log_message(self, *args):
         pass
+
+
+def _bindings_before(path: str) -> list[dict]:
+    """A pipeline queue's bindings as an older version left them: the default exchange's,
+    the plain event type and the batch key on its source's exchange."""
+    name = urllib.parse.unquote(path.split("/")[-2])
+    if not name.startswith("evt-"):
+        return []
+    source, event_type = name.split("-", 2)[1], name.split("-", 2)[2].split("--")[0]
+    return [{"source": "", "routing_key": name, "properties_key": name},
+            *({"source": f"{source}.events", "routing_key": key, "properties_key": key}
+              for key in (event_type, access.BATCH_KEY.format(event_type)))]
 
 
 @pytest.fixture
@@ -355,7 +381,7 @@ def test_apply_declares_the_topology_before_the_policy(fake):
     writes = [(m, p, b) for m, p, _, b in fake.calls]
     for exchange in access.pipeline_exchanges():
         assert ("PUT", f"/api/exchanges/%2F/{exchange}", access.EXCHANGE_SETTINGS) in writes
-    queue_puts = [p for m, p, _ in writes if p.startswith("/api/queues/")]
+    queue_puts = [p for m, p, _ in writes if m == "PUT" and p.startswith("/api/queues/")]
     for queue in access.pipeline_queues():
         path = f"/api/queues/%2F/{queue.name}"
         assert ("PUT", path, {"durable": True, "auto_delete": False, "arguments": {}}) in writes

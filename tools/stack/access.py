@@ -101,19 +101,19 @@ DEAD_LETTER_EXCHANGE = "crm.dead-letter"
 DEAD_LETTER_QUEUE = "dead-letters"  # not "crm.*"/"evt-*": `crm drain` must not wait on it
 
 
-# Queues bound under selection keys (contracts/selection.py: the `BCC` routing keys of
-# `tier.changed`) instead of their event type, so they receive only what their handler
-# acts on; tests/ops/test_broker_access.py checks this map against the packages.
-SELECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("assignment", "on_tier_changed"): ("tier.changed.service_band.*", "tier.changed.star.*"),
-    ("notification", "on_tier_changed"): ("tier.changed.intent.*", "tier.changed.*.up",
-                                          "tier.changed.*.down"),
-}
+# A pipeline queue is bound under its event type's batch key (contracts/batches.py, which
+# this plain-python module cannot import: tests/ops/test_broker_access.py checks they
+# agree): the outbox publishes each pass's events of a type as one batch message there.
+BATCH_KEY = "batch.{}"
+# ... except the event types consumed one by one (contracts.subscriptions.ONE_BY_ONE),
+# bound under the event type itself.
+ONE_BY_ONE = frozenset({"customer.erasure_requested", "customer.erased", "operator.changed"})
 
 
 class PipelineQueue(NamedTuple):
-    """One durable queue a pipeline service consumes and its binding: the event type
-    (`routing_key`), or the selection keys when it has any."""
+    """One durable queue a pipeline service consumes and its binding: the routing key
+    (`routing_key`: the event type, or an intake key), or the keys it is bound under
+    instead (`selection`: an event handler's batch key)."""
     name: str
     exchange: str
     routing_key: str
@@ -170,7 +170,7 @@ def pipeline_exchanges() -> tuple[str, ...]:
 def _static(service: str) -> list[PipelineQueue]:
     queues = [PipelineQueue(event_queue(source, event_type, service, method),
                             f"{source}.events", event_type, service,
-                            SELECTIONS.get((service, method), ()))
+                            () if event_type in ONE_BY_ONE else (BATCH_KEY.format(event_type),))
               for source, event_type, method in HANDLERS[service]]
     if service == "ingestion":
         queues += [PipelineQueue(name, INTAKE_EXCHANGE, key, service)
@@ -383,8 +383,9 @@ def declare_topology(api: Management, vh: str, source: str = "auto") -> None:
     """Every pipeline exchange, queue and binding (idempotent: PUT of an equal exchange or
     queue and POST of an existing binding change nothing), so no event is dropped for
     want of a queue whose consumer has not started yet or was deleted by mistake. A queue
-    bound under selection keys loses the plain binding an older version gave it, once
-    the new ones exist: until then it keeps receiving everything, as before."""
+    loses every other binding to its exchange that an older version gave it (the event
+    type itself, selection keys), once its own exist: until then it keeps receiving
+    single events, which its consumer still takes, and afterwards never both."""
     for exchange in pipeline_exchanges():
         api.put(f"exchanges/{vh}/{_path(exchange)}", EXCHANGE_SETTINGS)
     for queue in pipeline_queues(source):
@@ -394,8 +395,16 @@ def declare_topology(api: Management, vh: str, source: str = "auto") -> None:
         bindings = f"bindings/{vh}/e/{_path(queue.exchange)}/q/{_path(queue.name)}"
         for key in queue.binding_keys:
             api.put(bindings, {"routing_key": key, "arguments": {}}, method="POST")
-        if queue.selection:  # a binding without arguments is named by its routing key
-            api.delete_if_present(f"{bindings}/{_path(queue.routing_key)}")
+        for stale in _stale_bindings(api, vh, queue):
+            api.delete_if_present(f"{bindings}/{_path(stale)}")
+
+
+def _stale_bindings(api: Management, vh: str, queue: PipelineQueue) -> list[str]:
+    """The properties keys of the queue's bindings to its exchange under other keys."""
+    listed = json.loads(api.request(f"queues/{vh}/{_path(queue.name)}/bindings") or b"[]")
+    return [b["properties_key"] for b in listed if isinstance(b, dict)
+            and b.get("source") == queue.exchange
+            and b.get("routing_key") not in queue.binding_keys]
 
 
 def _path(name: str) -> str:

@@ -6,7 +6,6 @@ from typing import Any, Mapping
 from nameko.extensions import DependencyProvider
 
 from common.plugins import load_plugins
-from contracts.selection import tier_changed_keys
 
 from .domain.roles import BAND_ROLES, ROLES, STAR_ROLES
 
@@ -43,19 +42,9 @@ class AssignmentPolicy:
                 "branch": str(raw["branch"]).strip(), "capacity": capacity, "active": active}
 
 
-ROLE_SCHEMES = ("service_band", "star")  # the schemes config.yaml documents
-
-
 def role_scheme(config: Mapping[str, Any]) -> str:
     """The tiering scheme whose tiers decide a maintainer's role (`role_scheme`)."""
     return config.get("role_scheme") or "service_band"
-
-
-def followed_tier_changes(config: Mapping[str, Any]) -> tuple[str, ...]:
-    """The `tier.changed` selection keys assignment's queue is bound under: every move of
-    both documented role schemes, whichever is configured (the broker's topology is
-    declared before the service reads its configuration), and of a custom one if set."""
-    return tier_changed_keys(schemes=dict.fromkeys([*ROLE_SCHEMES, role_scheme(config)]))
 
 
 class Policy(DependencyProvider):

@@ -16,7 +16,7 @@ from contracts import names
 from contracts.schemas import load_event
 
 from . import handlers, metrics
-from .dependencies import Policy, followed_tier_changes
+from .dependencies import Policy
 from .erasure import Erasure
 from .storage import AssignmentStore
 
@@ -31,7 +31,7 @@ class AssignmentService(Erasure, ServiceBase):
     store = MongoStore(AssignmentStore)
     policy = Policy()
 
-    @batch_event_handler("tiering", names.TIER_CHANGED, select=followed_tier_changes)
+    @batch_event_handler("tiering", names.TIER_CHANGED)
     @reliable_batch
     def on_tier_changed(self, payloads: list[dict]) -> None:
         """A batch of tier changes, applied in delivery order in one transaction."""

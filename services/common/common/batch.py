@@ -1,18 +1,20 @@
 """Batches as units of work: an event entrypoint that hands its handler a list.
 
 One message at a time cost every service a chain of single-document round trips per
-customer. `batch_event_handler` (and `batch_consume` for a plain queue) consumes up to
-`batch_size` messages, or whatever arrived within `batch_wait_ms` of the first one,
-and calls the handler once with
-their payloads; the handler reads once per collection, decides in pure code and
-commits the batch as one unit of work. The messages are acknowledged only when the
-handler returned, so a crash anywhere before leaves every one of them with the
-broker, which redelivers them (handlers are idempotent).
+customer. `batch_event_handler` (and `batch_consume` for a plain queue) gathers up to
+`batch_size` payloads, or whatever arrived within `batch_wait_ms` of the first one,
+and calls the handler once with them; the handler reads once per collection, decides
+in pure code and commits the batch as one unit of work. An event handler's messages
+are batch messages (contracts.batches: one per event type and publish pass of its
+source), whose events become payloads of their own; a batch takes whole messages. The
+messages are acknowledged only when the handler returned, so a crash anywhere before
+leaves every one of them with the broker, which redelivers them (handlers are
+idempotent).
 
-The queue's prefetch is twice the batch size, so the next batch gathers while the
-current one runs; one batch per entrypoint runs at a time in a process (more
-replicas, more batches). Queue names stay nameko's, `evt-<source>-<type>--<service>.
-<method>`: switching a handler to batches keeps its queue and the messages in it.
+A plain queue's prefetch is twice the batch size, so the next batch gathers while the
+current one runs; an event handler's is nameko's default, its messages holding many
+events each. One batch per entrypoint runs at a time in a process (more replicas, more
+batches). Queue names stay nameko's, `evt-<source>-<type>--<service>.<method>`.
 
 `reliable_batch` is `reliable` for a list: a transient failure retries the whole
 batch in place, unacknowledged; a permanent failure splits the batch in halves until
@@ -27,13 +29,15 @@ from __future__ import annotations
 import functools
 import logging
 from functools import partial
-from typing import Any, Callable, Iterable, Mapping, Union
+from typing import Any, Callable, Mapping
 
 import eventlet
 from kombu import Queue, binding
 from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from prometheus_client import Histogram
+
+from contracts.batches import batch_key, events_in
 
 from .delivery import delivery_of, redelivered, sender, with_sender  # noqa: F401 - re-exported
 from .inflight import busy
@@ -42,7 +46,6 @@ from .metrics import MESSAGES_CONSUMED
 from .reliability import is_transient, reliable, retry_transient
 
 log = logging.getLogger(__name__)
-Selection = Union[Iterable[str], Callable[[Mapping[str, Any]], Iterable[str]]]
 DEFAULT_SIZE = 200
 DEFAULT_WAIT_MS = 50
 BATCH_SIZE = Histogram(
@@ -60,7 +63,12 @@ class BatchQueueConsumer(TolerantQueueConsumer):
 
     @property
     def prefetch_count(self) -> int:
-        sizes = [2 * getattr(p, "size", 0) for p in self._providers]
+        """Twice a batch of messages for a plain queue's consumer (ingestion's intake:
+        a record or an array per message); for event handlers alone, nameko's default
+        (max_workers): their messages are batch messages of up to contracts.batches.MAX_EVENTS
+        events, and a lagging consumer must not hold thousands of them in memory."""
+        sizes = [2 * getattr(p, "size", 0) for p in self._providers
+                 if not isinstance(p, BatchEventHandler)]
         return max([self.container.max_workers, *sizes])
 
 
@@ -95,11 +103,15 @@ class _Batching:
         super().stop()
 
     def handle_message(self, body, message) -> None:
-        self._pending.append((body, message))
+        self._pending.extend((payload, message) for payload in self.payloads(body))
         if len(self._pending) >= self.size:
             self._flush()
         elif self._timer is None:
             self._timer = eventlet.spawn_after(self.wait, self._flush)
+
+    def payloads(self, body) -> list:
+        """The payloads one message carries: itself."""
+        return [body]
 
     def _flush(self) -> None:
         if self._timer is not None:
@@ -107,9 +119,9 @@ class _Batching:
             self._timer = None
         if self._running or self._stopping or not self._pending:
             return
-        taken, self._pending = self._pending[:self.size], self._pending[self.size:]
+        taken, self._pending = take(self._pending, self.size)
         bodies = [with_sender(b, m) if self.senders else b for b, m in taken]
-        messages = [m for _, m in taken]
+        messages = list({id(m): m for _, m in taken}.values())  # each settled once
         self._running = True
         try:
             self.container.spawn_worker(
@@ -133,26 +145,27 @@ class _Batching:
 
 
 class BatchEventHandler(_Batching, EventHandler):
-    """`@event_handler`, in batches. `select`: the keys (contracts.selection) its queue is
-    bound under instead of the event type, or a function of the service's config giving
-    them, so the queue receives only the events its handler acts on."""
+    """`@event_handler`, in batches, fed by batch messages: its queue (nameko's name) is
+    bound under `batch.<event type>` (contracts.batches) on the source's exchange, not
+    under the event type, so each of the source's publish passes reaches it as one
+    delivery; a single event published under the batch key is taken too."""
 
-    def __init__(self, *args, select: Selection = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.select = select
+    def payloads(self, body) -> list:
+        """A batch message's events (contracts.batches), each a payload of its own; any
+        other body is one payload (validated, and parked if invalid, by the handler)."""
+        events = events_in(body)
+        return [body] if events is None else events
 
-    def binding_keys(self, config: Mapping[str, Any]) -> tuple[str, ...]:
-        keys = self.select(config) if callable(self.select) else self.select
-        return tuple(keys) or (self.event_type,)
+    def binding_keys(self, config: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+        return (batch_key(self.event_type),)
 
     def setup(self) -> None:
         super().setup()
-        keys = self.binding_keys(self.container.config)
-        if keys != (self.event_type,):
-            queue = self.queue
-            self.queue = Queue(queue.name, durable=queue.durable, auto_delete=queue.auto_delete,
-                               exclusive=queue.exclusive,
-                               bindings=[binding(queue.exchange, routing_key=k) for k in keys])
+        queue = self.queue
+        self.queue = Queue(queue.name, durable=queue.durable, auto_delete=queue.auto_delete,
+                           exclusive=queue.exclusive,
+                           bindings=[binding(queue.exchange, routing_key=k)
+                                     for k in self.binding_keys()])
 
 
 class BatchConsumer(_Batching, TolerantConsumer):
@@ -164,6 +177,16 @@ batch_consume = BatchConsumer.decorator
 batch_event_handler = BatchEventHandler.decorator
 
 
+def take(pending: list[tuple[Any, Any]], size: int) -> tuple[list, list]:
+    """(the next batch, the rest) of buffered (payload, message) pairs: `size` payloads,
+    or more to finish the last message's, so a message is settled after all its events
+    were handled, never between two batches."""
+    cut = min(size, len(pending))
+    while 0 < cut < len(pending) and pending[cut][1] is pending[cut - 1][1]:
+        cut += 1
+    return pending[:cut], pending[cut:]
+
+
 def reliable_batch(handler: Callable) -> Callable:
     """Run `handler(self, payloads)` as one unit of work, never letting a message vanish
     (see the module's docstring). Accepts one payload too (a parked message replayed)."""
@@ -171,7 +194,10 @@ def reliable_batch(handler: Callable) -> Callable:
 
     @functools.wraps(handler)
     def wrapper(self, payloads) -> None:
-        batch = [payloads] if isinstance(payloads, dict) else list(payloads)
+        if isinstance(payloads, dict):  # one payload replayed, or a whole batch message
+            batch = events_in(payloads) or [payloads]
+        else:
+            batch = list(payloads)
         BATCH_SIZE.labels(self.name, handler.__name__).observe(len(batch))
         with busy():
             _run(self, handler, single, batch)

@@ -39,14 +39,17 @@ PERSISTENT = 2
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One event to publish: its outbox row id, routing key, body and options.
-    `selection`: further routing keys, sent in the `BCC` header (contracts.selection)."""
+    """One message to publish: its id (an outbox row's, or a batch message's), routing
+    key, body and options. `selection`: further routing keys, sent in the `BCC` header
+    (contracts.selection); `masked`: the body is masked already (a batch message's
+    events, each masked as its event type requires)."""
 
     row_id: str
     routing_key: str
     body: dict
     mandatory: bool = False
     selection: tuple[str, ...] = ()
+    masked: bool = False
 
 
 @dataclass
@@ -122,7 +125,9 @@ class BatchPublisher:
                                     message.properties.get("message_id")))
             with corked(conn.connection.transport):
                 for message in messages:
-                    producer.publish(mask_event(message.routing_key, message.body),  # pii
+                    body = message.body if message.masked else \
+                        mask_event(message.routing_key, message.body)  # pii
+                    producer.publish(body,
                                      routing_key=message.routing_key,
                                      headers=_with_selection(headers, message.selection),
                                      delivery_mode=PERSISTENT,

@@ -14,12 +14,15 @@ recompute page under load) and the sweeper both published the same events: 148
 duplicate `tier.changed` in a 100,000-customer recompute; so did two replicas'
 sweepers.
 
-Event types a pipeline service consumes (contracts.subscriptions) are published with
-`mandatory=True`: the broker drops a message no queue is bound for, and only confirms it,
-so without it an event published while its queue was missing (a service never started,
-a queue deleted by mistake) was lost and marked sent. A returned event stays pending,
-like after a broker error, and is published again every sweep until its queue exists.
-The rest still go out: one missing queue holds back only its own event types.
+Each event goes out twice (common.feed): alone under its event type, the public stream,
+and in its pass's batch message for its type (contracts.batches), which is what the
+pipeline's own services consume. Batch messages of the event types a pipeline service
+consumes (contracts.subscriptions) are published with `mandatory=True`: the broker drops
+a message no queue is bound for, and only confirms it, so without it an event published
+while its queue was missing (a service never started, a queue deleted by mistake) was
+lost and marked sent. A returned event stays pending, like after a broker error, and is
+published again every sweep until its queue exists. The rest still go out: one missing
+queue holds back only its own event types.
 A batch's events go out on one channel and their confirms are collected once
 (common.confirms), not one confirm round trip per event.
 """
@@ -34,11 +37,9 @@ from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.events import EventDispatcher
 
 from contracts.schemas import build_event
-from contracts.selection import selection_keys
-from contracts.subscriptions import must_be_routed
 
-from . import clock
-from .confirms import BatchPublisher, Outcome, Outgoing
+from . import clock, feed
+from .confirms import BatchPublisher, Outcome
 from .metrics import EVENTS_PUBLISHED, EVENTS_UNROUTABLE
 from .mongo import connect
 from .outbox_store import LEASE_SECONDS, PassStore, about, new_pass, pending_of
@@ -223,13 +224,6 @@ def one_at_a_time(dispatch) -> Callable[[list[dict]], Outcome]:
     return publish_batch
 
 
-def publish_options(event_type: str) -> dict:
-    """Per-publish options: `mandatory` for event types a pipeline service consumes, so the
-    broker returns them (UndeliverableMessage) instead of dropping them when no queue is
-    bound; the others (outside subscribers only) may go nowhere, as before."""
-    return {"mandatory": must_be_routed(event_type)}
-
-
 class OutboxDispatcher(EventDispatcher):
     """nameko's EventDispatcher (its exchange, headers, persistence) behind the outbox
     collection; a batch's events go out through one BatchPublisher call."""
@@ -250,15 +244,13 @@ class OutboxDispatcher(EventDispatcher):
         self.collection.database.client.close()
 
     def get_dependency(self, worker_ctx) -> Outbox:
-        """An Outbox that publishes each batch on one confirm-mode channel, with the
-        worker's context headers and `publish_options` per event type."""
+        """An Outbox that publishes each pass on one confirm-mode channel, with the
+        worker's context headers: every event alone and in its type's batch message."""
         headers = self.get_message_headers(worker_ctx)
 
         def publish_batch(rows: list[dict]) -> Outcome:
-            messages = [Outgoing(row["_id"], row["type"], row["body"],
-                                 selection=selection_keys(row["type"], row["body"]),
-                                 **publish_options(row["type"])) for row in rows]
-            return self.batch_publisher.publish(messages, headers)
+            messages, carried = feed.outgoing(rows)
+            return feed.per_row(self.batch_publisher.publish(messages, headers), carried)
 
         return Outbox(self.collection, service=self.container.service_name,
                       publish_batch=publish_batch)

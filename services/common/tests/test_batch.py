@@ -130,3 +130,32 @@ def test_a_single_message_retried_runs_again_under_its_delivery_id():
     service, [message] = SenderService(transient_failures=1), sent(1)
     service.on_event(message)
     assert service.runs == [[delivery_of(message)]] * 2
+
+
+def test_a_batch_takes_whole_messages():
+    """A message is settled after all its events were handled: never split between two
+    batches, even when that makes a batch larger than its size."""
+    first, second, third = object(), object(), object()
+    pending = [(1, first), (2, first), (3, second), (4, second), (5, second), (6, third)]
+    taken, rest = batch_module.take(pending, 3)
+    assert [p for p, _ in taken] == [1, 2, 3, 4, 5] and rest == [(6, third)]
+    assert batch_module.take(pending, 2) == (pending[:2], pending[2:])
+    assert batch_module.take(pending[:1], 200) == (pending[:1], [])
+    assert batch_module.take([], 5) == ([], [])
+
+
+def test_a_batch_message_becomes_one_payload_per_event_and_anything_else_one():
+    from contracts.batches import batch_message, events_in
+    assert events_in(batch_message("tier.changed", [{"a": 1}, {"a": 2}])) == [{"a": 1}, {"a": 2}]
+    for single in ({"event_id": "e1"}, {"batch_of": "tier.changed", "events": []},
+                   {"batch_of": "tier.changed", "events": "x"}, [1, 2], "text", None):
+        assert events_in(single) is None  # handled, and parked if invalid, as one payload
+
+
+def test_a_whole_batch_message_replayed_is_handled_as_its_events():
+    """A batch message parked whole (by a version that did not read them) replays as its
+    events, not as one invalid payload."""
+    from contracts.batches import batch_message
+    service = FakeService()
+    service.on_event(batch_message("tier.changed", payloads(3)))
+    assert service.calls == [[0, 1, 2]] and service.committed == [0, 1, 2]

@@ -49,7 +49,7 @@ class NotificationService(Erasure, FollowUps, ServiceBase):
         handlers.notify_batch(self._units(), {e["customer_id"] for e in events},
                               lambda maintained, _: batch.decide_assigned(events, maintained))
 
-    @batch_event_handler("tiering", names.TIER_CHANGED, select=triggers.CONCERNING)
+    @batch_event_handler("tiering", names.TIER_CHANGED)
     @reliable_batch
     def on_tier_changed(self, payloads: list[dict]) -> None:
         """Moves are told to the maintainer; intent classes (re)start reminder clocks."""

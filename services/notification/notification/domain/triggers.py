@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from contracts.selection import tier_changed_keys
 
 FOLLOW_UP_DAYS = {"A": 7, "B": 14, "C": 30}  # D: no follow-up
 INTENT_SCHEME = "intent"  # the tiering scheme whose classes drive follow-ups
@@ -35,11 +34,6 @@ def concerns_anyone(event: dict) -> bool:
     prospect's follow-up clock: any other tier change (a new customer's first star or
     band, a removal) needs no lookup at all."""
     return event.get("scheme") == INTENT_SCHEME or event.get("direction") in MOVES
-
-
-# The `tier.changed` selection keys of the events `concerns_anyone` accepts: the queue
-# is bound under these, so the broker no longer delivers the others at all.
-CONCERNING = (*tier_changed_keys(schemes=[INTENT_SCHEME]), *tier_changed_keys(directions=MOVES))
 
 
 def for_tier_change(event: dict, maintainer: str | None) -> list[Message]:

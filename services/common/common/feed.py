@@ -1,0 +1,67 @@
+"""What one publish pass sends: each event on its own, and the pipeline's batch messages.
+
+Each event goes out alone under its event type (and its selection keys): the public
+stream, which outside subscribers bind to, published without `mandatory` because an
+event nobody outside listens to yet is normal (except the few types the pipeline itself
+consumes one by one, contracts.subscriptions.ONE_BY_ONE). The pipeline's own services
+bind the batch keys instead (contracts.batches): for every other event type a pipeline
+service consumes (contracts.subscriptions), the pass also sends one batch message of
+its events of that type, in order (up to contracts.batches.MAX_EVENTS per message),
+with `mandatory=True`, so a missing pipeline queue is detected as before (the batch
+message comes back and its events stay pending).
+
+An outbox row counts as sent only when both its own message and its batch message were
+confirmed and routed: otherwise it stays pending and the sweep publishes it again (both
+messages; subscribers deduplicate on `event_id`).
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Iterable
+
+from contracts.batches import MAX_EVENTS, batch_key, batch_message
+from contracts.selection import selection_keys
+from contracts.subscriptions import ONE_BY_ONE, in_batches, must_be_routed
+
+from .confirms import Outcome, Outgoing
+from .pii import mask_event
+
+
+def outgoing(rows: Iterable[dict]) -> tuple[list[Outgoing], dict[str, list[str]]]:
+    """(the messages of a pass, {batch message id: the row ids it carries}) for outbox
+    rows `{_id, type, body}` in publish order. Each body is masked once (common.pii,
+    80 us for a `tier.changed`), for its own message and its batch message alike."""
+    rows = list(rows)
+    masked = [mask_event(row["type"], row["body"]) for row in rows]  # once for both
+    singles = [Outgoing(row["_id"], row["type"], body,
+                        selection=selection_keys(row["type"], row["body"]),
+                        mandatory=row["type"] in ONE_BY_ONE and must_be_routed(row["type"]),
+                        masked=True)
+               for row, body in zip(rows, masked)]
+    by_type: dict[str, list[tuple[str, dict]]] = {}
+    for row, body in zip(rows, masked):
+        if in_batches(row["type"]):
+            by_type.setdefault(row["type"], []).append((row["_id"], body))
+    batches, carried = [], {}
+    for event_type, group in by_type.items():
+        for start in range(0, len(group), MAX_EVENTS):
+            chunk = group[start:start + MAX_EVENTS]
+            message_id = f"batch-{uuid.uuid4()}"
+            carried[message_id] = [row_id for row_id, _ in chunk]
+            body = batch_message(event_type, [event for _, event in chunk])
+            batches.append(Outgoing(message_id, batch_key(event_type), body, mandatory=True,
+                                    masked=True))
+    return singles + batches, carried
+
+
+def per_row(outcome: Outcome, carried: dict[str, list[str]]) -> Outcome:
+    """The outcome by outbox row: a row whose batch message came back is returned, one
+    whose own message or batch message failed is failed; the rest were delivered."""
+    def rows_of(ids: list[str]) -> list[str]:
+        return [row for i in ids for row in (carried[i] if i in carried else [i])]
+
+    returned = list(dict.fromkeys(rows_of(outcome.returned)))
+    failed = [r for r in dict.fromkeys(rows_of(outcome.failed)) if r not in returned]
+    settled = {*returned, *failed}
+    delivered = [r for r in outcome.delivered if r not in carried and r not in settled]
+    return Outcome(delivered=delivered, returned=returned, failed=failed, error=outcome.error)
