@@ -191,7 +191,7 @@ def _inspect(service: str) -> list[PipelineQueue]:
                 if entry.handler_type != "service_pool" or not entry.reliable_delivery:
                     raise LookupError(f"{service}.{attr}: only reliable service_pool event "
                                       "handlers have a durable queue to declare up front")
-                keys = entry.binding_keys({}) if hasattr(entry, "binding_keys") else ()
+                keys = entry.binding_keys() if hasattr(entry, "binding_keys") else ()
                 queues.append(PipelineQueue(
                     event_queue(entry.source_service, entry.event_type, service, attr),
                     f"{entry.source_service}.events", entry.event_type, service,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import logging
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import eventlet
 from kombu import Queue, binding
@@ -153,10 +153,9 @@ class BatchEventHandler(_Batching, EventHandler):
     def payloads(self, body) -> list:
         """A batch message's events (contracts.batches), each a payload of its own; any
         other body is one payload (validated, and parked if invalid, by the handler)."""
-        events = events_in(body)
-        return [body] if events is None else events
+        return events_in(body) or [body]
 
-    def binding_keys(self, config: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    def binding_keys(self) -> tuple[str, ...]:
         return (batch_key(self.event_type),)
 
     def setup(self) -> None:

@@ -21,7 +21,7 @@ from typing import Iterable
 
 from contracts.batches import MAX_EVENTS, batch_key, batch_message
 from contracts.selection import selection_keys
-from contracts.subscriptions import ONE_BY_ONE, in_batches, must_be_routed
+from contracts.subscriptions import in_batches, must_be_routed
 
 from .confirms import Outcome, Outgoing
 from .pii import mask_event
@@ -35,7 +35,7 @@ def outgoing(rows: Iterable[dict]) -> tuple[list[Outgoing], dict[str, list[str]]
     masked = [mask_event(row["type"], row["body"]) for row in rows]  # once for both
     singles = [Outgoing(row["_id"], row["type"], body,
                         selection=selection_keys(row["type"], row["body"]),
-                        mandatory=row["type"] in ONE_BY_ONE and must_be_routed(row["type"]),
+                        mandatory=must_be_routed(row["type"]) and not in_batches(row["type"]),
                         masked=True)
                for row, body in zip(rows, masked)]
     by_type: dict[str, list[tuple[str, dict]]] = {}
