@@ -30,7 +30,7 @@ def retier_batch(store: TieringStore, outbox: Outbox, ruleset: Any, arrivals: li
     """Re-tier a batch of snapshots as one unit of work; returns the committed plan."""
     ids = {a.customer["customer_id"] for a in arrivals} | \
         {absorbed for a in arrivals for absorbed in a.absorbed_ids}
-    versions: dict = {}  # (scheme, branch) -> rules version, under this batch's ruleset
+    versions: dict = {}  # (scheme, branch) -> (params, rules version) under this ruleset
 
     def classify(customer, recorded):
         return evaluate(customer, ruleset.schemes, ruleset.rules, recorded, today,

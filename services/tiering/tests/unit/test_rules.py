@@ -67,6 +67,21 @@ def test_deep_merge_merges_nested_and_replaces_leaves_without_mutating():
     assert base == before
 
 
+def test_deep_merge_result_shares_no_mapping_or_list_with_its_inputs():
+    """Leaves are shared (immutable), containers are not: changing the result, as a
+    scheme might, must never reach the loaded rules document or a cached merge."""
+    base = {"a": {"x": [1, {"deep": 2}]}, "b": {"c": 1}, "levels": ["gold"]}
+    override = {"b": {"d": [5]}, "e": {"f": {"g": 1}}}
+    before_base, before_override = copy.deepcopy(base), copy.deepcopy(override)
+    merged = deep_merge(base, override)
+    merged["a"]["x"][1]["deep"] = 99
+    merged["a"]["x"].append(3)
+    merged["b"]["d"].append(6)
+    merged["e"]["f"]["g"] = 2
+    merged["levels"].clear()
+    assert (base, override) == (before_base, before_override)
+
+
 def test_effective_params_branch_override_changes_one_threshold():
     assert effective_params(doc(), "star", "BJ001") == {
         "thresholds": {"3": 40000, "4": 300000, "5": 1000000}
