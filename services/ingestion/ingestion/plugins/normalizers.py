@@ -11,7 +11,6 @@ never mutates its input.
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Iterable, Protocol
 
 from common.clock import today
@@ -33,6 +32,16 @@ class Normalizer(Protocol):
     def apply(self, record: dict) -> tuple[dict, list[Issue]]: ...
 
 
+def _with_own_financials(record: dict) -> dict:
+    """A copy of the record whose `financials` (the one nested mapping a built-in
+    normalizer writes into) is its own: the input stays as it was. Copying only that,
+    not the whole record, was a twelfth of ingestion's CPU per record."""
+    out = dict(record)
+    if isinstance(out.get("financials"), dict):
+        out["financials"] = dict(out["financials"])
+    return out
+
+
 def issue(field: str, code: str, raw: Any = None) -> Issue:
     """Build a quality issue; ``raw`` must already be masked."""
     return {"field": field, "issue": code, "raw": raw}
@@ -44,7 +53,7 @@ class NamesNormalizer:
     name = "names"
 
     def apply(self, record: dict) -> tuple[dict, list[Issue]]:
-        out = copy.deepcopy(record)
+        out = dict(record)  # only top-level values are replaced
         for key in ("name", "given_name", "family_name"):
             if isinstance(out.get(key), str):
                 out[key] = remove_spaces_between_han(clean_text(out[key])) or None
@@ -71,7 +80,7 @@ class NationalIdNormalizer:
     name = "national_id"
 
     def apply(self, record: dict) -> tuple[dict, list[Issue]]:
-        out = copy.deepcopy(record)
+        out = dict(record)  # only top-level values are replaced
         raw = out.get("national_id")
         if raw is None or raw == "":
             return out, []
@@ -112,7 +121,7 @@ class _ListNormalizer:
     field = ""
 
     def apply(self, record: dict) -> tuple[dict, list[Issue]]:
-        out = copy.deepcopy(record)
+        out = dict(record)  # only top-level values are replaced
         values = out.get(self.field)
         if values is None:
             return out, []
@@ -195,7 +204,7 @@ class DatesNormalizer:
     FIELDS = ((None, "birth_date", False), (None, "registered_at", True), ("financials", "as_of", False))
 
     def apply(self, record: dict) -> tuple[dict, list[Issue]]:
-        out = copy.deepcopy(record)
+        out = _with_own_financials(record)
         issues: list[Issue] = []
         for parent, key, keep_time in self.FIELDS:
             target = out.get(parent) if parent else out
@@ -218,7 +227,7 @@ class AddressesNormalizer:
     name = "addresses"
 
     def apply(self, record: dict) -> tuple[dict, list[Issue]]:
-        out = copy.deepcopy(record)
+        out = dict(record)  # only top-level values are replaced
         address = out.get("address")
         if not isinstance(address, dict):
             return out, []
@@ -253,7 +262,7 @@ class FinancialsNormalizer:
     AMOUNTS = ("avg_daily_assets", "card_spend_12m", "loan_balance", "custody_margin")
 
     def apply(self, record: dict) -> tuple[dict, list[Issue]]:
-        out = copy.deepcopy(record)
+        out = _with_own_financials(record)
         fin = out.get("financials")
         issues: list[Issue] = []
         if "products" in out:

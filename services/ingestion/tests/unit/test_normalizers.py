@@ -49,6 +49,23 @@ def test_names_do_not_mutate_input():
     assert out is not record and out["name"] == "张三"
 
 
+@pytest.mark.parametrize("normalizer", BUILTIN_NORMALIZERS)
+def test_no_normalizer_changes_its_input_nested_parts_included(normalizer):
+    """Each normalizer copies only what it writes into: whatever it changes, the input
+    record (its address, financials, products and lists) stays as it came."""
+    record = base(name=" 张 三 ", given_name="三", family_name="张", national_id=VALID_ID.lower(),
+                  phones=["138 0013 8000", "bad"], emails=[" A@Example.COM "],
+                  birth_date="19900307", registered_at="2026/01/02 03:04",
+                  address={"line1": " 1 Road ", "postcode": "10000x", "province": "北京"},
+                  financials={"avg_daily_assets": "1,000", "as_of": "2026/01/01",
+                              "card_level": " Gold ", "has_relationship": "yes"},
+                  products=[{"code": "fx", "balance": "5", "as_of": "2026/01/01"}])
+    snapshot = copy.deepcopy(record)
+    out, _ = normalize_record(record, [normalizer])
+    assert record == snapshot
+    assert out != record  # it did change something, on its own copy
+
+
 # --- national id -----------------------------------------------------------------
 def test_national_id_valid_fills_birth_date_and_gender():
     out, issues = NationalIdNormalizer().apply(base(national_id=VALID_ID, national_id_type="cn_resident"))
