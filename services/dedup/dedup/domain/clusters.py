@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Sequence
 
 from dedup.domain.ports import Matcher
-from dedup.domain.scoring import MatchResult, decide, merged_params
+from dedup.domain.scoring import MatchResult, as_merged, decide
 from dedup.domain.survivorship import (
     consent_of, credit_of, financials_of, identity_of, intent_of, organization_of, owner_of,
     party_keys_of, products_of, registration_key, relations_of,
@@ -132,7 +132,7 @@ def best_match(record: Record, candidates: Sequence[Golden], matchers: Sequence[
     that candidate (None when the decision is ``no_match``), and all results sorted
     best first (ties broken by customer id, for determinism).
     """
-    p = merged_params(params)
+    p = as_merged(params)
     results = [(g, decide(record, g, matchers, p)) for g in candidates]
     results.sort(key=lambda gr: (-gr[1].score, gr[0]["customer_id"]))
     if not results:

@@ -110,3 +110,13 @@ def test_merge_history_lists_merges_oldest_first():
     assert history["merges"][0]["evidence"] == evidence_rows(rows[1]["evidence"])
     assert history["merges"][1]["why"] == "rule same_national_id"
     assert history["state"] == "active" and history["merged_ids"] == ["C2"]
+
+
+def test_parameters_merged_once_are_used_as_they_are_and_partial_ones_merged():
+    """A batch scores many pairs under one merged set: it is not merged again per pair,
+    while a partial set (a caller's override) still gets the defaults under it."""
+    from dedup.domain.scoring import as_merged
+    assert as_merged(P) is P
+    partial = as_merged({"match_threshold": 0.9})
+    assert partial["match_threshold"] == 0.9 and partial["weights"] == P["weights"]
+    assert as_merged(None) == P
