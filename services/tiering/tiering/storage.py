@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
+from pymongo.errors import OperationFailure
 
 from common import clock
 from common.mongo import find_in
@@ -20,6 +21,22 @@ from .domain.paging import bucket_of
 from .queries import TieringQueries
 
 COMPARED = ("tier", "reason", "rules_version", "below_count", "branch", "bucket")
+
+
+# Indexes earlier versions created that no query needs any more: each cost every write
+# an index entry. (collection, index name), dropped at start-up when present.
+UNUSED_INDEXES = (("customers", "active_1_branch_1"), ("tiers", "bucket_1"))
+INDEX_NOT_FOUND = 27
+
+
+def _drop_index(collection, name: str) -> None:
+    """Drop `name` if present; another replica starting at once may have dropped it."""
+    if name in collection.index_information():
+        try:
+            collection.drop_index(name)
+        except OperationFailure as exc:
+            if exc.code != INDEX_NOT_FOUND:
+                raise
 
 
 def _by_customer(tier_rows: Iterable[dict],
@@ -88,12 +105,13 @@ class TieringStore(TieringQueries):
         self.tiers.create_index([("scheme", ASCENDING), ("branch", ASCENDING), ("tier", ASCENDING)])
         self.history.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
         self.history.create_index([("at", DESCENDING)])
-        self.customers.create_index([("active", ASCENDING), ("branch", ASCENDING)])
-        # Recompute pages are bucket ranges (domain/paging.py): equality, then range.
+        # Recompute pages are bucket ranges (domain/paging.py): equality, then range;
+        # (active, branch, bucket) serves (active, branch) queries too, as its prefix.
         self.customers.create_index([("active", ASCENDING), ("bucket", ASCENDING)])
         self.customers.create_index([("active", ASCENDING), ("branch", ASCENDING),
                                      ("bucket", ASCENDING)])
-        self.tiers.create_index([("bucket", ASCENDING)])
+        for collection, name in UNUSED_INDEXES:
+            _drop_index(self.db[collection], name)
         self.backfill_buckets()
 
     def recorded_many(self, customer_ids: Iterable[str],
@@ -152,22 +170,17 @@ class TieringStore(TieringQueries):
 
     def page(self, branch: str | None, start: int, end: int,
              session=None) -> tuple[list[dict], dict]:
-        """One recompute page: the active snapshots in buckets [start, end) and their
-        tiers (customer -> scheme -> record), each read as one index range."""
+        """One recompute page: the active snapshots in buckets [start, end), read as one
+        index range, and their tiers (customer -> scheme -> record) by customer id. A
+        bucket index on the tiers would serve the page too, but cost every tier written
+        an index entry (a sixth of an insert on the embedded database), for a recompute
+        that runs when the rules change."""
         query: dict = {"active": True}
         if branch:
             query["branch"] = branch
         query["bucket"] = {"$gte": start, "$lt": end}
         rows = list(self.customers.find(query, session=session))
-        wanted = {row["_id"] for row in rows}
-        recorded = _by_customer(self.tiers.find({"bucket": {"$gte": start, "$lt": end}},
-                                                session=session), wanted)
-        # Tiers without a bucket (written by an older replica during a rolling upgrade)
-        # must still be found, or the recompute would announce them as new.
-        missing = sorted(wanted - recorded.keys())
-        if missing:
-            recorded.update(self.recorded_many(missing, session))
-        return rows, recorded
+        return rows, self.recorded_many([row["_id"] for row in rows], session)
 
     def backfill_buckets(self, batch: int = 5000) -> int:
         """Snapshots and tiers stored before buckets existed get theirs, once per
