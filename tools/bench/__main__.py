@@ -21,6 +21,7 @@ from tools.stack.procs import stop_pid
 from . import calibrate, cpu, dbprofile, documents
 from .floor import measure_floor
 from .listimport import run_list_import
+from .pairs import Paired
 from .report import report
 from .pipeline import (AssignedWatcher, customer_id, peak_rss_mb, percentile, publish, records,
                        stage_seconds)
@@ -65,6 +66,12 @@ def run_latency(env: dict, source: str, count: int, rate: float, branch: str) ->
     return [watcher.arrived[c] - t for c, t in sent.items() if c in watcher.arrived]
 
 
+def floor_now(env: dict, customers: int) -> float:
+    floor = measure_floor(env["AMQP_URI"], env["MONGO_URI"], customers)
+    print(f"floor: {floor:.1f} customers/s", flush=True)
+    return floor
+
+
 def profiled_run(env: dict, customers: int) -> dict:
     """A separate small run with the database profiler on (it doubles the writes, so
     it is kept out of the throughput figures): round trips per customer per service
@@ -85,6 +92,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=300,
                         help="customers sent through and drained before anything is measured")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="bursts of --customers, each measured between two floors; "
+                             "the report takes the median paired ratio (tools/bench/pairs.py)")
     parser.add_argument("--stream", type=int, default=200)
     parser.add_argument("--profiled", type=int, default=100,
                         help="customers in the run with the database profiler on")
@@ -94,6 +104,8 @@ def main() -> None:
                         help="seconds the list may take before its figures are reported as is")
     parser.add_argument("--dir", default=str(ROOT / ".local" / "bench"))
     args = parser.parse_args()
+    if args.pairs < 1:
+        parser.error("--pairs must be at least 1")
     base = Path(args.dir)
     speed = [calibrate.reference()]
     stack = Stack(base)
@@ -103,22 +115,29 @@ def main() -> None:
         time.sleep(5)
         crm(base, "managers", "add", "--id", "BENCH-FM", "--name", "Bench", "--role",
             "financial_manager", "--branch", "BENCH", "--capacity", "10000000")
-        floor = measure_floor(env["AMQP_URI"], env["MONGO_URI"], args.customers)
-        print(f"floor: {floor:.1f} customers/s", flush=True)
         if args.warmup:
             run_batch(env, "bench-warmup", args.warmup, "BENCH", 3600)
         settle(base)
         pids = cpu.stack_pids(base / "pids", stack.node().pid())
         dbs = dbprofile.service_databases(env)
         stored = documents.counts(dbs)
-        before, started = cpu.cpu_seconds(pids), time.perf_counter()
-        pipeline, complete = run_batch(env, "bench-batch", args.customers, "BENCH", 3600)
-        usage = (cpu.per_customer_ms(before, cpu.cpu_seconds(pids), args.customers),
-                 time.perf_counter() - started)
-        settle(base)  # the read models' documents too
-        written = documents.lines(stored, documents.counts(dbs), args.customers)
+        floors, rates, usages, written = [floor_now(env, args.customers)], [], [], []
+        for burst in range(args.pairs):
+            before, started = cpu.cpu_seconds(pids), time.perf_counter()
+            rate, complete = run_batch(env, f"bench-batch-{burst}", args.customers,
+                                       "BENCH", 3600)
+            usages.append((cpu.per_customer_ms(before, cpu.cpu_seconds(pids), args.customers),
+                           time.perf_counter() - started))
+            print(f"pipeline: {rate:.1f} customers/s (complete: {bool(complete)})", flush=True)
+            settle(base)  # the read models' documents too
+            written = written or documents.lines(stored, documents.counts(dbs), args.customers)
+            rates.append(rate)
+            floors.append(floor_now(env, args.customers))
         dbprofile.close(dbs)
-        print(f"pipeline: {pipeline:.1f} customers/s (complete: {bool(complete)})", flush=True)
+        paired = Paired(tuple(floors), tuple(rates))
+        median = paired.median_burst()
+        floor, pipeline, usage = paired.floor_around(median), rates[median], usages[median]
+        print(paired.line(), flush=True)
         print("\n".join(cpu.lines(usage[0], usage[1], args.customers)), flush=True)
         rate = max(pipeline * 0.5, 1.0)
         latencies = run_latency(env, "bench-stream", args.stream, rate, "BENCH")
@@ -154,7 +173,7 @@ def main() -> None:
         stack.down(purge=True)
     speed.append(calibrate.reference())  # idle again, like the first timing
     print(report(args, floor, pipeline, rate, (p50, p95, p99), stages, rss, slowest, scaled,
-                 profile, unbatched, listed, usage, speed, written))
+                 profile, unbatched, listed, usage, speed, written, paired))
 
 
 if __name__ == "__main__":

@@ -15,10 +15,13 @@ MARK = "<!-- pipeline-bench -->"
 def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, profile,
            unbatched, listed: dict | None = None, usage: tuple | None = None,
            speed: list[tuple[float, float]] | None = None,
-           written: list[str] | None = None) -> str:
+           written: list[str] | None = None, paired=None) -> str:
     """Print the table, write it into the doc; return the closing line (printed by the
     caller after the stack is down, so it is the run's last line)."""
     ratio = pipeline / floor if floor else float("nan")
+    bursts = len(paired.rates) if paired else 1
+    around = " (mean of the runs just before and after the burst reported)" if paired else ""
+    median = f", the burst of median ratio of {bursts}" if bursts > 1 else ""
     operations = profile["operations"]
     trips = sum(operations.values()) / args.profiled
     lines = [
@@ -30,9 +33,11 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         f"--profiled P`). Every measured run starts with the stack idle (`crm drain`).", "",
         *([calibrate.line(speed[0], speed[-1]), ""] if speed and len(speed) > 1 else []),
         "| measure | value |", "|---|---|",
-        f"| floor: 5 confirmed hops + batched writes, {args.customers} customers | {floor:.1f} customers/s |",
+        f"| floor: 5 confirmed hops + batched writes, {args.customers} customers"
+        f"{around} | {floor:.1f} customers/s |",
         f"| pipeline: {args.customers} customers published at once, until assigned "
-        f"(after {args.warmup} warm-up customers, the stack idle) | {pipeline:.1f} customers/s |",
+        f"(after {args.warmup} warm-up customers, the stack idle){median} | "
+        f"{pipeline:.1f} customers/s |",
         f"| ratio pipeline / floor | {ratio:.2f} |",
         f"| end-to-end latency at {rate:.1f}/s offered ({args.stream} customers): p50 / p95 / p99 | "
         f"{pcts[0]:.2f} s / {pcts[1]:.2f} s / {pcts[2]:.2f} s |",
@@ -42,6 +47,7 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         f"| floor without batching: 5 hops + {trips:.0f} single round trips per customer | "
         f"{unbatched:.1f} customers/s |",
         f"| ratio pipeline / floor without batching | {pipeline / unbatched:.2f} |", "",
+        *([paired.line(), ""] if paired else []),
         "Mean handler time per stage: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in
                                                    sorted(stages.items(), key=lambda kv: -kv[1])),
         "", *(cpu.lines(usage[0], usage[1], args.customers) if usage else []),
