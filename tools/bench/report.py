@@ -29,7 +29,7 @@ def report(args, floor, pipeline, rate, pcts, stages, rss, slowest, scaled, prof
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, RabbitMQ (Debian package) "
         f"and SecantusDB as the database. Reproduce: `make bench` "
-        f"(`.venv/bin/python -m tools.bench --customers N --warmup W --stream M "
+        f"(`.venv/bin/python -m tools.bench --customers N --warmup W --pairs B --stream M "
         f"--profiled P`). Every measured run starts with the stack idle (`crm drain`).", "",
         *([calibrate.line(speed[0], speed[-1]), ""] if speed and len(speed) > 1 else []),
         "| measure | value |", "|---|---|",
