@@ -8,12 +8,12 @@ two never interleave (one of the transactions is retried and sees the other).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
-from common.mongo import find_in, insert_or_replace
+from .pool_rows import PoolRows, Read
 
 
 def day_key(branch: str, day: date) -> str:
@@ -24,6 +24,7 @@ class CampaignsStore:
     def __init__(self, db: Database):
         self.db = db
         self.customers = db["customers"]
+        self.pool = PoolRows(db)
         self.campaigns = db["campaigns"]
         self.calls = db["calls"]
         self.days = db["days"]
@@ -36,24 +37,20 @@ class CampaignsStore:
         self.calls.create_index([("date", ASCENDING), ("branch", ASCENDING)])
         self.calls.create_index([("customer_id", ASCENDING)])
 
-    # -- the read model -----------------------------------------------------------------
+    # -- the read model (pool_rows.py: a row is up to three documents) -------------------
     def rows(self, ids: list[str], session=None) -> dict[str, dict]:
-        return {r["_id"]: r for r in find_in(self.customers, "_id", ids, session)}
+        return self.pool.read(ids, session)
 
     def save_rows(self, rows: dict[str, dict], session=None,
-                  known: Iterable[str] | None = None) -> None:
-        """Write the rows: an insert for those the batch's read did not find (`known`;
-        an upsert costs the embedded database twice as much), a replace for the others.
-        A row inserted by another replica meanwhile is a duplicate key: the unit of work
-        runs again from its reads (common.mongo.in_transaction)."""
-        if rows:
-            self.customers.bulk_write(insert_or_replace(
-                [{**row, "_id": cid} for cid, row in rows.items()], known),
-                ordered=False, session=session)
+                  known: Read | None = None) -> None:
+        """Write what changed of the rows against `known`, the rows the batch read (None:
+        nothing was read, every document is written). A document inserted by another
+        replica meanwhile is a duplicate key: the unit of work runs again from its reads
+        (common.mongo.in_transaction)."""
+        self.pool.save(rows, session, known)
 
     def branch_rows(self, branch: str) -> list[dict]:
-        return list(self.customers.find({"branch": branch, "erased": False,
-                                         "merged_into": None}))
+        return self.pool.in_branch(branch)
 
     # -- campaigns ----------------------------------------------------------------------
     def insert_campaign(self, doc: dict, session=None) -> None:

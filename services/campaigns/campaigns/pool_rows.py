@@ -1,0 +1,134 @@
+"""Campaigns' read model of the pool, stored as up to three documents per customer.
+
+A row (domain/follow.py) holds what the golden customer says (branch, revision,
+consent, products, merged_into, erased), its tiers and its maintainer, and each kind of
+event changes one of the three. Kept as one document, a new customer cost an insert
+(its golden snapshot) and two replaces (its tiers, then its maintainer), and on the
+embedded database a replace costs about four inserts: most of the campaigns database's
+time under load (docs/benchmarks.md, session 30). Kept as one document per part, under
+the customer's id in `customers`, `customer_tiers` and `customer_maintainers`, a new
+customer costs three inserts. A part still at its default (no tiers, no maintainer) is
+not stored; a part that returns to it (an erasure) is deleted.
+
+Rows an earlier version stored as one document (tiers and maintainer inline) are read
+as they are; the first write of such a row stores its parts apart.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from common.mongo import find_in, insert_or_replace
+
+from .domain.follow import new_row
+
+PARTS: dict[str, tuple[str, ...]] = {"tiers": ("tiers",),
+                                     "maintainers": ("maintainer", "maintainer_at")}
+IN_PARTS = frozenset(f for fields in PARTS.values() for f in fields)
+GOLDEN = "golden"
+Row = dict[str, Any]
+
+
+class Read(dict):
+    """Rows by customer id as read, and which of each row's documents are stored
+    (`found[cid]`: golden, tiers, maintainers, and `legacy`: stored inline), which
+    `save` needs to insert what is new and replace what exists."""
+
+    def __init__(self, rows: dict[str, Row], found: dict[str, dict[str, bool]]):
+        super().__init__(rows)
+        self.found = found
+
+
+def _fields(row: Row, names: Iterable[str]) -> dict:
+    return {name: row[name] for name in names}
+
+
+def _golden(row: Row) -> dict:
+    return {k: v for k, v in row.items() if k not in IN_PARTS}
+
+
+def assembled(cid: str, golden: dict | None,
+              parts: dict[str, dict | None]) -> tuple[Row, dict[str, bool]]:
+    """The row from its stored documents (what none of them holds is the default), and
+    which documents are stored."""
+    row = {**new_row(cid), **(golden or {})}
+    for name, doc in parts.items():
+        if doc:
+            row.update(_fields(doc, PARTS[name]))
+    legacy = golden is not None and any(field in golden for field in IN_PARTS)
+    return row, {GOLDEN: golden is not None, "legacy": legacy,
+                 **{name: doc is not None for name, doc in parts.items()}}
+
+
+class PoolRows:
+    """The three collections of the read model, read and written as rows."""
+
+    def __init__(self, db):
+        self.golden = db["customers"]
+        self.parts = {name: db[f"customer_{name}"] for name in PARTS}
+
+    def read(self, ids: Iterable[str], session: Any = None) -> Read:
+        """The rows of these customers: one `$in` per collection."""
+        ids = list(ids)
+        golden = {r["_id"]: r for r in find_in(self.golden, "_id", ids, session)}
+        return self._with_parts(golden, ids, session)
+
+    def in_branch(self, branch: str) -> list[Row]:
+        """The branch's active rows (neither erased nor merged away)."""
+        golden = {r["_id"]: r for r in self.golden.find(
+            {"branch": branch, "erased": False, "merged_into": None})}
+        return list(self._with_parts(golden, list(golden), None).values())
+
+    def _with_parts(self, golden: dict, ids: list[str], session: Any) -> Read:
+        parts = {name: {r["_id"]: r for r in find_in(coll, "_id", ids, session)}
+                 for name, coll in self.parts.items()}
+        rows, found = {}, {}
+        for cid in set(golden).union(*parts.values()):
+            rows[cid], found[cid] = assembled(cid, golden.get(cid), {
+                name: stored.get(cid) for name, stored in parts.items()})
+        return Read(rows, found)
+
+    def save(self, rows: dict[str, Row], session: Any = None,
+             known: Read | None = None) -> None:
+        """Write what changed of each row against `known` (the rows `read` in the same
+        unit of work): inserts for documents not stored yet, replaces for the others,
+        deletes for parts back at their default. `known` None (nothing was read, an
+        erasure): every document is written over or deleted."""
+        writes: dict[str, list[dict]] = {GOLDEN: [], **{name: [] for name in PARTS}}
+        stored: dict[str, set[str]] = {name: set() for name in writes}
+        drops: dict[str, list[str]] = {name: [] for name in PARTS}
+        for cid, row in rows.items():
+            old = None if known is None else known.get(cid)
+            found = {} if known is None else known.found.get(cid, {})
+            _plan(cid, row, (old, found, known is None), (writes, stored, drops))
+        for name, docs in writes.items():
+            if docs:
+                collection = self.golden if name == GOLDEN else self.parts[name]
+                ops = insert_or_replace(docs, None if known is None else stored[name])
+                collection.bulk_write(ops, ordered=False, session=session)
+        for name, ids in drops.items():
+            if ids:
+                self.parts[name].delete_many({"_id": {"$in": ids}}, session=session)
+
+
+def _plan(cid: str, row: Row, read: tuple, plan: tuple) -> None:
+    """Add one row's documents that differ from what was read (`old`: the row, None
+    when none is stored; `found`: which of its documents are) to the plan (writes, ids
+    stored already, parts to delete). `blind` (nothing was read) and a row stored
+    inline by an earlier version write every document."""
+    (old, found, blind), (writes, stored, drops) = read, plan
+    default = new_row(cid)
+    base = default if old is None else old
+    rewrite = blind or found.get("legacy", False)
+    if rewrite or _golden(row) != _golden(base):
+        writes[GOLDEN].append(_golden(row))
+        if found.get(GOLDEN):
+            stored[GOLDEN].add(cid)
+    for name, fields in PARTS.items():
+        value = _fields(row, fields)
+        if value == _fields(default, fields):
+            if blind or found.get(name):
+                drops[name].append(cid)
+        elif rewrite or value != _fields(base, fields):
+            writes[name].append({"_id": cid, **value})
+            if found.get(name):
+                stored[name].add(cid)

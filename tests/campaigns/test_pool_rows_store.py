@@ -1,0 +1,73 @@
+"""Campaigns' read model in its three collections, against the real database."""
+from __future__ import annotations
+
+import pytest
+from pymongo import MongoClient
+
+from campaigns.domain.follow import Fact, erased_row, fold
+from campaigns.storage import CampaignsStore
+
+pytestmark = pytest.mark.integration
+DB = "crm_campaigns_pool_rows_test"
+
+
+@pytest.fixture
+def store(stack):
+    client = MongoClient(stack.mongo_uri("campaigns"), tz_aware=True)
+    client.drop_database(DB)
+    yield CampaignsStore(client[DB])
+    client.drop_database(DB)
+    client.close()
+
+
+def facts(cid: str, branch: str) -> list[Fact]:
+    return [Fact("customer.registered", "2026-12-01T00:00:00",
+                 {"customer": {"customer_id": cid, "branch": branch, "revision": 1}}),
+            Fact("tier.changed", "2026-12-01T00:00:01",
+                 {"customer_id": cid, "scheme": "star", "current": "3", "branch": branch}),
+            Fact("customer.assigned", "2026-12-01T00:00:02",
+                 {"customer_id": cid, "manager_id": "M1"})]
+
+
+def apply(store: CampaignsStore, batch: list[Fact]) -> None:
+    """What follow_batch does, one event kind at a time as the queues deliver them."""
+    known = store.rows([f.body.get("customer_id") or f.body["customer"]["customer_id"]
+                        for f in batch])
+    store.save_rows(fold(batch, known), known=known)
+
+
+def test_each_event_kind_writes_its_own_document_and_rows_read_whole(store):
+    for fact in facts("C01", "BJ"):
+        apply(store, [fact])
+    db = store.db
+    assert db.customers.find_one({"_id": "C01"}).keys() >= {"branch", "revision"}
+    assert "tiers" not in db.customers.find_one({"_id": "C01"})
+    assert db.customer_tiers.find_one({"_id": "C01"})["tiers"]["star"]["current"] == "3"
+    assert db.customer_maintainers.find_one({"_id": "C01"})["maintainer"] == "M1"
+    row = store.rows(["C01"])["C01"]
+    assert (row["branch"], row["maintainer"], row["tiers"]["star"]["current"]) == \
+        ("BJ", "M1", "3")
+    listed = store.branch_rows("BJ")
+    assert [(r["_id"], r["maintainer"], r["tiers"]["star"]["current"]) for r in listed] == \
+        [("C01", "M1", "3")]
+
+
+def test_rows_stored_inline_by_an_earlier_version_read_and_move_apart(store):
+    store.db.customers.insert_one({
+        "_id": "C02", "branch": "SH", "revision": 1, "maintainer": "M0",
+        "maintainer_at": "2026-11-01T00:00:00", "consent": {}, "products": [],
+        "merged_into": None, "erased": False,
+        "tiers": {"star": {"current": "2", "at": "2026-11-01T00:00:00"}}})
+    assert store.branch_rows("SH")[0]["maintainer"] == "M0"
+    apply(store, [facts("C02", "SH")[2]])  # a new maintainer
+    assert "maintainer" not in store.db.customers.find_one({"_id": "C02"})
+    row = store.rows(["C02"])["C02"]
+    assert (row["maintainer"], row["tiers"]["star"]["current"]) == ("M1", "2")
+
+
+def test_an_erasure_leaves_a_tombstone_and_no_part(store):
+    apply(store, facts("C03", "BJ"))
+    store.save_rows({"C03": erased_row("C03")})
+    assert store.db.customer_tiers.count_documents({}) == 0
+    assert store.db.customer_maintainers.count_documents({}) == 0
+    assert store.rows(["C03"])["C03"]["erased"] is True and store.branch_rows("BJ") == []
