@@ -5,6 +5,7 @@ import pytest
 from pymongo import MongoClient
 
 from campaigns.domain.follow import Fact, erased_row, fold
+from campaigns.pool_rows import parts_for
 from campaigns.storage import CampaignsStore
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,7 @@ def facts(cid: str, branch: str) -> list[Fact]:
 def apply(store: CampaignsStore, batch: list[Fact]) -> None:
     """What follow_batch does, one event kind at a time as the queues deliver them."""
     known = store.rows([f.body.get("customer_id") or f.body["customer"]["customer_id"]
-                        for f in batch])
+                        for f in batch], parts=parts_for(f.type for f in batch))
     store.save_rows(fold(batch, known), known=known)
 
 
@@ -71,3 +72,27 @@ def test_an_erasure_leaves_a_tombstone_and_no_part(store):
     assert store.db.customer_tiers.count_documents({}) == 0
     assert store.db.customer_maintainers.count_documents({}) == 0
     assert store.rows(["C03"])["C03"]["erased"] is True and store.branch_rows("BJ") == []
+
+
+def test_a_batch_reads_only_the_parts_its_events_change_and_keeps_the_others(store):
+    apply(store, facts("C04", "BJ"))
+    apply(store, [Fact("customer.updated", "2026-12-02T00:00:00",
+                       {"customer": {"customer_id": "C04", "branch": "SH", "revision": 2}})])
+    row = store.rows(["C04"])["C04"]
+    assert (row["branch"], row["revision"], row["maintainer"]) == ("SH", 2, "M1")
+    assert row["tiers"]["star"]["current"] == "3"
+
+
+def test_a_row_rewritten_inline_by_an_older_replica_beside_its_parts_moves_apart_again(store):
+    """During a rolling upgrade an older replica may write a row inline while its parts
+    exist: the next write reads them all and replaces them, no duplicate key."""
+    apply(store, facts("C05", "BJ"))
+    store.db.customers.update_one({"_id": "C05"}, {"$set": {
+        "maintainer": "M0", "maintainer_at": "2026-12-01T00:00:03",
+        "tiers": {"star": {"current": "2", "at": "2026-12-01T00:00:03"}}}})
+    apply(store, [Fact("customer.updated", "2026-12-02T00:00:00",
+                       {"customer": {"customer_id": "C05", "branch": "BJ", "revision": 2}})])
+    assert "tiers" not in store.db.customers.find_one({"_id": "C05"})
+    row = store.rows(["C05"])["C05"]
+    assert (row["revision"], row["maintainer"], row["tiers"]["star"]["current"]) == \
+        (2, "M0", "2")

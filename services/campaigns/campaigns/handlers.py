@@ -17,6 +17,7 @@ from contracts import names
 from . import metrics
 from .domain import allocate, calls, follow, plan, segment
 from .domain.payloads import call_payload, campaign_payload, day_payload
+from .pool_rows import parts_for
 from .storage import CampaignsStore
 
 
@@ -34,7 +35,7 @@ def follow_batch(store: CampaignsStore, facts: list[follow.Fact]) -> int:
     ids = follow.customers_named(facts)
 
     def work(session) -> int:
-        stored = store.rows(list(ids), session)
+        stored = store.rows(list(ids), session, parts_for(f.type for f in facts))
         changed = follow.fold(facts, stored)
         store.save_rows(changed, session, known=stored)
         return len(changed)

@@ -24,6 +24,15 @@ from .domain.follow import new_row
 PARTS: dict[str, tuple[str, ...]] = {"tiers": ("tiers",),
                                      "maintainers": ("maintainer", "maintainer_at")}
 IN_PARTS = frozenset(f for fields in PARTS.values() for f in fields)
+# The parts an event changes or decides on (domain/follow.py); the golden part is read
+# for every event (erased, branch). A part not read looks unset and is not written.
+PARTS_OF = {"tier.changed": ("tiers",), "customer.assigned": ("maintainers",)}
+
+
+def parts_for(event_types: Iterable[str]) -> tuple[str, ...]:
+    """The parts a batch of these event types needs read."""
+    wanted = {part for kind in event_types for part in PARTS_OF.get(kind, ())}
+    return tuple(name for name in PARTS if name in wanted)
 GOLDEN = "golden"
 Row = dict[str, Any]
 
@@ -53,10 +62,25 @@ def assembled(cid: str, golden: dict | None,
     row = {**new_row(cid), **(golden or {})}
     for name, doc in parts.items():
         if doc:
-            row.update(_fields(doc, PARTS[name]))
+            _overlay(row, name, doc)
     legacy = golden is not None and any(field in golden for field in IN_PARTS)
     return row, {GOLDEN: golden is not None, "legacy": legacy,
                  **{name: doc is not None for name, doc in parts.items()}}
+
+
+def _overlay(row: Row, name: str, doc: dict) -> None:
+    """A part over what the golden document holds inline, the newer fact winning as in
+    domain/follow.py: a row has both only if an older replica wrote it inline during a
+    rolling upgrade, after this version stored its parts."""
+    if name == "maintainers":
+        if doc.get("maintainer_at", "") >= row.get("maintainer_at", ""):
+            row.update(_fields(doc, PARTS[name]))
+        return
+    tiers = dict(row["tiers"])
+    for scheme, held in (doc.get("tiers") or {}).items():
+        if held.get("at", "") >= (tiers.get(scheme) or {}).get("at", ""):
+            tiers[scheme] = held
+    row["tiers"] = tiers
 
 
 class PoolRows:
@@ -66,21 +90,27 @@ class PoolRows:
         self.golden = db["customers"]
         self.parts = {name: db[f"customer_{name}"] for name in PARTS}
 
-    def read(self, ids: Iterable[str], session: Any = None) -> Read:
-        """The rows of these customers: one `$in` per collection."""
+    def read(self, ids: Iterable[str], session: Any = None,
+             parts: Iterable[str] = tuple(PARTS)) -> Read:
+        """The rows of these customers with the `parts` named (the others left unset,
+        and so not written by `save`): one `$in` per collection read."""
         ids = list(ids)
         golden = {r["_id"]: r for r in find_in(self.golden, "_id", ids, session)}
-        return self._with_parts(golden, ids, session)
+        return self._with_parts(golden, ids, session, tuple(parts))
 
     def in_branch(self, branch: str) -> list[Row]:
         """The branch's active rows (neither erased nor merged away)."""
         golden = {r["_id"]: r for r in self.golden.find(
             {"branch": branch, "erased": False, "merged_into": None})}
-        return list(self._with_parts(golden, list(golden), None).values())
+        return list(self._with_parts(golden, list(golden), None, tuple(PARTS)).values())
 
-    def _with_parts(self, golden: dict, ids: list[str], session: Any) -> Read:
-        parts = {name: {r["_id"]: r for r in find_in(coll, "_id", ids, session)}
-                 for name, coll in self.parts.items()}
+    def _with_parts(self, golden: dict, ids: list[str], session: Any,
+                    wanted: tuple[str, ...]) -> Read:
+        # a row stored inline is rewritten whole (its parts apart): every part of it read
+        inline = [cid for cid, doc in golden.items() if IN_PARTS.intersection(doc)]
+        parts = {name: {r["_id"]: r for r in find_in(
+                     self.parts[name], "_id", ids if name in wanted else inline, session)}
+                 for name in PARTS if name in wanted or inline}
         rows, found = {}, {}
         for cid in set(golden).union(*parts.values()):
             rows[cid], found[cid] = assembled(cid, golden.get(cid), {

@@ -8,12 +8,12 @@ two never interleave (one of the transactions is retried and sees the other).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterable
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
-from .pool_rows import PoolRows, Read
+from .pool_rows import PARTS, PoolRows, Read
 
 
 def day_key(branch: str, day: date) -> str:
@@ -38,8 +38,8 @@ class CampaignsStore:
         self.calls.create_index([("customer_id", ASCENDING)])
 
     # -- the read model (pool_rows.py: a row is up to three documents) -------------------
-    def rows(self, ids: list[str], session=None) -> dict[str, dict]:
-        return self.pool.read(ids, session)
+    def rows(self, ids: list[str], session=None, parts: Iterable[str] = PARTS) -> Read:
+        return self.pool.read(ids, session, parts)
 
     def save_rows(self, rows: dict[str, dict], session=None,
                   known: Read | None = None) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from campaigns.domain.follow import Fact, erased_row, fold
-from campaigns.pool_rows import GOLDEN, PARTS, Read, _plan, assembled
+from campaigns.pool_rows import GOLDEN, PARTS, Read, _plan, assembled, parts_for
 
 CID = "C0000000000000001"
 BEFORE = "2026-11-01T00:00:00"
@@ -89,3 +89,9 @@ def test_nothing_changed_nothing_written():
                        "products": [], "merged_into": None, "erased": False})
     writes, _, drops = plan({CID: dict(known[CID])}, known)
     assert not any(writes.values()) and not any(drops.values())
+
+
+def test_a_batch_reads_the_parts_its_event_kinds_change():
+    assert parts_for(["tier.changed"]) == ("tiers",)
+    assert parts_for(["customer.assigned", "tier.changed"]) == ("tiers", "maintainers")
+    assert parts_for(["customer.registered", "customer.merged"]) == ()
