@@ -10,6 +10,14 @@ from datetime import datetime
 from .domain.sweep import Range
 
 
+MOVE_FIELDS = ("scheme", "previous", "current", "direction", "reason", "rules_version")
+# A history document holds its moves in `moves` (storage.py); a row of one move (an
+# earlier version's, an erasure's removal) holds it at the top: both counted per move.
+EACH_MOVE = [{"$unwind": {"path": "$moves", "preserveNullAndEmptyArrays": True}}]
+MOVE = {field: {"$ifNull": [f"$moves.{field}", f"${field}"]} for field in ("scheme",
+                                                                           "direction")}
+
+
 class TieringQueries:
     """Mixed into TieringStore; expects `tiers` and `history` collections."""
 
@@ -23,10 +31,10 @@ class TieringQueries:
         tiers = {t["scheme"]: {k: t.get(k) for k in ("tier", "reason", "rules_version",
                                                      "figures", "below_count", "branch")}
                  for t in self.tiers.find({"customer_id": customer_id})}
-        history = [{k: h.get(k) for k in ("scheme", "previous", "current", "direction",
-                                          "reason", "rules_version", "cause")}
-                   | {"at": h["at"].isoformat()}
-                   for h in self.history.find({"customer_id": customer_id}).sort("at", 1)]
+        history = [{k: move.get(k) for k in MOVE_FIELDS} | {"cause": h.get("cause"),
+                                                              "at": h["at"].isoformat()}
+                   for h in self.history.find({"customer_id": customer_id}).sort("at", 1)
+                   for move in h.get("moves") or [h]]
         merged = self.customers.find_one({"_id": customer_id},
                                          {"merged_into": 1, "erased": 1}) or {}
         return {"customer_id": customer_id, "tiers": tiers, "history": history,
@@ -44,8 +52,9 @@ class TieringQueries:
         match: dict = {"at": {"$gte": since}}
         if branch:
             match["branch"] = branch
-        pipeline = [{"$match": match},
-                    {"$group": {"_id": {"scheme": "$scheme", "direction": "$direction"},
+        pipeline = [{"$match": match}, *EACH_MOVE,
+                    {"$group": {"_id": {"scheme": MOVE["scheme"],
+                                        "direction": MOVE["direction"]},
                                 "count": {"$sum": 1}}}]
         return sorted(({"scheme": g["_id"]["scheme"], "direction": g["_id"]["direction"],
                         "count": g["count"]} for g in self.history.aggregate(pipeline)),
@@ -62,9 +71,10 @@ class TieringQueries:
     def moves_by_branch(self, since: datetime, ids: Range = (None, None)) -> list[dict]:
         """Moves per scheme, branch and direction since `since` (for upgrade rates), of
         the customers whose ids are in `ids` (the index on customer_id and at serves it)."""
-        pipeline = [{"$match": {**_in_range(ids), "at": {"$gte": since}}},
-                    {"$group": {"_id": {"scheme": "$scheme", "branch": "$branch",
-                                        "direction": "$direction"}, "count": {"$sum": 1}}}]
+        pipeline = [{"$match": {**_in_range(ids), "at": {"$gte": since}}}, *EACH_MOVE,
+                    {"$group": {"_id": {"scheme": MOVE["scheme"], "branch": "$branch",
+                                        "direction": MOVE["direction"]},
+                                "count": {"$sum": 1}}}]
         return [{**g["_id"], "count": g["count"]} for g in self.history.aggregate(pipeline)]
 
 

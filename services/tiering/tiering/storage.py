@@ -1,5 +1,12 @@
 """Tiering's collections: current tier per (customer, scheme), history, customer snapshots.
 
+A history document holds one customer's moves of one unit of work (`moves`: scheme,
+previous, current, direction, reason, rules version), under the customer, cause, branch
+and time they share: a new customer's three first tiers are one document, not three
+(each document costs the embedded database an insert and its index entries). Rows of
+one move each (an earlier version's, and an erasure's removals) are read alike
+(queries.py).
+
 Writes are diffed against what is stored: re-tiering an unchanged customer (a
 repeated upstream record, a recompute that moves nobody) costs reads only, which
 is what keeps a 100,000-customer recompute cheap.
@@ -79,18 +86,29 @@ def _tier_ops(customer_id: str, branch: str | None, records: list, recorded: dic
 
 def _history_rows(customer_id: str, branch: str | None, changes: list, cause: str,
                   now: datetime) -> list[dict]:
-    return [{"customer_id": customer_id, "scheme": c.scheme, "previous": c.previous,
-             "current": c.current, "direction": c.direction, "reason": c.reason,
-             "rules_version": c.rules_version, "cause": cause, "branch": branch, "at": now}
-            for c in changes]
+    """One history document for a customer's moves of one unit of work (queries.py)."""
+    moves = [{"scheme": c.scheme, "previous": c.previous, "current": c.current,
+              "direction": c.direction, "reason": c.reason, "rules_version": c.rules_version}
+             for c in changes]
+    return [_history_row(customer_id, branch, moves, cause, now)] if moves else []
 
 
-def _removal_row(customer_id: str, had: dict, merged_into: str, cause: str,
+def _history_row(customer_id: str, branch: str | None, moves: list[dict], cause: str,
                  now: datetime) -> dict:
-    return {"customer_id": customer_id, "scheme": had["scheme"], "previous": had["tier"],
-            "current": None, "direction": "removed", "reason": f"merged into {merged_into}",
-            "rules_version": had["rules_version"], "cause": cause, "branch": had.get("branch"),
-            "at": now}
+    return {"customer_id": customer_id, "branch": branch, "cause": cause, "at": now,
+            "moves": moves}
+
+
+def _removal_rows(removals: list, now: datetime) -> list[dict]:
+    """The history of tiers removed by merges: one document per customer merged away."""
+    by_customer: dict[tuple, list[dict]] = {}
+    for r in removals:
+        by_customer.setdefault((r.customer_id, r.cause_id, r.had.get("branch")), []).append({
+            "scheme": r.had["scheme"], "previous": r.had["tier"], "current": None,
+            "direction": "removed", "reason": f"merged into {r.merged_into}",
+            "rules_version": r.had["rules_version"]})
+    return [_history_row(cid, branch, moves, cause, now)
+            for (cid, cause, branch), moves in by_customer.items()]
 
 
 class TieringStore(TieringQueries):
@@ -145,8 +163,7 @@ class TieringStore(TieringQueries):
             self.tiers.delete_many({"customer_id": {"$in": list(plan.merged)}}, session=session)
         ops = [op for cid, (branch, records) in plan.final.items()
                for op in _tier_ops(cid, branch, records, recorded.get(cid, {}), now)]
-        history = [_removal_row(r.customer_id, r.had, r.merged_into, r.cause_id, now)
-                   for r in plan.removals]
+        history = _removal_rows(plan.removals, now)
         history += [row for r in plan.retiered for row in _history_rows(
             r.customer_id, r.customer.get("branch"), r.changes, r.cause_id, now)]
         if ops:
@@ -236,7 +253,15 @@ class TieringStore(TieringQueries):
         self.tiers.delete_many({"_id": {"$in": [t["_id"] for t in had]}}, session=session)
 
     def seal_history(self, customer_ids: list[str], session: Any = None) -> int:
-        """Strip personal text from the customers' history rows (uses the customer_id index)."""
-        return self.history.update_many(
-            {"customer_id": {"$in": customer_ids}, "sealed": {"$ne": True}},
-            {"$set": sealed_history_fields()}, session=session).modified_count
+        """Strip personal text from the customers' history rows, each move's of a
+        document of moves and a row of one move (an earlier version's, an erasure's
+        removals), by the customer_id index."""
+        sealed = sealed_history_fields()
+        named = {"customer_id": {"$in": customer_ids}, "sealed": {"$ne": True}}
+        moves = self.history.update_many(
+            {**named, "moves": {"$exists": True}},
+            {"$set": {**{f"moves.$[].{k}": v for k, v in sealed.items() if k != "sealed"},
+                      "sealed": True}}, session=session).modified_count
+        return moves + self.history.update_many(
+            {**named, "moves": {"$exists": False}}, {"$set": sealed},
+            session=session).modified_count
