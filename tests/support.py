@@ -8,9 +8,13 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from kombu import Connection, Exchange, Producer
+from pymongo import MongoClient
+from pymongo.database import Database
 from contracts.caller import IdentifiedRpcProxy
 
 from tests.subscriber import Subscriber
@@ -19,6 +23,19 @@ from tools.stack.procs import free_port, start_background, wait_for, port_open
 
 ROOT = Path(__file__).resolve().parent.parent
 INTAKE = Exchange("crm.intake", type="topic", durable=True)
+
+
+@contextmanager
+def scratch_database(stack: "StackHandle", service: str, name: str) -> Iterator[Database]:
+    """A database of its own on `service`'s database server, empty before and dropped
+    after: a storage test's documents never meet the running service's."""
+    client = MongoClient(stack.mongo_uri(service), tz_aware=True)
+    client.drop_database(name)
+    try:
+        yield client[name]
+    finally:
+        client.drop_database(name)
+        client.close()
 
 
 class StackHandle:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from pymongo import MongoClient
 
 from campaigns.domain.follow import Fact, erased_row, fold
 from campaigns.pool_rows import parts_for
 from campaigns.storage import CampaignsStore
+
+from tests.support import scratch_database
 
 pytestmark = pytest.mark.integration
 DB = "crm_campaigns_pool_rows_test"
@@ -14,11 +15,8 @@ DB = "crm_campaigns_pool_rows_test"
 
 @pytest.fixture
 def store(stack):
-    client = MongoClient(stack.mongo_uri("campaigns"), tz_aware=True)
-    client.drop_database(DB)
-    yield CampaignsStore(client[DB])
-    client.drop_database(DB)
-    client.close()
+    with scratch_database(stack, "campaigns", DB) as db:
+        yield CampaignsStore(db)
 
 
 def facts(cid: str, branch: str) -> list[Fact]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from pymongo import MongoClient
 
 from tiering.domain.erasure import SEALED_TEXT
 from tiering.domain.evaluate import Change
 from tiering.storage import TieringStore
+
+from tests.support import scratch_database
 
 pytestmark = pytest.mark.integration
 DB = "crm_tiering_history_test"
@@ -17,13 +18,10 @@ DB = "crm_tiering_history_test"
 
 @pytest.fixture
 def store(stack):
-    client = MongoClient(stack.mongo_uri("tiering"), tz_aware=True)
-    client.drop_database(DB)
-    store = TieringStore(client[DB])
-    store.ensure_indexes()
-    yield store
-    client.drop_database(DB)
-    client.close()
+    with scratch_database(stack, "tiering", DB) as db:
+        store = TieringStore(db)
+        store.ensure_indexes()
+        yield store
 
 
 FIRST = [Change("star", None, "3", "new", "assets 60000 >= 50000", "v1+a"),
