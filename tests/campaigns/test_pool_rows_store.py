@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.domain.follow import Fact, erased_row, fold
+from campaigns.domain.follow import Fact, erased_row, fold, new_row
 from campaigns.pool_rows import parts_for
 from campaigns.storage import CampaignsStore
 
@@ -40,7 +40,9 @@ def test_each_event_kind_writes_its_own_document_and_rows_read_whole(store):
         apply(store, [fact])
     db = store.db
     assert db.customers.find_one({"_id": "C01"}).keys() >= {"branch", "revision"}
-    assert "tiers" not in db.customers.find_one({"_id": "C01"})
+    golden = db.customers.find_one({"_id": "C01"})
+    assert golden["tiers"] == {}  # the default, kept
+    assert golden.keys() >= new_row("C01").keys()  # an older replica reads it as a row
     assert db.customer_tiers.find_one({"_id": "C01"})["tiers"]["star"]["current"] == "3"
     assert db.customer_maintainers.find_one({"_id": "C01"})["maintainer"] == "M1"
     row = store.rows(["C01"])["C01"]
@@ -59,7 +61,7 @@ def test_rows_stored_inline_by_an_earlier_version_read_and_move_apart(store):
         "tiers": {"star": {"current": "2", "at": "2026-11-01T00:00:00"}}})
     assert store.branch_rows("SH")[0]["maintainer"] == "M0"
     apply(store, [facts("C02", "SH")[2]])  # a new maintainer
-    assert "maintainer" not in store.db.customers.find_one({"_id": "C02"})
+    assert store.db.customers.find_one({"_id": "C02"})["maintainer"] is None
     row = store.rows(["C02"])["C02"]
     assert (row["maintainer"], row["tiers"]["star"]["current"]) == ("M1", "2")
 
@@ -90,7 +92,7 @@ def test_a_row_rewritten_inline_by_an_older_replica_beside_its_parts_moves_apart
         "tiers": {"star": {"current": "2", "at": "2026-12-01T00:00:03"}}}})
     apply(store, [Fact("customer.updated", "2026-12-02T00:00:00",
                        {"customer": {"customer_id": "C05", "branch": "BJ", "revision": 2}})])
-    assert "tiers" not in store.db.customers.find_one({"_id": "C05"})
+    assert store.db.customers.find_one({"_id": "C05"})["tiers"] == {}
     row = store.rows(["C05"])["C05"]
     assert (row["revision"], row["maintainer"], row["tiers"]["star"]["current"]) == \
         (2, "M0", "2")

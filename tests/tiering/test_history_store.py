@@ -65,3 +65,17 @@ def test_sealing_strips_every_moves_reason_in_both_shapes_once(store):
     assert store.seal_history(["C1"]) == 0
     reasons = [h["reason"] for h in store.explain("C1")["history"]]
     assert reasons == [SEALED_TEXT] * 4
+
+
+def test_an_older_replicas_seal_and_counts_work_on_the_new_documents(store):
+    """During a rolling upgrade an older replica may handle an erasure (it sets the
+    top-level `reason`) or count moves (one per document, by the top-level scheme)."""
+    store.save_many([("C1", "BJ", [], FIRST, "evt-1", None)])
+    doc = store.history.find_one({"customer_id": "C1"})
+    assert (doc["scheme"], doc["direction"]) == ("star", "new")
+    assert doc["reason"] == [c.reason for c in FIRST]
+    assert not any("reason" in move for move in doc["moves"])
+    store.history.update_many({"customer_id": {"$in": ["C1"]}, "sealed": {"$ne": True}},
+                              {"$set": {"reason": SEALED_TEXT, "sealed": True}})
+    assert "60000" not in str(store.history.find_one({"customer_id": "C1"}))
+    assert [h["reason"] for h in store.explain("C1")["history"]] == [SEALED_TEXT] * 3

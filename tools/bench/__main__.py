@@ -121,7 +121,7 @@ def main() -> None:
         pids = cpu.stack_pids(base / "pids", stack.node().pid())
         dbs = dbprofile.service_databases(env)
         stored = documents.counts(dbs)
-        floors, rates, usages, written = [floor_now(env, args.customers)], [], [], []
+        floors, rates, usages, added = [floor_now(env, args.customers)], [], [], []
         for burst in range(args.pairs):
             before, started = cpu.cpu_seconds(pids), time.perf_counter()
             rate, complete = run_batch(env, f"bench-batch-{burst}", args.customers,
@@ -130,13 +130,16 @@ def main() -> None:
                            time.perf_counter() - started))
             print(f"pipeline: {rate:.1f} customers/s (complete: {bool(complete)})", flush=True)
             settle(base)  # the read models' documents too
-            written = written or documents.lines(stored, documents.counts(dbs), args.customers)
+            counted = documents.counts(dbs)
+            added.append(documents.lines(stored, counted, args.customers))
+            stored = counted
             rates.append(rate)
             floors.append(floor_now(env, args.customers))
         dbprofile.close(dbs)
         paired = Paired(tuple(floors), tuple(rates))
         median = paired.median_burst()
         floor, pipeline, usage = paired.floor_around(median), rates[median], usages[median]
+        written = added[median]  # the documents of the burst reported
         print(paired.line(), flush=True)
         print("\n".join(cpu.lines(usage[0], usage[1], args.customers)), flush=True)
         rate = max(pipeline * 0.5, 1.0)

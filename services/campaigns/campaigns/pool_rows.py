@@ -10,8 +10,10 @@ the customer's id in `customers`, `customer_tiers` and `customer_maintainers`, a
 customer costs three inserts. A part still at its default (no tiers, no maintainer) is
 not stored; a part that returns to it (an erasure) is deleted.
 
-Rows an earlier version stored as one document (tiers and maintainer inline) are read
-as they are; the first write of such a row stores its parts apart.
+The golden document keeps the parts' fields at their defaults (no tiers, no maintainer),
+so an older replica still running during a rolling upgrade reads it as a row. A row
+holding values of its parts inline (stored by an earlier version, or by such a replica)
+is read with each part's newer fact winning, and its next write stores the parts apart.
 """
 from __future__ import annotations
 
@@ -55,15 +57,26 @@ def _golden(row: Row) -> dict:
     return {k: v for k, v in row.items() if k not in IN_PARTS}
 
 
+def _inline(golden: dict) -> bool:
+    """Whether a golden document holds values of its parts (not only their defaults)."""
+    default = new_row(golden["_id"])
+    return any(golden.get(field, default[field]) != default[field] for field in IN_PARTS)
+
+
+def _golden_doc(row: Row) -> dict:
+    """The golden document: the row's golden fields, its parts' fields at their defaults."""
+    return {**_golden(row), **_fields(new_row(row["_id"]), IN_PARTS)}
+
+
 def assembled(cid: str, golden: dict | None,
               parts: dict[str, dict | None]) -> tuple[Row, dict[str, bool]]:
     """The row from its stored documents (what none of them holds is the default), and
     which documents are stored."""
     row = {**new_row(cid), **(golden or {})}
     for name, doc in parts.items():
-        if doc:
+        if doc and not row["erased"]:  # an erased row is a tombstone, whatever is left
             _overlay(row, name, doc)
-    legacy = golden is not None and any(field in golden for field in IN_PARTS)
+    legacy = golden is not None and _inline(golden)
     return row, {GOLDEN: golden is not None, "legacy": legacy,
                  **{name: doc is not None for name, doc in parts.items()}}
 
@@ -107,7 +120,7 @@ class PoolRows:
     def _with_parts(self, golden: dict, ids: list[str], session: Any,
                     wanted: tuple[str, ...]) -> Read:
         # a row stored inline is rewritten whole (its parts apart): every part of it read
-        inline = [cid for cid, doc in golden.items() if IN_PARTS.intersection(doc)]
+        inline = [cid for cid, doc in golden.items() if _inline(doc)]
         parts = {name: {r["_id"]: r for r in find_in(
                      self.parts[name], "_id", ids if name in wanted else inline, session)}
                  for name in PARTS if name in wanted or inline}
@@ -150,7 +163,7 @@ def _plan(cid: str, row: Row, read: tuple, plan: tuple) -> None:
     base = default if old is None else old
     rewrite = blind or found.get("legacy", False)
     if rewrite or _golden(row) != _golden(base):
-        writes[GOLDEN].append(_golden(row))
+        writes[GOLDEN].append(_golden_doc(row))
         if found.get(GOLDEN):
             stored[GOLDEN].add(cid)
     for name, fields in PARTS.items():

@@ -10,7 +10,7 @@ from datetime import datetime
 from .domain.sweep import Range
 
 
-MOVE_FIELDS = ("scheme", "previous", "current", "direction", "reason", "rules_version")
+MOVE_FIELDS = ("scheme", "previous", "current", "direction", "rules_version")
 # A history document holds its moves in `moves` (storage.py); a row of one move (an
 # earlier version's, an erasure's removal) holds it at the top: both counted per move.
 EACH_MOVE = [{"$unwind": {"path": "$moves", "preserveNullAndEmptyArrays": True}}]
@@ -31,10 +31,10 @@ class TieringQueries:
         tiers = {t["scheme"]: {k: t.get(k) for k in ("tier", "reason", "rules_version",
                                                      "figures", "below_count", "branch")}
                  for t in self.tiers.find({"customer_id": customer_id})}
-        history = [{k: move.get(k) for k in MOVE_FIELDS} | {"cause": h.get("cause"),
-                                                              "at": h["at"].isoformat()}
+        history = [{k: move.get(k) for k in MOVE_FIELDS} | {
+                       "reason": reason, "cause": h.get("cause"), "at": h["at"].isoformat()}
                    for h in self.history.find({"customer_id": customer_id}).sort("at", 1)
-                   for move in h.get("moves") or [h]]
+                   for move, reason in _moves_of(h)]
         merged = self.customers.find_one({"_id": customer_id},
                                          {"merged_into": 1, "erased": 1}) or {}
         return {"customer_id": customer_id, "tiers": tiers, "history": history,
@@ -76,6 +76,17 @@ class TieringQueries:
                                         "direction": MOVE["direction"]},
                                 "count": {"$sum": 1}}}]
         return [{**g["_id"], "count": g["count"]} for g in self.history.aggregate(pipeline)]
+
+
+def _moves_of(row: dict) -> list[tuple[dict, str | None]]:
+    """(move, reason) of a history row: each of a document's `moves` with its reason
+    from the `reason` list (or the sealed text standing for all), or the row itself."""
+    if "moves" not in row:
+        return [(row, row.get("reason"))]
+    reasons = row.get("reason")
+    if not isinstance(reasons, list):
+        reasons = [reasons] * len(row["moves"])
+    return list(zip(row["moves"], reasons))
 
 
 def _in_range(ids: Range) -> dict:

@@ -1,11 +1,11 @@
 """Tiering's collections: current tier per (customer, scheme), history, customer snapshots.
 
 A history document holds one customer's moves of one unit of work (`moves`: scheme,
-previous, current, direction, reason, rules version), under the customer, cause, branch
-and time they share: a new customer's three first tiers are one document, not three
-(each document costs the embedded database an insert and its index entries). Rows of
-one move each (an earlier version's, and an erasure's removals) are read alike
-(queries.py).
+previous, current, direction, rules version; their reasons in `reason`, a list), under
+the customer, cause, branch and time they share: a new customer's three first tiers are
+one document, not three (each document costs the embedded database an insert and its
+index entries). Rows of one move each (an earlier version's, and an erasure's removals)
+are read alike (queries.py).
 
 Writes are diffed against what is stored: re-tiering an unchanged customer (a
 repeated upstream record, a recompute that moves nobody) costs reads only, which
@@ -95,8 +95,14 @@ def _history_rows(customer_id: str, branch: str | None, changes: list, cause: st
 
 def _history_row(customer_id: str, branch: str | None, moves: list[dict], cause: str,
                  now: datetime) -> dict:
+    """The moves' reasons go in `reason`, a list in move order: sealing sets `reason`
+    whatever the shape, so an older replica's erasure seals these documents too. The
+    first move's scheme and direction stay at the top for older replicas' counts (they
+    read one move per document) during a rolling upgrade."""
     return {"customer_id": customer_id, "branch": branch, "cause": cause, "at": now,
-            "moves": moves}
+            "scheme": moves[0]["scheme"], "direction": moves[0]["direction"],
+            "moves": [{k: v for k, v in move.items() if k != "reason"} for move in moves],
+            "reason": [move["reason"] for move in moves]}
 
 
 def _removal_rows(removals: list, now: datetime) -> list[dict]:
@@ -253,15 +259,9 @@ class TieringStore(TieringQueries):
         self.tiers.delete_many({"_id": {"$in": [t["_id"] for t in had]}}, session=session)
 
     def seal_history(self, customer_ids: list[str], session: Any = None) -> int:
-        """Strip personal text from the customers' history rows, each move's of a
-        document of moves and a row of one move (an earlier version's, an erasure's
-        removals), by the customer_id index."""
-        sealed = sealed_history_fields()
-        named = {"customer_id": {"$in": customer_ids}, "sealed": {"$ne": True}}
-        moves = self.history.update_many(
-            {**named, "moves": {"$exists": True}},
-            {"$set": {**{f"moves.$[].{k}": v for k, v in sealed.items() if k != "sealed"},
-                      "sealed": True}}, session=session).modified_count
-        return moves + self.history.update_many(
-            {**named, "moves": {"$exists": False}}, {"$set": sealed},
-            session=session).modified_count
+        """Strip personal text from the customers' history rows (uses the customer_id
+        index): `reason` holds it in both shapes (a document's list of its moves'
+        reasons becomes the sealed text, which stands for each of them)."""
+        return self.history.update_many(
+            {"customer_id": {"$in": customer_ids}, "sealed": {"$ne": True}},
+            {"$set": sealed_history_fields()}, session=session).modified_count
