@@ -32,7 +32,8 @@ class Paired:
     def median_burst(self) -> int:
         """The burst whose paired ratio is the median (the lower middle of an even
         count, so an even number of bursts never reports better than it measured)."""
-        ranked = sorted(range(len(self.rates)), key=lambda i: self.ratios()[i])
+        ratios = self.ratios()
+        ranked = sorted(range(len(ratios)), key=ratios.__getitem__)
         return ranked[(len(ranked) - 1) // 2]
 
     def line(self) -> str:

@@ -26,17 +26,18 @@ from .domain.follow import new_row
 PARTS: dict[str, tuple[str, ...]] = {"tiers": ("tiers",),
                                      "maintainers": ("maintainer", "maintainer_at")}
 IN_PARTS = frozenset(f for fields in PARTS.values() for f in fields)
+PART_DEFAULTS = {field: new_row("")[field] for field in IN_PARTS}  # the same for every row
 # The parts an event changes or decides on (domain/follow.py); the golden part is read
 # for every event (erased, branch). A part not read looks unset and is not written.
 PARTS_OF = {"tier.changed": ("tiers",), "customer.assigned": ("maintainers",)}
+GOLDEN = "golden"
+Row = dict[str, Any]
 
 
 def parts_for(event_types: Iterable[str]) -> tuple[str, ...]:
     """The parts a batch of these event types needs read."""
     wanted = {part for kind in event_types for part in PARTS_OF.get(kind, ())}
     return tuple(name for name in PARTS if name in wanted)
-GOLDEN = "golden"
-Row = dict[str, Any]
 
 
 class Read(dict):
@@ -59,13 +60,12 @@ def _golden(row: Row) -> dict:
 
 def _inline(golden: dict) -> bool:
     """Whether a golden document holds values of its parts (not only their defaults)."""
-    default = new_row(golden["_id"])
-    return any(golden.get(field, default[field]) != default[field] for field in IN_PARTS)
+    return any(golden.get(field, default) != default for field, default in PART_DEFAULTS.items())
 
 
 def _golden_doc(row: Row) -> dict:
     """The golden document: the row's golden fields, its parts' fields at their defaults."""
-    return {**_golden(row), **_fields(new_row(row["_id"]), IN_PARTS)}
+    return {**_golden(row), **PART_DEFAULTS}
 
 
 def assembled(cid: str, golden: dict | None,
@@ -159,8 +159,7 @@ def _plan(cid: str, row: Row, read: tuple, plan: tuple) -> None:
     stored already, parts to delete). `blind` (nothing was read) and a row stored
     inline by an earlier version write every document."""
     (old, found, blind), (writes, stored, drops) = read, plan
-    default = new_row(cid)
-    base = default if old is None else old
+    base = new_row(cid) if old is None else old
     rewrite = blind or found.get("legacy", False)
     if rewrite or _golden(row) != _golden(base):
         writes[GOLDEN].append(_golden_doc(row))
@@ -168,7 +167,7 @@ def _plan(cid: str, row: Row, read: tuple, plan: tuple) -> None:
             stored[GOLDEN].add(cid)
     for name, fields in PARTS.items():
         value = _fields(row, fields)
-        if value == _fields(default, fields):
+        if value == _fields(PART_DEFAULTS, fields):
             if blind or found.get(name):
                 drops[name].append(cid)
         elif rewrite or value != _fields(base, fields):

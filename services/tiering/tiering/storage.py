@@ -88,33 +88,32 @@ def _history_rows(customer_id: str, branch: str | None, changes: list, cause: st
                   now: datetime) -> list[dict]:
     """One history document for a customer's moves of one unit of work (queries.py)."""
     moves = [{"scheme": c.scheme, "previous": c.previous, "current": c.current,
-              "direction": c.direction, "reason": c.reason, "rules_version": c.rules_version}
-             for c in changes]
-    return [_history_row(customer_id, branch, moves, cause, now)] if moves else []
+              "direction": c.direction, "rules_version": c.rules_version} for c in changes]
+    reasons = [c.reason for c in changes]
+    return [_history_row(customer_id, branch, moves, reasons, cause, now)] if moves else []
 
 
-def _history_row(customer_id: str, branch: str | None, moves: list[dict], cause: str,
-                 now: datetime) -> dict:
+def _history_row(customer_id: str, branch: str | None, moves: list[dict],
+                 reasons: list[str], cause: str, now: datetime) -> dict:
     """The moves' reasons go in `reason`, a list in move order: sealing sets `reason`
     whatever the shape, so an older replica's erasure seals these documents too. The
     first move's scheme and direction stay at the top for older replicas' counts (they
     read one move per document) during a rolling upgrade."""
     return {"customer_id": customer_id, "branch": branch, "cause": cause, "at": now,
             "scheme": moves[0]["scheme"], "direction": moves[0]["direction"],
-            "moves": [{k: v for k, v in move.items() if k != "reason"} for move in moves],
-            "reason": [move["reason"] for move in moves]}
+            "moves": moves, "reason": reasons}
 
 
 def _removal_rows(removals: list, now: datetime) -> list[dict]:
     """The history of tiers removed by merges: one document per customer merged away."""
-    by_customer: dict[tuple, list[dict]] = {}
+    by_customer: dict[tuple, list] = {}
     for r in removals:
-        by_customer.setdefault((r.customer_id, r.cause_id, r.had.get("branch")), []).append({
-            "scheme": r.had["scheme"], "previous": r.had["tier"], "current": None,
-            "direction": "removed", "reason": f"merged into {r.merged_into}",
-            "rules_version": r.had["rules_version"]})
-    return [_history_row(cid, branch, moves, cause, now)
-            for (cid, cause, branch), moves in by_customer.items()]
+        by_customer.setdefault((r.customer_id, r.cause_id, r.had.get("branch")), []).append(r)
+    return [_history_row(cid, branch, [
+        {"scheme": r.had["scheme"], "previous": r.had["tier"], "current": None,
+         "direction": "removed", "rules_version": r.had["rules_version"]} for r in merged],
+        [f"merged into {r.merged_into}" for r in merged], cause, now)
+        for (cid, cause, branch), merged in by_customer.items()]
 
 
 class TieringStore(TieringQueries):
