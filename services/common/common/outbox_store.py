@@ -149,11 +149,14 @@ class PassStore:
 
     def release(self, passes: list[dict], event_ids: Iterable[str]) -> None:
         """Give up the lease of the passes holding these events at once, so the sweep
-        after the broker's (or the queue's) return takes them."""
+        after the broker's (or the queue's) return takes them. The lease ends a second
+        in the past: a sweep in the same millisecond (BSON times are milliseconds) would
+        otherwise still see it held."""
         ids = set(event_ids)
+        ended = clock.now() - timedelta(seconds=1)
         self.collection.bulk_write([UpdateOne(
             {"_id": p["_id"], "sent": False},
-            {"$set": {"lease_until": clock.now()}, "$unset": {"lease_by": ""}})
+            {"$set": {"lease_until": ended}, "$unset": {"lease_by": ""}})
             for p in passes if any(e["_id"] in ids for e in pending_of(p))], ordered=False)
 
     @staticmethod
