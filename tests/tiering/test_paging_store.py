@@ -69,17 +69,19 @@ def test_tiers_written_without_bucket_after_the_backfill_are_still_found(db):
 
 
 def test_indexes_no_query_needs_are_dropped_at_start_up_and_pages_still_read_tiers(db):
-    """An earlier version's (active, branch) and tiers' bucket indexes cost every write
-    an entry: start-up drops them (twice is harmless, as for two replicas starting),
-    and a page still finds each customer's tiers, by customer id."""
+    """An earlier version's (active, branch) and tiers' bucket and (scheme, branch, tier)
+    indexes cost every write an entry: start-up drops them (twice is harmless, as for two
+    replicas starting), and a page still finds each customer's tiers, by customer id."""
     db.customers.create_index([("active", 1), ("branch", 1)])
     db.tiers.create_index([("bucket", 1)])
+    db.tiers.create_index([("scheme", 1), ("branch", 1), ("tier", 1)])
     ids = legacy_rows(db, 6)
     TieringStore(db).ensure_indexes()
     TieringStore(db).ensure_indexes()
     assert "active_1_branch_1" not in db.customers.index_information()
     assert "active_1_branch_1_bucket_1" in db.customers.index_information()
     assert "bucket_1" not in db.tiers.index_information()
+    assert "scheme_1_branch_1_tier_1" not in db.tiers.index_information()
     rows, recorded = TieringStore(db).page("B0", 0, BUCKETS)
     assert sorted(r["_id"] for r in rows) == sorted(ids[n] for n in (0, 2, 4))
     assert set(recorded) == {r["_id"] for r in rows}

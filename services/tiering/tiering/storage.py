@@ -31,8 +31,12 @@ COMPARED = ("tier", "reason", "rules_version", "below_count", "branch", "bucket"
 
 
 # Indexes earlier versions created that no query needs any more: each cost every write
-# an index entry. (collection, index name), dropped at start-up when present.
-UNUSED_INDEXES = (("customers", "active_1_branch_1"), ("tiers", "bucket_1"))
+# an index entry. (collection, index name), dropped at start-up when present. The tiers'
+# (scheme, branch, tier) served only `export` by scheme, which pages in `_id` order: the
+# `_id` index serves it, filtering the scheme as it goes (the counts are aggregations
+# over every tier, or over a customer-id range).
+UNUSED_INDEXES = (("customers", "active_1_branch_1"), ("tiers", "bucket_1"),
+                  ("tiers", "scheme_1_branch_1_tier_1"))
 INDEX_NOT_FOUND = 27
 
 
@@ -125,7 +129,6 @@ class TieringStore(TieringQueries):
 
     def ensure_indexes(self) -> None:
         self.tiers.create_index([("customer_id", ASCENDING)])
-        self.tiers.create_index([("scheme", ASCENDING), ("branch", ASCENDING), ("tier", ASCENDING)])
         self.history.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
         self.history.create_index([("at", DESCENDING)])
         # Recompute pages are bucket ranges (domain/paging.py): equality, then range;
