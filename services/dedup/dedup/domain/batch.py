@@ -64,7 +64,13 @@ class WorkingSet:
     `docs` holds every customer document read or written by the batch (the newest
     state); `base` the revision each one had in the database (None: created by this
     batch), the guard of its write. `claims` maps blocking keys to their holders as
-    read or claimed; `claimed` the keys this batch writes."""
+    read or claimed; `claimed` the keys this batch writes.
+
+    `holding` (record id -> customers) and `keyed` (blocking key -> customers the batch
+    wrote) index every state a customer had in the batch, so finding a record's owner or
+    a record's candidates looks at those customers only, not at every customer the
+    batch holds (which made a batch quadratic in its size). A customer found through
+    them is checked against its newest state, as before."""
     docs: dict[str, Doc] = field(default_factory=dict)
     base: dict[str, int | None] = field(default_factory=dict)
     dirty: list[str] = field(default_factory=list)
@@ -73,12 +79,16 @@ class WorkingSet:
     claimed: dict[str, str] = field(default_factory=dict)
     reviews: dict[str, Review] = field(default_factory=dict)
     merges: list[dict] = field(default_factory=list)  # evidence of automatic merges
+    holding: dict[str, set[str]] = field(default_factory=dict)
+    keyed: dict[str, set[str]] = field(default_factory=dict)
+    order: dict[str, int] = field(default_factory=dict)  # customer -> place in `docs`
+    written: dict[str, int] = field(default_factory=dict)  # customer -> place in `dirty`
 
     def know(self, rows: Iterable[Doc]) -> None:
         """Remember database rows, unless the batch already holds a newer state."""
         for row in rows:
             if row["_id"] not in self.docs:
-                self.docs[row["_id"]] = row
+                self._hold(row)
                 self.base[row["_id"]] = row.get("revision")
 
     def put(self, doc: Doc) -> None:
@@ -86,18 +96,29 @@ class WorkingSet:
         cid = doc["_id"]
         if cid not in self.docs:
             self.base[cid] = None
-        self.docs[cid] = doc
-        if cid not in self.dirty:
+        self._hold(doc)
+        for key in doc.get("keys") or ():
+            self.keyed.setdefault(key, set()).add(cid)
+        if cid not in self.written:
+            self.written[cid] = len(self.dirty)
             self.dirty.append(cid)
 
+    def _hold(self, doc: Doc) -> None:
+        cid = doc["_id"]
+        self.order.setdefault(cid, len(self.order))
+        self.docs[cid] = doc
+        for member in doc.get("members", ()):
+            self.holding.setdefault(member, set()).add(cid)
+
     def owner_of(self, record_id: str) -> Doc | None:
-        """The active customer holding the record (the batch's own changes first)."""
-        for cid in reversed(self.dirty):
-            doc = self.docs[cid]
-            if doc.get("active") and record_id in doc.get("members", ()):
-                return doc
-        return next((d for d in self.docs.values() if d.get("active")
-                     and record_id in d.get("members", ())), None)
+        """The active customer holding the record: the one the batch wrote last, else
+        the first the batch came to know."""
+        holders = [self.docs[cid] for cid in self.holding.get(record_id, ())]
+        active = [d for d in holders if d.get("active") and record_id in d.get("members", ())]
+        written = [d for d in active if d["_id"] in self.written]
+        if written:
+            return max(written, key=lambda d: self.written[d["_id"]])
+        return min(active, key=lambda d: self.order[d["_id"]], default=None)
 
     def candidates(self, keys: Sequence[str], rows: Sequence[Doc],
                    max_candidates: int) -> list[Doc]:
@@ -105,14 +126,10 @@ class WorkingSet:
         database's `rows` replaced by the batch's newer states, plus the batch's own."""
         self.know(rows)
         wanted = set(keys)
-        ids = [r["_id"] for r in rows] + list(self.dirty)
-        seen: dict[str, Doc] = {}
-        for cid in ids:
-            doc = self.docs[cid]
-            if doc.get("active") and wanted.intersection(doc.get("keys") or ()):
-                seen[cid] = doc
-        ranked = sorted(seen.values(),
-                        key=lambda d: (*candidate_rank(wanted, d["keys"]), d["_id"]))
+        ids = {r["_id"] for r in rows}.union(*(self.keyed.get(k, ()) for k in wanted))
+        seen = [doc for doc in (self.docs[cid] for cid in ids)
+                if doc.get("active") and wanted.intersection(doc.get("keys") or ())]
+        ranked = sorted(seen, key=lambda d: (*candidate_rank(wanted, d["keys"]), d["_id"]))
         return ranked[:max_candidates]
 
     def claim(self, customer_id: str, keys: Sequence[str]) -> None:
