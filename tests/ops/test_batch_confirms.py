@@ -50,6 +50,23 @@ def test_a_batch_is_confirmed_at_once_in_order(stack, exchange_and_queue):
     assert [b["n"] for b in drain(queue, conn)] == list(range(500)), "order or count lost"
 
 
+def test_a_message_encoded_ahead_goes_out_as_its_text(stack, exchange_and_queue):
+    """common.feed encodes each event once; the publisher sends that text as the JSON
+    body (not the dict, and not encoded twice), and the subscriber reads the same JSON."""
+    exchange, queue, conn = exchange_and_queue
+    publisher = BatchPublisher(stack.env["AMQP_URI"], exchange)
+    outcome = publisher.publish([
+        Outgoing("a", "bound.x", {"n": 1}, text='{"n": 1, "encoded": "ahead"}'),
+        Outgoing("b", "bound.y", {"n": 2})])
+    assert outcome.delivered == ["a", "b"]
+    received = []
+    bound = queue(conn.default_channel)
+    while (message := bound.get(no_ack=True)) is not None:
+        received.append((message.content_type, message.payload))
+    assert received == [("application/json", {"n": 1, "encoded": "ahead"}),
+                        ("application/json", {"n": 2})]
+
+
 def test_an_unroutable_mandatory_message_is_returned_not_delivered(stack, exchange_and_queue):
     exchange, queue, conn = exchange_and_queue
     publisher = BatchPublisher(stack.env["AMQP_URI"], exchange)

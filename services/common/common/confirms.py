@@ -35,6 +35,7 @@ from .cork import corked
 from .pii import mask_event
 
 PERSISTENT = 2
+JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Outgoing:
     """One message to publish: its id (an outbox row's, or a batch message's), routing
     key, body and options. `selection`: further routing keys, sent in the `BCC` header
     (contracts.selection); `masked`: the body is masked already (a batch message's
-    events, each masked as its event type requires)."""
+    events, each masked as its event type requires); `text`: the masked body encoded
+    as JSON already (common.feed), sent as it is."""
 
     row_id: str
     routing_key: str
@@ -50,6 +52,7 @@ class Outgoing:
     mandatory: bool = False
     selection: tuple[str, ...] = ()
     masked: bool = False
+    text: str | None = None
 
 
 @dataclass
@@ -125,14 +128,12 @@ class BatchPublisher:
                                     message.properties.get("message_id")))
             with corked(conn.connection.transport):
                 for message in messages:
-                    body = message.body if message.masked else \
-                        mask_event(message.routing_key, message.body)  # pii
-                    producer.publish(body,
-                                     routing_key=message.routing_key,
+                    body, content = _body(message, self.serializer)
+                    producer.publish(body, routing_key=message.routing_key,
                                      headers=_with_selection(headers, message.selection),
                                      delivery_mode=PERSISTENT,
                                      mandatory=message.mandatory, message_id=message.row_id,
-                                     retry=False)
+                                     retry=False, **content)
             error = self._await(conn, confirms)
         finally:
             _close_quietly(channel)
@@ -162,6 +163,15 @@ def _outcome(messages: list[Outgoing], confirms: _Confirms, returned: set,
         else:
             outcome.delivered.append(message.row_id)
     return outcome
+
+
+def _body(message: Outgoing, serializer: str) -> tuple[str | dict, dict]:
+    """(the body to publish, its content options): the JSON text when the message
+    carries it and the publisher sends JSON, else the masked body to serialize."""
+    if message.text is not None and serializer == "json":
+        return message.text, {"content_type": JSON, "content_encoding": "utf-8"}
+    body = message.body if message.masked else mask_event(message.routing_key, message.body)
+    return body, {}
 
 
 def _with_selection(headers: dict, selection: tuple[str, ...]) -> dict:

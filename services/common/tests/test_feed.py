@@ -61,3 +61,25 @@ def test_every_message_carries_masked_bodies_masked_once(monkeypatch):
     singles = [m.body for m in messages if m.row_id not in carried]
     [batch] = [m.body for m in messages if m.row_id in carried]
     assert {b["customer_id"] for b in singles + events_in(batch)} == {"masked"}
+
+
+def test_with_an_encoder_each_event_is_encoded_once_and_batches_join_the_texts():
+    import json
+    encoded = []
+
+    def encode(value):
+        encoded.append(value)
+        return json.dumps(value)
+    passed = rows(names.TIER_CHANGED, 3) + rows(names.NOTIFICATION_SENT, 1)
+    messages, carried = feed.outgoing(passed, encode=encode)
+    assert sum(isinstance(v, dict) for v in encoded) == len(passed)  # events: once each
+    assert all(json.loads(m.text) == m.body for m in messages)
+    [batch] = [m for m in messages if m.row_id in carried]
+    assert json.loads(batch.text) == {"batch_of": names.TIER_CHANGED,
+                                      "events": [r["body"] for r in passed[:3]]}
+    assert batch.text == json.dumps(batch.body)  # the text the encoder would have made
+
+
+def test_without_an_encoder_the_publisher_encodes():
+    messages, _ = feed.outgoing(rows(names.TIER_CHANGED, 2))
+    assert all(m.text is None for m in messages)
