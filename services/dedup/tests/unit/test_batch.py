@@ -51,6 +51,24 @@ def test_working_set_overlays_the_batch_on_what_was_read():
     assert [(d["_id"], d["revision"], base) for d, base in replaces] == [("C1", 5, 4)]
 
 
+def test_the_owner_is_the_holder_written_last_else_the_first_known():
+    """What the batch's indexes answer is what looking at every customer answered: a
+    record's owner is the active holder the batch wrote last, else the first it read;
+    a holder that gave the record or its keys up (a later state) is not found."""
+    ws = WorkingSet()
+    ws.know([doc("A", ["k1"], ["r1"]), doc("B", ["k1"], ["r1"])])
+    assert ws.owner_of("r1")["_id"] == "A"  # nothing written: the first read
+    ws.put(doc("B", ["k1"], ["r1"]))
+    ws.put(doc("C", ["k9"], ["r1", "r2"]))
+    assert ws.owner_of("r1")["_id"] == "C"  # written last
+    ws.put(doc("C", [], ["r2"]))  # C gives r1 and its key up
+    assert ws.owner_of("r1")["_id"] == "B"
+    assert ws.owner_of("nobody") is None
+    assert [d["_id"] for d in ws.candidates(["k9"], [], 40)] == []
+    ws.put(doc("D", ["k9"], ["r3"], active=False))
+    assert [d["_id"] for d in ws.candidates(["k9", "k1"], [], 40)] == ["B"]
+
+
 def test_candidates_rank_by_shared_keys_and_keep_the_limit():
     ws = WorkingSet()
     rows = [doc("C3", ["k1"], []), doc("C1", ["k1", "k2"], []), doc("C2", ["k1"], [])]
