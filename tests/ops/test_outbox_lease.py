@@ -47,8 +47,10 @@ def test_two_sweepers_publish_each_row_once(outbox_collection):
     assert {who for who, _ in published} == {"a"}
 
 
-def test_a_failed_publish_frees_the_rows_for_the_next_sweep(outbox_collection):
-    outbox_collection.insert_many([row(n, timedelta(minutes=5)) for n in range(3)])
+def fail_then_sweep(outbox_collection, rows: int) -> tuple[int, list[int]]:
+    """Stage `rows` leased rows, publish them while the broker is down, then sweep:
+    -> (how many the sweep published, their numbers)."""
+    outbox_collection.insert_many([row(n, timedelta(minutes=5)) for n in range(rows)])
     staged = list(outbox_collection.find())
 
     def broker_down(kind, body):
@@ -56,9 +58,13 @@ def test_a_failed_publish_frees_the_rows_for_the_next_sweep(outbox_collection):
 
     assert Outbox(outbox_collection, broker_down)._publish(staged) == 0
     published = []
-    assert Outbox(outbox_collection, lambda k, b: published.append(b["n"])).flush_pending(
-        older_than=0) == 3
-    assert sorted(published) == [0, 1, 2]
+    swept = Outbox(outbox_collection, lambda k, b: published.append(b["n"])).flush_pending(
+        older_than=0)
+    return swept, sorted(published)
+
+
+def test_a_failed_publish_frees_the_rows_for_the_next_sweep(outbox_collection):
+    assert fail_then_sweep(outbox_collection, 3) == (3, [0, 1, 2])
 
 
 def test_a_sweep_in_the_same_millisecond_as_the_failed_publish_takes_the_rows(
@@ -67,14 +73,4 @@ def test_a_sweep_in_the_same_millisecond_as_the_failed_publish_takes_the_rows(
     same time (BSON keeps milliseconds; this flaked once when the two met)."""
     pinned = datetime.now(timezone.utc)
     monkeypatch.setattr("common.clock.now", lambda: pinned)
-    outbox_collection.insert_many([row(n, timedelta(minutes=5)) for n in range(2)])
-    staged = list(outbox_collection.find())
-
-    def broker_down(kind, body):
-        raise ConnectionError("broker down")
-
-    assert Outbox(outbox_collection, broker_down)._publish(staged) == 0
-    published = []
-    assert Outbox(outbox_collection, lambda k, b: published.append(b["n"])).flush_pending(
-        older_than=0) == 2
-    assert sorted(published) == [0, 1]
+    assert fail_then_sweep(outbox_collection, 2) == (2, [0, 1])

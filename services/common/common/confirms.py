@@ -27,9 +27,11 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 from time import monotonic
+from typing import Any, Callable
 
 from kombu import Connection, Exchange, Producer
 from kombu.common import maybe_declare
+from kombu.utils.json import dumps as json_dumps
 
 from .cork import corked
 from .pii import mask_event
@@ -110,6 +112,12 @@ class BatchPublisher:
             _close_quietly(conn)
         return outcome
 
+    @property
+    def encoder(self) -> Callable[[Any], str] | None:
+        """What encodes a body as this publisher would (common.feed encodes each event
+        once with it), or None when it does not publish JSON."""
+        return json_dumps if self.serializer == "json" else None
+
     def close(self) -> None:
         while self._idle:
             _close_quietly(self._idle.pop())
@@ -128,7 +136,7 @@ class BatchPublisher:
                                     message.properties.get("message_id")))
             with corked(conn.connection.transport):
                 for message in messages:
-                    body, content = _body(message, self.serializer)
+                    body, content = _body(message)
                     producer.publish(body, routing_key=message.routing_key,
                                      headers=_with_selection(headers, message.selection),
                                      delivery_mode=PERSISTENT,
@@ -165,10 +173,10 @@ def _outcome(messages: list[Outgoing], confirms: _Confirms, returned: set,
     return outcome
 
 
-def _body(message: Outgoing, serializer: str) -> tuple[str | dict, dict]:
+def _body(message: Outgoing) -> tuple[str | dict, dict]:
     """(the body to publish, its content options): the JSON text when the message
-    carries it and the publisher sends JSON, else the masked body to serialize."""
-    if message.text is not None and serializer == "json":
+    carries it (made by `BatchPublisher.encoder`), else the masked body to serialize."""
+    if message.text is not None:
         return message.text, {"content_type": JSON, "content_encoding": "utf-8"}
     body = message.body if message.masked else mask_event(message.routing_key, message.body)
     return body, {}

@@ -32,7 +32,6 @@ import logging
 import uuid
 from typing import Any, Callable, Iterable, Mapping
 
-from kombu.utils.json import dumps as json_dumps
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.events import EventDispatcher
@@ -250,8 +249,7 @@ class OutboxDispatcher(EventDispatcher):
         headers = self.get_message_headers(worker_ctx)
 
         def publish_batch(rows: list[dict]) -> Outcome:
-            messages, carried = feed.outgoing(
-                rows, encode=json_dumps if self.serializer == "json" else None)
+            messages, carried = feed.outgoing(rows, encode=self.batch_publisher.encoder)
             return feed.per_row(self.batch_publisher.publish(messages, headers), carried)
 
         return Outbox(self.collection, service=self.container.service_name,

@@ -73,7 +73,6 @@ class WorkingSet:
     them is checked against its newest state, as before."""
     docs: dict[str, Doc] = field(default_factory=dict)
     base: dict[str, int | None] = field(default_factory=dict)
-    dirty: list[str] = field(default_factory=list)
     claims: dict[str, str] = field(default_factory=dict)
     stored_claims: set[str] = field(default_factory=set)  # claim rows read from the database
     claimed: dict[str, str] = field(default_factory=dict)
@@ -82,7 +81,7 @@ class WorkingSet:
     holding: dict[str, set[str]] = field(default_factory=dict)
     keyed: dict[str, set[str]] = field(default_factory=dict)
     order: dict[str, int] = field(default_factory=dict)  # customer -> place in `docs`
-    written: dict[str, int] = field(default_factory=dict)  # customer -> place in `dirty`
+    written: dict[str, int] = field(default_factory=dict)  # customer -> place among writes
 
     def know(self, rows: Iterable[Doc]) -> None:
         """Remember database rows, unless the batch already holds a newer state."""
@@ -99,9 +98,7 @@ class WorkingSet:
         self._hold(doc)
         for key in doc.get("keys") or ():
             self.keyed.setdefault(key, set()).add(cid)
-        if cid not in self.written:
-            self.written[cid] = len(self.dirty)
-            self.dirty.append(cid)
+        self.written.setdefault(cid, len(self.written))
 
     def _hold(self, doc: Doc) -> None:
         cid = doc["_id"]
@@ -150,7 +147,7 @@ class WorkingSet:
         """(customers to insert, (customer, revision it had) to replace), by id so
         concurrent batches write in one order and the first to get there wins."""
         inserts, replaces = [], []
-        for cid in sorted(self.dirty):
+        for cid in sorted(self.written):
             doc, base = self.docs[cid], self.base.get(cid)
             if base is None:
                 inserts.append(doc)
